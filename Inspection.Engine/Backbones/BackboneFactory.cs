@@ -1,0 +1,97 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorchSharp;
+using TorchSharp.PyBridge;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.Backbones;
+
+/// <summary>Builds backbones with their pretrained weights.</summary>
+public static class BackboneFactory
+{
+    public const string ResNet18 = "resnet18";
+    public const string WideResNet50 = "wide_resnet50_2";
+
+    /// <summary>
+    /// Creates <paramref name="name"/> on <paramref name="device"/>. ResNet18 needs nothing but the embedded ONNX file
+    /// (converted once, then cached); Wide ResNet50-2 needs <paramref name="weightsPath"/> (torchvision layout, .safetensors
+    /// or a PyTorch state_dict .pth/.pt/.bin).
+    /// </summary>
+    public static ResNetBackbone Create(string name, IReadOnlyList<string> layers, Device device, string? weightsPath = null, ILogger? logger = null)
+    {
+        logger ??= NullLogger.Instance;
+        Native.LibTorchLoader.EnsureLoaded(logger: logger);
+        ResNetBackbone network = name switch
+        {
+            ResNet18 => ResNet18Cntk(layers, weightsPath, logger),
+            WideResNet50 => WideResNet(layers, weightsPath ?? throw new ArgumentException(
+                $"Backbone {WideResNet50} needs a weights file (torchvision layout, .safetensors or .pth); none was given.")),
+            _ => throw new ArgumentException($"Unknown backbone '{name}'. Known: {ResNet18}, {WideResNet50}."),
+        };
+        network.MoveTo(device);
+        return network;
+    }
+
+    private static ResNetBackbone ResNet18Cntk(IReadOnlyList<string> layers, string? weightsPath, ILogger logger)
+    {
+        var network = ResNetBackbone.ResNet18Cntk(layers);
+        if (weightsPath != null)
+        {
+            LoadTorchvisionWeights(network, weightsPath);
+            return network;
+        }
+        string onnx = ResNet18OnnxImporter.DefaultOnnxPath();
+        var info = new FileInfo(onnx);
+        string cache = Path.Combine(InspectionPaths.CacheFolder, "weights", $"resnet18-cntk-{(info.Exists ? info.Length : 0)}.dat");
+        if (File.Exists(cache))
+        {
+            try
+            {
+                network.load(cache);
+                return network;
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                logger.LogWarning("Cached ResNet18 weights at {Cache} are unreadable ({Message}); importing again", cache, e.Message);
+            }
+        }
+        logger.LogInformation("Importing ResNet18 ImageNet weights from {Onnx} (once; cached at {Cache})", onnx, cache);
+        ResNet18OnnxImporter.Import(onnx, network);
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+        string temp = cache + "." + Environment.ProcessId + ".tmp";
+        network.save(temp);
+        File.Move(temp, cache, overwrite: true);
+        return network;
+    }
+
+    private static ResNetBackbone WideResNet(IReadOnlyList<string> layers, string weightsPath)
+    {
+        var network = ResNetBackbone.WideResNet50(layers);
+        LoadTorchvisionWeights(network, weightsPath);
+        return network;
+    }
+
+    /// <summary>Loads a torchvision-layout state dict; extra keys (fc.*, num_batches_tracked) are ignored, missing ones are an error.</summary>
+    public static void LoadTorchvisionWeights(nn.Module network, string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"Backbone weights file '{path}' does not exist.", path);
+        var loaded = new Dictionary<string, bool>();
+        try
+        {
+            if (path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+                network.load_safetensors(path, strict: false, loadedParameters: loaded);
+            else
+                network.load_py(path, strict: false, loadedParameters: loaded);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException and not FileNotFoundException)
+        {
+            throw new InvalidDataException($"Backbone weights file '{path}' could not be read: {e.Message}", e);
+        }
+        var missing = network.state_dict().Keys
+            .Where(k => !k.EndsWith("num_batches_tracked", StringComparison.Ordinal) && !(loaded.TryGetValue(k, out var ok) && ok))
+            .ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"Backbone weights file '{path}' lacks {missing.Count} tensors this network needs, for example {string.Join(", ", missing.Take(3))}.");
+    }
+}

@@ -1,0 +1,128 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Inspection.Engine.Backbones;
+
+/// <summary>
+/// A ResNet trunk (stem and layer1..layer4) with torchvision parameter names. Only the layers up to the deepest one
+/// requested are run. Two stems exist: torchvision's symmetric padding, and the CNTK export's asymmetric padding
+/// (conv1 pads 3 at top/left and 2 at bottom/right, max-pool pads 1 at top/left only).
+/// </summary>
+public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbone
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Sequential layer1;
+    private readonly Sequential layer2;
+    private readonly Sequential layer3;
+    private readonly Sequential layer4;
+    private readonly bool _cntkPadding;
+    private readonly int[] _layerIndices;
+    private readonly ImageNormalisation _normalisation;
+    private Device _device = CPU;
+
+    private static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
+
+    public string Name { get; }
+    public IReadOnlyList<string> Layers { get; }
+    public IReadOnlyList<int> LayerChannels { get; }
+    public Device Device => _device;
+
+    private ResNetBackbone(string name, Func<long, long, long, nn.Module<Tensor, Tensor>> block, int[] blocks, int expansion,
+        bool cntkPadding, IReadOnlyList<string> layers, ImageNormalisation normalisation) : base(name)
+    {
+        Name = name;
+        _cntkPadding = cntkPadding;
+        _normalisation = normalisation;
+        conv1 = nn.Conv2d(3, 64, 7, stride: 2, padding: cntkPadding ? 0 : 3, bias: false);
+        bn1 = nn.BatchNorm2d(64);
+        long channels = 64;
+        Sequential MakeLayer(long planes, int count, long stride)
+        {
+            var modules = new List<(string, nn.Module<Tensor, Tensor>)>();
+            for (int i = 0; i < count; i++)
+            {
+                modules.Add((i.ToString(), block(channels, planes, i == 0 ? stride : 1)));
+                channels = planes * expansion;
+            }
+            return nn.Sequential(modules);
+        }
+        layer1 = MakeLayer(64, blocks[0], 1);
+        layer2 = MakeLayer(128, blocks[1], 2);
+        layer3 = MakeLayer(256, blocks[2], 2);
+        layer4 = MakeLayer(512, blocks[3], 2);
+        RegisterComponents();
+
+        _layerIndices = layers.Select(l => Array.IndexOf(AllLayers, l)).ToArray();
+        if (_layerIndices.Length == 0 || _layerIndices.Any(i => i < 0))
+            throw new ArgumentException($"Unknown feature layer in [{string.Join(", ", layers)}]; choose from {string.Join(", ", AllLayers)}.");
+        if (_layerIndices.Zip(_layerIndices.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"Feature layers must be listed shallow to deep without repeats: [{string.Join(", ", layers)}].");
+        Layers = layers.ToArray();
+        LayerChannels = _layerIndices.Select(i => 64 * (1 << i) * expansion).ToArray();
+        eval();
+    }
+
+    /// <summary>ResNet18 as exported by CNTK (ML.NET's DnnImageFeaturizer): 2-2-2-3 basic blocks, asymmetric padding, BGR mean input.</summary>
+    public static ResNetBackbone ResNet18Cntk(IReadOnlyList<string> layers) =>
+        new("resnet18", (i, p, s) => new ResNetBasicBlock(i, p, s, asymmetricPadding: true), [2, 2, 2, 3], 1, true, layers,
+            ImageNormalisation.CntkResNetBgrMean);
+
+    /// <summary>torchvision's wide_resnet50_2 (3-4-6-3 bottlenecks, width x2), ImageNet mean/std input.</summary>
+    public static ResNetBackbone WideResNet50(IReadOnlyList<string> layers) =>
+        new("wide_resnet50_2", (i, p, s) => new ResNetBottleneck(i, p, s, width: p * 2), [3, 4, 6, 3], ResNetBottleneck.Expansion, false,
+            layers, ImageNormalisation.ImageNetMeanStd);
+
+    public void MoveTo(Device device)
+    {
+        this.to(device);
+        _device = device;
+    }
+
+    public Tensor[] Extract(Tensor rgb255)
+    {
+        using var noGrad = no_grad();
+        return forward(_normalisation.Apply(rgb255));
+    }
+
+    /// <summary>The network's global-average-pooled last layer (the ONNX graph's output), for import checks.</summary>
+    public Tensor PooledOutput(Tensor normalisedInput)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var x = Stem(normalisedInput);
+        foreach (var layer in new[] { layer1, layer2, layer3, layer4 }) x = layer.forward(x);
+        return x.mean([2, 3]).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Input already normalised; returns the requested layers.</summary>
+    public override Tensor[] forward(Tensor normalisedInput)
+    {
+        using var scope = NewDisposeScope();
+        var x = Stem(normalisedInput);
+        var outputs = new List<Tensor>();
+        var layers = new[] { layer1, layer2, layer3, layer4 };
+        int deepest = _layerIndices[^1];
+        for (int i = 0; i <= deepest; i++)
+        {
+            x = layers[i].forward(x);
+            if (_layerIndices.Contains(i)) outputs.Add(x);
+        }
+        foreach (var o in outputs) o.MoveToOuterDisposeScope();
+        return outputs.ToArray();
+    }
+
+    private Tensor Stem(Tensor x)
+    {
+        if (_cntkPadding)
+        {
+            x = F.relu(bn1.forward(conv1.forward(F.pad(x, [3, 2, 3, 2]))));
+            // Zero padding equals ONNX max-pool padding here: inputs are post-ReLU, so never below zero.
+            return F.max_pool2d(F.pad(x, [1, 0, 1, 0]), 3, 2);
+        }
+        x = F.relu(bn1.forward(conv1.forward(x)));
+        return F.max_pool2d(x, 3, 2, 1);
+    }
+}

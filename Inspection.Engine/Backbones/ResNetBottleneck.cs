@@ -1,0 +1,44 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Inspection.Engine.Backbones;
+
+/// <summary>torchvision's Bottleneck (ResNet v1.5: stride on the 3x3 convolution), widened for Wide ResNet.</summary>
+public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv1;
+    private readonly BatchNorm2d bn1;
+    private readonly Conv2d conv2;
+    private readonly BatchNorm2d bn2;
+    private readonly Conv2d conv3;
+    private readonly BatchNorm2d bn3;
+    private readonly Sequential? downsample;
+
+    public const int Expansion = 4;
+
+    public ResNetBottleneck(long inChannels, long planes, long stride, long width) : base(nameof(ResNetBottleneck))
+    {
+        long outChannels = planes * Expansion;
+        conv1 = nn.Conv2d(inChannels, width, 1, bias: false);
+        bn1 = nn.BatchNorm2d(width);
+        conv2 = nn.Conv2d(width, width, 3, stride: stride, padding: 1, bias: false);
+        bn2 = nn.BatchNorm2d(width);
+        conv3 = nn.Conv2d(width, outChannels, 1, bias: false);
+        bn3 = nn.BatchNorm2d(outChannels);
+        if (stride != 1 || inChannels != outChannels)
+            downsample = nn.Sequential(nn.Conv2d(inChannels, outChannels, 1, stride: stride, bias: false), nn.BatchNorm2d(outChannels));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = F.relu(bn1.forward(conv1.forward(x)));
+        y = F.relu(bn2.forward(conv2.forward(y)));
+        y = bn3.forward(conv3.forward(y));
+        var identity = downsample?.forward(x) ?? x;
+        return F.relu(y.add_(identity)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using Inspection.Engine.Data;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.Metrics;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.Evaluation;
+
+/// <summary>
+/// Trains on a category's train/good (holding out validation/good, or a share of train/good, for calibration), scores
+/// every test image and computes the metrics. Test defects are never used for calibration, so the verdict F1 is honest.
+/// </summary>
+public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
+{
+    /// <summary>Called for each scored test image with its anomaly map (size x size), e.g. to render heatmaps.</summary>
+    public Action<TestImage, float[], int>? OnMap { get; init; }
+
+    public (EvaluationResult Result, PatchCoreModel Model) Run(string dataFolder)
+    {
+        var category = MvtecCategory.Open(dataFolder, requireTest: true);
+        var (train, calibration) = Split(category, settings.HoldoutFraction);
+        var clock = Stopwatch.StartNew();
+        var trainer = new PatchCoreTrainer(settings, device, logger, progress);
+        var model = trainer.Train(train, calibration, null, category.Root);
+        double trainSeconds = clock.Elapsed.TotalSeconds;
+        try
+        {
+            return (Score(category, model, trainSeconds, model.Metadata.Training.CoresetSeconds, train.Count, calibration.Count), model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Calibration images: validation/good when present, else every k-th train/good image (k = 1/fraction).</summary>
+    public static (List<string> Train, List<string> Calibration) Split(MvtecCategory category, double holdoutFraction)
+    {
+        if (category.ValidationGood.Count > 0) return (category.TrainGood.ToList(), category.ValidationGood.ToList());
+        if (category.TrainGood.Count < 2)
+            throw new DatasetException($"'{category.Root}' has {category.TrainGood.Count} training image; at least 2 are needed (one is held out to calibrate the threshold).");
+        int every = Math.Max(2, (int)Math.Round(1 / Math.Max(holdoutFraction, 1e-3)));
+        var calibration = category.TrainGood.Where((_, i) => i % every == every - 1).ToList();
+        if (calibration.Count == 0) calibration.Add(category.TrainGood[^1]);
+        var train = category.TrainGood.Except(calibration).ToList();
+        return (train, calibration);
+    }
+
+    private EvaluationResult Score(MvtecCategory category, PatchCoreModel model, double trainSeconds, double coresetSeconds, int trainCount, int calibrationCount)
+    {
+        int size = model.Metadata.ImageSize;
+        var images = new List<ScoredImage>();
+        var maps = new List<float[]>();
+        var masks = new List<bool[]>();
+        var pixelScores = new List<float[]>();
+        double inferenceMs = 0;
+        var totals = new StageTimings(0, 0, 0, 0);
+        var test = category.Test;
+        for (int start = 0; start < test.Count; start += settings.BatchSize)
+        {
+            var chunk = test.Skip(start).Take(settings.BatchSize).ToList();
+            var prepared = PreparedImage.FromFiles(chunk.Select(t => t.Path).ToList(), size);
+            var result = model.Inspect(prepared);
+            inferenceMs += result.Timings.Total;
+            totals = new StageTimings(totals.Backbone + result.Timings.Backbone, totals.Embedding + result.Timings.Embedding,
+                totals.Knn + result.Timings.Knn, totals.Map + result.Timings.Map);
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                var t = chunk[i];
+                float score = result.ImageScores[i];
+                images.Add(new ScoredImage(t.Path, t.DefectType, t.IsDefective, score, model.Metadata.Calibration.NormaliseImage(score),
+                    score > model.Metadata.Calibration.ImageThreshold));
+                OnMap?.Invoke(t, result.AnomalyMaps[i], size);
+                if (t.IsDefective && t.MaskPath == null) continue; // no pixel labels for this image
+                masks.Add(t.MaskPath == null ? new bool[size * size] : GroundTruthMask.Load(t.MaskPath, t.Path, size));
+                maps.Add(result.AnomalyMaps[i]);
+            }
+            progress?.Report(new TrainingProgress("test", Math.Min(start + settings.BatchSize, test.Count), test.Count));
+        }
+
+        var scores = images.Select(i => i.Score).ToArray();
+        var labels = images.Select(i => i.Defective).ToArray();
+        var allPixels = maps.SelectMany(m => m).ToArray();
+        var allMasks = masks.SelectMany(m => m).ToArray();
+        var verdictF1 = F1AtVerdicts(images);
+        var metrics = new EvaluationMetrics(
+            Auroc.Compute(scores, labels),
+            allPixels.Length > 0 ? Auroc.Compute(allPixels, allMasks) : double.NaN,
+            maps.Count > 0 ? Aupro.Compute(maps, masks, size, size) : double.NaN,
+            F1Score.Max(scores, labels).F1,
+            verdictF1,
+            images.Count(i => !i.Defective), images.Count(i => i.Defective), maps.Count);
+        var roc = RocCurve.Compute(scores, labels);
+        return new EvaluationResult(category.Root, metrics, images, trainSeconds, coresetSeconds,
+            inferenceMs / Math.Max(1, images.Count), totals, (roc.Fpr, roc.Tpr), model.BankSize,
+            model.Metadata.Training.Patches, trainCount, calibrationCount);
+    }
+
+    private static double F1AtVerdicts(IReadOnlyList<ScoredImage> images)
+    {
+        int tp = images.Count(i => i.Defective && i.Flagged);
+        int fp = images.Count(i => !i.Defective && i.Flagged);
+        int fn = images.Count(i => i.Defective && !i.Flagged);
+        return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
+    }
+}

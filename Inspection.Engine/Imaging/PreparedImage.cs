@@ -1,0 +1,27 @@
+namespace Inspection.Engine.Imaging;
+
+/// <summary>A decoded image resized to the model input: RGB bytes (HWC) plus the original size for the heatmap overlay.</summary>
+public sealed record PreparedImage(string Name, int OriginalWidth, int OriginalHeight, byte[] Rgb, int Size)
+{
+    /// <summary>Decodes and resizes one file; throws <see cref="ImageReadException"/> for unusable files.</summary>
+    public static PreparedImage FromFile(string path, int size)
+    {
+        using var bitmap = ImageDecoder.Decode(path);
+        return new PreparedImage(path, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToRgb(bitmap, size, size), size);
+    }
+
+    /// <summary>Decodes and resizes an in-memory encoded image (PNG, JPEG, BMP).</summary>
+    public static PreparedImage FromBytes(byte[] encoded, string name, int size)
+    {
+        using var bitmap = ImageDecoder.Decode(encoded, name);
+        return new PreparedImage(name, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToRgb(bitmap, size, size), size);
+    }
+
+    /// <summary>Decodes files in parallel, keeping their order.</summary>
+    public static PreparedImage[] FromFiles(IReadOnlyList<string> paths, int size)
+    {
+        var result = new PreparedImage[paths.Count];
+        Parallel.For(0, paths.Count, i => result[i] = FromFile(paths[i], size));
+        return result;
+    }
+}

@@ -1,0 +1,28 @@
+namespace Inspection.Engine.Models;
+
+/// <summary>Thresholds (raw score units) and the min/max used for normalised scores, all from held-out images.</summary>
+public sealed record Calibration
+{
+    public required float ImageThreshold { get; init; }
+    public required float PixelThreshold { get; init; }
+    public required float ImageMin { get; init; }
+    public required float ImageMax { get; init; }
+    public required float PixelMin { get; init; }
+    public required float PixelMax { get; init; }
+    /// <summary>How the thresholds were chosen, for people reading the file.</summary>
+    public required string Method { get; init; }
+    public required int GoodImages { get; init; }
+    public required int DefectiveImages { get; init; }
+
+    /// <summary>anomalib's min-max normalisation: threshold maps to 0.5, clamped to [0, 1].</summary>
+    public float NormaliseImage(float score) => Normalise(score, ImageThreshold, ImageMin, ImageMax);
+
+    public float NormalisePixel(float value) => Normalise(value, PixelThreshold, PixelMin, PixelMax);
+
+    private static float Normalise(float value, float threshold, float min, float max)
+    {
+        float range = max - min;
+        if (!(range > 0)) range = 1e-6f;
+        return Math.Clamp((value - threshold) / range + 0.5f, 0f, 1f);
+    }
+}

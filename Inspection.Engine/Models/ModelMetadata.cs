@@ -1,0 +1,20 @@
+namespace Inspection.Engine.Models;
+
+/// <summary>Everything a model file says about a trained model besides the memory bank itself.</summary>
+public sealed record ModelMetadata
+{
+    public required string Backbone { get; init; }
+    public required IReadOnlyList<string> Layers { get; init; }
+    public string? BackboneWeights { get; init; }
+    public required int ImageSize { get; init; }
+    public required int EmbeddingDimensions { get; init; }
+    /// <summary>Patch grid of one image (height = width).</summary>
+    public required int PatchGrid { get; init; }
+    public required double CoresetRatio { get; init; }
+    public required int ProjectionDimensions { get; init; }
+    public required int Seed { get; init; }
+    public required int NumNeighbors { get; init; }
+    public required double BlurSigma { get; init; }
+    public required Calibration Calibration { get; init; }
+    public required TrainingSet Training { get; init; }
+}

@@ -1,0 +1,13 @@
+namespace Inspection.Engine.Models;
+
+/// <summary>What the model was trained on, and how long it took.</summary>
+public sealed record TrainingSet
+{
+    public required string Source { get; init; }
+    public required int Images { get; init; }
+    public required long Patches { get; init; }
+    public required int BankSize { get; init; }
+    public required DateTimeOffset TrainedAt { get; init; }
+    public required double Seconds { get; init; }
+    public double CoresetSeconds { get; init; }
+}

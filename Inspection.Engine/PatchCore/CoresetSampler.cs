@@ -1,0 +1,60 @@
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// Greedy k-center coreset selection (PatchCore, anomalib <c>KCenterGreedy</c>): start from a seeded random patch, then
+/// repeatedly take the patch farthest from everything selected so far. Works on a random projection of the patches
+/// (see <see cref="RandomProjection"/>), on whatever device the projection lives. The loop never reads a value back to
+/// the host, so on a GPU it runs without synchronising; squared distances are used (same argmax, no square root).
+/// </summary>
+public static class CoresetSampler
+{
+    /// <param name="projected">[N, d] projected patches.</param>
+    /// <param name="count">How many patches to select (1..N).</param>
+    /// <param name="progress">Called now and then with the number selected so far.</param>
+    /// <returns>Indices into <paramref name="projected"/>, in selection order.</returns>
+    public static long[] Select(Tensor projected, long count, int seed, Action<long>? progress = null)
+    {
+        long n = projected.shape[0];
+        if (count < 1 || count > n) throw new ArgumentOutOfRangeException(nameof(count), $"Coreset size {count} is outside 1..{n}.");
+        var device = projected.device;
+        long start = new Random(seed).NextInt64(n);
+        if (device.type == TorchSharp.DeviceType.CPU && n < int.MaxValue)
+        {
+            // On the CPU, memory bandwidth bounds the brute-force loop; the pruned search reads a fraction of the points.
+            using var contiguous = projected.to(ScalarType.Float32).contiguous();
+            var points = contiguous.data<float>().ToArray();
+            return new PrunedKCenterGreedy(points, (int)projected.shape[1]).Select(count, (int)start, progress);
+        }
+        return BruteForce(projected, count, start, progress);
+    }
+
+    /// <summary>The plain loop: one pass over all points per selection. Used on accelerators, and as the reference.</summary>
+    public static long[] BruteForce(Tensor projected, long count, long start, Action<long>? progress = null)
+    {
+        long n = projected.shape[0];
+        var device = projected.device;
+        using var outer = NewDisposeScope();
+        var squaredNorms = projected.pow(2).sum(1);
+        var minDistances = full(n, float.PositiveInfinity, dtype: projected.dtype, device: device);
+        var selected = empty(count, dtype: ScalarType.Int64, device: device);
+        var current = tensor(new long[] { start }, device: device);
+        long reportEvery = Math.Max(1, count / 100);
+
+        for (long i = 0; i < count; i++)
+        {
+            using var step = NewDisposeScope();
+            var center = projected.index_select(0, current);                         // [1, d]
+            var distances = squaredNorms - 2 * projected.matmul(center.t()).squeeze(1) + center.pow(2).sum();
+            minDistances.copy_(minimum(minDistances, distances));
+            var next = minDistances.argmax().unsqueeze(0);
+            selected.narrow(0, i, 1).copy_(next);
+            minDistances.index_fill_(0, next, 0);
+            current.copy_(next);
+            if (progress != null && (i + 1) % reportEvery == 0) progress(i + 1);
+        }
+        using var onHost = selected.cpu();
+        return onHost.data<long>().ToArray();
+    }
+}

@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+using F = TorchSharp.torch.nn.functional;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// The image score of PatchCore's Eq. 7 as anomalib computes it: take the patch with the largest nearest-neighbour
+/// distance s*, its nearest bank vector m*, and m*'s <c>k</c> nearest bank vectors N_b(m*); the score is
+/// <c>s* (1 - softmax(|m_test - N_b(m*)|)[0])</c>, which lowers the score when m* lies in a dense region of the bank.
+/// </summary>
+public static class ImageScoreReweighting
+{
+    /// <param name="patchScores">[B, P] nearest-neighbour distance of every patch.</param>
+    /// <param name="locations">[B, P] index of that nearest bank vector.</param>
+    /// <param name="patches">[B, P, D] the query patches.</param>
+    /// <returns>[B] image scores.</returns>
+    public static Tensor Score(Tensor patchScores, Tensor locations, Tensor patches, NearestNeighbourSearch bank, int neighbours)
+    {
+        using var scope = NewDisposeScope();
+        var (maxScore, maxPatch) = patchScores.max(1);
+        if (neighbours <= 1) return maxScore.MoveToOuterDisposeScope();
+        long batch = patchScores.shape[0];
+        var rows = arange(batch, device: patchScores.device);
+        var maxFeatures = patches.index(rows, maxPatch);                            // [B, D]
+        var nearestBankIndex = locations.index(rows, maxPatch);                     // [B]
+        var nearestBankVector = bank.Bank.index_select(0, nearestBankIndex);         // [B, D]
+        int k = (int)Math.Min(neighbours, bank.BankSize);
+        var (_, support) = bank.Search(nearestBankVector, k);                        // [B, k]
+        var supportVectors = bank.Bank.index_select(0, support.flatten()).reshape(batch, k, -1);
+        var distances = (supportVectors - maxFeatures.unsqueeze(1)).pow(2).sum(2).sqrt();  // [B, k]
+        var weights = 1 - F.softmax(distances, 1).select(1, 0);
+        return (weights * maxScore).MoveToOuterDisposeScope();
+    }
+}

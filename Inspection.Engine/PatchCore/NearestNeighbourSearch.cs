@@ -1,0 +1,91 @@
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// Exact k-nearest-neighbour search of query vectors in a memory bank by chunked matrix products
+/// (<c>sqrt(clamp(|x|^2 - 2xy + |y|^2, 0))</c>). The bank is split into chunks so that the distance block never exceeds
+/// a memory budget; per-chunk top-k lists are merged, so results equal a search over the whole bank at once.
+/// </summary>
+public sealed class NearestNeighbourSearch : IDisposable
+{
+    private readonly Tensor _bank;
+    private readonly Tensor _bankSquaredNorms;
+    private readonly long _budgetElements;
+
+    /// <summary>Default size of one distance block: 64 M floats (256 MB in fp32).</summary>
+    public const long DefaultBudgetBytes = 256L << 20;
+
+    /// <param name="bank">[N, D] on the device where the search runs; this object takes a reference, not ownership.</param>
+    public NearestNeighbourSearch(Tensor bank, long budgetBytes = DefaultBudgetBytes)
+    {
+        if (bank.dim() != 2 || bank.shape[0] == 0)
+            throw new ArgumentException("The memory bank must be a non-empty [N, D] tensor.");
+        _bank = bank.alias();
+        _bankSquaredNorms = bank.pow(2).sum(1);
+        _budgetElements = Math.Max(1, budgetBytes / bank.element_size());
+    }
+
+    public long BankSize => _bank.shape[0];
+    public Tensor Bank => _bank;
+
+    /// <summary>Distances [M, k] (ascending) and bank indices [M, k] of the k nearest bank vectors of each query.</summary>
+    public (Tensor Distances, Tensor Indices) Search(Tensor queries, int k)
+    {
+        if (k < 1 || k > BankSize) throw new ArgumentOutOfRangeException(nameof(k), $"k must be within 1..{BankSize}.");
+        long m = queries.shape[0];
+        long n = BankSize;
+        // Queries per block and bank rows per block so that a block stays within the budget.
+        long queryChunk = Math.Min(m, Math.Max(1, _budgetElements / Math.Min(n, 65536)));
+        long bankChunk = Math.Max(k, Math.Min(n, _budgetElements / queryChunk));
+
+        var distances = new List<Tensor>();
+        var indices = new List<Tensor>();
+        for (long q0 = 0; q0 < m; q0 += queryChunk)
+        {
+            using var queryScope = NewDisposeScope();
+            var q = queries.narrow(0, q0, Math.Min(queryChunk, m - q0));
+            var qNorms = q.pow(2).sum(1, keepdim: true);
+            Tensor? bestD = null, bestI = null;
+            for (long b0 = 0; b0 < n; b0 += bankChunk)
+            {
+                using var chunkScope = NewDisposeScope();
+                long len = Math.Min(bankChunk, n - b0);
+                var squared = qNorms + _bankSquaredNorms.narrow(0, b0, len).unsqueeze(0) - 2 * q.matmul(_bank.narrow(0, b0, len).t());
+                var (d, i) = k == 1 ? MinOf(squared) : squared.topk(Math.Min(k, (int)len), dim: 1, largest: false);
+                i = i + b0;
+                if (bestD is null)
+                {
+                    bestD = d; bestI = i;
+                }
+                else
+                {
+                    var allD = cat([bestD, d], 1);
+                    var allI = cat([bestI!, i], 1);
+                    var (md, order) = k == 1 ? MinOf(allD) : allD.topk(k, dim: 1, largest: false);
+                    bestD = md; bestI = allI.gather(1, order);
+                }
+                bestD.MoveToOuterDisposeScope();
+                bestI!.MoveToOuterDisposeScope();
+            }
+            distances.Add(bestD!.clamp_min(0).sqrt_().MoveToOuterDisposeScope());
+            indices.Add(bestI!.MoveToOuterDisposeScope());
+        }
+        if (distances.Count == 1) return (distances[0], indices[0]);
+        var result = (cat(distances, 0), cat(indices, 0));
+        foreach (var t in distances.Concat(indices)) t.Dispose();
+        return result;
+    }
+
+    private static (Tensor, Tensor) MinOf(Tensor squared)
+    {
+        var (values, index) = squared.min(1, keepdim: true);
+        return (values, index);
+    }
+
+    public void Dispose()
+    {
+        _bank.Dispose();
+        _bankSquaredNorms.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using Inspection.Engine.Backbones;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.Models;
+using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// A trained PatchCore model resident on a device: backbone, coreset memory bank and map generator. Scores batches of
+/// images (anomalib's <c>PatchcoreModel.forward</c> in eval mode).
+/// </summary>
+public sealed class PatchCoreModel : IDisposable
+{
+    private readonly ResNetBackbone _backbone;
+    private readonly Tensor _bank;
+    private readonly NearestNeighbourSearch _search;
+    private readonly AnomalyMapGenerator _maps;
+
+    public ModelMetadata Metadata { get; }
+    public Device Device { get; }
+    public int BankSize => (int)_bank.shape[0];
+
+    /// <summary>Takes ownership of <paramref name="backbone"/>; copies <paramref name="bank"/> ([rows x dims]) to the device.</summary>
+    public PatchCoreModel(ModelMetadata metadata, ResNetBackbone backbone, float[] bank, int rows, int dims, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)
+    {
+        Metadata = metadata;
+        Device = backbone.Device;
+        _backbone = backbone;
+        using (var host = tensor(bank, [rows, dims]))
+            _bank = host.to(Device);
+        _search = new NearestNeighbourSearch(_bank, knnBudgetBytes);
+        _maps = new AnomalyMapGenerator(metadata.BlurSigma, Device);
+    }
+
+    public static PatchCoreModel Load(string path, Device device, ILogger? logger = null)
+    {
+        var (metadata, bank, rows, dims) = ModelFile.Read(path);
+        var backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger);
+        if (backbone.LayerChannels.Sum() != dims)
+        {
+            backbone.Dispose();
+            throw new ModelFileException(path, $"its bank has {dims} dimensions but {metadata.Backbone} [{string.Join(",", metadata.Layers)}] produces {backbone.LayerChannels.Sum()}");
+        }
+        return new PatchCoreModel(metadata, backbone, bank, rows, dims);
+    }
+
+    public void Save(string path)
+    {
+        using var host = _bank.cpu();
+        ModelFile.Write(path, Metadata, host.data<float>().ToArray(), (int)_bank.shape[0], (int)_bank.shape[1]);
+    }
+
+    public ResNetBackbone Backbone => _backbone;
+
+    private PatchCoreModel(PatchCoreModel source, ModelMetadata metadata)
+    {
+        Metadata = metadata;
+        Device = source.Device;
+        _backbone = source._backbone;
+        _bank = source._bank;
+        _search = source._search;
+        _maps = source._maps;
+    }
+
+    /// <summary>The same resident model under new metadata (after calibration); this instance must not be used afterwards.</summary>
+    public PatchCoreModel WithMetadata(ModelMetadata metadata) => new(this, metadata);
+
+    /// <summary>Scores prepared images (all of the model's input size).</summary>
+    public BatchInspection Inspect(IReadOnlyList<PreparedImage> images)
+    {
+        int size = Metadata.ImageSize;
+        foreach (var image in images)
+            if (image.Size != size)
+                throw new ArgumentException($"Image '{image.Name}' was prepared at {image.Size}x{image.Size}; the model needs {size}x{size}.");
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), size, size, Device);
+        var clock = Stopwatch.StartNew();
+        var features = _backbone.Extract(batch);
+        double backboneMs = Lap(clock);
+        var embedding = FeatureEmbedder.Embed(features);
+        long b = embedding.shape[0], grid = embedding.shape[2];
+        var patches = FeatureEmbedder.ToPatches(embedding);
+        double embedMs = Lap(clock);
+        var (distances, indices) = _search.Search(patches, 1);
+        var patchScores = distances.reshape(b, -1);
+        var locations = indices.reshape(b, -1);
+        var imageScores = ImageScoreReweighting.Score(patchScores, locations, patches.reshape(b, grid * grid, -1), _search, Metadata.NumNeighbors);
+        double knnMs = Lap(clock);
+        var maps = _maps.Generate(patchScores.reshape(b, grid, grid), size, size);
+        var mapsOnHost = maps.cpu().contiguous();
+        double mapMs = Lap(clock);
+
+        var scores = imageScores.cpu().data<float>().ToArray();
+        var all = mapsOnHost.data<float>().ToArray();
+        var perImage = new float[b][];
+        for (int i = 0; i < b; i++) perImage[i] = all.AsSpan(i * size * size, size * size).ToArray();
+        return new BatchInspection(scores, perImage, size, new StageTimings(backboneMs, embedMs, knnMs, mapMs));
+    }
+
+    /// <summary>Milliseconds since the last lap, after waiting for queued device work so stages are not misattributed.</summary>
+    private double Lap(Stopwatch clock)
+    {
+        if (Device.type == TorchSharp.DeviceType.CUDA) cuda.synchronize(Device);
+        double ms = clock.Elapsed.TotalMilliseconds;
+        clock.Restart();
+        return ms;
+    }
+
+    public void Dispose()
+    {
+        _search.Dispose();
+        _maps.Dispose();
+        _bank.Dispose();
+        _backbone.Dispose();
+    }
+}

@@ -1,0 +1,33 @@
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>Training and inference settings; defaults follow anomalib's PatchCore except the backbone.</summary>
+public sealed record PatchCoreSettings
+{
+    /// <summary><c>resnet18</c> (embedded ImageNet weights) or <c>wide_resnet50_2</c> (needs <see cref="BackboneWeights"/>).</summary>
+    public string Backbone { get; init; } = Backbones.BackboneFactory.ResNet18;
+    public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
+    /// <summary>torchvision-layout weights file (.safetensors or .pth); required for wide_resnet50_2.</summary>
+    public string? BackboneWeights { get; init; }
+    public int ImageSize { get; init; } = 256;
+    public double CoresetRatio { get; init; } = 0.1;
+    public int ProjectionDimensions { get; init; } = 128;
+    public int Seed { get; init; } = 0;
+    /// <summary>k of the Eq. 7 reweighting (anomalib's num_neighbors).</summary>
+    public int NumNeighbors { get; init; } = 9;
+    public double BlurSigma { get; init; } = 4.0;
+    public int BatchSize { get; init; } = 8;
+    /// <summary>Largest distance block of the nearest-neighbour search, in bytes.</summary>
+    public long KnnBudgetBytes { get; init; } = PatchCore.NearestNeighbourSearch.DefaultBudgetBytes;
+    /// <summary>Share of train/good held out to calibrate threshold and normalisation when no validation/good exists.</summary>
+    public double HoldoutFraction { get; init; } = 0.1;
+
+    public void Validate()
+    {
+        if (ImageSize < 32 || ImageSize > 2048) throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
+        if (CoresetRatio <= 0 || CoresetRatio > 1) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
+        if (ProjectionDimensions < 1) throw new ArgumentException("Projection dimensions must be positive.");
+        if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");
+        if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
+        if (HoldoutFraction < 0 || HoldoutFraction >= 1) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
+    }
+}

@@ -1,0 +1,105 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Inspection.Engine.Data;
+using Inspection.Engine.Evaluation;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.Native;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace Inspection.Host.Cli;
+
+/// <summary>
+/// <c>inspection bench --data &lt;category&gt;</c>: trains once, then times each stage (decode, backbone, embedding, kNN,
+/// map) over the test images at several batch sizes; reports coreset time, images/s and peak memory as a table and JSON.
+/// </summary>
+public static class BenchCommand
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var data = new Option<string>("--data") { Description = "Category folder in MVTec layout.", Required = true };
+        var output = new Option<string?>("--out") { Description = "Write bench.json here." };
+        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
+        var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
+        var command = new Command("bench", "Time every stage of training and inference.") { data, output, batches, repeats };
+        engine.AddTo(command, training: true);
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            using var logging = engine.Logging(result);
+            var logger = logging.CreateLogger("bench");
+            var settings = engine.Settings(result);
+            settings.Validate();
+            var device = engine.ResolveDevice(result, logger);
+            var category = MvtecCategory.Open(result.GetValue(data)!);
+            var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+            var trainClock = Stopwatch.StartNew();
+            using var model = ConsoleProgress.Run(p => new PatchCoreTrainer(settings, device, logger, p).Train(train, calibration, null, category.Root));
+            double trainSeconds = trainClock.Elapsed.TotalSeconds;
+
+            var sources = (category.Test.Count > 0 ? category.Test.Select(t => t.Path) : category.TrainGood).ToList();
+            int imageCount = result.GetValue(repeats);
+            var files = Enumerable.Range(0, imageCount).Select(i => sources[i % sources.Count]).ToList();
+            var decodeClock = Stopwatch.StartNew();
+            var prepared = files.Select(f => PreparedImage.FromFile(f, settings.ImageSize)).ToList();
+            double decodeMs = decodeClock.Elapsed.TotalMilliseconds / files.Count;
+
+            var rows = new List<object>();
+            var table = new Table().AddColumns("batch", "images/s", "backbone ms", "embedding ms", "kNN ms", "map ms", "total ms/img", "p50 batch ms", "p99 batch ms");
+            foreach (int batch in result.GetValue(batches)!)
+            {
+                model.Inspect(prepared.Take(batch).ToList()); // warm-up: allocator, kernels
+                var latencies = new List<double>();
+                var sum = new StageTimings(0, 0, 0, 0);
+                var wall = Stopwatch.StartNew();
+                for (int start = 0; start + batch <= prepared.Count; start += batch)
+                {
+                    var t = model.Inspect(prepared.Skip(start).Take(batch).ToList()).Timings;
+                    latencies.Add(t.Total);
+                    sum = new StageTimings(sum.Backbone + t.Backbone, sum.Embedding + t.Embedding, sum.Knn + t.Knn, sum.Map + t.Map);
+                }
+                int done = latencies.Count * batch;
+                if (done == 0) continue;
+                double perImage(double ms) => ms / done;
+                latencies.Sort();
+                double p50 = latencies[latencies.Count / 2], p99 = latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)];
+                double throughput = done / wall.Elapsed.TotalSeconds;
+                rows.Add(new { batch, imagesPerSecond = throughput, backboneMs = perImage(sum.Backbone), embeddingMs = perImage(sum.Embedding), knnMs = perImage(sum.Knn), mapMs = perImage(sum.Map), totalMsPerImage = perImage(sum.Total), p50BatchMs = p50, p99BatchMs = p99 });
+                string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
+                table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
+            }
+            var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            var report = new
+            {
+                dataset = category.Root,
+                device = device.ToString(),
+                libtorch = LibTorchLoader.Description,
+                processors = Environment.ProcessorCount,
+                trainImages = train.Count,
+                trainSeconds,
+                coresetSeconds = model.Metadata.Training.CoresetSeconds,
+                patches = model.Metadata.Training.Patches,
+                bankSize = model.BankSize,
+                decodeMsPerImage = decodeMs,
+                peakWorkingSetMb = peakMb,
+                rows,
+            };
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            Console.WriteLine($"device {device} ({LibTorchLoader.Description}), {Environment.ProcessorCount} cores");
+            Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
+            Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
+            console.Write(table);
+            string? outFolder = result.GetValue(output);
+            if (outFolder != null)
+            {
+                Directory.CreateDirectory(outFolder);
+                File.WriteAllText(Path.Combine(outFolder, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+            }
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

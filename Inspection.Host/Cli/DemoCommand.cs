@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Inspection.Engine.Data;
+
+namespace Inspection.Host.Cli;
+
+/// <summary>
+/// <c>inspection demo</c>: needs no data. Generates a synthetic product line (textured parts with seeded defects and
+/// masks), trains, inspects the test parts and prints the metrics and where the heatmaps went.
+/// </summary>
+public static class DemoCommand
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var output = new Option<string?>("--out") { Description = "Folder for the synthetic data and the report (default: a new temporary folder)." };
+        var lineSeed = new Option<int>("--line-seed") { Description = "Seed of the synthetic line.", DefaultValueFactory = _ => 7 };
+        var command = new Command("demo", "Run the whole method on a generated product line: no data needed.") { output, lineSeed };
+        engine.AddTo(command, training: true);
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            using var logging = engine.Logging(result);
+            var logger = logging.CreateLogger("demo");
+            string folder = result.GetValue(output) ?? Path.Combine(Path.GetTempPath(), $"inspection-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
+            string data = Path.Combine(folder, "synthetic_line");
+            var summary = SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: result.GetValue(lineSeed)));
+            Console.WriteLine($"synthetic line: {summary.TrainGood} good training parts, {summary.TestGood} good and " +
+                              $"{summary.Defects.Values.Sum()} defective test parts ({string.Join(", ", summary.Defects.Select(d => $"{d.Value} {d.Key}"))}) in {data}");
+            var settings = engine.Settings(result);
+            settings.Validate();
+            var device = engine.ResolveDevice(result, logger);
+            EvaluationRun.Execute(data, Path.Combine(folder, "report"), settings, device, logger);
+            Console.WriteLine($"heatmaps of the hardest parts: {Path.Combine(folder, "report", "examples")}");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Inspection.Engine.Native;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.Logging;
+using TorchSharp;
+
+namespace Inspection.Host.Cli;
+
+/// <summary>Options shared by the commands that train or run a model.</summary>
+public sealed class EngineOptions
+{
+    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N or auto (default: INSPECTION_DEVICE, else cpu).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ComputeDevice.DeviceVariable) ?? "cpu" };
+    public Option<string> Backbone { get; } = new("--backbone") { Description = "resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs --backbone-weights).", DefaultValueFactory = _ => "resnet18" };
+    public Option<string?> BackboneWeights { get; } = new("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth)." };
+    public Option<string[]> Layers { get; } = new("--layers") { Description = "Feature layers, shallow to deep.", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true };
+    public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square).", DefaultValueFactory = _ => 256 };
+    public Option<double> CoresetRatio { get; } = new("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 };
+    public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
+    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };
+    public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
+
+    public void AddTo(Command command, bool training)
+    {
+        command.Options.Add(Device);
+        command.Options.Add(BatchSize);
+        command.Options.Add(Verbose);
+        if (!training) return;
+        command.Options.Add(Backbone);
+        command.Options.Add(BackboneWeights);
+        command.Options.Add(Layers);
+        command.Options.Add(ImageSize);
+        command.Options.Add(CoresetRatio);
+        command.Options.Add(Seed);
+    }
+
+    public PatchCoreSettings Settings(ParseResult result) => new()
+    {
+        Backbone = result.GetValue(Backbone)!,
+        BackboneWeights = result.GetValue(BackboneWeights),
+        Layers = result.GetValue(Layers)!,
+        ImageSize = result.GetValue(ImageSize),
+        CoresetRatio = result.GetValue(CoresetRatio),
+        Seed = result.GetValue(Seed),
+        BatchSize = result.GetValue(BatchSize),
+    };
+
+    /// <summary>Logs go to stderr so that stdout stays machine-readable (JSON lines, tables).</summary>
+    public ILoggerFactory Logging(ParseResult result) => LoggerFactory.Create(b => b
+        .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace)
+        .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+        .AddFilter(level => level >= (result.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Warning)));
+
+    public torch.Device ResolveDevice(ParseResult result, ILogger logger) => ComputeDevice.Resolve(result.GetValue(Device), logger);
+}

@@ -1,0 +1,117 @@
+using System.CommandLine;
+using System.Text.Json;
+using Inspection.Engine.Data;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.Host.Cli;
+
+/// <summary>
+/// <c>inspection predict --model &lt;file&gt; &lt;image|dir&gt;... --out &lt;dir&gt;</c>: one JSON line per image on stdout (and in
+/// out/results.jsonl) and a heatmap overlay PNG per image. An unusable image gets an error line; the others are still scored.
+/// </summary>
+public static class PredictCommand
+{
+    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var model = new Option<string>("--model") { Description = "Model file written by train.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for heatmaps and results.jsonl.", Required = true };
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders of images.", Arity = ArgumentArity.OneOrMore };
+        var command = new Command("predict", "Score images with a trained model.") { model, output, inputs };
+        engine.AddTo(command, training: false);
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            using var logging = engine.Logging(result);
+            var logger = logging.CreateLogger("predict");
+            var files = ExpandInputs(result.GetValue(inputs)!);
+            var device = engine.ResolveDevice(result, logger);
+            using var patchCore = PatchCoreModel.Load(result.GetValue(model)!, device, logger);
+            string outFolder = result.GetValue(output)!;
+            Directory.CreateDirectory(outFolder);
+            using var lines = new StreamWriter(Path.Combine(outFolder, "results.jsonl"));
+            int failed = 0;
+            int batchSize = result.GetValue(engine.BatchSize);
+            int size = patchCore.Metadata.ImageSize;
+            var calibration = patchCore.Metadata.Calibration;
+            for (int start = 0; start < files.Count; start += batchSize)
+            {
+                var prepared = new List<PreparedImage>();
+                foreach (var file in files.Skip(start).Take(batchSize))
+                {
+                    try
+                    {
+                        prepared.Add(PreparedImage.FromFile(file, size));
+                    }
+                    catch (ImageReadException e)
+                    {
+                        failed++;
+                        Emit(lines, new { path = file, error = e.Message });
+                    }
+                }
+                if (prepared.Count == 0) continue;
+                var scored = patchCore.Inspect(prepared);
+                double perImageMs = scored.Timings.Total / prepared.Count;
+                for (int i = 0; i < prepared.Count; i++)
+                {
+                    float score = scored.ImageScores[i];
+                    string heatmap = Path.Combine(outFolder, Path.GetFileNameWithoutExtension(prepared[i].Name) + "_heatmap.png");
+                    heatmap = Unique(heatmap);
+                    using (var original = ImageDecoder.Decode(prepared[i].Name))
+                    {
+                        var normalised = scored.AnomalyMaps[i].Select(calibration.NormalisePixel).ToArray();
+                        HeatmapRenderer.WriteOverlay(original, normalised, size, size, 0f, 1f, heatmap);
+                    }
+                    Emit(lines, new
+                    {
+                        path = prepared[i].Name,
+                        score,
+                        normalisedScore = calibration.NormaliseImage(score),
+                        verdict = score > calibration.ImageThreshold ? "fail" : "pass",
+                        heatmap,
+                        timingMs = new { total = perImageMs, backbone = scored.Timings.Backbone / prepared.Count, embedding = scored.Timings.Embedding / prepared.Count, knn = scored.Timings.Knn / prepared.Count, map = scored.Timings.Map / prepared.Count },
+                    });
+                }
+            }
+            if (failed > 0) Console.Error.WriteLine($"error: {failed} of {files.Count} images could not be scored (see their error lines)");
+            return failed > 0 ? ExitCodes.SomeImagesFailed : ExitCodes.Success;
+        }));
+        return command;
+    }
+
+    private static void Emit(StreamWriter file, object line)
+    {
+        string json = JsonSerializer.Serialize(line, Json);
+        Console.WriteLine(json);
+        file.WriteLine(json);
+    }
+
+    private static string Unique(string path)
+    {
+        string candidate = path;
+        for (int i = 2; File.Exists(candidate); i++)
+            candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}_{i}.png");
+        return candidate;
+    }
+
+    /// <summary>Files as given, folders expanded to their images (sorted); a missing path or an empty folder is an error.</summary>
+    public static List<string> ExpandInputs(IEnumerable<string> inputs)
+    {
+        var files = new List<string>();
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                var images = MvtecCategory.ImagesIn(input);
+                if (images.Count == 0) throw new DatasetException($"Folder '{input}' holds no images ({string.Join(", ", MvtecCategory.ImageExtensions)}).");
+                files.AddRange(images);
+            }
+            else if (File.Exists(input)) files.Add(input);
+            else throw new FileNotFoundException($"Input '{input}' does not exist.", input);
+        }
+        return files;
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using Inspection.Engine.Data;
+using Inspection.Engine.Evaluation;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.Host.Cli;
+
+/// <summary><c>inspection train --data &lt;category&gt; --out &lt;model file&gt;</c></summary>
+public static class TrainCommand
+{
+    public static Command Create()
+    {
+        var engine = new EngineOptions();
+        var data = new Option<string>("--data") { Description = "Category folder in MVTec layout (train/good, optional validation/good).", Required = true };
+        var output = new Option<string>("--out") { Description = "Model file to write.", Required = true };
+        var command = new Command("train", "Train a PatchCore model on defect-free images.") { data, output };
+        engine.AddTo(command, training: true);
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            using var logging = engine.Logging(result);
+            var logger = logging.CreateLogger("train");
+            var settings = engine.Settings(result);
+            settings.Validate();
+            var category = MvtecCategory.Open(result.GetValue(data)!);
+            var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+            var device = engine.ResolveDevice(result, logger);
+            using var model = ConsoleProgress.Run(progress =>
+                new PatchCoreTrainer(settings, device, logger, progress).Train(train, calibration, null, category.Root));
+            string path = result.GetValue(output)!;
+            model.Save(path);
+            var c = model.Metadata.Calibration;
+            Console.WriteLine($"trained on {train.Count} images ({model.Metadata.Training.Patches} patches) in {model.Metadata.Training.Seconds:F1} s; " +
+                              $"memory bank {model.BankSize} x {model.Metadata.EmbeddingDimensions}; image threshold {c.ImageThreshold:F4} " +
+                              $"({c.Method}, {c.GoodImages} held-out images); model written to {path}");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,73 @@
+using Inspection.Engine.PatchCore;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.Tests.PatchCore;
+
+public class CoresetSamplerTests
+{
+    [Fact]
+    public void Pruned_cpu_selection_equals_the_brute_force_loop()
+    {
+        manual_seed(2);
+        // Clustered data, like image patches: pruning skips most groups here.
+        using var centers = randn(40, 32) * 4;
+        using var which = randint(0, 40, [6000]);
+        using var points = centers.index_select(0, which) + randn(6000, 32);
+        var pruned = CoresetSampler.Select(points, 400, seed: 9);
+        var brute = CoresetSampler.BruteForce(points, 400, new Random(9).NextInt64(6000));
+        Assert.Equal(brute, pruned);
+    }
+
+    [Fact]
+    public void Selection_is_deterministic_per_seed_and_unique()
+    {
+        manual_seed(3);
+        using var points = randn(3000, 16);
+        var a = CoresetSampler.Select(points, 200, seed: 1);
+        var b = CoresetSampler.Select(points, 200, seed: 1);
+        var c = CoresetSampler.Select(points, 200, seed: 2);
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+        Assert.Equal(200, a.Distinct().Count());
+    }
+
+    [Fact]
+    public void Farthest_point_is_chosen_first()
+    {
+        // Points on a line at 0, 1, 2, 3, 10. From a start at 10 the farthest is 0, then 3 (3 from 0, 7 from 10);
+        // from any other start the farthest is 10.
+        using var points = tensor(new float[] { 0, 1, 2, 3, 10 }, [5, 1]);
+        for (int seed = 0; seed < 6; seed++)
+        {
+            long start = new Random(seed).NextInt64(5);
+            var selected = CoresetSampler.Select(points, 2, seed);
+            if (start == 4) Assert.Equal(new long[] { 0, 3 }, selected);
+            else Assert.Equal(4, selected[0]);
+        }
+    }
+
+    [Fact]
+    public void Coreset_covers_the_data_better_than_random_sampling()
+    {
+        manual_seed(4);
+        using var points = randn(4000, 8);
+        var selected = CoresetSampler.Select(points, 100, seed: 0);
+        double Radius(long[] idx)
+        {
+            using var chosen = points.index_select(0, tensor(idx));
+            using var d = cdist(points, chosen);
+            return d.min(1).values.max().item<float>();
+        }
+        var random = Enumerable.Range(0, 4000).OrderBy(_ => Random.Shared.Next()).Take(100).Select(i => (long)i).ToArray();
+        Assert.True(Radius(selected) < Radius(random));
+    }
+
+    [Fact]
+    public void Size_outside_range_is_refused()
+    {
+        using var points = randn(10, 4);
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoresetSampler.Select(points, 11, 0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => CoresetSampler.Select(points, 0, 0));
+    }
+}

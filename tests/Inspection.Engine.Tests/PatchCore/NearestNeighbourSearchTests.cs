@@ -1,0 +1,53 @@
+using Inspection.Engine.PatchCore;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.Tests.PatchCore;
+
+public class NearestNeighbourSearchTests
+{
+    [Theory]
+    [InlineData(1, 1L << 30)]   // one block
+    [InlineData(1, 4096)]       // many bank and query chunks
+    [InlineData(5, 4096)]
+    [InlineData(5, 1L << 30)]
+    public void Chunked_search_equals_exhaustive_distances(int k, long budgetBytes)
+    {
+        manual_seed(1);
+        using var bank = randn(700, 24);
+        using var queries = randn(130, 24);
+        using var search = new NearestNeighbourSearch(bank, budgetBytes);
+        var (distances, indices) = search.Search(queries, k);
+        using var exact = cdist(queries, bank);
+        var (expected, expectedIndex) = exact.topk(k, 1, largest: false);
+        Assert.True(distances.allclose(expected, rtol: 1e-4, atol: 1e-4));
+        Assert.True(indices.eq(expectedIndex).all().item<bool>());
+        distances.Dispose(); indices.Dispose(); expected.Dispose(); expectedIndex.Dispose();
+    }
+
+    [Fact]
+    public void A_query_equal_to_a_bank_vector_has_distance_zero()
+    {
+        using var bank = tensor(new float[] { 0, 0, 3, 4, 1, 1 }, [3, 2]);
+        using var search = new NearestNeighbourSearch(bank);
+        using var query = tensor(new float[] { 3, 4, 0, 1 }, [2, 2]);
+        var (d, i) = search.Search(query, 2);
+        Assert.Equal(new float[] { 0, (float)Math.Sqrt(13), 1, 1 }, d.data<float>().ToArray(), new FloatTolerance(1e-3f));
+        Assert.Equal(1L, i[0, 0].item<long>());
+    }
+
+    [Fact]
+    public void k_larger_than_bank_is_refused()
+    {
+        using var bank = zeros(3, 2);
+        using var search = new NearestNeighbourSearch(bank);
+        using var q = zeros(1, 2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => search.Search(q, 4));
+    }
+}
+
+internal sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
+{
+    public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
+    public int GetHashCode(float obj) => 0;
+}
