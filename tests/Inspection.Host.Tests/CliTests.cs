@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Inspection.Engine.Data;
+using Inspection.Host.Cli;
+using SkiaSharp;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Inspection.Host.Tests;
+
+[CollectionDefinition("cli", DisableParallelization = true)]
+public sealed class CliCollection;
+
+/// <summary>The inspection command as a user runs it: real files, real models, exit codes and the lines printed.</summary>
+[Collection("cli")]
+public class CliTests(ITestOutputHelper log)
+{
+    private static void AssertOneErrorLine((int ExitCode, string Out, string Error) run, int code, string expected)
+    {
+        Assert.Equal(code, run.ExitCode);
+        var lines = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        Assert.StartsWith("error: ", lines[0]);
+        Assert.Contains(expected, lines[0]);
+    }
+
+    [Fact]
+    public void Train_on_a_folder_without_train_good_fails_with_one_line()
+    {
+        using var folder = new TempFolder();
+        AssertOneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "no train/good");
+        Assert.False(File.Exists(folder.File("m.inspection")));
+    }
+
+    [Fact]
+    public void Train_on_an_empty_train_good_fails_with_one_line()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("train", "good"));
+        AssertOneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "holds no images");
+    }
+
+    [Fact]
+    public void Predict_with_an_unreadable_model_fails_with_one_line()
+    {
+        using var folder = new TempFolder();
+        File.WriteAllBytes(folder.File("broken.inspection"), [1, 2, 3, 4]);
+        File.WriteAllBytes(folder.File("a.png"), [1, 2, 3]);
+        AssertOneErrorLine(CliRun.Invoke("predict", "--model", folder.File("broken.inspection"), folder.File("a.png"), "--out", folder.File("out")),
+            ExitCodes.BadInput, "cannot be loaded");
+    }
+
+    [Fact]
+    public void Evaluate_with_a_mask_of_another_size_fails_with_one_line()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(TrainGood: 6, TestGood: 2, DefectsPerType: 1, Size: 64));
+        string mask = Directory.GetFiles(Path.Combine(data, "ground_truth"), "*_mask.png", SearchOption.AllDirectories).First();
+        using (var small = new SKBitmap(32, 32)) using (var png = small.Encode(SKEncodedImageFormat.Png, 100)) File.WriteAllBytes(mask, png.ToArray());
+        AssertOneErrorLine(CliRun.Invoke("evaluate", "--data", data, "--image-size", "64"), ExitCodes.BadInput, "32x32");
+    }
+
+    [Fact]
+    public void Train_then_predict_scores_good_low_defects_high_and_reports_bad_images_without_losing_the_rest()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 3, TrainGood: 16, TestGood: 3, DefectsPerType: 2, Size: 128));
+        string model = folder.File("line.inspection");
+        var train = CliRun.Invoke("train", "--data", data, "--out", model, "--image-size", "128");
+        log.WriteLine(train.Out + train.Error);
+        Assert.Equal(ExitCodes.Success, train.ExitCode);
+        Assert.True(File.Exists(model));
+
+        // A folder of test images plus one truncated and one non-image file.
+        string inputs = folder.File("inputs");
+        Directory.CreateDirectory(inputs);
+        foreach (var f in Directory.GetFiles(Path.Combine(data, "test"), "*.png", SearchOption.AllDirectories))
+            File.Copy(f, Path.Combine(inputs, $"{Path.GetFileName(Path.GetDirectoryName(f))}_{Path.GetFileName(f)}"));
+        var good = File.ReadAllBytes(Path.Combine(inputs, "good_000.png"));
+        File.WriteAllBytes(Path.Combine(inputs, "zz_truncated.png"), good[..(good.Length / 3)]);
+        File.WriteAllText(Path.Combine(inputs, "zz_text.jpg"), "this is not a jpeg");
+
+        string outFolder = folder.File("out");
+        var predict = CliRun.Invoke("predict", "--model", model, inputs, "--out", outFolder);
+        log.WriteLine(predict.Out + predict.Error);
+        Assert.Equal(ExitCodes.SomeImagesFailed, predict.ExitCode);
+        var lines = predict.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3 + 6 + 2, lines.Count); // every input has exactly one line
+        var errors = lines.Where(l => l.TryGetProperty("error", out _)).ToList();
+        Assert.Equal(2, errors.Count);
+        Assert.Contains(errors, e => e.GetProperty("error").GetString()!.Contains("truncated"));
+        var scored = lines.Where(l => l.TryGetProperty("score", out _)).ToList();
+        Assert.All(scored, l => Assert.True(File.Exists(l.GetProperty("heatmap").GetString())));
+        double Mean(string prefix) => scored.Where(l => Path.GetFileName(l.GetProperty("path").GetString())!.StartsWith(prefix)).Average(l => l.GetProperty("score").GetDouble());
+        Assert.True(Mean("good") < Mean("hole") && Mean("good") < Mean("stain") && Mean("good") < Mean("scratch"));
+        Assert.All(scored.Where(l => !Path.GetFileName(l.GetProperty("path").GetString())!.StartsWith("good")),
+            l => Assert.Equal("fail", l.GetProperty("verdict").GetString()));
+        Assert.Equal(lines.Count, File.ReadAllLines(Path.Combine(outFolder, "results.jsonl")).Length);
+        Assert.Single(predict.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void Demo_needs_no_data_and_detects_the_synthetic_defects()
+    {
+        using var folder = new TempFolder();
+        var run = CliRun.Invoke("demo", "--out", folder.Path);
+        log.WriteLine(run.Out + run.Error);
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var auroc = run.Out.Split('\n').Single(l => l.Contains("image AUROC"));
+        double value = double.Parse(auroc.Split('│', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(value > 0.9, auroc);
+        Assert.True(File.Exists(Path.Combine(folder.Path, "report", "report.json")));
+        Assert.NotEmpty(Directory.GetFiles(Path.Combine(folder.Path, "report", "examples"), "*.png"));
+    }
+}
