@@ -4,24 +4,30 @@ using System.Runtime.InteropServices;
 namespace Inspection.Engine.PatchCore;
 
 /// <summary>
-/// Exact greedy k-center selection on the CPU that skips most distance computations. Every point belongs to its
-/// nearest selected center; for each center we keep the largest distance of its members (its radius r). When a new
-/// center c arrives, a member x of center a can only get closer to c if |c - a| &lt; 2r, by the triangle inequality
-/// (|x - c| &gt;= |c - a| - |x - a| &gt;= r &gt;= |x - a|); whole groups are skipped otherwise. The farthest point is the
-/// farthest member of the group with the largest radius. Selections equal the brute-force loop's (up to exact ties).
+/// Exact greedy k-center selection on the CPU that skips most distance computations, by the triangle inequality.
+/// Every point belongs to its nearest selected center a, at distance d(x,a) = sqrt(minDistance[x]). When a new center
+/// c arrives at distance D from a, a member x can only get closer to c if d(x,a) &gt; D/2
+/// (d(x,c) &gt;= D - d(x,a) &gt;= d(x,a) otherwise). Members are kept sorted by d(x,a), farthest first, so a group is
+/// scanned only down to that bound, and a group whose farthest member is within D/2 is skipped without reading it.
+/// D itself is bounded from below through a few pivot points (|d(c,o) - d(a,o)| &lt;= D), so most groups are
+/// dismissed without computing D. The farthest point overall is the first member of the group with the largest
+/// radius. Selections equal the brute-force loop's up to exact ties.
 /// </summary>
 internal sealed class PrunedKCenterGreedy
 {
+    private const int PivotCount = 8;
+    // Relative margin on squared-distance comparisons: rounding in float distances must never wrongly skip a point.
+    private const float Margin = 1.0001f;
+
     private readonly float[] _points;
     private readonly int _dims;
     private readonly int _count;
     private readonly float[] _minDistance;     // squared distance to the nearest center
     private readonly List<int> _centerPoint = [];
-    private readonly List<int[]> _members = [];
+    private readonly List<int[]> _members = [];  // sorted by _minDistance, descending
     private readonly List<int> _memberCount = [];
-    private readonly List<float> _radius = [];  // squared
-    private readonly List<int> _farthest = [];
-    private float[] _centerDistance = new float[1024];
+    private readonly List<float> _pivotDistance = []; // PivotCount per center: distance (not squared) to each pivot
+    private readonly List<int> _pivots = [];
 
     public PrunedKCenterGreedy(float[] points, int dims)
     {
@@ -52,80 +58,90 @@ internal sealed class PrunedKCenterGreedy
         return selected;
     }
 
+    private float Radius(int center) => _memberCount[center] == 0 ? 0 : _minDistance[_members[center][0]];
+
     private int FarthestPoint()
     {
         int best = 0;
         float bestRadius = float.NegativeInfinity;
-        for (int c = 0; c < _radius.Count; c++)
-            if (_radius[c] > bestRadius) { bestRadius = _radius[c]; best = c; }
-        return _farthest[best];
+        for (int c = 0; c < _centerPoint.Count; c++)
+        {
+            float r = Radius(c);
+            if (r > bestRadius) { bestRadius = r; best = c; }
+        }
+        return _memberCount[best] == 0 ? _centerPoint[best] : _members[best][0];
     }
 
     private void UpdateWith(int newPoint)
     {
         int existing = _centerPoint.Count;
-        if (_centerDistance.Length < existing) Array.Resize(ref _centerDistance, existing * 2);
-        var centerDistance = _centerDistance;
-        // Center-to-center distances: the part that grows with k; split over cores.
-        Parallel.For(0, Environment.ProcessorCount, worker =>
-        {
-            int per = (existing + Environment.ProcessorCount - 1) / Environment.ProcessorCount;
-            for (int c = worker * per; c < Math.Min(existing, (worker + 1) * per); c++)
-                centerDistance[c] = _radius[c] > 0 ? SquaredDistance(_centerPoint[c], newPoint) : float.PositiveInfinity;
-        });
+        Span<float> newPivot = stackalloc float[PivotCount];
+        for (int j = 0; j < _pivots.Count; j++) newPivot[j] = MathF.Sqrt(SquaredDistance(newPoint, _pivots[j]));
 
         var moved = new List<int>();
-        float newRadius = 0;
-        int newFarthest = newPoint;
+        var pivotDistances = CollectionsMarshal.AsSpan(_pivotDistance);
         for (int c = 0; c < existing; c++)
         {
-            float radius = _radius[c];
-            // |c - a| >= 2r  <=>  |c - a|^2 >= 4 r^2; the small margin absorbs rounding in the float distances.
-            if (radius <= 0 || centerDistance[c] >= 4.0001f * radius) continue;
+            int memberCount = _memberCount[c];
+            if (memberCount == 0) continue;
+            float radius = Radius(c);
+            if (radius <= 0) continue;
+            // Cheap lower bound of the center distance from the pivots: skip the group if even that is >= 2r.
+            if (_pivots.Count == PivotCount)
+            {
+                float bound = 0;
+                var pa = pivotDistances.Slice(c * PivotCount, PivotCount);
+                for (int j = 0; j < PivotCount; j++) bound = MathF.Max(bound, MathF.Abs(newPivot[j] - pa[j]));
+                if (bound * bound >= 4 * radius * Margin) continue;
+            }
+            float centerDistance = SquaredDistance(_centerPoint[c], newPoint);
+            float limit = centerDistance / 4 / Margin; // members with d(x,a)^2 <= D^2/4 cannot move
+            if (radius <= limit) continue;
+
             var members = _members[c];
-            int kept = 0;
-            float keptRadius = 0;
-            int keptFarthest = _centerPoint[c];
-            for (int m = 0; m < _memberCount[c]; m++)
+            int kept = 0, m = 0;
+            for (; m < memberCount; m++)
             {
                 int x = members[m];
+                float own = _minDistance[x];
+                if (own <= limit) break; // sorted: nobody after this can move either
                 float d = SquaredDistance(x, newPoint);
-                if (d < _minDistance[x])
+                if (d < own)
                 {
                     _minDistance[x] = d;
                     moved.Add(x);
-                    if (d > newRadius) { newRadius = d; newFarthest = x; }
                 }
-                else
-                {
-                    members[kept++] = x;
-                    if (_minDistance[x] > keptRadius) { keptRadius = _minDistance[x]; keptFarthest = x; }
-                }
+                else members[kept++] = x;
             }
-            _memberCount[c] = kept;
-            _radius[c] = keptRadius;
-            _farthest[c] = keptFarthest;
+            if (kept != m)
+            {
+                // Close the gap left by the moved members; the order (farthest first) is unchanged.
+                Array.Copy(members, m, members, kept, memberCount - m);
+                _memberCount[c] = memberCount - (m - kept);
+            }
         }
         var list = moved.ToArray();
-        AddCenter(newPoint, list, list.Length, newRadius, newFarthest);
+        AddCenter(newPoint, list, list.Length);
     }
 
-    private void AddCenter(int point, int[] members, int memberCount, float? radius = null, int? farthest = null)
+    private void AddCenter(int point, int[] members, int memberCount)
     {
-        if (radius == null)
-        {
-            float r = 0;
-            int f = point;
-            for (int m = 0; m < memberCount; m++)
-                if (_minDistance[members[m]] > r) { r = _minDistance[members[m]]; f = members[m]; }
-            radius = r;
-            farthest = f;
-        }
+        var keys = new float[memberCount];
+        for (int i = 0; i < memberCount; i++) keys[i] = -_minDistance[members[i]];
+        Array.Sort(keys, members, 0, memberCount);
         _centerPoint.Add(point);
         _members.Add(members);
         _memberCount.Add(memberCount);
-        _radius.Add(radius.Value);
-        _farthest.Add(farthest!.Value);
+        if (_pivots.Count < PivotCount)
+        {
+            // The first centers are far apart (farthest-first), which makes them good pivots.
+            _pivots.Add(point);
+            if (_pivots.Count == PivotCount)
+                for (int c = 0; c < _centerPoint.Count; c++)
+                    for (int j = 0; j < PivotCount; j++) _pivotDistance.Add(MathF.Sqrt(SquaredDistance(_centerPoint[c], _pivots[j])));
+            return;
+        }
+        for (int j = 0; j < PivotCount; j++) _pivotDistance.Add(MathF.Sqrt(SquaredDistance(point, _pivots[j])));
     }
 
     private float SquaredDistance(int a, int b)
