@@ -31,4 +31,20 @@ public static class ImageScoreReweighting
         var weights = 1 - F.softmax(distances, 1).select(1, 0);
         return (weights * maxScore).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// The same weight for one image when the pieces come from elsewhere (a sharded bank): <paramref name="supportDistances"/>
+    /// are the distances of the test patch to N_b(m*), m* first.
+    /// </summary>
+    public static float Weighted(float maxScore, ReadOnlySpan<float> supportDistances)
+    {
+        if (supportDistances.Length <= 1) return maxScore;
+        // softmax(d)[0] computed stably, in float like torch.
+        float max = float.NegativeInfinity;
+        foreach (var d in supportDistances) max = MathF.Max(max, d);
+        float sum = 0;
+        foreach (var d in supportDistances) sum += MathF.Exp(d - max);
+        float first = MathF.Exp(supportDistances[0] - max) / sum;
+        return (1 - first) * maxScore;
+    }
 }

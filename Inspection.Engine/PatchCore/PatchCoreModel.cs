@@ -100,6 +100,31 @@ public sealed class PatchCoreModel : IDisposable
         return new BatchInspection(scores, perImage, size, new StageTimings(backboneMs, embedMs, knnMs, mapMs));
     }
 
+    /// <summary>
+    /// Backbone and embedding only: [B, P, D] patch features on the device (caller disposes), for pipelines that search a
+    /// bank held elsewhere.
+    /// </summary>
+    public Tensor ExtractPatches(IReadOnlyList<PreparedImage> images)
+    {
+        int size = Metadata.ImageSize;
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), size, size, Device);
+        var embedding = FeatureEmbedder.Embed(_backbone.Extract(batch));
+        long b = embedding.shape[0], grid = embedding.shape[2];
+        return FeatureEmbedder.ToPatches(embedding).reshape(b, grid * grid, -1).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The bank on the host, [BankSize x D] row-major, for splitting into shards.</summary>
+    public float[] BankOnHost()
+    {
+        using var host = _bank.cpu();
+        return host.data<float>().ToArray();
+    }
+
+    /// <summary>N_b of every bank vector (see <see cref="BankNeighbours"/>).</summary>
+    public int[] ComputeBankNeighbours() => BankNeighbours.Compute(_search, Metadata.NumNeighbors);
+
     /// <summary>Milliseconds since the last lap, after waiting for queued device work so stages are not misattributed.</summary>
     private double Lap(Stopwatch clock)
     {

@@ -1,0 +1,50 @@
+using System.Reflection;
+using Akka.Cluster.Hosting;
+using Akka.Hosting;
+using Inspection.Actors.Serialization;
+using Inspection.Actors.Shards;
+using Inspection.Engine.Native;
+
+namespace Inspection.Actors.Hosting;
+
+/// <summary>
+/// Wires an Inspection node into Akka.Hosting: the HOCON files under <c>hocon/</c> (embedded in this assembly), the
+/// node's address, seeds, roles and database, the binary serializer and the actors its roles call for.
+/// </summary>
+public static class InspectionNodeHosting
+{
+    public static AkkaConfigurationBuilder WithInspectionNode(this AkkaConfigurationBuilder builder, InspectionNodeOptions options)
+    {
+        string persistence = options.Persistence == PersistenceBackend.Sqlite ? "persistence-sqlite.conf" : "persistence-postgresql.conf";
+        string connection = options.Persistence == PersistenceBackend.Sqlite && !options.Database.Contains('=')
+            ? $"Data Source={options.Database}"
+            : options.Database;
+        string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        // Most specific first: this node's settings, then the files.
+        builder.AddHocon($$"""
+            akka.remote.dot-netty.tcp.hostname = {{Quote(options.Hostname)}}
+            akka.remote.dot-netty.tcp.port = {{options.Port}}
+            akka.cluster.seed-nodes = [{{string.Join(", ", options.SeedNodes.Select(Quote))}}]
+            akka.cluster.roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
+            akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
+            akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
+            """, HoconAddMode.Prepend);
+        foreach (var file in new[] { persistence, "base.conf" })
+            builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
+
+        builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
+        if (options.Roles.Contains("gpu"))
+            builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device));
+        else
+            builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
+        return builder;
+    }
+
+    /// <summary>The text of one of the hocon/*.conf files.</summary>
+    public static string EmbeddedHocon(string file)
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("hocon/" + file)
+                           ?? throw new InvalidOperationException($"hocon/{file} is not embedded in {Assembly.GetExecutingAssembly().GetName().Name}.");
+        return new StreamReader(stream).ReadToEnd();
+    }
+}

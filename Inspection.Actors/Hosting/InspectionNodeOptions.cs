@@ -1,0 +1,20 @@
+namespace Inspection.Actors.Hosting;
+
+/// <summary>What one node of an Inspection cluster is: where it listens, whom it joins, what it runs, where it persists.</summary>
+public sealed record InspectionNodeOptions
+{
+    public string SystemName { get; init; } = "inspection";
+    public string Hostname { get; init; } = Environment.GetEnvironmentVariable("INSPECTION_HOSTNAME") ?? "127.0.0.1";
+    /// <summary>0 picks a free port.</summary>
+    public int Port { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("INSPECTION_PORT"), out var p) ? p : 0;
+    /// <summary>akka.tcp://inspection@host:port addresses; empty = this node forms a new cluster alone.</summary>
+    public IReadOnlyList<string> SeedNodes { get; init; } =
+        (Environment.GetEnvironmentVariable("INSPECTION_SEED_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public IReadOnlyList<string> Roles { get; init; } = ["gpu", "ingest", "api"];
+    public PersistenceBackend Persistence { get; init; } = PersistenceBackend.Sqlite;
+    /// <summary>SQLite: a connection string or a file path; PostgreSQL: a connection string.</summary>
+    public required string Database { get; init; }
+    /// <summary>Device for shards on this node (cpu, cuda, cuda:N, auto).</summary>
+    public string Device { get; init; } = "cpu";
+    public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,30 @@
+namespace Inspection.Actors.Messages;
+
+/// <summary>
+/// A line's deployed model as the scorers need it: where its shards are (by key), how to reweight (the N_b table) and
+/// how to turn scores into verdicts.
+/// </summary>
+public sealed record ModelDeployment(
+    string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors, int[] BankNeighbours,
+    int ImageSize, int PatchGrid, double BlurSigma,
+    float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax)
+{
+    public string ShardEntity(int index) => ShardKey.Of(Line, Version, index);
+}
+
+/// <summary>Patch features of a batch of frames of one line: [Frames * Grid * Grid, D].</summary>
+public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Patches);
+
+/// <summary>
+/// The outcome for one frame: scored (score, normalised score, verdict, anomaly map) or failed (Error says why, for
+/// example a shard that did not answer in time). Never both, never neither.
+/// </summary>
+public sealed record InspectionResult(
+    FrameId Frame, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error, double LatencyMs,
+    FeatureBlock? AnomalyMap)
+{
+    public bool Failed => Error != null;
+
+    public static InspectionResult Failure(FrameId frame, string version, string error, double latencyMs) =>
+        new(frame, version, float.NaN, float.NaN, false, error, latencyMs, null);
+}

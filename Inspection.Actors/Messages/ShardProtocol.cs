@@ -1,0 +1,35 @@
+namespace Inspection.Actors.Messages;
+
+// Commands, replies and events of a memory-bank shard entity. Grouped here because they form one protocol.
+
+/// <summary>Store one chunk of the shard's slice; rows hold global bank indices GlobalOffset.. onward.</summary>
+public sealed record StoreBankSlice(string EntityId, int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IShardMessage;
+
+/// <summary>Acknowledges a stored (persisted) chunk; repeated stores of a chunk are acknowledged again, not duplicated.</summary>
+public sealed record BankSliceStored(string EntityId, int ChunkIndex);
+
+/// <summary>The k nearest vectors of this shard's slice for each query row.</summary>
+public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K) : IShardMessage;
+
+/// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
+public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices);
+
+/// <summary>Distances of vector b to the bank vectors Indices[b*K .. b*K+K), for the indices this shard owns.</summary>
+public sealed record QueryDistances(string EntityId, long QueryId, FeatureBlock Vectors, int K, long[] Indices) : IShardMessage;
+
+/// <summary>Distances aligned with the query's indices; NaN where the index belongs to another shard.</summary>
+public sealed record DistancesAnswer(string EntityId, long QueryId, float[] Distances);
+
+/// <summary>The shard cannot answer yet (slice incomplete or empty); the reason is for people.</summary>
+public sealed record ShardUnavailable(string EntityId, long QueryId, string Reason);
+
+public sealed record GetShardState(string EntityId) : IShardMessage;
+
+/// <summary>Where a shard lives and how much of its slice it holds.</summary>
+public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset);
+
+/// <summary>Persisted: one stored chunk.</summary>
+public sealed record BankSliceChunk(int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows);
+
+/// <summary>Persisted: the whole slice once complete, so recovery reads one row instead of every chunk event.</summary>
+public sealed record ShardSnapshot(int ChunkCount, long GlobalOffset, FeatureBlock Rows);

@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using Inspection.Actors.Messages;
+using Inspection.Engine.Models;
+using Inspection.Engine.PatchCore;
+using static TorchSharp.torch;
+
+namespace Inspection.Actors.Scoring;
+
+/// <summary>
+/// Scores frames of one line against its sharded memory bank: scatter the patches to every shard, gather the nearest
+/// neighbours with a timeout and keep the global nearest per patch; for each frame take the worst patch, ask the shards
+/// for its distances to N_b(m*) (PatchCore Eq. 7) and reweight; build the anomaly map and the verdict. A shard that does
+/// not answer in time, or cannot, fails every frame of the batch explicitly: never a score from part of the bank.
+/// </summary>
+public sealed class LineScorerActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _shards;
+    private readonly TimeSpan _timeout;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<long, PendingBatch> _pending = new();
+    private ModelDeployment _deployment;
+    private AnomalyMapGenerator _maps;
+    private long _nextQuery;
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout)
+    {
+        _deployment = deployment;
+        _shards = shardRegion;
+        _timeout = timeout;
+        _maps = new AnomalyMapGenerator(deployment.BlurSigma, CPU);
+
+        Receive<ScoreFrames>(Start);
+        Receive<NearestAnswer>(OnNearest);
+        Receive<DistancesAnswer>(OnDistances);
+        Receive<ShardUnavailable>(u => Fail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}"));
+        Receive<GatherTimeout>(t => Fail(t.QueryId, TimeoutReason(t.QueryId)));
+        Receive<ModelDeployment>(Switch);
+    }
+
+    public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout));
+
+    /// <summary>A new model version takes over for batches started from now on; batches in flight finish on theirs.</summary>
+    private void Switch(ModelDeployment deployment)
+    {
+        if (deployment.Line != _deployment.Line) return;
+        if (deployment.BlurSigma != _deployment.BlurSigma)
+        {
+            _maps.Dispose();
+            _maps = new AnomalyMapGenerator(deployment.BlurSigma, CPU);
+        }
+        _deployment = deployment;
+    }
+
+    private void Start(ScoreFrames batch)
+    {
+        var d = _deployment;
+        long id = ++_nextQuery;
+        int patchesPerFrame = d.PatchGrid * d.PatchGrid;
+        if (batch.Patches.Columns != d.Dimensions || batch.Patches.Rows != batch.Frames.Count * patchesPerFrame)
+        {
+            foreach (var frame in batch.Frames)
+                Sender.Tell(InspectionResult.Failure(frame, d.Version,
+                    $"patch block is {batch.Patches.Rows}x{batch.Patches.Columns}; model {d.Version} needs {batch.Frames.Count * patchesPerFrame}x{d.Dimensions}", 0));
+            return;
+        }
+        var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
+        _pending[id] = pending;
+        for (int s = 0; s < d.ShardCount; s++) _shards.Tell(new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1));
+        Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
+    }
+
+    private void OnNearest(NearestAnswer answer)
+    {
+        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Nearest) return; // late answer of a failed batch
+        p.Nearest[ShardIndex(answer.EntityId)] = answer;
+        if (p.Nearest.Count < p.Deployment.ShardCount) return;
+
+        // Global nearest per patch; shards in index order with strict '<' keep the lowest index on ties, like one search.
+        int m = p.Batch.Patches.Rows;
+        p.PatchScores = new float[m];
+        p.Locations = new long[m];
+        Array.Fill(p.PatchScores, float.PositiveInfinity);
+        for (int s = 0; s < p.Deployment.ShardCount; s++)
+        {
+            var a = p.Nearest[s];
+            for (int i = 0; i < m; i++)
+                if (a.Distances[i] < p.PatchScores[i]) { p.PatchScores[i] = a.Distances[i]; p.Locations[i] = a.Indices[i]; }
+        }
+        int frames = p.Batch.Frames.Count, perFrame = m / frames;
+        p.MaxPatch = new int[frames];
+        for (int f = 0; f < frames; f++)
+        {
+            int best = f * perFrame;
+            for (int i = best + 1; i < (f + 1) * perFrame; i++) if (p.PatchScores[i] > p.PatchScores[best]) best = i;
+            p.MaxPatch[f] = best;
+        }
+        int k = (int)(p.Deployment.BankNeighbours.Length / p.Deployment.BankSize);
+        if (k <= 1 || p.Deployment.NumNeighbors <= 1)
+        {
+            Finish(answer.QueryId, p, k: 1);
+            return;
+        }
+        var values = p.Batch.Patches.ToFloats();
+        int dims = p.Batch.Patches.Columns;
+        var vectors = new float[frames * dims];
+        var indices = new long[frames * k];
+        for (int f = 0; f < frames; f++)
+        {
+            Array.Copy(values, (long)p.MaxPatch[f] * dims, vectors, (long)f * dims, dims);
+            long mStar = p.Locations[p.MaxPatch[f]];
+            for (int j = 0; j < k; j++) indices[f * k + j] = p.Deployment.BankNeighbours[mStar * k + j];
+        }
+        p.Stage = GatherStage.Distances;
+        p.NeighbourIndices = indices;
+        p.K = k;
+        var block = FeatureBlock.FromFloats(vectors, frames, dims);
+        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(new QueryDistances(p.Deployment.ShardEntity(s), answer.QueryId, block, k, indices));
+    }
+
+    private void OnDistances(DistancesAnswer answer)
+    {
+        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Distances) return;
+        p.Distances[ShardIndex(answer.EntityId)] = answer;
+        if (p.Distances.Count < p.Deployment.ShardCount) return;
+        Finish(answer.QueryId, p, p.K);
+    }
+
+    private void Finish(long id, PendingBatch p, int k)
+    {
+        Timers.Cancel(id);
+        _pending.Remove(id);
+        var d = p.Deployment;
+        int frames = p.Batch.Frames.Count, grid = d.PatchGrid, size = d.ImageSize;
+        var calibration = new Calibration
+        {
+            ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
+            PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax,
+            Method = "", GoodImages = 0, DefectiveImages = 0,
+        };
+        float[] maps;
+        using (var scope = NewDisposeScope())
+        {
+            var scores = tensor(p.PatchScores!, [frames, grid, grid]);
+            maps = _maps.Generate(scores, size, size).contiguous().data<float>().ToArray();
+        }
+        double latency = p.Clock.Elapsed.TotalMilliseconds;
+        for (int f = 0; f < frames; f++)
+        {
+            float maxScore = p.PatchScores![p.MaxPatch![f]];
+            float score = maxScore;
+            if (k > 1)
+            {
+                var support = new float[k];
+                for (int j = 0; j < k; j++)
+                {
+                    support[j] = float.NaN;
+                    foreach (var a in p.Distances.Values)
+                        if (!float.IsNaN(a.Distances[f * k + j])) support[j] = a.Distances[f * k + j];
+                }
+                if (support.Any(float.IsNaN))
+                {
+                    p.ReplyTo.Tell(InspectionResult.Failure(p.Batch.Frames[f], d.Version, "no shard owns a neighbour of the nearest bank vector (inconsistent deployment)", latency));
+                    continue;
+                }
+                score = ImageScoreReweighting.Weighted(maxScore, support);
+            }
+            var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size);
+            p.ReplyTo.Tell(new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map));
+        }
+    }
+
+    private void Fail(long id, string reason)
+    {
+        if (!_pending.Remove(id, out var p)) return;
+        Timers.Cancel(id);
+        _log.Warning("Line {0}: failing {1} frames: {2}", p.Deployment.Line, p.Batch.Frames.Count, reason);
+        double latency = p.Clock.Elapsed.TotalMilliseconds;
+        foreach (var frame in p.Batch.Frames) p.ReplyTo.Tell(InspectionResult.Failure(frame, p.Deployment.Version, reason, latency));
+    }
+
+    private string TimeoutReason(long id)
+    {
+        if (!_pending.TryGetValue(id, out var p)) return "";
+        IEnumerable<int> answered = p.Stage == GatherStage.Nearest ? p.Nearest.Keys : p.Distances.Keys;
+        var missing = Enumerable.Range(0, p.Deployment.ShardCount).Except(answered).Select(p.Deployment.ShardEntity);
+        return $"shard(s) {string.Join(", ", missing)} did not answer within {_timeout.TotalSeconds:0.###} s";
+    }
+
+    private static int ShardIndex(string entityId) => int.Parse(entityId[(entityId.LastIndexOf('/') + 1)..]);
+
+    protected override void PostStop()
+    {
+        _maps.Dispose();
+        base.PostStop();
+    }
+
+    private sealed record GatherTimeout(long QueryId);
+
+    private enum GatherStage { Nearest, Distances }
+
+    private sealed class PendingBatch(ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
+    {
+        public ScoreFrames Batch { get; } = batch;
+        public IActorRef ReplyTo { get; } = replyTo;
+        public ModelDeployment Deployment { get; } = deployment;
+        public Stopwatch Clock { get; } = clock;
+        public GatherStage Stage { get; set; } = GatherStage.Nearest;
+        public Dictionary<int, NearestAnswer> Nearest { get; } = new();
+        public Dictionary<int, DistancesAnswer> Distances { get; } = new();
+        public float[]? PatchScores { get; set; }
+        public long[]? Locations { get; set; }
+        public int[]? MaxPatch { get; set; }
+        public long[]? NeighbourIndices { get; set; }
+        public int K { get; set; }
+    }
+}

@@ -1,0 +1,186 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using Akka.Persistence;
+using Inspection.Actors.Messages;
+using Inspection.Engine.PatchCore;
+using static TorchSharp.torch;
+
+namespace Inspection.Actors.Shards;
+
+/// <summary>
+/// One slice of a line model's coreset memory bank (entity <c>line/version/index</c>), resident on its node's device.
+/// The slice arrives in chunks, each persisted as an event before it is acknowledged; once complete it is assembled on
+/// the device, snapshotted and the chunk events deleted. A shard that moves to another node recovers the slice from the
+/// database there. Answers nearest-neighbour queries with global bank indices, and distance queries for Eq. 7.
+/// </summary>
+public sealed class MemoryBankShardActor : ReceivePersistentActor
+{
+    private readonly string _entityId;
+    private readonly Device _device;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly SortedDictionary<int, BankSliceChunk> _chunks = new();
+    private int _chunkCount = -1;
+    private long _offset;
+    private Tensor? _slice;
+    private NearestNeighbourSearch? _search;
+
+    public override string PersistenceId { get; }
+
+    public MemoryBankShardActor(string entityId, Device device)
+    {
+        _entityId = entityId;
+        _device = device;
+        PersistenceId = "bank-shard/" + entityId;
+
+        Recover<BankSliceChunk>(Apply);
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is ShardSnapshot snapshot) Assemble(snapshot.ChunkCount, snapshot.GlobalOffset, [snapshot.Rows]);
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            if (_slice is null && Complete) AssembleFromChunks();
+            _log.Info("Shard {0} recovered: {1}", _entityId, _slice is null ? $"{_chunks.Count}/{_chunkCount} chunks" : $"{_slice.shape[0]} rows");
+        });
+
+        Command<StoreBankSlice>(Store);
+        Command<QueryNearest>(Nearest);
+        Command<QueryDistances>(Distances);
+        Command<GetShardState>(_ => Sender.Tell(State()));
+        Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
+        Command<SaveSnapshotFailure>(failure => _log.Warning("Shard {0} snapshot failed: {1}", _entityId, failure.Cause.Message));
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(failure => _log.Warning("Shard {0} could not delete chunk events: {1}", _entityId, failure.Cause.Message));
+    }
+
+    public static Props Props(string entityId, Device device) => Akka.Actor.Props.Create(() => new MemoryBankShardActor(entityId, device));
+
+    private bool Complete => _chunkCount > 0 && (_slice is not null || _chunks.Count == _chunkCount);
+
+    private void Store(StoreBankSlice command)
+    {
+        if (_slice is not null || _chunks.ContainsKey(command.ChunkIndex))
+        {
+            Sender.Tell(new BankSliceStored(_entityId, command.ChunkIndex));
+            return;
+        }
+        if (_chunkCount > 0 && command.ChunkCount != _chunkCount)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"Shard {_entityId} expects {_chunkCount} chunks, got a chunk of a {command.ChunkCount}-chunk slice.")));
+            return;
+        }
+        Persist(new BankSliceChunk(command.ChunkIndex, command.ChunkCount, command.GlobalOffset, command.Rows), chunk =>
+        {
+            Apply(chunk);
+            if (_chunks.Count == _chunkCount)
+            {
+                AssembleFromChunks();
+                SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, FeatureBlock.FromTensor(_slice!)));
+            }
+            Sender.Tell(new BankSliceStored(_entityId, chunk.ChunkIndex));
+        });
+    }
+
+    private void Apply(BankSliceChunk chunk)
+    {
+        _chunkCount = chunk.ChunkCount;
+        _chunks[chunk.ChunkIndex] = chunk;
+    }
+
+    private void AssembleFromChunks()
+    {
+        var ordered = _chunks.Values.ToList();
+        for (int i = 1; i < ordered.Count; i++)
+            if (ordered[i].GlobalOffset != ordered[i - 1].GlobalOffset + ordered[i - 1].Rows.Rows)
+                throw new InvalidOperationException($"Shard {_entityId}: chunk {i} does not continue chunk {i - 1}.");
+        Assemble(_chunkCount, ordered[0].GlobalOffset, ordered.Select(c => c.Rows).ToList());
+        _chunks.Clear(); // the device copy is the state now
+    }
+
+    private void Assemble(int chunkCount, long offset, IReadOnlyList<FeatureBlock> blocks)
+    {
+        _chunkCount = chunkCount;
+        _offset = offset;
+        int columns = blocks[0].Columns;
+        var rows = blocks.Sum(b => b.Rows);
+        var values = new float[rows * columns];
+        int at = 0;
+        foreach (var block in blocks)
+        {
+            block.ToFloats().CopyTo(values, at);
+            at += block.Rows * columns;
+        }
+        _search?.Dispose();
+        _slice?.Dispose();
+        using (var host = tensor(values, [rows, columns])) _slice = host.to(_device);
+        _search = new NearestNeighbourSearch(_slice);
+    }
+
+    private void Nearest(QueryNearest query)
+    {
+        if (_search is null)
+        {
+            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var queries = query.Queries.ToTensor(_device);
+        int k = (int)Math.Min(query.K, _search.BankSize);
+        var (distances, indices) = _search.Search(queries, k);
+        var global = (indices + _offset).cpu().data<long>().ToArray();
+        Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, distances.cpu().data<float>().ToArray(), global));
+    }
+
+    private void Distances(QueryDistances query)
+    {
+        if (_slice is null)
+        {
+            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
+            return;
+        }
+        long rows = _slice.shape[0];
+        var result = new float[query.Indices.Length];
+        Array.Fill(result, float.NaN);
+        var owned = Enumerable.Range(0, query.Indices.Length).Where(i => query.Indices[i] >= _offset && query.Indices[i] < _offset + rows).ToArray();
+        if (owned.Length > 0)
+        {
+            using var scope = NewDisposeScope();
+            var vectors = query.Vectors.ToTensor(_device);
+            var local = tensor(owned.Select(i => query.Indices[i] - _offset).ToArray(), device: _device);
+            var which = tensor(owned.Select(i => (long)(i / query.K)).ToArray(), device: _device);
+            // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
+            var d = (_slice.index_select(0, local) - vectors.index_select(0, which)).pow(2).sum(1).sqrt().cpu().data<float>().ToArray();
+            for (int j = 0; j < owned.Length; j++) result[owned[j]] = d[j];
+        }
+        Sender.Tell(new DistancesAnswer(_entityId, query.QueryId, result));
+    }
+
+    private string NotReadyReason() => _chunkCount < 0
+        ? $"shard {_entityId} holds no bank slice (model not stored, or not trained)"
+        : $"shard {_entityId} holds {_chunks.Count} of {_chunkCount} chunks of its bank slice";
+
+    private ShardState State() => new(_entityId, Cluster.Get(Context.System).SelfAddress.ToString(),
+        _slice is not null ? _chunkCount : _chunks.Count, _chunkCount, _slice?.shape[0] ?? 0, _offset);
+
+    protected override void PostStop()
+    {
+        _search?.Dispose();
+        _slice?.Dispose();
+        base.PostStop();
+    }
+}
+
+/// <summary>Registry key of the memory-bank shard region.</summary>
+public sealed class MemoryBankShardRegion;
+
+public static class MemoryBankShardHosting
+{
+    public const string TypeName = "bank-shard";
+
+    /// <summary>Hosts memory-bank shard entities on nodes with <paramref name="role"/>, each resident on <paramref name="device"/>.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device) =>
+        Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithShardRegion<MemoryBankShardRegion>(builder, TypeName,
+            entityId => MemoryBankShardActor.Props(entityId, device), new ShardMessageExtractor(),
+            new Akka.Cluster.Hosting.ShardOptions { Role = role, StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
+}

@@ -1,0 +1,43 @@
+using Akka.Actor;
+using Inspection.Actors.Messages;
+using Inspection.Engine.PatchCore;
+
+namespace Inspection.Actors.Training;
+
+/// <summary>
+/// Splits a trained model's memory bank into contiguous slices, stores each slice in its shard entity in bounded
+/// chunks (every chunk persisted before it is acknowledged), and returns the deployment the scorers need. The
+/// deployment is only returned once every chunk of every shard is stored, so a line can switch to it atomically.
+/// </summary>
+public static class ModelPublisher
+{
+    /// <summary>Rows per stored chunk: 2048 x 384 fp32 is 3 MB, well inside frame and row-size limits.</summary>
+    public const int DefaultChunkRows = 2048;
+
+    public static async Task<ModelDeployment> Publish(IActorRef shardRegion, PatchCoreModel model, string line, string version, int shards,
+        TimeSpan timeout, int chunkRows = DefaultChunkRows)
+    {
+        int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
+        if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
+        var bank = model.BankOnHost();
+        var neighbours = model.ComputeBankNeighbours();
+        var acks = new List<Task<BankSliceStored>>();
+        for (int s = 0; s < shards; s++)
+        {
+            long start = (long)bankSize * s / shards, end = (long)bankSize * (s + 1) / shards;
+            int chunkCount = (int)Math.Max(1, (end - start + chunkRows - 1) / chunkRows);
+            for (int c = 0; c < chunkCount; c++)
+            {
+                long from = start + (long)c * chunkRows;
+                int rows = (int)Math.Min(chunkRows, end - from);
+                var block = FeatureBlock.FromFloats(bank.AsSpan((int)(from * dims), rows * dims), rows, dims);
+                acks.Add(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
+            }
+        }
+        await Task.WhenAll(acks);
+        var c2 = model.Metadata.Calibration;
+        return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors, neighbours,
+            model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
+            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax);
+    }
+}
