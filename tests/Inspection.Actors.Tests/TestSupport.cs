@@ -21,6 +21,7 @@ internal static class TestSupport
             akka.persistence.journal.sql.connection-string = "Data Source={{sqliteFile}}"
             akka.persistence.snapshot-store.sql.connection-string = "Data Source={{sqliteFile}}"
             akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
             """)
         .WithFallback(ConfigurationFactory.ParseString(InspectionSerializer.Hocon))
         .WithFallback(ConfigurationFactory.ParseString(InspectionNodeHosting.EmbeddedHocon("persistence-sqlite.conf")))

@@ -1,0 +1,89 @@
+using Akka.Actor;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
+using Inspection.Actors.Training;
+using Inspection.Engine.Evaluation;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.PatchCore;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace Inspection.Actors.Tests;
+
+/// <summary>
+/// Three nodes joined over TCP on 127.0.0.1, sharing one SQLite database: a line trained on real tire images is
+/// sharded over them, and the distributed scores must equal the single-process engine's.
+/// </summary>
+public class ThreeNodeClusterTests(ITestOutputHelper output)
+{
+    private static async Task<List<InspectionResult>> Inspect(ActorSystem system, IActorRef scorer, PatchCoreModel engine,
+        IReadOnlyList<PreparedImage> images, string camera, long firstSequence, TimeSpan wait)
+    {
+        var inbox = Inbox.Create(system);
+        var frames = images.Select((_, i) => new FrameId("tire", camera, firstSequence + i)).ToList();
+        using (var patches = engine.ExtractPatches(images))
+            inbox.Send(scorer, new ScoreFrames(frames, FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]))));
+        var results = new List<InspectionResult>();
+        for (int i = 0; i < frames.Count; i++) results.Add((InspectionResult)await inbox.ReceiveAsync(wait));
+        return results;
+    }
+
+    [SkippableFact]
+    public async Task Sharded_line_scores_like_the_engine_on_three_nodes()
+    {
+        string tire = TestSupport.Dataset("tire");
+        using var folder = new TempFolder();
+        string database = folder.File("inspection.db");
+
+        // Train with the engine on a small subset of real images.
+        var train = Directory.GetFiles(Path.Combine(tire, "train", "good"), "*.png").Order().Where((_, i) => i % 8 == 0).ToList();
+        var calibration = Directory.GetFiles(Path.Combine(tire, "validation", "good"), "*.png").Order().Take(4).ToList();
+        using var engine = new PatchCoreTrainer(new PatchCoreSettings { Seed = 3 }, CPU).Train(train, calibration);
+        var testFiles = new[] { "good", "hole", "cut" }.SelectMany(t => Directory.GetFiles(Path.Combine(tire, "test", t), "*.png").Order().Take(4)).ToList();
+        var images = PreparedImage.FromFiles(testFiles, engine.Metadata.ImageSize);
+        var expected = engine.Inspect(images);
+
+        int seedPort = TestSupport.FreePort();
+        var nodes = new List<ClusterNode> { await ClusterNode.Start(seedPort, seedPort, database) };
+        try
+        {
+            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database));
+            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (nodes.Any(n => n.UpMembers < 3) && DateTime.UtcNow < deadline) await Task.Delay(200);
+            Assert.All(nodes, n => Assert.Equal(3, n.UpMembers));
+
+            var region = await nodes[0].ShardRegion();
+            var deployment = await ModelPublisher.Publish(region, engine, "tire", "v1", shards: 3, TimeSpan.FromSeconds(60), chunkRows: 1000);
+            var states = new List<ShardState>();
+            for (int s = 0; s < 3; s++) states.Add(await region.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s)), TimeSpan.FromSeconds(10)));
+            output.WriteLine(string.Join("\n", states.Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
+            Assert.Equal(engine.BankSize, states.Sum(s => s.Rows));
+            Assert.True(states.Select(s => s.Address).Distinct().Count() >= 2, "shards must be spread over the nodes");
+
+            var scorer = nodes[1].System.ActorOf(LineScorerActor.Props(deployment, await nodes[1].ShardRegion(), TimeSpan.FromSeconds(10)), "scorer-tire");
+            var results = new List<InspectionResult>();
+            for (int start = 0; start < images.Length; start += 4)
+                results.AddRange(await Inspect(nodes[1].System, scorer, engine, images.Skip(start).Take(4).ToList(), "cam-1", start, TimeSpan.FromSeconds(30)));
+            Assert.Equal(images.Length, results.Count);
+            Assert.Equal(Enumerable.Range(0, images.Length).Select(i => (long)i), results.Select(r => r.Frame.Sequence).Order());
+            foreach (var r in results)
+            {
+                Assert.Null(r.Error);
+                float want = expected.ImageScores[r.Frame.Sequence];
+                Assert.True(Math.Abs(r.Score - want) <= 1e-4 * Math.Abs(want), $"frame {r.Frame.Sequence}: distributed {r.Score}, engine {want}");
+                var map = r.AnomalyMap!.ToFloats();
+                var wantMap = expected.AnomalyMaps[r.Frame.Sequence];
+                double maxRelative = map.Zip(wantMap, (a, b) => Math.Abs(a - b) / Math.Max(1e-6, Math.Abs(b))).Max();
+                Assert.True(maxRelative <= 1e-4, $"frame {r.Frame.Sequence}: map differs by {maxRelative:E2} relative");
+            }
+            output.WriteLine($"{results.Count} frames scored through 3 shards on {states.Select(s => s.Address).Distinct().Count()} nodes; " +
+                             $"max relative score difference {results.Max(r => Math.Abs(r.Score - expected.ImageScores[r.Frame.Sequence]) / expected.ImageScores[r.Frame.Sequence]):E2}");
+        }
+        finally
+        {
+            foreach (var node in nodes) await node.DisposeAsync();
+        }
+    }
+}
