@@ -35,7 +35,8 @@ public sealed class ClusterNode : IAsyncDisposable
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services => services.AddAkka(options.SystemName, (builder, _) => builder
-                .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING", HoconAddMode.Prepend)
+                // Terminate() must not leave the cluster gracefully, so Crash() is a crash; StopAsync still leaves properly.
+                .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\nakka.coordinated-shutdown.run-by-actor-system-terminate = off", HoconAddMode.Prepend)
                 .WithInspectionNode(options)))
             .Build();
         await host.StartAsync();
@@ -47,11 +48,7 @@ public sealed class ClusterNode : IAsyncDisposable
     public int UpMembers => Cluster.Get(System).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     /// <summary>Kills the node without leaving the cluster: the others must notice, down it and move its shards.</summary>
-    public async Task Crash()
-    {
-        await System.Terminate();
-        await _host.StopAsync(TimeSpan.FromSeconds(5));
-    }
+    public Task Crash() => System.Terminate();
 
     public async ValueTask DisposeAsync()
     {

@@ -80,6 +80,44 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             }
             output.WriteLine($"{results.Count} frames scored through 3 shards on {states.Select(s => s.Address).Distinct().Count()} nodes; " +
                              $"max relative score difference {results.Max(r => Math.Abs(r.Score - expected.ImageScores[r.Frame.Sequence]) / expected.ImageScores[r.Frame.Sequence]):E2}");
+
+            // A node dies without leaving. Frames keep coming; each gets exactly one result, scored or explicitly failed,
+            // until its shards have moved to the survivors and recovered their slices from the database.
+            var crashed = nodes[2];
+            string crashedAddress = crashed.Address;
+            await crashed.Crash();
+            nodes.Remove(crashed);
+            var failover = nodes[1].System.ActorOf(LineScorerActor.Props(deployment, await nodes[1].ShardRegion(), TimeSpan.FromSeconds(3)), "scorer-failover");
+            var during = new List<InspectionResult>();
+            long sent = 0;
+            int healthyBatches = 0;
+            var giveUp = DateTime.UtcNow.AddSeconds(90);
+            while (healthyBatches < 2 && DateTime.UtcNow < giveUp)
+            {
+                var batch = images.Skip((int)(sent % images.Length)).Take(2).ToList();
+                var answered = await Inspect(nodes[1].System, failover, engine, batch, "cam-2", sent, TimeSpan.FromSeconds(20));
+                sent += batch.Count;
+                during.AddRange(answered);
+                healthyBatches = answered.All(r => r.Error == null) ? healthyBatches + 1 : 0;
+                if (healthyBatches == 0) await Task.Delay(500);
+            }
+            int failed = during.Count(r => r.Failed), scored = during.Count - failed;
+            output.WriteLine($"after the crash of {crashedAddress}: {sent} frames sent, {during.Count} results: {scored} scored, {failed} failed explicitly");
+            Assert.Equal(sent, during.Count);
+            Assert.Equal(sent, during.Select(r => r.Frame.Sequence).Distinct().Count());
+            Assert.All(during.Where(r => r.Failed), r => Assert.False(string.IsNullOrWhiteSpace(r.Error)));
+            Assert.Equal(2, healthyBatches);
+            foreach (var r in during.Where(r => !r.Failed))
+            {
+                float want = expected.ImageScores[r.Frame.Sequence % images.Length];
+                Assert.True(Math.Abs(r.Score - want) <= 1e-4 * Math.Abs(want), $"after failover frame {r.Frame.Sequence}: {r.Score} vs {want}");
+            }
+            var moved = new List<ShardState>();
+            var survivorRegion = await nodes[0].ShardRegion();
+            for (int s = 0; s < 3; s++) moved.Add(await survivorRegion.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s)), TimeSpan.FromSeconds(10)));
+            output.WriteLine(string.Join("\n", moved.Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
+            Assert.DoesNotContain(moved, s => s.Address == crashedAddress);
+            Assert.Equal(engine.BankSize, moved.Sum(s => s.Rows));
         }
         finally
         {
