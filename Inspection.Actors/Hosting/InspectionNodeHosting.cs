@@ -1,7 +1,13 @@
 using System.Reflection;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
+using Akka.Actor;
+using Akka.Cluster.Routing;
+using Akka.Routing;
+using Inspection.Actors.Extraction;
+using Inspection.Actors.Registry;
 using Inspection.Actors.Serialization;
+using Inspection.Actors.Training;
 using Inspection.Actors.Shards;
 using Inspection.Engine.Native;
 
@@ -13,6 +19,8 @@ namespace Inspection.Actors.Hosting;
 /// </summary>
 public static class InspectionNodeHosting
 {
+    public const string FeatureExtractorPath = "feature-extractor";
+
     public static AkkaConfigurationBuilder WithInspectionNode(this AkkaConfigurationBuilder builder, InspectionNodeOptions options)
     {
         string persistence = options.Persistence == PersistenceBackend.Sqlite ? "persistence-sqlite.conf" : "persistence-postgresql.conf";
@@ -33,10 +41,27 @@ public static class InspectionNodeHosting
             builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
 
         builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
-        if (options.Roles.Contains("gpu"))
+        bool gpu = options.Roles.Contains("gpu");
+        if (gpu)
             builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device));
         else
             builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
+        builder.WithModelRegistry();
+        builder.WithActors(async (system, registry, _) =>
+        {
+            var shards = await registry.GetAsync<MemoryBankShardRegion>();
+            var models = await registry.GetAsync<ModelRegistry>();
+            if (gpu)
+            {
+                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout };
+                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction), FeatureExtractorPath));
+                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device), "training"));
+            }
+            // Lines reach the extractors of every gpu node (this one included) through a cluster-aware group router.
+            registry.Register<FeatureExtractors>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
+                new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
+                new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors"));
+        });
         return builder;
     }
 

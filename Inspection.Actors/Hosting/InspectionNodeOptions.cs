@@ -17,4 +17,8 @@ public sealed record InspectionNodeOptions
     /// <summary>Device for shards on this node (cpu, cuda, cuda:N, auto).</summary>
     public string Device { get; init; } = "cpu";
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    public int BatchSize { get; init; } = 8;
+    public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>Settings for models trained on this node.</summary>
+    public Engine.PatchCore.PatchCoreSettings Training { get; init; } = new();
 }

@@ -6,6 +6,7 @@ namespace Inspection.Actors.Messages;
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors, int[] BankNeighbours,
+    string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax)
 {

@@ -31,6 +31,31 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(ScoreFrames)] = "SF",
         [typeof(InspectionResult)] = "IR",
         [typeof(FrameId)] = "FI",
+        [typeof(ActivateModel)] = "AM",
+        [typeof(ModelActivated)] = "MA",
+        [typeof(RegisterLine)] = "RL",
+        [typeof(LineRegistered)] = "LR",
+        [typeof(GetDeployment)] = "GD",
+        [typeof(NoDeployment)] = "ND",
+        [typeof(ListLines)] = "LL",
+        [typeof(LineSummary)] = "LS",
+        [typeof(LineList)] = "LT",
+        [typeof(NextVersion)] = "NV",
+        [typeof(VersionName)] = "VN",
+        [typeof(DeploymentChanged)] = "DC",
+        [typeof(LineAdded)] = "LA",
+        [typeof(CapturedFrame)] = "CF",
+        [typeof(FrameAccepted)] = "FA",
+        [typeof(FrameRejected)] = "FR",
+        [typeof(ExtractFrames)] = "EF",
+        [typeof(StoredResult)] = "SR",
+        [typeof(CameraStats)] = "CS",
+        [typeof(GetCameraStats)] = "GC",
+        [typeof(LineStats)] = "LX",
+        [typeof(GetLineStats)] = "GL",
+        [typeof(TrainLine)] = "TL",
+        [typeof(TrainingCompleted)] = "TC",
+        [typeof(TrainingFailed)] = "TF",
         [typeof(FeatureBlock)] = "FB",
     };
 
@@ -67,11 +92,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case ShardState m: w.Write(m.EntityId); w.Write(m.Address); w.Write(m.ChunksStored); w.Write(m.ChunkCount); w.Write(m.Rows); w.Write(m.GlobalOffset); break;
                 case BankSliceChunk m: w.Write(m.ChunkIndex); w.Write(m.ChunkCount); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case ShardSnapshot m: w.Write(m.ChunkCount); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
-                case ModelDeployment m:
-                    w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
-                    Write(w, m.BankNeighbours); w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
-                    w.Write(m.ImageThreshold); w.Write(m.ImageMin); w.Write(m.ImageMax); w.Write(m.PixelThreshold); w.Write(m.PixelMin); w.Write(m.PixelMax);
-                    break;
+                case ModelDeployment m: Write(w, m); break;
                 case ScoreFrames m:
                     w.Write(m.Frames.Count);
                     foreach (var f in m.Frames) Write(w, f);
@@ -84,6 +105,38 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     w.Write(m.AnomalyMap != null); if (m.AnomalyMap != null) Write(w, m.AnomalyMap);
                     break;
                 case FrameId m: Write(w, m); break;
+                case ActivateModel m: Write(w, m.Deployment); break;
+                case ModelActivated m: w.Write(m.Line); w.Write(m.Version); break;
+                case RegisterLine m: w.Write(m.Line); break;
+                case LineRegistered m: w.Write(m.Line); break;
+                case GetDeployment m: w.Write(m.Line); break;
+                case NoDeployment m: w.Write(m.Line); w.Write(m.Known); w.Write(m.Reason); break;
+                case ListLines: break;
+                case LineSummary m: Write(w, m); break;
+                case LineList m: w.Write(m.Lines.Count); foreach (var l in m.Lines) Write(w, l); break;
+                case NextVersion m: w.Write(m.Line); break;
+                case VersionName m: w.Write(m.Line); w.Write(m.Version); break;
+                case DeploymentChanged m: Write(w, m.Deployment); break;
+                case LineAdded m: w.Write(m.Line); break;
+                case CapturedFrame m: Write(w, m); break;
+                case FrameAccepted m: Write(w, m.Frame); break;
+                case FrameRejected m: Write(w, m.Frame); w.Write(m.Reason); break;
+                case ExtractFrames m: w.Write(m.Line); w.Write(m.Version); w.Write(m.Frames.Count); foreach (var f in m.Frames) Write(w, f); break;
+                case StoredResult m:
+                    Write(w, m.Frame); w.Write(m.Source); w.Write(m.ModelVersion); w.Write(m.Score); w.Write(m.NormalisedScore); w.Write(m.Defective);
+                    WriteOptional(w, m.Error); w.Write(m.LatencyMs); WriteOptional(w, m.HeatmapPath); w.Write(m.CompletedAt.UtcTicks);
+                    break;
+                case CameraStats m:
+                    w.Write(m.Line); w.Write(m.Camera); w.Write(m.Captured); w.Write(m.Accepted); w.Write(m.Dropped); w.Write(m.Results); w.Write(m.Failed); w.Write(m.Finished);
+                    break;
+                case GetCameraStats: break;
+                case LineStats m:
+                    w.Write(m.Line); WriteOptional(w, m.Version); w.Write(m.Accepted); w.Write(m.Rejected); w.Write(m.Scored); w.Write(m.Failed); w.Write(m.InFlight);
+                    break;
+                case GetLineStats m: w.Write(m.Line); break;
+                case TrainLine m: w.Write(m.Line); w.Write(m.DataFolder); w.Write(m.Shards); break;
+                case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); break;
+                case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); break;
                 case FeatureBlock m: Write(w, m); break;
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
@@ -107,9 +160,33 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "ST" => new ShardState(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64()),
             "BC" => new BankSliceChunk(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadBlock(r)),
             "SN" => new ShardSnapshot(r.ReadInt32(), r.ReadInt64(), ReadBlock(r)),
-            "MD" => new ModelDeployment(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(),
-                ReadInts(r), r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
-                r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle()),
+            "MD" => ReadDeployment(r),
+            "AM" => new ActivateModel(ReadDeployment(r)),
+            "MA" => new ModelActivated(r.ReadString(), r.ReadString()),
+            "RL" => new RegisterLine(r.ReadString()),
+            "LR" => new LineRegistered(r.ReadString()),
+            "GD" => new GetDeployment(r.ReadString()),
+            "ND" => new NoDeployment(r.ReadString(), r.ReadBoolean(), r.ReadString()),
+            "LL" => new ListLines(),
+            "LS" => ReadSummary(r),
+            "LT" => new LineList(Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadSummary(r)).ToList()),
+            "NV" => new NextVersion(r.ReadString()),
+            "VN" => new VersionName(r.ReadString(), r.ReadString()),
+            "DC" => new DeploymentChanged(ReadDeployment(r)),
+            "LA" => new LineAdded(r.ReadString()),
+            "CF" => ReadCaptured(r),
+            "FA" => new FrameAccepted(ReadFrame(r)),
+            "FR" => new FrameRejected(ReadFrame(r), r.ReadString()),
+            "EF" => new ExtractFrames(r.ReadString(), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadCaptured(r)).ToList()),
+            "SR" => new StoredResult(ReadFrame(r), r.ReadString(), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
+                ReadOptional(r), r.ReadDouble(), ReadOptional(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero)),
+            "CS" => new CameraStats(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean()),
+            "GC" => new GetCameraStats(),
+            "LX" => new LineStats(r.ReadString(), ReadOptional(r), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32()),
+            "GL" => new GetLineStats(r.ReadString()),
+            "TL" => new TrainLine(r.ReadString(), r.ReadString(), r.ReadInt32()),
+            "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble()),
+            "TF" => new TrainingFailed(r.ReadString(), r.ReadString()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
                 r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null),
@@ -118,6 +195,51 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             _ => throw new SerializationException($"Unknown Inspection message manifest '{manifest}'."),
         };
     }
+
+    private static void WriteOptional(BinaryWriter w, string? value)
+    {
+        w.Write(value != null);
+        if (value != null) w.Write(value);
+    }
+
+    private static string? ReadOptional(BinaryReader r) => r.ReadBoolean() ? r.ReadString() : null;
+
+    private static void Write(BinaryWriter w, CapturedFrame m)
+    {
+        Write(w, m.Frame); w.Write(m.Source); Write(w, m.Encoded);
+    }
+
+    private static CapturedFrame ReadCaptured(BinaryReader r)
+    {
+        var frame = ReadFrame(r);
+        string source = r.ReadString();
+        return new CapturedFrame(frame, ReadArray<byte>(r), source);
+    }
+
+    private static void Write(BinaryWriter w, ModelDeployment m)
+    {
+        w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
+        Write(w, m.BankNeighbours);
+        w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
+        w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
+        w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
+        w.Write(m.ImageThreshold); w.Write(m.ImageMin); w.Write(m.ImageMax); w.Write(m.PixelThreshold); w.Write(m.PixelMin); w.Write(m.PixelMax);
+    }
+
+    private static ModelDeployment ReadDeployment(BinaryReader r) =>
+        new(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(),
+            ReadInts(r), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
+            r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
+            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
+
+    private static void Write(BinaryWriter w, LineSummary m)
+    {
+        w.Write(m.Line); w.Write(m.Version != null); if (m.Version != null) w.Write(m.Version);
+        w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.ImageThreshold);
+    }
+
+    private static LineSummary ReadSummary(BinaryReader r) =>
+        new(r.ReadString(), r.ReadBoolean() ? r.ReadString() : null, r.ReadInt32(), r.ReadInt64(), r.ReadSingle());
 
     private static ScoreFrames ReadScoreFrames(BinaryReader r)
     {

@@ -37,6 +37,7 @@ public static class ModelPublisher
         await Task.WhenAll(acks);
         var c2 = model.Metadata.Calibration;
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors, neighbours,
+            model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
             model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
             c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax);
     }

@@ -104,16 +104,7 @@ public sealed class PatchCoreModel : IDisposable
     /// Backbone and embedding only: [B, P, D] patch features on the device (caller disposes), for pipelines that search a
     /// bank held elsewhere.
     /// </summary>
-    public Tensor ExtractPatches(IReadOnlyList<PreparedImage> images)
-    {
-        int size = Metadata.ImageSize;
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), size, size, Device);
-        var embedding = FeatureEmbedder.Embed(_backbone.Extract(batch));
-        long b = embedding.shape[0], grid = embedding.shape[2];
-        return FeatureEmbedder.ToPatches(embedding).reshape(b, grid * grid, -1).MoveToOuterDisposeScope();
-    }
+    public Tensor ExtractPatches(IReadOnlyList<PreparedImage> images) => new PatchExtractor(_backbone, Metadata.ImageSize).Extract(images);
 
     /// <summary>The bank on the host, [BankSize x D] row-major, for splitting into shards.</summary>
     public float[] BankOnHost()

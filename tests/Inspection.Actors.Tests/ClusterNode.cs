@@ -24,7 +24,7 @@ public sealed class ClusterNode : IAsyncDisposable
         System = host.Services.GetRequiredService<ActorSystem>();
     }
 
-    public static async Task<ClusterNode> Start(int port, int seedPort, string database)
+    public static async Task<ClusterNode> Start(int port, int seedPort, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null)
     {
         var options = new InspectionNodeOptions
         {
@@ -32,6 +32,7 @@ public sealed class ClusterNode : IAsyncDisposable
             SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{seedPort}"],
             Database = database,
         };
+        if (configure != null) options = configure(options);
         var host = new HostBuilder()
             .ConfigureLogging(l => l.ClearProviders())
             .ConfigureServices(services => services.AddAkka(options.SystemName, (builder, _) => builder

@@ -8,10 +8,13 @@ using Xunit;
 
 namespace Inspection.Actors.Tests;
 
-public class SerializerTests() : TestKit(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "unused.db")))
+public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "unused.db"))))
 {
     private static FeatureBlock Block(int rows, int cols, FeaturePrecision p = FeaturePrecision.Float32) =>
         FeatureBlock.FromFloats(Enumerable.Range(0, rows * cols).Select(i => (i % 997) * 0.01f - 3).ToArray(), rows, cols, p);
+
+    private static ModelDeployment Deployment() =>
+        new("l", "v1", 3, 100, 384, 9, [1, 2, 3], "resnet18", ["layer2", "layer3"], null, 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4);
 
     public static IEnumerable<object[]> Messages()
     {
@@ -29,7 +32,20 @@ public class SerializerTests() : TestKit(TestSupport.NodeConfig(Path.Combine(Pat
             new ShardState("l/v1/0", "akka.tcp://inspection@127.0.0.1:1234", 2, 3, 4096, 0),
             new BankSliceChunk(2, 3, 4096, Block(3, 3)),
             new ShardSnapshot(3, 0, Block(6, 3)),
-            new ModelDeployment("l", "v1", 3, 100, 384, 9, [1, 2, 3], 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4),
+            Deployment(),
+            new ActivateModel(Deployment()),
+            new ModelActivated("l", "v2"),
+            new RegisterLine("l"),
+            new LineRegistered("l"),
+            new GetDeployment("l"),
+            new NoDeployment("l", true, "no trained model yet"),
+            new ListLines(),
+            new LineSummary("l", null, 0, 0, float.NaN),
+            new LineList([new LineSummary("l", "v1", 3, 100, 1.5f), new LineSummary("m", null, 0, 0, float.NaN)]),
+            new NextVersion("l"),
+            new VersionName("l", "v3"),
+            new DeploymentChanged(Deployment()),
+            new LineAdded("l"),
             new ScoreFrames([frame, frame with { Sequence = 43 }], Block(8, 3)),
             new InspectionResult(frame, "v1", 3.5f, 0.7f, true, null, 12.5, Block(4, 4)),
             InspectionResult.Failure(frame, "v1", "shard l/v1/2 did not answer", 5000),

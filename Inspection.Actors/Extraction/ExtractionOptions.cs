@@ -1,0 +1,10 @@
+namespace Inspection.Actors.Extraction;
+
+/// <summary>Micro-batching of a feature extractor: a batch goes to the device when full or when its oldest frame has waited long enough.</summary>
+public sealed record ExtractionOptions
+{
+    public int BatchSize { get; init; } = 8;
+    public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
+    public string Device { get; init; } = "cpu";
+    public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
+}

@@ -1,0 +1,179 @@
+using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Registry;
+using Inspection.Actors.Scoring;
+using Inspection.Engine.Backbones;
+using Inspection.Engine.Imaging;
+using Inspection.Engine.Native;
+using Inspection.Engine.PatchCore;
+using static TorchSharp.torch;
+
+namespace Inspection.Actors.Extraction;
+
+/// <summary>
+/// Feature extraction on one device: decodes frames (an unusable image fails that frame alone, with the reason),
+/// micro-batches them per line up to a batch size or a deadline, runs the line's backbone (loaded once, kept resident)
+/// and hands the patch features to the line's scorer on this node, so features cross the network only to remote shards.
+/// </summary>
+public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
+{
+    private readonly IActorRef _registry;
+    private readonly IActorRef _shards;
+    private readonly ExtractionOptions _options;
+    private readonly Device _device;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, ModelDeployment> _deployments = new();
+    private readonly Dictionary<string, PatchExtractor> _backbones = new();
+    private readonly Dictionary<string, IActorRef> _scorers = new();
+    private readonly Dictionary<string, PendingLine> _pending = new();
+    private readonly Dictionary<string, List<(ExtractFrames Request, IActorRef ReplyTo)>> _waiting = new();
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public FeatureExtractorActor(IActorRef registry, IActorRef shardRegion, ExtractionOptions options)
+    {
+        _registry = registry;
+        _shards = shardRegion;
+        _options = options;
+        _device = ComputeDevice.Resolve(options.Device);
+
+        Receive<ExtractFrames>(request => Accept(request, Sender));
+        Receive<ModelDeployment>(Learn);
+        Receive<DeploymentChanged>(changed => Learn(changed.Deployment));
+        Receive<NoDeployment>(Unavailable);
+        Receive<Status.Failure>(f => _log.Warning("Model registry did not answer: {0}", f.Cause.Message));
+        Receive<FlushDeadline>(deadline => Flush(deadline.Line));
+        Receive<SubscribeAck>(_ => { });
+    }
+
+    public static Props Props(IActorRef registry, IActorRef shardRegion, ExtractionOptions options) =>
+        Akka.Actor.Props.Create(() => new FeatureExtractorActor(registry, shardRegion, options));
+
+    protected override void PreStart()
+    {
+        try { DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ModelRegistryActor.Topic, Self)); }
+        catch (Exception e) when (e is not OutOfMemoryException) { _log.Info("No distributed pub-sub ({0}); model switches arrive from the registry only", e.Message); }
+    }
+
+    private void Accept(ExtractFrames request, IActorRef replyTo)
+    {
+        if (!_deployments.TryGetValue(request.Line, out var deployment) || deployment.Version != request.Version)
+        {
+            // Unknown here (or an older version than the line asks for): ask the registry, park the frames meanwhile.
+            if (!_waiting.TryGetValue(request.Line, out var parked)) _waiting[request.Line] = parked = [];
+            parked.Add((request, replyTo));
+            if (parked.Count == 1) _registry.Ask<object>(new GetDeployment(request.Line), TimeSpan.FromSeconds(10)).PipeTo(Self);
+            return;
+        }
+        var pending = _pending.TryGetValue(request.Line, out var p) ? p : _pending[request.Line] = new PendingLine(deployment.Version);
+        if (pending.Version != request.Version) Flush(request.Line); // never mix versions in a batch
+        pending = _pending.TryGetValue(request.Line, out p) ? p : _pending[request.Line] = new PendingLine(request.Version);
+        foreach (var frame in request.Frames)
+        {
+            try
+            {
+                pending.Images.Add(PreparedImage.FromBytes(frame.Encoded, frame.Source, deployment.ImageSize));
+                pending.Frames.Add(frame.Frame);
+                pending.ReplyTo.Add(replyTo);
+            }
+            catch (ImageReadException e)
+            {
+                replyTo.Tell(InspectionResult.Failure(frame.Frame, request.Version, e.Message, 0));
+            }
+        }
+        if (pending.Frames.Count >= _options.BatchSize) Flush(request.Line);
+        else if (pending.Frames.Count > 0 && !Timers.IsTimerActive(request.Line))
+            Timers.StartSingleTimer(request.Line, new FlushDeadline(request.Line), _options.BatchDeadline);
+    }
+
+    private void Learn(ModelDeployment deployment)
+    {
+        _deployments[deployment.Line] = deployment;
+        if (!_waiting.Remove(deployment.Line, out var parked)) return;
+        foreach (var (request, replyTo) in parked)
+        {
+            if (request.Version == deployment.Version) Accept(request, replyTo);
+            else foreach (var f in request.Frames)
+                replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, $"model {request.Version} of line '{request.Line}' is not served (current: {deployment.Version})", 0));
+        }
+    }
+
+    private void Unavailable(NoDeployment missing)
+    {
+        if (!_waiting.Remove(missing.Line, out var parked)) return;
+        foreach (var (request, replyTo) in parked)
+            foreach (var f in request.Frames) replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, missing.Reason, 0));
+    }
+
+    private void Flush(string line)
+    {
+        Timers.Cancel(line);
+        if (!_pending.Remove(line, out var pending) || pending.Frames.Count == 0) return;
+        var deployment = _deployments[line];
+        try
+        {
+            var extractor = Backbone(deployment);
+            using var scope = NewDisposeScope();
+            var patches = extractor.Extract(pending.Images);
+            var block = FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]));
+            var scorer = Scorer(deployment);
+            // One scoring batch per requester, so each result goes back to the line that sent the frame.
+            var groups = Enumerable.Range(0, pending.Frames.Count).GroupBy(i => pending.ReplyTo[i]).ToList();
+            if (groups.Count == 1) scorer.Tell(new ScoreFrames(pending.Frames, block), groups[0].Key);
+            else
+            {
+                var all = block.ToFloats();
+                int rowsPerFrame = block.Rows / pending.Frames.Count, width = rowsPerFrame * block.Columns;
+                foreach (var group in groups)
+                {
+                    var values = group.SelectMany(i => all.Skip(i * width).Take(width)).ToArray();
+                    scorer.Tell(new ScoreFrames(group.Select(i => pending.Frames[i]).ToList(),
+                        FeatureBlock.FromFloats(values, group.Count() * rowsPerFrame, block.Columns)), group.Key);
+                }
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.Error(e, "Feature extraction failed for line {0}", line);
+            for (int i = 0; i < pending.Frames.Count; i++)
+                pending.ReplyTo[i].Tell(InspectionResult.Failure(pending.Frames[i], pending.Version, $"feature extraction failed: {e.Message}", 0));
+        }
+    }
+
+    private PatchExtractor Backbone(ModelDeployment d)
+    {
+        string key = $"{d.Backbone}|{string.Join(",", d.Layers)}|{d.BackboneWeights}|{d.ImageSize}";
+        if (!_backbones.TryGetValue(key, out var extractor))
+            _backbones[key] = extractor = new PatchExtractor(BackboneFactory.Create(d.Backbone, d.Layers, _device, d.BackboneWeights), d.ImageSize);
+        return extractor;
+    }
+
+    private IActorRef Scorer(ModelDeployment d)
+    {
+        string key = $"{d.Line}/{d.Version}";
+        if (!_scorers.TryGetValue(key, out var scorer))
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout), Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}"));
+        return scorer;
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var e in _backbones.Values) e.Dispose();
+        base.PostStop();
+    }
+
+    private sealed record FlushDeadline(string Line);
+
+    private sealed class PendingLine(string version)
+    {
+        public string Version { get; } = version;
+        public List<FrameId> Frames { get; } = [];
+        public List<PreparedImage> Images { get; } = [];
+        public List<IActorRef> ReplyTo { get; } = [];
+    }
+}
+
+/// <summary>Registry key of this node's feature extractor.</summary>
+public sealed class FeatureExtractor;

@@ -1,0 +1,44 @@
+using Akka.Actor;
+using Akka.Hosting;
+using Inspection.Actors.Cameras;
+using Inspection.Actors.Extraction;
+using Inspection.Actors.Lines;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Registry;
+using Inspection.Actors.Training;
+
+namespace Inspection.Actors.Hosting;
+
+/// <summary>What a program on a node uses: start lines and cameras, train, ask the registry.</summary>
+public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, IActorRef extractors, IActorRef? trainer)
+{
+    public ActorSystem System => system;
+    public IActorRef Registry => registry;
+
+    public static async Task<InspectionPipeline> For(ActorSystem system)
+    {
+        var actors = ActorRegistry.For(system);
+        var registry = await actors.GetAsync<ModelRegistry>();
+        var extractors = await actors.GetAsync<FeatureExtractors>();
+        actors.TryGet<TrainingCoordinator>(out var trainer);
+        return new InspectionPipeline(system, registry, extractors, trainer);
+    }
+
+    public IActorRef StartLine(string line, LineOptions options) =>
+        system.ActorOf(LineActor.Props(line, registry, extractors, options), "line-" + Uri.EscapeDataString(line));
+
+    public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null) =>
+        system.ActorOf(ReplayCameraActor.Props(line, camera, lineActor, files, framesPerSecond, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");
+
+    public async Task<TrainingCompleted> Train(string line, string dataFolder, int shards, TimeSpan timeout)
+    {
+        if (trainer == null) throw new InvalidOperationException("This node has no gpu role: it cannot train.");
+        var reply = await trainer.Ask<object>(new TrainLine(line, dataFolder, shards), timeout);
+        return reply switch
+        {
+            TrainingCompleted done => done,
+            TrainingFailed failed => throw new InvalidOperationException($"Training line '{line}' failed: {failed.Reason}"),
+            _ => throw new InvalidOperationException($"Unexpected reply {reply.GetType().Name}"),
+        };
+    }
+}

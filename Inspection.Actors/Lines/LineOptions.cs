@@ -1,0 +1,12 @@
+namespace Inspection.Actors.Lines;
+
+/// <summary>How a line treats its frames.</summary>
+public sealed record LineOptions
+{
+    /// <summary>Frames accepted but not yet answered; beyond this the line refuses frames (back-pressure).</summary>
+    public int MaxInFlight { get; init; } = 64;
+    /// <summary>A frame without a result after this long is failed explicitly (a node died mid-request).</summary>
+    public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>Where heatmap overlays of scored frames are written; null writes none.</summary>
+    public string? HeatmapFolder { get; init; }
+}

@@ -1,0 +1,30 @@
+namespace Inspection.Actors.Messages;
+
+// Frames from cameras through feature extraction to results.
+
+/// <summary>An encoded image (PNG, JPEG, BMP) captured by a camera; Source names the file or stream for people.</summary>
+public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source);
+
+/// <summary>The line took the frame: exactly one <see cref="InspectionResult"/> will follow for it.</summary>
+public sealed record FrameAccepted(FrameId Frame);
+
+/// <summary>The line refused the frame (back-pressure); the camera counts it as dropped or offers it again.</summary>
+public sealed record FrameRejected(FrameId Frame, string Reason);
+
+/// <summary>Frames of one line for feature extraction; results go to ReplyTo via the line's scorer.</summary>
+public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames);
+
+/// <summary>A result as stored and published: no map, but the path of its heatmap overlay when one was written.</summary>
+public sealed record StoredResult(
+    FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
+    double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt);
+
+/// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
+public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished);
+
+public sealed record GetCameraStats;
+
+/// <summary>Counts of one line.</summary>
+public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight);
+
+public sealed record GetLineStats(string Line);

@@ -1,0 +1,35 @@
+namespace Inspection.Actors.Messages;
+
+// The model registry: which lines exist and which model version each serves. Persisted; survives a full restart.
+
+/// <summary>Make <see cref="Deployment"/> the line's current model (after all its shards are stored).</summary>
+public sealed record ActivateModel(ModelDeployment Deployment);
+
+public sealed record ModelActivated(string Line, string Version);
+
+/// <summary>Declare a line before it has a model (cameras may start sending; frames fail with "not trained").</summary>
+public sealed record RegisterLine(string Line);
+
+public sealed record LineRegistered(string Line);
+
+public sealed record GetDeployment(string Line);
+
+/// <summary>Reply to <see cref="GetDeployment"/> when there is no deployment: Known says whether the line exists.</summary>
+public sealed record NoDeployment(string Line, bool Known, string Reason);
+
+public sealed record ListLines;
+
+public sealed record LineSummary(string Line, string? Version, int ShardCount, long BankSize, float ImageThreshold);
+
+public sealed record LineList(IReadOnlyList<LineSummary> Lines);
+
+/// <summary>Next free version name for a line (v1, v2, ...).</summary>
+public sealed record NextVersion(string Line);
+
+public sealed record VersionName(string Line, string Version);
+
+/// <summary>Published on the "deployments" topic whenever a line switches model.</summary>
+public sealed record DeploymentChanged(ModelDeployment Deployment);
+
+/// <summary>Persisted registry events.</summary>
+public sealed record LineAdded(string Line);

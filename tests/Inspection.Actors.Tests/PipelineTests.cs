@@ -1,0 +1,132 @@
+using Akka.Actor;
+using Inspection.Actors.Hosting;
+using Inspection.Actors.Lines;
+using Inspection.Actors.Messages;
+using Inspection.Engine.Data;
+using Inspection.Engine.PatchCore;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Inspection.Actors.Tests;
+
+/// <summary>
+/// The whole pipeline on one node with every role: train a synthetic line through the cluster, replay its test parts
+/// through a simulated camera, and account for every frame.
+/// </summary>
+public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private ClusterNode _node = null!;
+    private InspectionPipeline _pipeline = null!;
+    private string _data = "";
+
+    public async Task InitializeAsync()
+    {
+        _data = Path.Combine(_folder.Path, "line");
+        SyntheticProductLine.Generate(_data, new SyntheticLineOptions(Seed: 5, TrainGood: 12, TestGood: 4, DefectsPerType: 2, Size: 128));
+        int port = TestSupport.FreePort();
+        _node = await ClusterNode.Start(port, port, _folder.File("inspection.db"), o => o with
+        {
+            Training = new PatchCoreSettings { ImageSize = 128, Seed = 1 },
+            BatchSize = 4,
+            BatchDeadline = TimeSpan.FromMilliseconds(100),
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (_node.UpMembers < 1 && DateTime.UtcNow < deadline) await Task.Delay(100);
+        _pipeline = await InspectionPipeline.For(_node.System);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private static List<string> TestFiles(string data) =>
+        Directory.GetFiles(Path.Combine(data, "test"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+
+    [Fact]
+    public async Task Trained_line_scores_every_replayed_frame_and_defects_score_higher()
+    {
+        var trained = await _pipeline.Train("synthetic", _data, shards: 2, TimeSpan.FromMinutes(3));
+        Assert.Equal("v1", trained.Version);
+        var line = _pipeline.StartLine("synthetic", new LineOptions { HeatmapFolder = _folder.File("heatmaps") });
+        var files = TestFiles(_data);
+        var inbox = Inbox.Create(_node.System);
+        _pipeline.StartReplayCamera("synthetic", "cam-1", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        var results = new List<StoredResult>();
+        CameraStats? stats = null;
+        while (stats == null)
+        {
+            var message = await inbox.ReceiveAsync(TimeSpan.FromSeconds(60));
+            if (message is StoredResult r) results.Add(r);
+            else if (message is CameraStats s) stats = s;
+        }
+        output.WriteLine($"{stats}");
+        Assert.Equal(files.Count, stats.Captured);
+        Assert.Equal(stats.Captured, stats.Accepted + stats.Dropped);
+        Assert.Equal(stats.Accepted, results.Count);
+        Assert.Equal(0, stats.Dropped);
+        Assert.All(results, r => Assert.Null(r.Error));
+        Assert.All(results, r => Assert.True(File.Exists(r.HeatmapPath)));
+        double Mean(Func<StoredResult, bool> which) => results.Where(which).Average(r => r.Score);
+        bool IsGood(StoredResult r) => r.Source.Contains($"{Path.DirectorySeparatorChar}good{Path.DirectorySeparatorChar}");
+        Assert.True(Mean(r => !IsGood(r)) > Mean(IsGood), "defective parts must score higher on average");
+
+        var lineStats = await line.Ask<LineStats>(new GetLineStats("synthetic"), TimeSpan.FromSeconds(5));
+        Assert.Equal((files.Count, 0L, "v1"), (lineStats.Scored, lineStats.Failed, lineStats.Version!));
+    }
+
+    [Fact]
+    public async Task Unknown_line_untrained_line_and_corrupt_frames_each_get_an_explicit_failed_result()
+    {
+        var unknown = _pipeline.StartLine("nowhere", new LineOptions());
+        var inbox = Inbox.Create(_node.System);
+        var png = await File.ReadAllBytesAsync(TestFiles(_data)[0]);
+        inbox.Send(unknown, new CapturedFrame(new FrameId("nowhere", "c", 1), png, "a.png"));
+        Assert.IsType<FrameAccepted>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(10)));
+        var unknownResult = Assert.IsType<StoredResult>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("unknown line", unknownResult.Error);
+
+        await _pipeline.Registry.Ask<LineRegistered>(new RegisterLine("untrained"), TimeSpan.FromSeconds(10));
+        var untrained = _pipeline.StartLine("untrained", new LineOptions());
+        inbox.Send(untrained, new CapturedFrame(new FrameId("untrained", "c", 1), png, "a.png"));
+        Assert.IsType<FrameAccepted>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("no trained model", Assert.IsType<StoredResult>(await inbox.ReceiveAsync(TimeSpan.FromSeconds(10))).Error);
+
+        await _pipeline.Train("corrupt-check", _data, shards: 1, TimeSpan.FromMinutes(3));
+        var line = _pipeline.StartLine("corrupt-check", new LineOptions());
+        inbox.Send(line, new CapturedFrame(new FrameId("corrupt-check", "c", 1), png[..(png.Length / 2)], "half.png"));
+        inbox.Send(line, new CapturedFrame(new FrameId("corrupt-check", "c", 2), png, "whole.png"));
+        var replies = new List<object>();
+        for (int i = 0; i < 4; i++) replies.Add(await inbox.ReceiveAsync(TimeSpan.FromSeconds(30)));
+        var stored = replies.OfType<StoredResult>().OrderBy(r => r.Frame.Sequence).ToList();
+        Assert.Equal(2, replies.OfType<FrameAccepted>().Count());
+        Assert.Contains("truncated", stored[0].Error);
+        Assert.Null(stored[1].Error);
+    }
+
+    [Fact]
+    public async Task A_camera_faster_than_the_line_drops_and_counts_frames_and_loses_none()
+    {
+        await _pipeline.Train("busy", _data, shards: 1, TimeSpan.FromMinutes(3));
+        var line = _pipeline.StartLine("busy", new LineOptions { MaxInFlight = 2 });
+        var files = Enumerable.Repeat(TestFiles(_data), 4).SelectMany(f => f).ToList();
+        var inbox = Inbox.Create(_node.System);
+        _pipeline.StartReplayCamera("busy", "fast", line, files, framesPerSecond: 200, observer: inbox.Receiver);
+        var results = new List<StoredResult>();
+        CameraStats? stats = null;
+        while (stats == null)
+        {
+            var message = await inbox.ReceiveAsync(TimeSpan.FromSeconds(60));
+            if (message is StoredResult r) results.Add(r);
+            else if (message is CameraStats s) stats = s;
+        }
+        output.WriteLine($"{stats}");
+        Assert.Equal(files.Count, stats.Captured);
+        Assert.True(stats.Dropped > 0, "a 200 fps camera must outrun a 2-frame window on this machine");
+        Assert.Equal(stats.Captured, stats.Accepted + stats.Dropped);
+        Assert.Equal(stats.Accepted, results.Count);
+        Assert.Equal(results.Count, results.Select(r => r.Frame.Sequence).Distinct().Count());
+    }
+}
