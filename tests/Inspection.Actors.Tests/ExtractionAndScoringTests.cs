@@ -1,0 +1,85 @@
+using Akka.Actor;
+using Akka.TestKit.Xunit2;
+using Inspection.Actors.Extraction;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
+using SkiaSharp;
+using Xunit;
+
+namespace Inspection.Actors.Tests;
+
+/// <summary>Extraction and scoring actors alone, with probes standing in for the registry and the shards (nothing persists).</summary>
+public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "not-used.db")))
+{
+
+    private static ModelDeployment Deployment(int shards, int imageSize = 64) =>
+        new("line", "v1", shards, 4, 384, 1, [0, 1, 2, 3], "resnet18", ["layer2", "layer3"], null, imageSize, imageSize / 8, 4.0, 1, 0, 2, 1, 0, 2);
+
+    private static byte[] Png()
+    {
+        using var bitmap = new SKBitmap(64, 64);
+        bitmap.Erase(SKColors.SlateGray);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return data.ToArray();
+    }
+
+    [Fact]
+    public void A_partial_batch_is_flushed_at_its_deadline_and_a_corrupt_frame_fails_alone()
+    {
+        var registry = CreateTestProbe();
+        var shards = CreateTestProbe();
+        var options = new ExtractionOptions { BatchSize = 4, BatchDeadline = TimeSpan.FromMilliseconds(300) };
+        var extractor = Sys.ActorOf(FeatureExtractorActor.Props(registry, shards, options));
+        var png = Png();
+        extractor.Tell(new ExtractFrames("line", "v1", [
+            new CapturedFrame(new FrameId("line", "c", 1), png, "good.png"),
+            new CapturedFrame(new FrameId("line", "c", 2), png[..40], "cut.png"),
+        ]));
+        registry.ExpectMsg<GetDeployment>();
+        registry.Reply(Deployment(shards: 1));
+
+        // The corrupt frame fails at once, with the decoder's reason.
+        var failed = ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(30));
+        Assert.Equal(2, failed.Frame.Sequence);
+        Assert.Contains("cut.png", failed.Error);
+        // One good frame is below the batch size of 4: nothing reaches the shards before the deadline...
+        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        // ...and the partial batch (1 frame = 8x8 patches) is flushed when it expires.
+        var query = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(30));
+        Assert.Equal(64, query.Queries.Rows);
+        Assert.Equal(384, query.Queries.Columns);
+    }
+
+    [Fact]
+    public void A_shard_that_does_not_answer_fails_every_frame_of_the_batch_explicitly()
+    {
+        var shards = CreateTestProbe();
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 2), shards, TimeSpan.FromMilliseconds(500)));
+        var frames = new[] { new FrameId("line", "c", 1), new FrameId("line", "c", 2) };
+        scorer.Tell(new ScoreFrames(frames, FeatureBlock.FromFloats(new float[2 * 64 * 384], 2 * 64, 384)));
+        var q0 = shards.ExpectMsg<QueryNearest>();
+        var q1 = shards.ExpectMsg<QueryNearest>();
+        // Shard 0 answers, shard 1 stays silent.
+        var first = q0.EntityId.EndsWith("/0") ? q0 : q1;
+        shards.Reply(new NearestAnswer(first.EntityId, first.QueryId, 1, new float[128], new long[128]));
+        var results = new[] { ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5)), ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5)) };
+        Assert.All(results, r =>
+        {
+            Assert.True(r.Failed);
+            Assert.Contains("line/v1/1 did not answer", r.Error);
+            Assert.True(float.IsNaN(r.Score));
+        });
+        Assert.Equal(frames, results.Select(r => r.Frame).OrderBy(f => f.Sequence));
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // exactly one result per frame
+    }
+
+    [Fact]
+    public void A_patch_block_of_the_wrong_shape_fails_its_frames()
+    {
+        var shards = CreateTestProbe();
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 1), shards, TimeSpan.FromSeconds(1)));
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 1)], FeatureBlock.FromFloats(new float[10 * 384], 10, 384)));
+        Assert.Contains("patch block is 10x384", ExpectMsg<InspectionResult>().Error);
+        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+}
