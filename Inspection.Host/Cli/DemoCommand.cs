@@ -14,7 +14,9 @@ public static class DemoCommand
         var engine = new EngineOptions();
         var output = new Option<string?>("--out") { Description = "Folder for the synthetic data and the report (default: a new temporary folder)." };
         var lineSeed = new Option<int>("--line-seed") { Description = "Seed of the synthetic line.", DefaultValueFactory = _ => 7 };
-        var command = new Command("demo", "Run the whole method on a generated product line: no data needed.") { output, lineSeed };
+        var fps = new Option<double>("--fps") { Description = "Frame rate of the simulated camera in the pipeline phase.", DefaultValueFactory = _ => 10 };
+        var enginOnly = new Option<bool>("--engine-only") { Description = "Skip the actor-pipeline phase." };
+        var command = new Command("demo", "Run the whole method on a generated product line: no data needed.") { output, lineSeed, fps, enginOnly };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -28,9 +30,10 @@ public static class DemoCommand
             var settings = engine.Settings(result);
             settings.Validate();
             var device = engine.ResolveDevice(result, logger);
-            EvaluationRun.Execute(data, Path.Combine(folder, "report"), settings, device, logger);
+            var evaluation = EvaluationRun.Execute(data, Path.Combine(folder, "report"), settings, device, logger);
             Console.WriteLine($"heatmaps of the hardest parts: {Path.Combine(folder, "report", "examples")}");
-            return ExitCodes.Success;
+            if (result.GetValue(enginOnly)) return ExitCodes.Success;
+            return PipelineDemo.Run(data, folder, settings, result.GetValue(engine.Device)!, evaluation, result.GetValue(fps)).GetAwaiter().GetResult();
         }));
         return command;
     }
