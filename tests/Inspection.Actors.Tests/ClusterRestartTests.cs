@@ -26,23 +26,37 @@ public class ClusterRestartTests(ITestOutputHelper output)
         }
     }
 
-    [Fact]
-    public async Task A_restarted_cluster_serves_the_same_model_with_identical_scores()
+    /// <summary>PostgreSQL connection string of the server .ci/run starts; without it the PostgreSQL case is skipped.</summary>
+    private static readonly string? Postgres = Environment.GetEnvironmentVariable("INSPECTION_POSTGRES");
+
+    [SkippableTheory]
+    [InlineData(PersistenceBackend.Sqlite)]
+    [InlineData(PersistenceBackend.PostgreSql)]
+    public async Task A_restarted_cluster_serves_the_same_model_with_identical_scores(PersistenceBackend backend)
     {
+        Skip.If(backend == PersistenceBackend.PostgreSql && string.IsNullOrEmpty(Postgres),
+            "INSPECTION_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 9, TrainGood: 10, TestGood: 2, DefectsPerType: 1, Size: 96));
         var files = Directory.GetFiles(Path.Combine(data, "test"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-        string database = folder.File("inspection.db");
-        InspectionNodeOptions Configure(InspectionNodeOptions o) => o with { Training = new PatchCoreSettings { ImageSize = 96, Seed = 2 } };
+        string database = backend == PersistenceBackend.Sqlite ? folder.File("inspection.db") : Postgres!;
+        // Each run its own line name, so runs against a shared PostgreSQL database do not meet each other.
+        string lineName = $"restart-{Guid.NewGuid():N}"[..16];
+        InspectionNodeOptions Configure(InspectionNodeOptions o) => o with
+        {
+            Persistence = backend,
+            Database = database,
+            Training = new PatchCoreSettings { ImageSize = 96, Seed = 2 },
+        };
 
         List<StoredResult> before;
         int port = TestSupport.FreePort();
         await using (var node = await ClusterNode.Start(port, port, database, Configure))
         {
             var pipeline = await InspectionPipeline.For(node.System);
-            await pipeline.Train("restart", data, shards: 2, TimeSpan.FromMinutes(3));
-            before = await Replay(pipeline, "restart", files, "cam-a");
+            await pipeline.Train(lineName, data, shards: 2, TimeSpan.FromMinutes(3));
+            before = await Replay(pipeline, lineName, files, "cam-a");
         }
 
         port = TestSupport.FreePort();
@@ -51,12 +65,15 @@ public class ClusterRestartTests(ITestOutputHelper output)
             var pipeline = await InspectionPipeline.For(node.System);
             var lines = await pipeline.Registry.Ask<LineList>(new ListLines(), TimeSpan.FromSeconds(30));
             output.WriteLine(string.Join("; ", lines.Lines));
-            var summary = Assert.Single(lines.Lines);
-            Assert.Equal(("restart", "v1", 2), (summary.Line, summary.Version, summary.ShardCount));
-            var after = await Replay(pipeline, "restart", files, "cam-b");
+            var summary = Assert.Single(lines.Lines, l => l.Line == lineName);
+            Assert.Equal(("v1", 2), (summary.Version, summary.ShardCount));
+            var after = await Replay(pipeline, lineName, files, "cam-b");
             Assert.Equal(files.Count, after.Count);
             Assert.All(after, r => Assert.Null(r.Error));
-            Assert.Equal(before.Select(r => r.Score), after.Select(r => r.Score));
+            // Identical up to float noise: the camera timing decides how frames are micro-batched, and a convolution over a
+            // batch of 2 rounds differently from one over a batch of 1 (seen: 6th significant digit).
+            for (int i = 0; i < before.Count; i++)
+                Assert.True(Math.Abs(before[i].Score - after[i].Score) <= 1e-5 * Math.Abs(before[i].Score), $"frame {i}: {before[i].Score} then {after[i].Score}");
             Assert.Equal(before.Select(r => r.Defective), after.Select(r => r.Defective));
         }
     }
