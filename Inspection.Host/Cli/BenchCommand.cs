@@ -25,7 +25,8 @@ public static class BenchCommand
         var output = new Option<string?>("--out") { Description = "Write bench.json here." };
         var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
         var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
-        var command = new Command("bench", "Time every stage of training and inference.") { data, output, batches, repeats };
+        var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurement (0 skips it).", DefaultValueFactory = _ => 2 };
+        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -71,6 +72,14 @@ public static class BenchCommand
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
             }
+            PipelineBench.Figures? pipeline = null;
+            int shardCount = result.GetValue(pipelineShards);
+            if (shardCount > 0)
+            {
+                int batch = settings.BatchSize;
+                pipeline = PipelineBench.Run(model, sources, result.GetValue(engine.Device)!, batch, shardCount, window: 4 * batch, frames: imageCount)
+                    .GetAwaiter().GetResult();
+            }
             var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
             var report = new
             {
@@ -86,12 +95,17 @@ public static class BenchCommand
                 decodeMsPerImage = decodeMs,
                 peakWorkingSetMb = peakMb,
                 rows,
+                pipeline,
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+            console.Profile.Width = 160; // tables are read in logs and CI output, not only on narrow terminals
             Console.WriteLine($"device {device} ({LibTorchLoader.Description}), {Environment.ProcessorCount} cores");
             Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
             console.Write(table);
+            if (pipeline != null)
+                Console.WriteLine($"actor pipeline (one node, {pipeline.Shards} shards, batch {settings.BatchSize}, {pipeline.Window} frames in flight): " +
+                                  $"{pipeline.FramesPerSecond:F1} frames/s over {pipeline.Frames} frames (decode included), latency p50 {pipeline.P50Ms:F0} ms, p99 {pipeline.P99Ms:F0} ms, {pipeline.Failed} failed");
             string? outFolder = result.GetValue(output);
             if (outFolder != null)
             {

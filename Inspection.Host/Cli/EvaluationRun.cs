@@ -45,6 +45,7 @@ public static class EvaluationRun
         table.AddRow("train time (coreset)", $"{r.TrainSeconds:F1} s ({r.CoresetSeconds:F1} s)");
         table.AddRow("inference per image", $"{r.InferenceMsPerImage:F1} ms (backbone {r.StageTotals.Backbone / Math.Max(1, r.Images.Count):F1}, kNN {r.StageTotals.Knn / Math.Max(1, r.Images.Count):F1})");
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
+        console.Profile.Width = 160; // tables are read in logs and CI output, not only on narrow terminals
         console.Write(table);
     }
 }

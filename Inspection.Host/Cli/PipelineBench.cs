@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Akka.Actor;
+using Akka.Hosting;
+using Inspection.Actors.Hosting;
+using Inspection.Actors.Lines;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Training;
+using Inspection.Engine.PatchCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Inspection.Host.Cli;
+
+/// <summary>
+/// Frames per second through the actor pipeline on one node (line intake, extraction with micro-batching, sharded
+/// scoring, persisted results), for the bench table next to the engine alone. The bench's trained model is stored in
+/// the shards directly; a driver keeps a window of frames in flight, like cameras that never wait.
+/// </summary>
+public static class PipelineBench
+{
+    public sealed record Figures(int Frames, int Window, int Shards, double FramesPerSecond, double P50Ms, double P99Ms, int Failed);
+
+    public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int shards, int window, int frames)
+    {
+        int port = FreePort();
+        string folder = Directory.CreateTempSubdirectory("inspection-bench-").FullName;
+        var options = new InspectionNodeOptions
+        {
+            Port = port,
+            SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
+            Database = Path.Combine(folder, "bench.db"),
+            Device = device,
+            BatchSize = batchSize,
+            ShardTimeout = TimeSpan.FromSeconds(60),
+        };
+        using var host = new HostBuilder()
+            .ConfigureLogging(l => l.ClearProviders())
+            .ConfigureServices(s => s.AddAkka(options.SystemName, (b, _) => b
+                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR", HoconAddMode.Prepend)
+                .WithInspectionNode(options)))
+            .Build();
+        await host.StartAsync();
+        try
+        {
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            var pipeline = await InspectionPipeline.For(system);
+            var region = await ActorRegistry.For(system).GetAsync<Inspection.Actors.Shards.MemoryBankShardRegion>();
+            var deployment = await ModelPublisher.Publish(region, model, "bench", "v1", shards, TimeSpan.FromMinutes(5));
+            await pipeline.Registry.Ask<LineRegistered>(new RegisterLine("bench"), TimeSpan.FromSeconds(30));
+            await pipeline.Registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(30));
+            var line = pipeline.StartLine("bench", new LineOptions { MaxInFlight = window, FrameTimeout = TimeSpan.FromMinutes(5) });
+            var encoded = files.Select(File.ReadAllBytes).ToList();
+            var inbox = Inbox.Create(system);
+            int sent = 0, done = 0, failed = 0;
+            var latencies = new List<double>();
+            void Send()
+            {
+                inbox.Send(line, new CapturedFrame(new FrameId("bench", "driver", sent), encoded[sent % encoded.Count], files[sent % files.Count]));
+                sent++;
+            }
+            // Warm-up frames are not timed (backbone load, first allocations).
+            for (int i = 0; i < Math.Min(batchSize, frames); i++) Send();
+            while (done < sent) if (await inbox.ReceiveAsync(TimeSpan.FromMinutes(5)) is StoredResult) done++;
+            sent = done = 0;
+            var clock = Stopwatch.StartNew();
+            while (sent < Math.Min(window, frames)) Send();
+            while (done < frames)
+            {
+                var message = await inbox.ReceiveAsync(TimeSpan.FromMinutes(5));
+                if (message is not StoredResult r) continue;
+                done++;
+                latencies.Add(r.LatencyMs);
+                if (r.Error != null) failed++;
+                if (sent < frames) Send();
+            }
+            double seconds = clock.Elapsed.TotalSeconds;
+            latencies.Sort();
+            return new Figures(frames, window, shards, frames / seconds, latencies[latencies.Count / 2],
+                latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)], failed);
+        }
+        finally
+        {
+            await host.StopAsync();
+            try { Directory.Delete(folder, true); } catch (IOException) { }
+        }
+    }
+
+    private static int FreePort()
+    {
+        var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
