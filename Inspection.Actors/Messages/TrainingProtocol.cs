@@ -1,6 +1,9 @@
 namespace Inspection.Actors.Messages;
 
-/// <summary>Train a new model version of a line from a category folder (MVTec layout) and switch the line to it.</summary>
+/// <summary>
+/// Train a new model version of a line from a category folder (MVTec layout) and switch the line to it; Shards 0 means
+/// one shard per gpu node.
+/// </summary>
 public sealed record TrainLine(string Line, string DataFolder, int Shards);
 
 /// <summary>The new version is stored in every shard and active; the previous one served until this moment.</summary>

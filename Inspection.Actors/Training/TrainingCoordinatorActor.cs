@@ -62,7 +62,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
         using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(train, calibration, null, category.Root));
-        int shards = Math.Max(1, Math.Min(command.Shards, model.BankSize));
+        // 0 shards means one per gpu node currently up.
+        int requested = command.Shards > 0 ? command.Shards
+            : Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
+        int shards = Math.Max(1, Math.Min(requested, model.BankSize));
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2));
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
