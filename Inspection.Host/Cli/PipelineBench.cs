@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using Akka.Hosting;
 using Inspection.Actors.Hosting;
@@ -8,9 +6,6 @@ using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Training;
 using Inspection.Engine.PatchCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Inspection.Host.Cli;
 
@@ -25,28 +20,12 @@ public static class PipelineBench
 
     public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int shards, int window, int frames)
     {
-        int port = FreePort();
         string folder = Directory.CreateTempSubdirectory("inspection-bench-").FullName;
-        var options = new InspectionNodeOptions
-        {
-            Port = port,
-            SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
-            Database = Path.Combine(folder, "bench.db"),
-            Device = device,
-            BatchSize = batchSize,
-            ShardTimeout = TimeSpan.FromSeconds(60),
-        };
-        using var host = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(options.SystemName, (b, _) => b
-                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR", HoconAddMode.Prepend)
-                .WithInspectionNode(options)))
-            .Build();
-        await host.StartAsync();
+        var node = await LocalNode.Start(Path.Combine(folder, "bench.db"), o => o with { Device = device, BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60) });
         try
         {
-            var system = host.Services.GetRequiredService<ActorSystem>();
-            var pipeline = await InspectionPipeline.For(system);
+            var system = node.System;
+            var pipeline = node.Pipeline;
             var region = await ActorRegistry.For(system).GetAsync<Inspection.Actors.Shards.MemoryBankShardRegion>();
             var deployment = await ModelPublisher.Publish(region, model, "bench", "v1", shards, TimeSpan.FromMinutes(5));
             await pipeline.Registry.Ask<LineRegistered>(new RegisterLine("bench"), TimeSpan.FromSeconds(30));
@@ -83,17 +62,9 @@ public static class PipelineBench
         }
         finally
         {
-            await host.StopAsync();
+            await node.DisposeAsync();
             try { Directory.Delete(folder, true); } catch (IOException) { }
         }
     }
 
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
 }

@@ -1,16 +1,9 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
-using Akka.Hosting;
-using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Evaluation;
 using Inspection.Engine.PatchCore;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace Inspection.Host.Cli;
 
@@ -23,73 +16,42 @@ public static class PipelineDemo
 {
     public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond)
     {
-        int port = FreePort();
-        var options = new InspectionNodeOptions
-        {
-            Port = port,
-            SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
-            Database = Path.Combine(folder, "inspection.db"),
-            Device = device,
-            Training = settings,
-            BatchSize = settings.BatchSize,
-        };
-        using var host = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders())
-            .ConfigureServices(s => s.AddAkka(options.SystemName, (b, _) => b
-                .AddHocon("akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR", HoconAddMode.Prepend)
-                .WithInspectionNode(options)))
-            .Build();
-        await host.StartAsync();
-        try
-        {
-            var pipeline = await InspectionPipeline.For(host.Services.GetRequiredService<ActorSystem>());
-            Console.WriteLine($"pipeline: one node at 127.0.0.1:{port} (roles gpu, ingest, api), SQLite {options.Database}");
-            var trained = await pipeline.Train("demo", data, shards: 2, TimeSpan.FromMinutes(10));
-            Console.WriteLine($"pipeline: line 'demo' trained through the cluster: {trained.Version}, {trained.BankSize} bank vectors in {trained.Shards} shards ({trained.Seconds:F1} s)");
+        string database = Path.Combine(folder, "inspection.db");
+        await using var node = await LocalNode.Start(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
+        var pipeline = node.Pipeline;
+        Console.WriteLine($"pipeline: one node at 127.0.0.1:{node.Port} (roles gpu, ingest, api), SQLite {database}");
+        var trained = await pipeline.Train("demo", data, shards: 2, TimeSpan.FromMinutes(10));
+        Console.WriteLine($"pipeline: line 'demo' trained through the cluster: {trained.Version}, {trained.BankSize} bank vectors in {trained.Shards} shards ({trained.Seconds:F1} s)");
 
-            var files = engine.Images.Select(i => i.Path).ToList();
-            var line = pipeline.StartLine("demo", new LineOptions { HeatmapFolder = Path.Combine(folder, "pipeline-heatmaps") });
-            var inbox = Inbox.Create(pipeline.System);
-            var clock = Stopwatch.StartNew();
-            pipeline.StartReplayCamera("demo", "cam-1", line, files, framesPerSecond, inbox.Receiver);
-            var results = new List<StoredResult>();
-            CameraStats? stats = null;
-            while (stats == null)
+        var files = engine.Images.Select(i => i.Path).ToList();
+        var line = pipeline.StartLine("demo", new LineOptions { HeatmapFolder = Path.Combine(folder, "pipeline-heatmaps") });
+        var inbox = Inbox.Create(pipeline.System);
+        var clock = Stopwatch.StartNew();
+        pipeline.StartReplayCamera("demo", "cam-1", line, files, framesPerSecond, inbox.Receiver);
+        var results = new List<StoredResult>();
+        CameraStats? stats = null;
+        while (stats == null)
+        {
+            switch (await inbox.ReceiveAsync(TimeSpan.FromMinutes(2)))
             {
-                switch (await inbox.ReceiveAsync(TimeSpan.FromMinutes(2)))
-                {
-                    case StoredResult r:
-                        results.Add(r);
-                        Console.WriteLine(r.Error == null
-                            ? $"  frame {r.Frame.Sequence,3} {Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}: score {r.Score:F3} ({r.NormalisedScore:F2}) {(r.Defective ? "FAIL" : "pass")} in {r.LatencyMs:F0} ms"
-                            : $"  frame {r.Frame.Sequence,3} {r.Source}: failed: {r.Error}");
-                        break;
-                    case CameraStats s:
-                        stats = s;
-                        break;
-                }
+                case StoredResult r:
+                    results.Add(r);
+                    Console.WriteLine(r.Error == null
+                        ? $"  frame {r.Frame.Sequence,3} {Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}: score {r.Score:F3} ({r.NormalisedScore:F2}) {(r.Defective ? "FAIL" : "pass")} in {r.LatencyMs:F0} ms"
+                        : $"  frame {r.Frame.Sequence,3} {r.Source}: failed: {r.Error}");
+                    break;
+                case CameraStats s:
+                    stats = s;
+                    break;
             }
-            double seconds = clock.Elapsed.TotalSeconds;
-            var engineScores = engine.Images.ToDictionary(i => i.Path, i => i.Score);
-            double maxRelative = results.Where(r => r.Error == null)
-                .Select(r => Math.Abs(r.Score - engineScores[r.Source]) / Math.Max(1e-9, Math.Abs(engineScores[r.Source]))).DefaultIfEmpty(double.NaN).Max();
-            Console.WriteLine($"pipeline: {stats.Captured} frames captured at {framesPerSecond} fps, {stats.Accepted} accepted, {stats.Dropped} dropped, " +
-                              $"{stats.Results - stats.Failed} scored, {stats.Failed} failed in {seconds:F1} s; max relative difference to the engine's scores {maxRelative:E1}");
-            Console.WriteLine($"pipeline heatmaps: {Path.Combine(folder, "pipeline-heatmaps", "demo")}");
-            return stats.Results == stats.Accepted && stats.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
         }
-        finally
-        {
-            await host.StopAsync();
-        }
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
+        double seconds = clock.Elapsed.TotalSeconds;
+        var engineScores = engine.Images.ToDictionary(i => i.Path, i => i.Score);
+        double maxRelative = results.Where(r => r.Error == null)
+            .Select(r => Math.Abs(r.Score - engineScores[r.Source]) / Math.Max(1e-9, Math.Abs(engineScores[r.Source]))).DefaultIfEmpty(double.NaN).Max();
+        Console.WriteLine($"pipeline: {stats.Captured} frames captured at {framesPerSecond} fps, {stats.Accepted} accepted, {stats.Dropped} dropped, " +
+                          $"{stats.Results - stats.Failed} scored, {stats.Failed} failed in {seconds:F1} s; max relative difference to the engine's scores {maxRelative:E1}");
+        Console.WriteLine($"pipeline heatmaps: {Path.Combine(folder, "pipeline-heatmaps", "demo")}");
+        return stats.Results == stats.Accepted && stats.Failed == 0 ? ExitCodes.Success : ExitCodes.Failure;
     }
 }

@@ -42,6 +42,18 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         _folder.Dispose();
     }
 
+    /// <summary>A camera observer's messages: every result, until the camera's final statistics.</summary>
+    private static async Task<(List<StoredResult> Results, CameraStats Stats)> Collect(Inbox inbox)
+    {
+        var results = new List<StoredResult>();
+        while (true)
+        {
+            var message = await inbox.ReceiveAsync(TimeSpan.FromSeconds(60));
+            if (message is StoredResult r) results.Add(r);
+            else if (message is CameraStats stats) return (results, stats);
+        }
+    }
+
     private static List<string> TestFiles(string data) =>
         Directory.GetFiles(Path.Combine(data, "test"), "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
 
@@ -54,14 +66,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var files = TestFiles(_data);
         var inbox = Inbox.Create(_node.System);
         _pipeline.StartReplayCamera("synthetic", "cam-1", line, files, framesPerSecond: 20, observer: inbox.Receiver);
-        var results = new List<StoredResult>();
-        CameraStats? stats = null;
-        while (stats == null)
-        {
-            var message = await inbox.ReceiveAsync(TimeSpan.FromSeconds(60));
-            if (message is StoredResult r) results.Add(r);
-            else if (message is CameraStats s) stats = s;
-        }
+        var (results, stats) = await Collect(inbox);
         output.WriteLine($"{stats}");
         Assert.Equal(files.Count, stats.Captured);
         Assert.Equal(stats.Captured, stats.Accepted + stats.Dropped);
@@ -114,14 +119,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var files = Enumerable.Repeat(TestFiles(_data), 4).SelectMany(f => f).ToList();
         var inbox = Inbox.Create(_node.System);
         _pipeline.StartReplayCamera("busy", "fast", line, files, framesPerSecond: 200, observer: inbox.Receiver);
-        var results = new List<StoredResult>();
-        CameraStats? stats = null;
-        while (stats == null)
-        {
-            var message = await inbox.ReceiveAsync(TimeSpan.FromSeconds(60));
-            if (message is StoredResult r) results.Add(r);
-            else if (message is CameraStats s) stats = s;
-        }
+        var (results, stats) = await Collect(inbox);
         output.WriteLine($"{stats}");
         Assert.Equal(files.Count, stats.Captured);
         Assert.True(stats.Dropped > 0, "a 200 fps camera must outrun a 2-frame window on this machine");
