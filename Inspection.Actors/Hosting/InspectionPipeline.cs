@@ -30,10 +30,16 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
     public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null) =>
         system.ActorOf(ReplayCameraActor.Props(line, camera, lineActor, files, framesPerSecond, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");
 
-    public async Task<TrainingCompleted> Train(string line, string dataFolder, int shards, TimeSpan timeout)
+    public Task<TrainingCompleted> Train(string line, string dataFolder, int shards, TimeSpan timeout) =>
+        AskTrainer(line, new TrainLine(line, dataFolder, shards), timeout);
+
+    public Task<TrainingCompleted> AddGoodImages(string line, IReadOnlyList<string> files, TimeSpan timeout) =>
+        AskTrainer(line, new AddGoodImages(line, files), timeout);
+
+    private async Task<TrainingCompleted> AskTrainer(string line, object command, TimeSpan timeout)
     {
         if (trainer == null) throw new InvalidOperationException("This node has no gpu role: it cannot train.");
-        var reply = await trainer.Ask<object>(new TrainLine(line, dataFolder, shards), timeout);
+        var reply = await trainer.Ask<object>(command, timeout);
         return reply switch
         {
             TrainingCompleted done => done,

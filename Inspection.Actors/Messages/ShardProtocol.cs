@@ -25,6 +25,11 @@ public sealed record ShardUnavailable(string EntityId, long QueryId, string Reas
 
 public sealed record GetShardState(string EntityId) : IShardMessage;
 
+/// <summary>Copy of the shard's whole slice, to build an extended model version from it.</summary>
+public sealed record ReadSlice(string EntityId) : IShardMessage;
+
+public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows);
+
 /// <summary>Where a shard lives and how much of its slice it holds.</summary>
 public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset);
 

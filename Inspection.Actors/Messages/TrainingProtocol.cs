@@ -11,3 +11,9 @@ public sealed record TrainingCompleted(string Line, string Version, int TrainIma
 
 /// <summary>Training failed; the line keeps its previous model.</summary>
 public sealed record TrainingFailed(string Line, string Reason);
+
+/// <summary>
+/// Add defect-free images to a trained line without retraining: their coreset-sampled patches are appended to the
+/// current bank as a new version, switched to atomically once stored. Replies TrainingCompleted or TrainingFailed.
+/// </summary>
+public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files);

@@ -54,6 +54,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(LineStats)] = "LX",
         [typeof(GetLineStats)] = "GL",
         [typeof(TrainLine)] = "TL",
+        [typeof(ReadSlice)] = "RS",
+        [typeof(SliceContents)] = "SC",
+        [typeof(AddGoodImages)] = "AG",
         [typeof(TrainingCompleted)] = "TC",
         [typeof(TrainingFailed)] = "TF",
         [typeof(FeatureBlock)] = "FB",
@@ -135,6 +138,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     break;
                 case GetLineStats m: w.Write(m.Line); break;
                 case TrainLine m: w.Write(m.Line); w.Write(m.DataFolder); w.Write(m.Shards); break;
+                case ReadSlice m: w.Write(m.EntityId); break;
+                case SliceContents m: w.Write(m.EntityId); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
+                case AddGoodImages m: w.Write(m.Line); w.Write(m.Files.Count); foreach (var f in m.Files) w.Write(f); break;
                 case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); break;
                 case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); break;
                 case FeatureBlock m: Write(w, m); break;
@@ -185,6 +191,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "LX" => new LineStats(r.ReadString(), ReadOptional(r), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32()),
             "GL" => new GetLineStats(r.ReadString()),
             "TL" => new TrainLine(r.ReadString(), r.ReadString(), r.ReadInt32()),
+            "RS" => new ReadSlice(r.ReadString()),
+            "SC" => new SliceContents(r.ReadString(), r.ReadInt64(), ReadBlock(r)),
+            "AG" => new AddGoodImages(r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList()),
             "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble()),
             "TF" => new TrainingFailed(r.ReadString(), r.ReadString()),
             "SF" => ReadScoreFrames(r),

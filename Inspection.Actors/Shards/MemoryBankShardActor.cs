@@ -48,6 +48,11 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Command<QueryNearest>(Nearest);
         Command<QueryDistances>(Distances);
         Command<GetShardState>(_ => Sender.Tell(State()));
+        Command<ReadSlice>(_ =>
+        {
+            if (_slice is null) Sender.Tell(new ShardUnavailable(_entityId, 0, NotReadyReason()));
+            else Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
+        });
         Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failure => _log.Warning("Shard {0} snapshot failed: {1}", _entityId, failure.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });

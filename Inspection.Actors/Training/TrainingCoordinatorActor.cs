@@ -29,7 +29,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         _shards = shardRegion;
         _settings = settings;
         _device = device;
-        Receive<TrainLine>(Start);
+        Receive<TrainLine>(c => Run(c.Line, () => Train(c)));
+        Receive<AddGoodImages>(c => Run(c.Line, () => Extend(c)));
         Receive<TrainingOutcome>(o =>
         {
             _training.Remove(o.Line);
@@ -40,16 +41,16 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device) =>
         Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device));
 
-    private void Start(TrainLine command)
+    private void Run(string line, Func<Task<object>> work)
     {
-        if (!_training.Add(command.Line))
+        if (!_training.Add(line))
         {
-            Sender.Tell(new TrainingFailed(command.Line, $"line '{command.Line}' is already being trained"));
+            Sender.Tell(new TrainingFailed(line, $"line '{line}' is already being trained"));
             return;
         }
         var replyTo = Sender;
-        Train(command).ContinueWith(t => new TrainingOutcome(command.Line, replyTo,
-                t.IsCompletedSuccessfully ? t.Result : new TrainingFailed(command.Line, t.Exception?.GetBaseException().Message ?? "cancelled")))
+        work().ContinueWith(t => new TrainingOutcome(line, replyTo,
+                t.IsCompletedSuccessfully ? t.Result : new TrainingFailed(line, t.Exception?.GetBaseException().Message ?? "cancelled")))
             .PipeTo(Self);
     }
 
@@ -70,6 +71,81 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
         return new TrainingCompleted(command.Line, version.Version, train.Count, model.BankSize, shards, clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The current bank (read back from its shards) plus a coreset of the new images' patches, published as the next
+    /// version with the same calibration; nothing of the original training set is processed again.
+    /// </summary>
+    private async Task<object> Extend(AddGoodImages command)
+    {
+        var clock = Stopwatch.StartNew();
+        if (command.Files.Count == 0) return new TrainingFailed(command.Line, "no images were given");
+        var current = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30));
+        if (current is not ModelDeployment d)
+            return new TrainingFailed(command.Line, (current as NoDeployment)?.Reason ?? $"the registry answered {current.GetType().Name}");
+        var slices = new List<SliceContents>();
+        for (int s = 0; s < d.ShardCount; s++)
+        {
+            var reply = await _shards.Ask<object>(new ReadSlice(d.ShardEntity(s)), TimeSpan.FromMinutes(1));
+            if (reply is not SliceContents slice) return new TrainingFailed(command.Line, (reply as ShardUnavailable)?.Reason ?? "a shard did not return its slice");
+            slices.Add(slice);
+        }
+        var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
+        using var model = await Task.Run(() => ExtendedModel(d, slices, command.Files));
+        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2));
+        await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
+        _log.Info("Line {0} extended to {1}: {2} bank vectors (+{3})", command.Line, version.Version, model.BankSize, model.BankSize - d.BankSize);
+        return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds);
+    }
+
+    private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)
+    {
+        var device = ComputeDevice.Resolve(_device);
+        var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights);
+        try
+        {
+            var extractor = new PatchExtractor(backbone, d.ImageSize);
+            var old = slices.OrderBy(s => s.GlobalOffset).SelectMany(s => s.Rows.ToFloats()).ToArray();
+            var added = new List<float>();
+            using (var scope = TorchSharp.torch.NewDisposeScope())
+            {
+                var batches = files.Chunk(_settings.BatchSize)
+                    .Select(chunk => extractor.Extract(Engine.Imaging.PreparedImage.FromFiles(chunk, d.ImageSize)).reshape(-1, d.Dimensions))
+                    .ToList();
+                var patches = TorchSharp.torch.cat(batches, 0);
+                using var projection = new RandomProjection(d.Dimensions, _settings.ProjectionDimensions, _settings.Seed, device);
+                long count = Math.Max(1, (long)(patches.shape[0] * _settings.CoresetRatio));
+                var selected = CoresetSampler.Select(projection.Apply(patches), count, _settings.Seed);
+                var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device)).cpu();
+                added.AddRange(rows.data<float>().ToArray());
+            }
+            var bank = old.Concat(added).ToArray();
+            int total = bank.Length / d.Dimensions;
+            var metadata = new Engine.Models.ModelMetadata
+            {
+                Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.ImageSize,
+                EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
+                ProjectionDimensions = _settings.ProjectionDimensions, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
+                Calibration = new Engine.Models.Calibration
+                {
+                    ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
+                    PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax,
+                    Method = $"kept from {d.Version}", GoodImages = 0, DefectiveImages = 0,
+                },
+                Training = new Engine.Models.TrainingSet
+                {
+                    Source = $"{d.Line} {d.Version} + {files.Count} images", Images = files.Count, Patches = added.Count / d.Dimensions,
+                    BankSize = total, TrainedAt = DateTimeOffset.UtcNow, Seconds = 0,
+                },
+            };
+            return new PatchCoreModel(metadata, backbone, bank, total, d.Dimensions);
+        }
+        catch
+        {
+            backbone.Dispose();
+            throw;
+        }
     }
 
     private sealed record TrainingOutcome(string Line, IActorRef ReplyTo, object Result);

@@ -83,6 +83,36 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Good_images_added_later_extend_the_bank_as_a_new_version_without_retraining()
+    {
+        var first = await _pipeline.Train("growing", _data, shards: 2, TimeSpan.FromMinutes(3));
+        string more = Path.Combine(_folder.Path, "more");
+        SyntheticProductLine.Generate(more, new SyntheticLineOptions(Seed: 6, TrainGood: 4, TestGood: 0, DefectsPerType: 0, Size: 128));
+        var added = Directory.GetFiles(Path.Combine(more, "train", "good"), "*.png").Order(StringComparer.Ordinal).ToList();
+
+        var line = _pipeline.StartLine("growing", new LineOptions());
+        var files = TestFiles(_data);
+        var inbox = Inbox.Create(_node.System);
+        _pipeline.StartReplayCamera("growing", "before", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        var (before, _) = await Collect(inbox);
+
+        var second = await _pipeline.AddGoodImages("growing", added, TimeSpan.FromMinutes(3));
+        // 4 images of 16x16 patches at a 10% coreset: 102 new bank vectors.
+        Assert.Equal(("v1", "v2"), (first.Version, second.Version));
+        Assert.Equal(first.BankSize + (long)(4 * 16 * 16 * 0.1), second.BankSize);
+        var deployment = await _pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("growing"), TimeSpan.FromSeconds(10));
+        Assert.Equal(("v2", second.BankSize), (deployment.Version, deployment.BankSize));
+
+        _pipeline.StartReplayCamera("growing", "after", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        var (after, stats) = await Collect(inbox);
+        output.WriteLine($"{stats}; bank {first.BankSize} -> {second.BankSize}");
+        Assert.All(after, r => Assert.Equal(("v2", (string?)null), (r.ModelVersion, r.Error)));
+        bool IsGood(StoredResult r) => r.Source.Contains($"{Path.DirectorySeparatorChar}good{Path.DirectorySeparatorChar}");
+        // More good patches in the bank can only bring nearest neighbours closer: good parts do not score higher.
+        Assert.True(after.Where(IsGood).Average(r => r.Score) <= before.Where(IsGood).Average(r => r.Score) * 1.0001);
+    }
+
+    [Fact]
     public async Task Unknown_line_untrained_line_and_corrupt_frames_each_get_an_explicit_failed_result()
     {
         var unknown = _pipeline.StartLine("nowhere", new LineOptions());
