@@ -17,7 +17,8 @@ public static class BackboneFactory
     /// (converted once, then cached); Wide ResNet50-2 needs <paramref name="weightsPath"/> (torchvision layout, .safetensors
     /// or a PyTorch state_dict .pth/.pt/.bin).
     /// </summary>
-    public static ResNetBackbone Create(string name, IReadOnlyList<string> layers, Device device, string? weightsPath = null, ILogger? logger = null)
+    public static ResNetBackbone Create(string name, IReadOnlyList<string> layers, Device device, string? weightsPath = null, ILogger? logger = null,
+        string precision = PatchCore.ComputePrecision.Float32)
     {
         logger ??= NullLogger.Instance;
         Native.LibTorchLoader.EnsureLoaded(logger: logger);
@@ -28,7 +29,7 @@ public static class BackboneFactory
                 $"Backbone {WideResNet50} needs a weights file (torchvision layout, .safetensors or .pth); none was given.")),
             _ => throw new ArgumentException($"Unknown backbone '{name}'. Known: {ResNet18}, {WideResNet50}."),
         };
-        network.MoveTo(device);
+        network.MoveTo(device, PatchCore.ComputePrecision.ToScalarType(precision));
         return network;
     }
 

@@ -22,6 +22,7 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
     private readonly int[] _layerIndices;
     private readonly ImageNormalisation _normalisation;
     private Device _device = CPU;
+    private ScalarType _dtype = ScalarType.Float32;
 
     private static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
 
@@ -75,16 +76,24 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
         new("wide_resnet50_2", (i, p, s) => new ResNetBottleneck(i, p, s, width: p * 2), [3, 4, 6, 3], ResNetBottleneck.Expansion, false,
             layers, ImageNormalisation.ImageNetMeanStd);
 
-    public void MoveTo(Device device)
+    public void MoveTo(Device device, ScalarType dtype = ScalarType.Float32)
     {
         this.to(device);
+        this.to(dtype);
         _device = device;
+        _dtype = dtype;
     }
+
+    /// <summary>Number format the weights are in (inputs are converted to it).</summary>
+    public ScalarType DType => _dtype;
 
     public Tensor[] Extract(Tensor rgb255)
     {
         using var noGrad = no_grad();
-        return forward(_normalisation.Apply(rgb255));
+        using var scope = NewDisposeScope();
+        var outputs = forward(_normalisation.Apply(rgb255).to(_dtype));
+        foreach (var o in outputs) o.MoveToOuterDisposeScope();
+        return outputs;
     }
 
     /// <summary>The network's global-average-pooled last layer (the ONNX graph's output), for import checks.</summary>

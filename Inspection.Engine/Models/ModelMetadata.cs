@@ -15,6 +15,8 @@ public sealed record ModelMetadata
     public required int Seed { get; init; }
     public required int NumNeighbors { get; init; }
     public required double BlurSigma { get; init; }
+    /// <summary>Backbone and kNN number format the model was trained with (files from before this field: fp32).</summary>
+    public string Precision { get; init; } = PatchCore.ComputePrecision.Float32;
     public required Calibration Calibration { get; init; }
     public required TrainingSet Training { get; init; }
 }

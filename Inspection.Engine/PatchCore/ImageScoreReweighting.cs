@@ -21,9 +21,9 @@ public static class ImageScoreReweighting
         if (neighbours <= 1) return maxScore.MoveToOuterDisposeScope();
         long batch = patchScores.shape[0];
         var rows = arange(batch, device: patchScores.device);
-        var maxFeatures = patches.index(rows, maxPatch);                            // [B, D]
+        var maxFeatures = patches.index(rows, maxPatch).to(ScalarType.Float32);     // [B, D]
         var nearestBankIndex = locations.index(rows, maxPatch);                     // [B]
-        var nearestBankVector = bank.Bank.index_select(0, nearestBankIndex);         // [B, D]
+        var nearestBankVector = bank.Bank.index_select(0, nearestBankIndex);         // [B, D], float32
         int k = (int)Math.Min(neighbours, bank.BankSize);
         var (_, support) = bank.Search(nearestBankVector, k);                        // [B, k]
         var supportVectors = bank.Bank.index_select(0, support.flatten()).reshape(batch, k, -1);

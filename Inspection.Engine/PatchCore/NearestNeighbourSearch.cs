@@ -17,14 +17,19 @@ public sealed class NearestNeighbourSearch : IDisposable
     public const long DefaultBudgetBytes = 256L << 20;
 
     /// <param name="bank">[N, D] on the device where the search runs; this object takes a reference, not ownership.</param>
-    public NearestNeighbourSearch(Tensor bank, long budgetBytes = DefaultBudgetBytes)
+    /// <param name="dtype">Number format of the matrix products (the bank is converted once); norms and sums stay float32.</param>
+    public NearestNeighbourSearch(Tensor bank, long budgetBytes = DefaultBudgetBytes, ScalarType dtype = ScalarType.Float32)
     {
         if (bank.dim() != 2 || bank.shape[0] == 0)
             throw new ArgumentException("The memory bank must be a non-empty [N, D] tensor.");
         _bank = bank.alias();
-        _bankSquaredNorms = bank.pow(2).sum(1);
-        _budgetElements = Math.Max(1, budgetBytes / bank.element_size());
+        _productBank = dtype == bank.dtype ? bank.alias() : bank.to(dtype);
+        using (var exact = bank.to(ScalarType.Float32)) _bankSquaredNorms = exact.pow(2).sum(1);
+        // Budget counts the float32 distance block.
+        _budgetElements = Math.Max(1, budgetBytes / 4);
     }
+
+    private readonly Tensor _productBank;
 
     public long BankSize => _bank.shape[0];
     public Tensor Bank => _bank;
@@ -35,24 +40,29 @@ public sealed class NearestNeighbourSearch : IDisposable
         if (k < 1 || k > BankSize) throw new ArgumentOutOfRangeException(nameof(k), $"k must be within 1..{BankSize}.");
         long m = queries.shape[0];
         long n = BankSize;
+        // In reduced precision the products only nominate candidates; their exact float32 distances decide.
+        bool rerank = _productBank.dtype != ScalarType.Float32;
+        int candidates = rerank ? (int)Math.Min(n, Math.Max(k, RerankCandidates)) : k;
         // Queries per block and bank rows per block so that a block stays within the budget.
         long queryChunk = Math.Min(m, Math.Max(1, _budgetElements / Math.Min(n, 65536)));
-        long bankChunk = Math.Max(k, Math.Min(n, _budgetElements / queryChunk));
+        long bankChunk = Math.Max(candidates, Math.Min(n, _budgetElements / queryChunk));
 
         var distances = new List<Tensor>();
         var indices = new List<Tensor>();
         for (long q0 = 0; q0 < m; q0 += queryChunk)
         {
             using var queryScope = NewDisposeScope();
-            var q = queries.narrow(0, q0, Math.Min(queryChunk, m - q0));
+            var q = queries.narrow(0, q0, Math.Min(queryChunk, m - q0)).to(ScalarType.Float32);
             var qNorms = q.pow(2).sum(1, keepdim: true);
+            var qProduct = q.to(_productBank.dtype);
             Tensor? bestD = null, bestI = null;
             for (long b0 = 0; b0 < n; b0 += bankChunk)
             {
                 using var chunkScope = NewDisposeScope();
                 long len = Math.Min(bankChunk, n - b0);
-                var squared = qNorms + _bankSquaredNorms.narrow(0, b0, len).unsqueeze(0) - 2 * q.matmul(_bank.narrow(0, b0, len).t());
-                var (d, i) = k == 1 ? MinOf(squared) : squared.topk(Math.Min(k, (int)len), dim: 1, largest: false);
+                var products = qProduct.matmul(_productBank.narrow(0, b0, len).t()).to(ScalarType.Float32);
+                var squared = qNorms + _bankSquaredNorms.narrow(0, b0, len).unsqueeze(0) - 2 * products;
+                var (d, i) = candidates == 1 ? MinOf(squared) : squared.topk(Math.Min(candidates, (int)len), dim: 1, largest: false);
                 i = i + b0;
                 if (bestD is null)
                 {
@@ -62,11 +72,19 @@ public sealed class NearestNeighbourSearch : IDisposable
                 {
                     var allD = cat([bestD, d], 1);
                     var allI = cat([bestI!, i], 1);
-                    var (md, order) = k == 1 ? MinOf(allD) : allD.topk(k, dim: 1, largest: false);
+                    var (md, order) = candidates == 1 ? MinOf(allD) : allD.topk(candidates, dim: 1, largest: false);
                     bestD = md; bestI = allI.gather(1, order);
                 }
                 bestD.MoveToOuterDisposeScope();
                 bestI!.MoveToOuterDisposeScope();
+            }
+            if (rerank)
+            {
+                var rows = _bank.index_select(0, bestI!.flatten()).reshape(bestI!.shape[0], candidates, -1).to(ScalarType.Float32);
+                var exact = (rows - q.unsqueeze(1)).pow(2).sum(2);
+                var (ed, order) = exact.topk(k, dim: 1, largest: false);
+                bestD = ed;
+                bestI = bestI!.gather(1, order);
             }
             distances.Add(bestD!.clamp_min(0).sqrt_().MoveToOuterDisposeScope());
             indices.Add(bestI!.MoveToOuterDisposeScope());
@@ -77,6 +95,9 @@ public sealed class NearestNeighbourSearch : IDisposable
         return result;
     }
 
+    /// <summary>Candidates per query re-ranked exactly when products run in bf16/fp16.</summary>
+    public const int RerankCandidates = 16;
+
     private static (Tensor, Tensor) MinOf(Tensor squared)
     {
         var (values, index) = squared.min(1, keepdim: true);
@@ -86,6 +107,7 @@ public sealed class NearestNeighbourSearch : IDisposable
     public void Dispose()
     {
         _bank.Dispose();
+        _productBank.Dispose();
         _bankSquaredNorms.Dispose();
     }
 }

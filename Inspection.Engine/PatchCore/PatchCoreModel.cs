@@ -30,14 +30,14 @@ public sealed class PatchCoreModel : IDisposable
         _backbone = backbone;
         using (var host = tensor(bank, [rows, dims]))
             _bank = host.to(Device);
-        _search = new NearestNeighbourSearch(_bank, knnBudgetBytes);
+        _search = new NearestNeighbourSearch(_bank, knnBudgetBytes, ComputePrecision.ToScalarType(metadata.Precision));
         _maps = new AnomalyMapGenerator(metadata.BlurSigma, Device);
     }
 
     public static PatchCoreModel Load(string path, Device device, ILogger? logger = null)
     {
         var (metadata, bank, rows, dims) = ModelFile.Read(path);
-        var backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger);
+        var backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger, metadata.Precision);
         if (backbone.LayerChannels.Sum() != dims)
         {
             backbone.Dispose();
@@ -84,7 +84,7 @@ public sealed class PatchCoreModel : IDisposable
         long b = embedding.shape[0], grid = embedding.shape[2];
         var patches = FeatureEmbedder.ToPatches(embedding);
         double embedMs = Lap(clock);
-        var (distances, indices) = _search.Search(patches, 1);
+        var (distances, indices) = _search.Search(patches, 1); // float32 distances whatever the precision
         var patchScores = distances.reshape(b, -1);
         var locations = indices.reshape(b, -1);
         var imageScores = ImageScoreReweighting.Score(patchScores, locations, patches.reshape(b, grid * grid, -1), _search, Metadata.NumNeighbors);

@@ -20,6 +20,8 @@ public sealed record PatchCoreSettings
     public long KnnBudgetBytes { get; init; } = PatchCore.NearestNeighbourSearch.DefaultBudgetBytes;
     /// <summary>Share of train/good held out to calibrate threshold and normalisation when no validation/good exists.</summary>
     public double HoldoutFraction { get; init; } = 0.1;
+    /// <summary><c>fp32</c> (default), <c>bf16</c> or <c>fp16</c> for backbone and kNN (see <see cref="ComputePrecision"/>).</summary>
+    public string Precision { get; init; } = ComputePrecision.Float32;
 
     public void Validate()
     {
@@ -29,5 +31,6 @@ public sealed record PatchCoreSettings
         if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");
         if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
         if (HoldoutFraction < 0 || HoldoutFraction >= 1) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
+        ComputePrecision.ToScalarType(Precision);
     }
 }

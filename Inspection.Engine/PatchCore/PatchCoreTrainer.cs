@@ -28,7 +28,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         if (trainImages.Count == 0) throw new ArgumentException("No training images were given.");
         if (calibrationGood.Count == 0) throw new ArgumentException("No held-out good images were given for calibration.");
         var clock = Stopwatch.StartNew();
-        var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, _logger);
+        var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, _logger, settings.Precision);
         try
         {
             var (bank, rows, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages);
@@ -68,7 +68,8 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 var batch = ImageTensorConverter.ToBatch(prepared.Select(p => p.Rgb).ToList(), settings.ImageSize, settings.ImageSize, device);
                 var embedding = FeatureEmbedder.Embed(backbone.Extract(batch));
                 grid = (int)embedding.shape[2];
-                var patches = FeatureEmbedder.ToPatches(embedding).contiguous();
+                // The bank is kept in float32 whatever the compute precision.
+                var patches = FeatureEmbedder.ToPatches(embedding).to(ScalarType.Float32).contiguous();
                 long perImage = (long)grid * grid;
                 projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
                 projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches));
@@ -151,6 +152,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         Seed = settings.Seed,
         NumNeighbors = settings.NumNeighbors,
         BlurSigma = settings.BlurSigma,
+        Precision = settings.Precision,
         Calibration = calibration,
         Training = new TrainingSet { Source = source, Images = images, Patches = patches, BankSize = bankSize, TrainedAt = DateTimeOffset.UtcNow, Seconds = seconds },
     };

@@ -17,7 +17,7 @@ public sealed class PatchExtractor(ResNetBackbone backbone, int imageSize) : IDi
         var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), imageSize, imageSize, backbone.Device);
         var embedding = FeatureEmbedder.Embed(backbone.Extract(batch));
         long b = embedding.shape[0], grid = embedding.shape[2];
-        return FeatureEmbedder.ToPatches(embedding).reshape(b, grid * grid, -1).MoveToOuterDisposeScope();
+        return FeatureEmbedder.ToPatches(embedding).reshape(b, grid * grid, -1).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 
     public void Dispose() => backbone.Dispose();

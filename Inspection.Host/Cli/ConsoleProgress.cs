@@ -11,7 +11,18 @@ public static class ConsoleProgress
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         if (!console.Profile.Capabilities.Interactive)
-            return work(new SynchronousProgress(_ => { }));
+        {
+            // Logs and CI: a line per stage at every tenth, so a long coreset shows that it moves.
+            var printed = new Dictionary<string, long>();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            return work(new SynchronousProgress(p =>
+            {
+                long tenth = p.Total == 0 ? 10 : p.Done * 10 / p.Total;
+                if (printed.TryGetValue(p.Stage, out var last) && last >= tenth) return;
+                printed[p.Stage] = tenth;
+                Console.Error.WriteLine($"[{clock.Elapsed:hh\\:mm\\:ss}] {p.Stage}: {p.Done}/{p.Total}");
+            }));
+        }
         T result = default!;
         console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())

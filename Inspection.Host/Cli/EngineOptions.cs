@@ -18,6 +18,7 @@ public sealed class EngineOptions
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
+    public Option<string> Precision { get; } = new("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" };
 
     public void AddTo(Command command, bool training)
     {
@@ -31,6 +32,7 @@ public sealed class EngineOptions
         command.Options.Add(ImageSize);
         command.Options.Add(CoresetRatio);
         command.Options.Add(Seed);
+        command.Options.Add(Precision);
     }
 
     public PatchCoreSettings Settings(ParseResult result) => new()
@@ -42,6 +44,7 @@ public sealed class EngineOptions
         CoresetRatio = result.GetValue(CoresetRatio),
         Seed = result.GetValue(Seed),
         BatchSize = result.GetValue(BatchSize),
+        Precision = result.GetValue(Precision)!,
     };
 
     /// <summary>Logs go to stderr so that stdout stays machine-readable (JSON lines, tables).</summary>
