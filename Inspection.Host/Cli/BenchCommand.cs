@@ -25,8 +25,9 @@ public static class BenchCommand
         var output = new Option<string?>("--out") { Description = "Write bench.json here." };
         var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
         var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
+        var bankSizes = new Option<long[]>("--bank-sizes") { Description = "Bank sizes for the kNN scaling table (random banks; empty skips it).", DefaultValueFactory = _ => [16_384, 163_840, 1_048_576], AllowMultipleArgumentsPerToken = true };
         var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurement (0 skips it).", DefaultValueFactory = _ => 2 };
-        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards };
+        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -72,6 +73,8 @@ public static class BenchCommand
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
             }
+            var scaling = KnnScalingBench.Run(result.GetValue(bankSizes)!, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
+                images: 1, device, settings.Precision, settings.KnnBudgetBytes);
             PipelineBench.Figures? pipeline = null;
             int shardCount = result.GetValue(pipelineShards);
             if (shardCount > 0)
@@ -95,6 +98,7 @@ public static class BenchCommand
                 decodeMsPerImage = decodeMs,
                 peakWorkingSetMb = peakMb,
                 rows,
+                knnScaling = scaling,
                 pipeline,
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
@@ -103,6 +107,14 @@ public static class BenchCommand
             Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
             console.Write(table);
+            var knnTable = new Table().AddColumns("bank vectors", "ms per image", "images/s", "TFLOP/s");
+            foreach (var row in scaling)
+                knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
+            if (scaling.Count > 0)
+            {
+                Console.WriteLine($"exact 1-NN against bank size ({settings.Precision}, random banks, one image of {model.Metadata.PatchGrid * model.Metadata.PatchGrid} patches):");
+                console.Write(knnTable);
+            }
             if (pipeline != null)
                 Console.WriteLine($"actor pipeline (one node, {pipeline.Shards} shards, batch {settings.BatchSize}, {pipeline.Window} frames in flight): " +
                                   $"{pipeline.FramesPerSecond:F1} frames/s over {pipeline.Frames} frames (decode included), latency p50 {pipeline.P50Ms:F0} ms, p99 {pipeline.P99Ms:F0} ms, {pipeline.Failed} failed");
@@ -111,6 +123,9 @@ public static class BenchCommand
             {
                 Directory.CreateDirectory(outFolder);
                 File.WriteAllText(Path.Combine(outFolder, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                if (scaling.Count > 1)
+                    Reports.Plots.KnnScaling(Path.Combine(outFolder, "knn-scaling.png"), scaling.Select(r => r.BankSize).ToArray(),
+                        scaling.Select(r => r.ImagesPerSecond).ToArray(), device.ToString());
             }
             return ExitCodes.Success;
         }));

@@ -48,4 +48,20 @@ public static class Plots
         plot.ShowLegend();
         plot.SavePng(path, 560, 420);
     }
+
+    /// <summary>Images per second of the exact 1-NN search against bank size (log scale).</summary>
+    public static void KnnScaling(string path, long[] bankSizes, double[] imagesPerSecond, string device)
+    {
+        var plot = new ScottPlot.Plot();
+        var xs = bankSizes.Select(b => Math.Log10(b)).ToArray();
+        var line = plot.Add.Scatter(xs, imagesPerSecond);
+        line.LegendText = device;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
+            xs.Zip(bankSizes, (x, b) => new ScottPlot.Tick(x, b.ToString("N0"))).ToArray());
+        plot.Title("Exact 1-NN throughput against memory-bank size");
+        plot.XLabel("bank vectors (log scale)");
+        plot.YLabel("images per second (1024 patches each)");
+        plot.ShowLegend();
+        plot.SavePng(path, 640, 420);
+    }
 }
