@@ -11,6 +11,8 @@ public static class BackboneFactory
 {
     public const string ResNet18 = "resnet18";
     public const string WideResNet50 = "wide_resnet50_2";
+    /// <summary>Weights setting that keeps the random initialisation: timing runs on machines without the weights.</summary>
+    public const string Untrained = "untrained";
 
     /// <summary>
     /// Creates <paramref name="name"/> on <paramref name="device"/>. ResNet18 needs nothing but the embedded ONNX file
@@ -22,6 +24,18 @@ public static class BackboneFactory
     {
         logger ??= NullLogger.Instance;
         Native.LibTorchLoader.EnsureLoaded(logger: logger);
+        if (weightsPath == Untrained)
+        {
+            logger.LogWarning("Backbone {Name} keeps random weights: timings only, no meaningful scores", name);
+            var untrained = name switch
+            {
+                ResNet18 => ResNetBackbone.ResNet18Cntk(layers),
+                WideResNet50 => ResNetBackbone.WideResNet50(layers),
+                _ => throw new ArgumentException($"Unknown backbone '{name}'. Known: {ResNet18}, {WideResNet50}."),
+            };
+            untrained.MoveTo(device, PatchCore.ComputePrecision.ToScalarType(precision));
+            return untrained;
+        }
         ResNetBackbone network = name switch
         {
             ResNet18 => ResNet18Cntk(layers, weightsPath, logger),

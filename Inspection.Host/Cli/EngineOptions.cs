@@ -11,7 +11,7 @@ public sealed class EngineOptions
 {
     public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N or auto (default: INSPECTION_DEVICE, else cpu).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ComputeDevice.DeviceVariable) ?? "cpu" };
     public Option<string> Backbone { get; } = new("--backbone") { Description = "resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs --backbone-weights).", DefaultValueFactory = _ => "resnet18" };
-    public Option<string?> BackboneWeights { get; } = new("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth)." };
+    public Option<string?> BackboneWeights { get; } = new("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth); 'untrained' keeps random weights (timing runs only)." };
     public Option<string[]> Layers { get; } = new("--layers") { Description = "Feature layers, shallow to deep.", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true };
     public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square).", DefaultValueFactory = _ => 256 };
     public Option<double> CoresetRatio { get; } = new("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 };

@@ -1,0 +1,23 @@
+using System.CommandLine;
+using Inspection.Engine.Data;
+
+namespace Inspection.Host.Cli;
+
+/// <summary><c>inspection synth --out &lt;dir&gt;</c>: writes the demo's synthetic product line (MVTec layout) to try the other commands on.</summary>
+public static class SynthCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<string>("--out") { Description = "Folder to write the synthetic line into.", Required = true };
+        var seed = new Option<int>("--seed") { Description = "Seed of the line.", DefaultValueFactory = _ => 7 };
+        var train = new Option<int>("--train") { Description = "Good training images.", DefaultValueFactory = _ => 40 };
+        var command = new Command("synth", "Write a synthetic product line (textured parts, seeded defects, masks) in MVTec layout.") { output, seed, train };
+        command.SetAction(result => CommandRunner.Run(() =>
+        {
+            var summary = SyntheticProductLine.Generate(result.GetValue(output)!, new SyntheticLineOptions(Seed: result.GetValue(seed), TrainGood: result.GetValue(train)));
+            Console.WriteLine($"{summary.TrainGood} good training parts, {summary.TestGood} good and {summary.Defects.Values.Sum()} defective test parts in {summary.Folder}");
+            return ExitCodes.Success;
+        }));
+        return command;
+    }
+}
