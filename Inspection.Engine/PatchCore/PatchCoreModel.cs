@@ -105,6 +105,7 @@ public sealed class PatchCoreModel : IDisposable
     /// bank held elsewhere.
     /// </summary>
     public Tensor ExtractPatches(IReadOnlyList<PreparedImage> images) => new PatchExtractor(_backbone, Metadata.ImageSize).Extract(images);
+    // (PatchExtractor only borrows the backbone here: it is not disposed, the model disposes the backbone.)
 
     /// <summary>The bank on the host, [BankSize x D] row-major, for splitting into shards.</summary>
     public float[] BankOnHost()

@@ -53,6 +53,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
     private (float[] Bank, int Rows, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images)
     {
         int dims = backbone.LayerChannels.Sum();
+        var extractor = new PatchExtractor(backbone, settings.ImageSize); // borrows the backbone; the model owns it
         using var spill = new PatchSpillFile(dims);
         using var projection = new RandomProjection(dims, settings.ProjectionDimensions, settings.Seed, device);
         Tensor? projected = null;
@@ -64,13 +65,11 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 var paths = images.Skip(start).Take(settings.BatchSize).ToList();
                 var prepared = PreparedImage.FromFiles(paths, settings.ImageSize);
                 using var scope = NewDisposeScope();
-                using var noGrad = no_grad();
-                var batch = ImageTensorConverter.ToBatch(prepared.Select(p => p.Rgb).ToList(), settings.ImageSize, settings.ImageSize, device);
-                var embedding = FeatureEmbedder.Embed(backbone.Extract(batch));
-                grid = (int)embedding.shape[2];
-                // The bank is kept in float32 whatever the compute precision.
-                var patches = FeatureEmbedder.ToPatches(embedding).to(ScalarType.Float32).contiguous();
-                long perImage = (long)grid * grid;
+                // Float32 patches whatever the compute precision: the bank is kept in float32.
+                var perImagePatches = extractor.Extract(prepared);
+                long perImage = perImagePatches.shape[1];
+                grid = (int)Math.Round(Math.Sqrt(perImage));
+                var patches = perImagePatches.reshape(-1, dims).contiguous();
                 projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
                 projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches));
                 using var host = patches.cpu();
