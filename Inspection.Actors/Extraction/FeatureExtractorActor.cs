@@ -29,6 +29,39 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private readonly Dictionary<string, PendingLine> _pending = new();
     private readonly Dictionary<string, List<(ExtractFrames Request, IActorRef ReplyTo)>> _waiting = new();
+    private long _trainingBatches, _frames;
+
+    private string Address => Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
+
+    /// <summary>A batch of training images: decoded and extracted at once (training is throughput work, no deadline).</summary>
+    private void ExtractForTraining(ExtractTrainingPatches request)
+    {
+        var errors = new List<string>();
+        var images = new List<PreparedImage>();
+        foreach (var image in request.Images)
+        {
+            try { images.Add(PreparedImage.FromBytes(image.Encoded, image.Source, request.ImageSize)); }
+            catch (ImageReadException e) { errors.Add(e.Message); }
+        }
+        if (errors.Count > 0)
+        {
+            Sender.Tell(new TrainingPatches(request.RequestId, request.Images.Count, 0, null, errors, Address));
+            return;
+        }
+        try
+        {
+            var extractor = Backbone(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.ImageSize);
+            using var scope = NewDisposeScope();
+            var patches = extractor.Extract(images);
+            _trainingBatches++;
+            Sender.Tell(new TrainingPatches(request.RequestId, images.Count, (int)patches.shape[1],
+                FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2])), [], Address));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            Sender.Tell(new TrainingPatches(request.RequestId, request.Images.Count, 0, null, [$"feature extraction failed on {Address}: {e.Message}"], Address));
+        }
+    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -40,6 +73,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         _device = ComputeDevice.Resolve(options.Device);
 
         Receive<ExtractFrames>(request => Accept(request, Sender));
+        Receive<ExtractTrainingPatches>(ExtractForTraining);
+        Receive<GetExtractorStats>(_ => Sender.Tell(new ExtractorStats(Address, _trainingBatches, _frames)));
         Receive<ModelDeployment>(Learn);
         Receive<DeploymentChanged>(changed => Learn(changed.Deployment));
         Receive<NoDeployment>(Unavailable);
@@ -114,7 +149,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         var deployment = _deployments[line];
         try
         {
-            var extractor = Backbone(deployment);
+            var extractor = Backbone(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, ComputePrecision.Float32, deployment.ImageSize);
+            _frames += pending.Frames.Count;
             using var scope = NewDisposeScope();
             var patches = extractor.Extract(pending.Images);
             var block = FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]));
@@ -142,11 +178,12 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
     }
 
-    private PatchExtractor Backbone(ModelDeployment d)
+    /// <summary>Backbones stay resident, one per (network, layers, weights, precision, input size).</summary>
+    private PatchExtractor Backbone(string backbone, string[] layers, string? weights, string precision, int imageSize)
     {
-        string key = $"{d.Backbone}|{string.Join(",", d.Layers)}|{d.BackboneWeights}|{d.ImageSize}";
+        string key = $"{backbone}|{string.Join(",", layers)}|{weights}|{precision}|{imageSize}";
         if (!_backbones.TryGetValue(key, out var extractor))
-            _backbones[key] = extractor = new PatchExtractor(BackboneFactory.Create(d.Backbone, d.Layers, _device, d.BackboneWeights), d.ImageSize);
+            _backbones[key] = extractor = new PatchExtractor(BackboneFactory.Create(backbone, layers, _device, weights, precision: precision), imageSize);
         return extractor;
     }
 

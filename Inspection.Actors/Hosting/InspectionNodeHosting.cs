@@ -51,16 +51,17 @@ public static class InspectionNodeHosting
         {
             var shards = await registry.GetAsync<MemoryBankShardRegion>();
             var models = await registry.GetAsync<ModelRegistry>();
+            // Lines and training reach the extractors of every gpu node (this one included) through a cluster-aware group router.
+            var extractors = system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
+                new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
+                new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors");
+            registry.Register<FeatureExtractors>(extractors);
             if (gpu)
             {
                 var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout };
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction), FeatureExtractorPath));
-                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device), "training"));
+                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), "training"));
             }
-            // Lines reach the extractors of every gpu node (this one included) through a cluster-aware group router.
-            registry.Register<FeatureExtractors>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
-                new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
-                new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors"));
         });
         return builder;
     }

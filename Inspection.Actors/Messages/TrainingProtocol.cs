@@ -17,3 +17,15 @@ public sealed record TrainingFailed(string Line, string Reason);
 /// current bank as a new version, switched to atomically once stored. Replies TrainingCompleted or TrainingFailed.
 /// </summary>
 public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files);
+
+/// <summary>Training features of a batch of good images, computed by whichever gpu node's extractor receives it.</summary>
+public sealed record ExtractTrainingPatches(
+    long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images);
+
+/// <summary>[Images * PatchesPerImage, D] float32 features, or the errors of the images that could not be used.</summary>
+public sealed record TrainingPatches(long RequestId, int Images, int PatchesPerImage, FeatureBlock? Patches, IReadOnlyList<string> Errors, string Address);
+
+public sealed record GetExtractorStats;
+
+/// <summary>What one extractor has done: training batches served and frames extracted for inspection.</summary>
+public sealed record ExtractorStats(string Address, long TrainingBatches, long Frames);

@@ -57,6 +57,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(ReadSlice)] = "RS",
         [typeof(SliceContents)] = "SC",
         [typeof(AddGoodImages)] = "AG",
+        [typeof(ExtractTrainingPatches)] = "ET",
+        [typeof(TrainingPatches)] = "TP",
+        [typeof(GetExtractorStats)] = "GE",
+        [typeof(ExtractorStats)] = "ES",
         [typeof(TrainingCompleted)] = "TC",
         [typeof(TrainingFailed)] = "TF",
         [typeof(FeatureBlock)] = "FB",
@@ -141,6 +145,19 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case ReadSlice m: w.Write(m.EntityId); break;
                 case SliceContents m: w.Write(m.EntityId); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case AddGoodImages m: w.Write(m.Line); w.Write(m.Files.Count); foreach (var f in m.Files) w.Write(f); break;
+                case ExtractTrainingPatches m:
+                    w.Write(m.RequestId); w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
+                    WriteOptional(w, m.BackboneWeights); w.Write(m.Precision); w.Write(m.ImageSize);
+                    w.Write(m.Images.Count); foreach (var f in m.Images) Write(w, f);
+                    break;
+                case TrainingPatches m:
+                    w.Write(m.RequestId); w.Write(m.Images); w.Write(m.PatchesPerImage);
+                    w.Write(m.Patches != null); if (m.Patches != null) Write(w, m.Patches);
+                    w.Write(m.Errors.Count); foreach (var e in m.Errors) w.Write(e);
+                    w.Write(m.Address);
+                    break;
+                case GetExtractorStats: break;
+                case ExtractorStats m: w.Write(m.Address); w.Write(m.TrainingBatches); w.Write(m.Frames); break;
                 case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); break;
                 case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); break;
                 case FeatureBlock m: Write(w, m); break;
@@ -194,6 +211,12 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "RS" => new ReadSlice(r.ReadString()),
             "SC" => new SliceContents(r.ReadString(), r.ReadInt64(), ReadBlock(r)),
             "AG" => new AddGoodImages(r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList()),
+            "ET" => new ExtractTrainingPatches(r.ReadInt64(), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(),
+                ReadOptional(r), r.ReadString(), r.ReadInt32(), Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadCaptured(r)).ToList()),
+            "TP" => new TrainingPatches(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean() ? ReadBlock(r) : null,
+                Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList(), r.ReadString()),
+            "GE" => new GetExtractorStats(),
+            "ES" => new ExtractorStats(r.ReadString(), r.ReadInt64(), r.ReadInt64()),
             "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble()),
             "TF" => new TrainingFailed(r.ReadString(), r.ReadString()),
             "SF" => ReadScoreFrames(r),

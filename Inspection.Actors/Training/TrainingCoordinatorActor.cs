@@ -23,8 +23,12 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<string> _training = new(StringComparer.Ordinal);
 
-    public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device)
+    private readonly IActorRef? _extractors;
+
+    /// <param name="extractors">The cluster's feature extractors (router); null extracts training features on this node.</param>
+    public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null)
     {
+        _extractors = extractors;
         _registry = registry;
         _shards = shardRegion;
         _settings = settings;
@@ -38,8 +42,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         });
     }
 
-    public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device) =>
-        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device));
+    public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null) =>
+        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device, extractors));
 
     private void Run(string line, Func<Task<object>> work)
     {
@@ -62,7 +66,11 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         await _registry.Ask<LineRegistered>(new RegisterLine(command.Line), TimeSpan.FromSeconds(30));
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
-        using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(train, calibration, null, category.Root));
+        // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here.
+        var source = _extractors == null ? null : new DistributedPatchSource(_extractors, _settings, window: 4, TimeSpan.FromMinutes(5));
+        using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(train, calibration, null, category.Root, source));
+        if (source != null)
+            _log.Info("Training features of line {0}: {1}", command.Line, string.Join(", ", source.BatchesPerNode.Select(n => $"{n.Value} batches on {n.Key}")));
         // 0 shards means one per gpu node currently up.
         int requested = command.Shards > 0 ? command.Shards
             : Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));

@@ -21,8 +21,9 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
     /// <param name="trainImages">Defect-free images for the memory bank.</param>
     /// <param name="calibrationGood">Held-out defect-free images for threshold and normalisation.</param>
     /// <param name="calibrationDefects">Optional defective images with masks (null mask: no pixel labels).</param>
+    /// <param name="patchSource">Where the training features are computed; null: the local backbone.</param>
     public PatchCoreModel Train(IReadOnlyList<string> trainImages, IReadOnlyList<string> calibrationGood,
-        IReadOnlyList<(string Image, string? Mask)>? calibrationDefects = null, string source = "")
+        IReadOnlyList<(string Image, string? Mask)>? calibrationDefects = null, string source = "", ITrainingPatchSource? patchSource = null)
     {
         settings.Validate();
         if (trainImages.Count == 0) throw new ArgumentException("No training images were given.");
@@ -31,7 +32,8 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, _logger, settings.Precision);
         try
         {
-            var (bank, rows, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages);
+            var (bank, rows, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages,
+                patchSource ?? new LocalPatchSource(new PatchExtractor(backbone, settings.ImageSize)));
             var provisional = NewMetadata(backbone, dims, grid, source, trainImages.Count, patches, rows, clock.Elapsed.TotalSeconds,
                 new Calibration { ImageThreshold = 0, PixelThreshold = 0, ImageMin = 0, ImageMax = 1, PixelMin = 0, PixelMax = 1, Method = "none", GoodImages = 0, DefectiveImages = 0 });
             var model = new PatchCoreModel(provisional, backbone, bank, rows, dims, settings.KnnBudgetBytes);
@@ -50,32 +52,32 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         }
     }
 
-    private (float[] Bank, int Rows, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images)
+    private (float[] Bank, int Rows, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images,
+        ITrainingPatchSource patchSource)
     {
         int dims = backbone.LayerChannels.Sum();
-        var extractor = new PatchExtractor(backbone, settings.ImageSize); // borrows the backbone; the model owns it
         using var spill = new PatchSpillFile(dims);
         using var projection = new RandomProjection(dims, settings.ProjectionDimensions, settings.Seed, device);
         Tensor? projected = null;
         int grid = 0;
         try
         {
-            for (int start = 0; start < images.Count; start += settings.BatchSize)
+            int start = 0;
+            foreach (var batch in patchSource.Batches(images, settings.BatchSize))
             {
-                var paths = images.Skip(start).Take(settings.BatchSize).ToList();
-                var prepared = PreparedImage.FromFiles(paths, settings.ImageSize);
+                using var perImagePatches = batch; // float32 whatever the compute precision: the bank is kept in float32
                 using var scope = NewDisposeScope();
-                // Float32 patches whatever the compute precision: the bank is kept in float32.
-                var perImagePatches = extractor.Extract(prepared);
                 long perImage = perImagePatches.shape[1];
                 grid = (int)Math.Round(Math.Sqrt(perImage));
                 var patches = perImagePatches.reshape(-1, dims).contiguous();
                 projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
-                projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches));
+                projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
                 using var host = patches.cpu();
                 spill.Append(host.data<float>().ToArray());
-                progress?.Report(new TrainingProgress("features", Math.Min(start + settings.BatchSize, images.Count), images.Count));
+                start += (int)perImagePatches.shape[0];
+                progress?.Report(new TrainingProgress("features", start, images.Count));
             }
+            if (start != images.Count) throw new InvalidOperationException($"The patch source returned features for {start} of {images.Count} images.");
             long total = spill.Rows;
             long coresetSize = Math.Max(1, (long)(total * settings.CoresetRatio));
             _logger.LogInformation("Selecting a coreset of {Coreset} from {Patches} patches", coresetSize, total);

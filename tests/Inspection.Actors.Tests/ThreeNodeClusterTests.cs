@@ -1,7 +1,10 @@
 using Akka.Actor;
+using Akka.Hosting;
+using Inspection.Actors.Extraction;
+using Inspection.Actors.Hosting;
 using Inspection.Actors.Messages;
+using Inspection.Engine.Data;
 using Inspection.Actors.Scoring;
-using Inspection.Actors.Training;
 using Inspection.Engine.Evaluation;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
@@ -29,6 +32,27 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
         return results;
     }
 
+    private static void LinkTireSubset(string tire, string target)
+    {
+        void Link(string relative, int every, int take, bool masks = false)
+        {
+            Directory.CreateDirectory(Path.Combine(target, relative));
+            foreach (var file in Directory.GetFiles(Path.Combine(tire, relative), "*.png").Order(StringComparer.Ordinal).Where((_, i) => i % every == 0).Take(take))
+            {
+                File.CreateSymbolicLink(Path.Combine(target, relative, Path.GetFileName(file)), file);
+                if (!masks) continue;
+                string type = Path.GetFileName(relative), mask = Path.GetFileNameWithoutExtension(file) + "_mask.png";
+                Directory.CreateDirectory(Path.Combine(target, "ground_truth", type));
+                File.CreateSymbolicLink(Path.Combine(target, "ground_truth", type, mask), Path.Combine(tire, "ground_truth", type, mask));
+            }
+        }
+        Link("train/good", every: 8, take: 27);
+        Link("validation/good", every: 1, take: 4);
+        Link("test/good", every: 1, take: 4);
+        Link("test/hole", every: 1, take: 4, masks: true);
+        Link("test/cut", every: 1, take: 4, masks: true);
+    }
+
     [SkippableFact]
     public async Task Sharded_line_scores_like_the_engine_on_three_nodes()
     {
@@ -36,26 +60,41 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
         using var folder = new TempFolder();
         string database = folder.File("inspection.db");
 
-        // Train with the engine on a small subset of real images.
-        var train = Directory.GetFiles(Path.Combine(tire, "train", "good"), "*.png").Order().Where((_, i) => i % 8 == 0).ToList();
-        var calibration = Directory.GetFiles(Path.Combine(tire, "validation", "good"), "*.png").Order().Take(4).ToList();
-        using var engine = new PatchCoreTrainer(new PatchCoreSettings { Seed = 3 }, CPU).Train(train, calibration);
-        var testFiles = new[] { "good", "hole", "cut" }.SelectMany(t => Directory.GetFiles(Path.Combine(tire, "test", t), "*.png").Order().Take(4)).ToList();
+        // A small MVTec-layout view of the real tire data (symbolic links) to train on.
+        string data = folder.File("tire");
+        LinkTireSubset(tire, data);
+        var settings = new PatchCoreSettings { Seed = 3 };
+        var category = MvtecCategory.Open(data);
+        var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+        // The reference: the same training in this process.
+        using var engine = new PatchCoreTrainer(settings, CPU).Train(train, calibration);
+        var testFiles = category.Test.Select(t => t.Path).ToList();
         var images = PreparedImage.FromFiles(testFiles, engine.Metadata.ImageSize);
         var expected = engine.Inspect(images);
 
         int seedPort = TestSupport.FreePort();
-        var nodes = new List<ClusterNode> { await ClusterNode.Start(seedPort, seedPort, database) };
+        InspectionNodeOptions Configure(InspectionNodeOptions o) => o with { Training = settings };
+        var nodes = new List<ClusterNode> { await ClusterNode.Start(seedPort, seedPort, database, Configure) };
         try
         {
-            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database));
-            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database));
+            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database, Configure));
+            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, database, Configure));
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (nodes.Any(n => n.UpMembers < 3) && DateTime.UtcNow < deadline) await Task.Delay(200);
             Assert.All(nodes, n => Assert.Equal(3, n.UpMembers));
 
+            // Train through the cluster: features on every gpu node, 3 shards, then the registry switches the line.
+            var pipeline = await InspectionPipeline.For(nodes[0].System);
+            var trained = await pipeline.Train("tire", data, shards: 3, TimeSpan.FromMinutes(5));
+            Assert.Equal((engine.BankSize, 3), ((int)trained.BankSize, trained.Shards));
+            var served = new List<ExtractorStats>();
+            foreach (var node in nodes)
+                served.Add(await (await ActorRegistry.For(node.System).GetAsync<FeatureExtractor>()).Ask<ExtractorStats>(new GetExtractorStats(), TimeSpan.FromSeconds(10)));
+            output.WriteLine("training batches: " + string.Join(", ", served.Select(s => $"{s.TrainingBatches} on {s.Address}")));
+            Assert.True(served.Count(s => s.TrainingBatches > 0) >= 2, "training features must be computed on more than one gpu node");
+            var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("tire"), TimeSpan.FromSeconds(10));
+
             var region = await nodes[0].ShardRegion();
-            var deployment = await ModelPublisher.Publish(region, engine, "tire", "v1", shards: 3, TimeSpan.FromSeconds(60), chunkRows: 1000);
             var states = new List<ShardState>();
             for (int s = 0; s < 3; s++) states.Add(await region.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s)), TimeSpan.FromSeconds(10)));
             output.WriteLine(string.Join("\n", states.Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
