@@ -61,6 +61,11 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new GetCameraStats(),
             new LineStats("l", "v1", 10, 2, 7, 1, 0),
             new GetLineStats("l"),
+            new ExtractTrainingPatches(3, "resnet18", ["layer2", "layer3"], null, "fp32", 256, [new CapturedFrame(frame, [9], "t.png")]),
+            new TrainingPatches(3, 1, 4, Block(4, 3), [], "akka.tcp://inspection@127.0.0.1:1"),
+            new TrainingPatches(4, 2, 0, null, ["t.png: truncated"], "akka.tcp://inspection@127.0.0.1:1"),
+            new GetExtractorStats(),
+            new ExtractorStats("akka.tcp://inspection@127.0.0.1:1", 5, 100),
             new ScoreFrames([frame, frame with { Sequence = 43 }], Block(8, 3)),
             new InspectionResult(frame, "v1", 3.5f, 0.7f, true, null, 12.5, Block(4, 4)),
             InspectionResult.Failure(frame, "v1", "shard l/v1/2 did not answer", 5000),
@@ -83,6 +88,13 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         // Records with arrays compare by reference; compare their JSON (NaN written as a literal).
         var options = new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
         Assert.Equal(JsonSerializer.Serialize(message, message.GetType(), options), JsonSerializer.Serialize(back, back.GetType(), options));
+    }
+
+    [Fact]
+    public void Every_message_type_the_serializer_binds_has_a_round_trip_case()
+    {
+        var covered = Messages().Select(m => m[0].GetType()).ToHashSet();
+        Assert.Empty(InspectionSerializer.MessageTypes.Where(t => !covered.Contains(t)));
     }
 
     [Fact]
