@@ -37,7 +37,7 @@ public static class InspectionNodeHosting
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
             """, HoconAddMode.Prepend);
-        foreach (var file in new[] { persistence, "base.conf" })
+        foreach (var file in new[] { persistence, "roles.conf", "base.conf" })
             builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
 
         builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
