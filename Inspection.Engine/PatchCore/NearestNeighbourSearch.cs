@@ -24,12 +24,40 @@ public sealed class NearestNeighbourSearch : IDisposable
             throw new ArgumentException("The memory bank must be a non-empty [N, D] tensor.");
         _bank = bank.alias();
         _productBank = dtype == bank.dtype ? bank.alias() : bank.to(dtype);
-        using (var exact = bank.to(ScalarType.Float32)) _bankSquaredNorms = exact.pow(2).sum(1);
+        _bankSquaredNorms = SquaredNorms(bank);
         // Budget counts the float32 distance block.
         _budgetElements = Math.Max(1, budgetBytes / 4);
     }
 
     private readonly Tensor _productBank;
+
+    /// <summary>
+    /// A search over a bank stored as raw little-endian float32 rows in a file, memory-mapped rather than loaded: the
+    /// operating system pages it in chunk by chunk, so banks larger than memory can be searched on the CPU.
+    /// </summary>
+    public static NearestNeighbourSearch FromFile(string path, long rows, int dims, long budgetBytes = DefaultBudgetBytes)
+    {
+        long expected = rows * dims * 4L;
+        long actual = new FileInfo(path).Length;
+        if (actual != expected) throw new InvalidDataException($"Bank file '{path}' has {actual} bytes; {rows} x {dims} float32 needs {expected}.");
+        using var flat = from_file(path, shared: false, size: rows * dims, dtype: ScalarType.Float32);
+        using var bank = flat.view(rows, dims);
+        return new NearestNeighbourSearch(bank, budgetBytes);
+    }
+
+    /// <summary>Row norms computed a block at a time, so a mapped bank is never copied whole.</summary>
+    private static Tensor SquaredNorms(Tensor bank)
+    {
+        const long block = 65_536;
+        var norms = empty(bank.shape[0], dtype: ScalarType.Float32, device: bank.device);
+        for (long start = 0; start < bank.shape[0]; start += block)
+        {
+            using var scope = NewDisposeScope();
+            var rows = bank.narrow(0, start, Math.Min(block, bank.shape[0] - start)).to(ScalarType.Float32);
+            norms.narrow(0, start, rows.shape[0]).copy_(rows.pow(2).sum(1));
+        }
+        return norms;
+    }
 
     public long BankSize => _bank.shape[0];
     public Tensor Bank => _bank;

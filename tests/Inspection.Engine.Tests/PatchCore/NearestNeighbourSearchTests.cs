@@ -51,3 +51,32 @@ internal sealed class FloatTolerance(float tolerance) : IEqualityComparer<float>
     public bool Equals(float x, float y) => Math.Abs(x - y) <= tolerance;
     public int GetHashCode(float obj) => 0;
 }
+
+public class MappedBankSearchTests
+{
+    [Fact]
+    public void A_bank_mapped_from_a_file_gives_the_same_neighbours_as_one_in_memory()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("bank.f32");
+        manual_seed(8);
+        using var bank = randn(5000, 32);
+        File.WriteAllBytes(path, System.Runtime.InteropServices.MemoryMarshal.AsBytes(bank.data<float>().ToArray().AsSpan()).ToArray());
+        using var queries = randn(300, 32);
+        using var inMemory = new NearestNeighbourSearch(bank, budgetBytes: 1 << 16);
+        using var mapped = NearestNeighbourSearch.FromFile(path, 5000, 32, budgetBytes: 1 << 16);
+        var (d1, i1) = inMemory.Search(queries, 3);
+        var (d2, i2) = mapped.Search(queries, 3);
+        Assert.True(i1.eq(i2).all().item<bool>());
+        Assert.True(d1.allclose(d2));
+    }
+
+    [Fact]
+    public void A_bank_file_of_the_wrong_length_is_refused()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("bank.f32");
+        File.WriteAllBytes(path, new byte[100]);
+        Assert.Contains("100 bytes", Assert.Throws<InvalidDataException>(() => NearestNeighbourSearch.FromFile(path, 10, 4)).Message);
+    }
+}
