@@ -26,8 +26,9 @@ public static class BenchCommand
         var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
         var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
         var bankSizes = new Option<long[]>("--bank-sizes") { Description = "Bank sizes for the kNN scaling table (random banks; empty skips it).", DefaultValueFactory = _ => [16_384, 163_840, 1_048_576], AllowMultipleArgumentsPerToken = true };
+        var mappedBank = new Option<long>("--mapped-bank") { Description = "Also search one image against a random bank of this many vectors, memory-mapped from a temporary file (0 skips; 10000000 needs 15 GB of disk).", DefaultValueFactory = _ => 0 };
         var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurement (0 skips it).", DefaultValueFactory = _ => 2 };
-        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes };
+        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -75,6 +76,10 @@ public static class BenchCommand
             }
             var scaling = KnnScalingBench.Run(result.GetValue(bankSizes)!, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
                 images: 1, device, settings.Precision, settings.KnnBudgetBytes);
+            long mappedRows = result.GetValue(mappedBank);
+            var mapped = mappedRows > 0
+                ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid, settings.KnnBudgetBytes)
+                : ((KnnScalingBench.Row, double)?)null;
             PipelineBench.Figures? pipeline = null;
             int shardCount = result.GetValue(pipelineShards);
             if (shardCount > 0)
@@ -99,6 +104,7 @@ public static class BenchCommand
                 peakWorkingSetMb = peakMb,
                 rows,
                 knnScaling = scaling,
+                mappedBank = mapped is { } m ? new { m.Item1.BankSize, m.Item1.MsPerBatch, m.Item1.TeraFlops, anonymousMemoryGb = m.Item2 } : null,
                 pipeline,
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
@@ -115,6 +121,8 @@ public static class BenchCommand
                 Console.WriteLine($"exact 1-NN against bank size ({settings.Precision}, random banks, one image of {model.Metadata.PatchGrid * model.Metadata.PatchGrid} patches):");
                 console.Write(knnTable);
             }
+            if (mapped is { } mb)
+                Console.WriteLine($"memory-mapped bank of {mb.Item1.BankSize:N0} vectors: {mb.Item1.MsPerBatch / 1000:F1} s per image ({mb.Item1.TeraFlops:F3} TFLOP/s), anonymous memory {mb.Item2:F2} GB");
             if (pipeline != null)
                 Console.WriteLine($"actor pipeline (one node, {pipeline.Shards} shards, batch {settings.BatchSize}, {pipeline.Window} frames in flight): " +
                                   $"{pipeline.FramesPerSecond:F1} frames/s over {pipeline.Frames} frames (decode included), latency p50 {pipeline.P50Ms:F0} ms, p99 {pipeline.P99Ms:F0} ms, {pipeline.Failed} failed");
