@@ -153,11 +153,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     {
         try
         {
-            var calibration = new Engine.Models.Calibration
-            {
-                ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
-                PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax, Method = "", GoodImages = 0, DefectiveImages = 0,
-            };
+            var calibration = d.Calibration();
             var map = result.AnomalyMap!.ToFloats().Select(calibration.NormalisePixel).ToArray();
             string path = Path.Combine(_options.HeatmapFolder!, _line, $"{result.Frame.Camera}-{result.Frame.Sequence:D8}.png");
             using var original = ImageDecoder.Decode(captured.Encoded, captured.Source);

@@ -22,7 +22,9 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
     /// <summary>A 2-D tensor (any device) to a block.</summary>
     public static FeatureBlock FromTensor(Tensor matrix, FeaturePrecision precision = FeaturePrecision.Float32)
     {
-        using var host = matrix.to(ScalarType.Float32).cpu().contiguous();
+        // The conversions may each create a tensor; the scope releases them all.
+        using var scope = NewDisposeScope();
+        var host = matrix.to(ScalarType.Float32).cpu().contiguous();
         return FromFloats(host.data<float>().ToArray(), (int)matrix.shape[0], (int)matrix.shape[1], precision);
     }
 

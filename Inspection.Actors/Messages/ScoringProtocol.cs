@@ -11,6 +11,14 @@ public sealed record ModelDeployment(
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax)
 {
     public string ShardEntity(int index) => ShardKey.Of(Line, Version, index);
+
+    /// <summary>The thresholds and normalisation of this model version, as the engine uses them.</summary>
+    public Inspection.Engine.Models.Calibration Calibration(string method = "") => new()
+    {
+        ImageThreshold = ImageThreshold, ImageMin = ImageMin, ImageMax = ImageMax,
+        PixelThreshold = PixelThreshold, PixelMin = PixelMin, PixelMax = PixelMax,
+        Method = method, GoodImages = 0, DefectiveImages = 0,
+    };
 }
 
 /// <summary>Patch features of a batch of frames of one line: [Frames * Grid * Grid, D].</summary>

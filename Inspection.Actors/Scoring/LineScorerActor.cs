@@ -116,7 +116,6 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             for (int j = 0; j < k; j++) indices[f * k + j] = p.Deployment.BankNeighbours[mStar * k + j];
         }
         p.Stage = GatherStage.Distances;
-        p.NeighbourIndices = indices;
         p.K = k;
         var block = FeatureBlock.FromFloats(vectors, frames, dims);
         for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(new QueryDistances(p.Deployment.ShardEntity(s), answer.QueryId, block, k, indices));
@@ -136,12 +135,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         _pending.Remove(id);
         var d = p.Deployment;
         int frames = p.Batch.Frames.Count, grid = d.PatchGrid, size = d.ImageSize;
-        var calibration = new Calibration
-        {
-            ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
-            PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax,
-            Method = "", GoodImages = 0, DefectiveImages = 0,
-        };
+        var calibration = d.Calibration();
         float[] maps;
         using (var scope = NewDisposeScope())
         {
@@ -215,7 +209,6 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         public float[]? PatchScores { get; set; }
         public long[]? Locations { get; set; }
         public int[]? MaxPatch { get; set; }
-        public long[]? NeighbourIndices { get; set; }
         public int K { get; set; }
     }
 }

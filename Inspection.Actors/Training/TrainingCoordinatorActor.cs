@@ -135,12 +135,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.ImageSize,
                 EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
                 ProjectionDimensions = _settings.ProjectionDimensions, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
-                Calibration = new Engine.Models.Calibration
-                {
-                    ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
-                    PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax,
-                    Method = $"kept from {d.Version}", GoodImages = 0, DefectiveImages = 0,
-                },
+                Calibration = d.Calibration($"kept from {d.Version}"),
                 Training = new Engine.Models.TrainingSet
                 {
                     Source = $"{d.Line} {d.Version} + {files.Count} images", Images = files.Count, Patches = added.Count / d.Dimensions,
