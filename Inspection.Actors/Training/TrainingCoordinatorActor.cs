@@ -24,6 +24,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private readonly HashSet<string> _training = new(StringComparer.Ordinal);
 
     private readonly IActorRef? _extractors;
+    // Captured here: the training itself runs after awaits, where there is no actor context to ask.
+    private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
 
     /// <param name="extractors">The cluster's feature extractors (router); null extracts training features on this node.</param>
     public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null)
@@ -73,7 +75,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             _log.Info("Training features of line {0}: {1}", command.Line, string.Join(", ", source.BatchesPerNode.Select(n => $"{n.Value} batches on {n.Key}")));
         // 0 shards means one per gpu node currently up.
         int requested = command.Shards > 0 ? command.Shards
-            : Akka.Cluster.Cluster.Get(Context.System).State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
+            : _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
         int shards = Math.Max(1, Math.Min(requested, model.BankSize));
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2));
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));

@@ -14,6 +14,7 @@ public static class CommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
+        root.Subcommands.Add(NodeCommand.Create());
         return root;
     }
 }

@@ -46,7 +46,7 @@ public sealed class LocalNode : IAsyncDisposable
         return new LocalNode(host, pipeline, port);
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

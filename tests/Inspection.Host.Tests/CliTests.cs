@@ -102,6 +102,28 @@ public class CliTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void A_node_trains_its_line_and_scores_what_appears_in_its_camera_folder()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 4, TrainGood: 10, TestGood: 1, DefectsPerType: 1, Size: 128));
+        string camera = folder.File("camera");
+        Directory.CreateDirectory(camera);
+        File.Copy(Path.Combine(data, "test", "good", "000.png"), Path.Combine(camera, "part-good.png"));
+        File.Copy(Path.Combine(data, "test", "hole", "000.png"), Path.Combine(camera, "part-hole.png"));
+        var run = CliRun.Invoke("node", "--db", folder.File("node.db"), "--train", $"line-a={data}", "--camera", $"line-a={camera}",
+            "--image-size", "128", "--heatmaps", folder.File("heatmaps"), "--for", "12");
+        log.WriteLine(run.Out + run.Error);
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        Assert.Contains("line 'line-a' serves v1", run.Out);
+        var results = run.Out.Split('\n').Where(l => l.StartsWith("result line-a/")).ToList();
+        Assert.Equal(2, results.Count);
+        Assert.Contains(results, l => l.Contains("part-hole.png") && l.Contains("FAIL"));
+        Assert.Contains(results, l => l.Contains("part-good.png"));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(folder.File("heatmaps"), "line-a"), "*.png").Length);
+    }
+
+    [Fact]
     public void Demo_needs_no_data_and_detects_the_synthetic_defects()
     {
         using var folder = new TempFolder();
