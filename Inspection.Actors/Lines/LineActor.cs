@@ -40,7 +40,14 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         _extractors = extractors;
         _options = options;
 
-        Recover<StoredResult>(r => { if (r.Error == null) _scored++; else _failed++; });
+        Recover<StoredResult>(Count);
+        Recover<SnapshotOffer>(offer =>
+        {
+            if (offer.Snapshot is LineCounters c) (_scored, _failed) = (c.Scored, c.Failed);
+        });
+        // Results stay in the journal (they are the line's history); the snapshot only shortens recovery.
+        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotFailure>(f => _log.Warning("Line {0}: counters not snapshotted: {1}", _line, f.Cause.Message));
         Command<CapturedFrame>(Take);
         Command<InspectionResult>(Complete);
         Command<ModelDeployment>(d => { if (d.Line == _line) Deploy(d); });
@@ -130,14 +137,22 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             heatmap = WriteHeatmap(open.Captured, result, _deployment);
         var stored = new StoredResult(result.Frame, open.Captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
             result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow);
-        if (stored.Error == null) _scored++; else _failed++;
         // PersistAsync: results are stored in order without stopping intake while the database writes.
         PersistAsync(stored, r =>
         {
+            Count(r);
+            // Every SnapshotEvery results the counters are snapshotted, so recovery does not replay every result.
+            if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(new LineCounters(_scored, _failed));
             open.Camera.Tell(r);
             try { DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(ResultsTopic, r)); }
             catch (Exception e) when (e is not OutOfMemoryException) { _log.Debug("Result not published: {0}", e.Message); }
         });
+    }
+
+    /// <summary>Counters follow stored results only, so a snapshot never counts a result twice.</summary>
+    private void Count(StoredResult r)
+    {
+        if (r.Error == null) _scored++; else _failed++;
     }
 
     private void Sweep()

@@ -9,4 +9,6 @@ public sealed record LineOptions
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>Where heatmap overlays of scored frames are written; null writes none.</summary>
     public string? HeatmapFolder { get; init; }
+    /// <summary>Stored results between snapshots of the line's counters (recovery replays at most this many).</summary>
+    public int SnapshotEvery { get; init; } = 1000;
 }

@@ -28,3 +28,6 @@ public sealed record GetCameraStats;
 public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight);
 
 public sealed record GetLineStats(string Line);
+
+/// <summary>Snapshot of a line's result counters, so a restart does not replay every result ever stored.</summary>
+public sealed record LineCounters(long Scored, long Failed);

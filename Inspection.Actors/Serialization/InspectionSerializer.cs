@@ -53,6 +53,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(GetCameraStats)] = "GC",
         [typeof(LineStats)] = "LX",
         [typeof(GetLineStats)] = "GL",
+        [typeof(LineCounters)] = "LK",
         [typeof(TrainLine)] = "TL",
         [typeof(ReadSlice)] = "RS",
         [typeof(SliceContents)] = "SC",
@@ -141,6 +142,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     w.Write(m.Line); WriteOptional(w, m.Version); w.Write(m.Accepted); w.Write(m.Rejected); w.Write(m.Scored); w.Write(m.Failed); w.Write(m.InFlight);
                     break;
                 case GetLineStats m: w.Write(m.Line); break;
+                case LineCounters m: w.Write(m.Scored); w.Write(m.Failed); break;
                 case TrainLine m: w.Write(m.Line); w.Write(m.DataFolder); w.Write(m.Shards); break;
                 case ReadSlice m: w.Write(m.EntityId); break;
                 case SliceContents m: w.Write(m.EntityId); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
@@ -207,6 +209,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "GC" => new GetCameraStats(),
             "LX" => new LineStats(r.ReadString(), ReadOptional(r), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32()),
             "GL" => new GetLineStats(r.ReadString()),
+            "LK" => new LineCounters(r.ReadInt64(), r.ReadInt64()),
             "TL" => new TrainLine(r.ReadString(), r.ReadString(), r.ReadInt32()),
             "RS" => new ReadSlice(r.ReadString()),
             "SC" => new SliceContents(r.ReadString(), r.ReadInt64(), ReadBlock(r)),

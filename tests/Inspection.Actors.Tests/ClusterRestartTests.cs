@@ -14,7 +14,7 @@ public class ClusterRestartTests(ITestOutputHelper output)
 {
     private static async Task<List<StoredResult>> Replay(InspectionPipeline pipeline, string line, IReadOnlyList<string> files, string camera)
     {
-        var lineActor = pipeline.StartLine(line, new LineOptions());
+        var lineActor = pipeline.StartLine(line, new LineOptions { SnapshotEvery = 3 });
         var inbox = Inbox.Create(pipeline.System);
         pipeline.StartReplayCamera(line, camera, lineActor, files, framesPerSecond: 20, observer: inbox.Receiver);
         var results = new List<StoredResult>();
@@ -75,6 +75,10 @@ public class ClusterRestartTests(ITestOutputHelper output)
             for (int i = 0; i < before.Count; i++)
                 Assert.True(Math.Abs(before[i].Score - after[i].Score) <= 1e-5 * Math.Abs(before[i].Score), $"frame {i}: {before[i].Score} then {after[i].Score}");
             Assert.Equal(before.Select(r => r.Defective), after.Select(r => r.Defective));
+            // The line's counters came back from its snapshot plus the results stored after it.
+            var stats = await (await pipeline.System.ActorSelection("/user/line-" + Uri.EscapeDataString(lineName)).ResolveOne(TimeSpan.FromSeconds(5)))
+                .Ask<LineStats>(new GetLineStats(lineName), TimeSpan.FromSeconds(5));
+            Assert.Equal((2L * files.Count, 0L), (stats.Scored, stats.Failed));
         }
     }
 }

@@ -61,6 +61,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new GetCameraStats(),
             new LineStats("l", "v1", 10, 2, 7, 1, 0),
             new GetLineStats("l"),
+            new LineCounters(1000, 3),
             new ExtractTrainingPatches(3, "resnet18", ["layer2", "layer3"], null, "fp32", 256, [new CapturedFrame(frame, [9], "t.png")]),
             new TrainingPatches(3, 1, 4, Block(4, 3), [], "akka.tcp://inspection@127.0.0.1:1"),
             new TrainingPatches(4, 2, 0, null, ["t.png: truncated"], "akka.tcp://inspection@127.0.0.1:1"),
