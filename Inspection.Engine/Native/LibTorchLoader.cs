@@ -54,6 +54,7 @@ public static class LibTorchLoader
             }
 
             string bridge = Path.Combine(appFolder, "libLibTorchSharp.so");
+            string original = bridge;
             if (!File.Exists(bridge))
                 throw new InvalidOperationException($"TorchSharp's native bridge libLibTorchSharp.so is missing from '{appFolder}'.");
             if (!HostLibStdCxxHas(MissingGlibcxx))
@@ -63,7 +64,7 @@ public static class LibTorchLoader
                 bridge = copy;
             }
             NativeLibrary.Load(bridge);
-            _description = $"libtorch from {torchFolder}" + (bridge.StartsWith(appFolder, StringComparison.Ordinal) ? "" : " (bridge with weakened GLIBCXX_3.4.32)");
+            _description = $"libtorch from {torchFolder}" + (bridge == original ? "" : " (bridge with weakened GLIBCXX_3.4.32)");
             logger.LogDebug("Native libtorch ready: {Description}", _description);
         }
     }
