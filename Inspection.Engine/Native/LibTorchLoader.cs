@@ -46,11 +46,16 @@ public static class LibTorchLoader
                 throw new InvalidOperationException(
                     $"No libtorch.so in '{torchFolder}'" + (external != null ? $" (set by {LibTorchFolderVariable})" : "") + ".");
 
+            if (torchFolder != appFolder && File.Exists(Path.Combine(appFolder, "libtorch_cpu.so")))
+                throw new InvalidOperationException(
+                    $"{LibTorchLoader.LibTorchFolderVariable} names '{torchFolder}', but this build also ships a libtorch in '{appFolder}': " +
+                    "TorchSharp would load both and abort. Build with -p:TorchBackend=external (or pack with scripts/gpu-check.sh).");
             // Order matters: each library's DT_NEEDED entries must already be resident.
+            var handles = new Dictionary<string, IntPtr>(StringComparer.Ordinal);
             foreach (var name in new[] { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
             {
                 var path = Path.Combine(torchFolder, name);
-                if (File.Exists(path)) NativeLibrary.Load(path);
+                if (File.Exists(path)) handles[name] = NativeLibrary.Load(path);
             }
 
             string bridge = Path.Combine(appFolder, "libLibTorchSharp.so");
@@ -63,7 +68,15 @@ public static class LibTorchLoader
                 logger.LogDebug("Host libstdc++ lacks {Version}: loading {Copy} with that requirement marked weak", MissingGlibcxx, copy);
                 bridge = copy;
             }
-            NativeLibrary.Load(bridge);
+            handles["libLibTorchSharp.so"] = NativeLibrary.Load(bridge);
+            // TorchSharp also loads these by name from its own package folder; a second copy of libtorch from another
+            // file would register its operators twice and abort. Answer its lookups with what is loaded here.
+            NativeLibrary.SetDllImportResolver(typeof(TorchSharp.torch).Assembly, (name, _, _) =>
+            {
+                string file = name.EndsWith(".so", StringComparison.Ordinal) ? name : name + ".so";
+                if (!file.StartsWith("lib", StringComparison.Ordinal)) file = "lib" + file;
+                return handles.TryGetValue(file, out var handle) ? handle : IntPtr.Zero;
+            });
             _description = $"libtorch from {torchFolder}" + (bridge == original ? "" : " (bridge with weakened GLIBCXX_3.4.32)");
             logger.LogDebug("Native libtorch ready: {Description}", _description);
         }
