@@ -149,7 +149,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         var deployment = _deployments[line];
         try
         {
-            var extractor = Backbone(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, ComputePrecision.Float32, deployment.ImageSize);
+            // The backbone runs in the precision the bank was built with; shards search in float32 (exact distances).
+            var extractor = Backbone(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.ImageSize);
             _frames += pending.Frames.Count;
             using var scope = NewDisposeScope();
             var patches = extractor.Extract(pending.Images);

@@ -8,7 +8,8 @@ public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors, int[] BankNeighbours,
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
-    float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax)
+    float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
+    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32)
 {
     public string ShardEntity(int index) => ShardKey.Of(Line, Version, index);
 

@@ -259,13 +259,14 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
         w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
         w.Write(m.ImageThreshold); w.Write(m.ImageMin); w.Write(m.ImageMax); w.Write(m.PixelThreshold); w.Write(m.PixelMin); w.Write(m.PixelMax);
+        w.Write(m.Precision);
     }
 
     private static ModelDeployment ReadDeployment(BinaryReader r) =>
         new(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(),
             ReadInts(r), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
             r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
-            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle());
+            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString());
 
     private static void Write(BinaryWriter w, LineSummary m)
     {

@@ -39,6 +39,6 @@ public static class ModelPublisher
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors, neighbours,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
             model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
-            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax);
+            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision);
     }
 }

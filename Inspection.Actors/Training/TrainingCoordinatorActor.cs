@@ -112,7 +112,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)
     {
         var device = ComputeDevice.Resolve(_device);
-        var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights);
+        var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights, precision: d.Precision);
         try
         {
             var extractor = new PatchExtractor(backbone, d.ImageSize);
@@ -137,6 +137,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.ImageSize,
                 EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
                 ProjectionDimensions = _settings.ProjectionDimensions, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
+                Precision = d.Precision,
                 Calibration = d.Calibration($"kept from {d.Version}"),
                 Training = new Engine.Models.TrainingSet
                 {

@@ -83,6 +83,34 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_bf16_line_is_served_in_bf16_and_scores_like_the_bf16_engine()
+    {
+        var settings = new PatchCoreSettings { ImageSize = 128, Seed = 1, Precision = ComputePrecision.BFloat16 };
+        int port = TestSupport.FreePort();
+        await using var node = await ClusterNode.Start(port, port, _folder.File("bf16.db"), o => o with { Training = settings, BatchSize = 4 });
+        var pipeline = await InspectionPipeline.For(node.System);
+        await pipeline.Train("half", _data, shards: 2, TimeSpan.FromMinutes(3));
+        var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("half"), TimeSpan.FromSeconds(10));
+        Assert.Equal(ComputePrecision.BFloat16, deployment.Precision);
+
+        var category = Engine.Data.MvtecCategory.Open(_data);
+        var (train, calibration) = Engine.Evaluation.PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+        using var engine = new PatchCoreTrainer(settings, TorchSharp.torch.CPU).Train(train, calibration);
+        var files = TestFiles(_data);
+        var expected = engine.Inspect(Engine.Imaging.PreparedImage.FromFiles(files, 128)).ImageScores;
+
+        var line = pipeline.StartLine("half", new LineOptions());
+        var inbox = Inbox.Create(node.System);
+        pipeline.StartReplayCamera("half", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        var (results, _) = await Collect(inbox);
+        foreach (var r in results)
+        {
+            float want = expected[files.IndexOf(r.Source)];
+            Assert.True(Math.Abs(r.Score - want) <= 1e-3 * Math.Abs(want), $"{r.Source}: pipeline {r.Score}, engine {want}");
+        }
+    }
+
+    [Fact]
     public async Task Good_images_added_later_extend_the_bank_as_a_new_version_without_retraining()
     {
         var first = await _pipeline.Train("growing", _data, shards: 2, TimeSpan.FromMinutes(3));

@@ -14,7 +14,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         FeatureBlock.FromFloats(Enumerable.Range(0, rows * cols).Select(i => (i % 997) * 0.01f - 3).ToArray(), rows, cols, p);
 
     private static ModelDeployment Deployment() =>
-        new("l", "v1", 3, 100, 384, 9, [1, 2, 3], "resnet18", ["layer2", "layer3"], null, 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4);
+        new("l", "v1", 3, 100, 384, 9, [1, 2, 3], "resnet18", ["layer2", "layer3"], null, 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4, "bf16");
 
     public static IEnumerable<object[]> Messages()
     {
