@@ -104,6 +104,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         int tp = images.Count(i => i.Defective && i.Flagged);
         int fp = images.Count(i => !i.Defective && i.Flagged);
         int fn = images.Count(i => i.Defective && !i.Flagged);
+        if (tp + fn == 0) return double.NaN; // no defective image: F1 is undefined, like the other metrics
         return tp == 0 ? 0 : 2.0 * tp / (2.0 * tp + fp + fn);
     }
 }
