@@ -34,7 +34,7 @@ public sealed class PatchCoreModel : IDisposable
         _maps = new AnomalyMapGenerator(metadata.BlurSigma, Device);
     }
 
-    public static PatchCoreModel Load(string path, Device device, ILogger? logger = null)
+    public static PatchCoreModel Load(string path, Device device, ILogger? logger = null, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)
     {
         var (metadata, bank, rows, dims) = ModelFile.Read(path);
         var backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger, metadata.Precision);
@@ -43,7 +43,7 @@ public sealed class PatchCoreModel : IDisposable
             backbone.Dispose();
             throw new ModelFileException(path, $"its bank has {dims} dimensions but {metadata.Backbone} [{string.Join(",", metadata.Layers)}] produces {backbone.LayerChannels.Sum()}");
         }
-        return new PatchCoreModel(metadata, backbone, bank, rows, dims);
+        return new PatchCoreModel(metadata, backbone, bank, rows, dims, knnBudgetBytes);
     }
 
     public void Save(string path)

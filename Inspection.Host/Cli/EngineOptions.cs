@@ -18,12 +18,14 @@ public sealed class EngineOptions
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
+    public Option<int> KnnBudgetMb { get; } = new("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" };
 
     public void AddTo(Command command, bool training)
     {
         command.Options.Add(Device);
         command.Options.Add(BatchSize);
+        command.Options.Add(KnnBudgetMb);
         command.Options.Add(Verbose);
         if (!training) return;
         command.Options.Add(Backbone);
@@ -45,6 +47,7 @@ public sealed class EngineOptions
         Seed = result.GetValue(Seed),
         BatchSize = result.GetValue(BatchSize),
         Precision = result.GetValue(Precision)!,
+        KnnBudgetBytes = (long)result.GetValue(KnnBudgetMb) << 20,
     };
 
     /// <summary>Logs go to stderr so that stdout stays machine-readable (JSON lines, tables).</summary>

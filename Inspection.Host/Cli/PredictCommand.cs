@@ -29,7 +29,7 @@ public static class PredictCommand
             var logger = logging.CreateLogger("predict");
             var files = ExpandInputs(result.GetValue(inputs)!);
             var device = engine.ResolveDevice(result, logger);
-            using var patchCore = PatchCoreModel.Load(result.GetValue(model)!, device, logger);
+            using var patchCore = PatchCoreModel.Load(result.GetValue(model)!, device, logger, (long)result.GetValue(engine.KnnBudgetMb) << 20);
             string outFolder = result.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
             using var lines = new StreamWriter(Path.Combine(outFolder, "results.jsonl"));
