@@ -75,12 +75,30 @@ internal sealed class PrunedKCenterGreedy
     private void UpdateWith(int newPoint)
     {
         int existing = _centerPoint.Count;
-        Span<float> newPivot = stackalloc float[PivotCount];
+        var newPivot = new float[PivotCount];
         for (int j = 0; j < _pivots.Count; j++) newPivot[j] = MathF.Sqrt(SquaredDistance(newPoint, _pivots[j]));
 
+        // Groups are independent (each point belongs to one), so they are scanned in parallel, a contiguous range of
+        // groups per worker; the moved points are joined in worker order, so the result does not depend on timing.
+        int workers = existing < 2048 ? 1 : Environment.ProcessorCount;
+        var moved = new List<int>[workers];
+        if (workers == 1) moved[0] = ScanGroups(0, existing, newPoint, newPivot);
+        else
+            Parallel.For(0, workers, w =>
+            {
+                int per = (existing + workers - 1) / workers;
+                moved[w] = ScanGroups(w * per, Math.Min(existing, (w + 1) * per), newPoint, newPivot);
+            });
+        var list = moved.SelectMany(m => m).ToArray();
+        AddCenter(newPoint, list, list.Length);
+    }
+
+    /// <summary>Updates the members of groups [from, to) against the new center; returns those that move to it.</summary>
+    private List<int> ScanGroups(int from, int to, int newPoint, float[] newPivot)
+    {
         var moved = new List<int>();
         var pivotDistances = CollectionsMarshal.AsSpan(_pivotDistance);
-        for (int c = 0; c < existing; c++)
+        for (int c = from; c < to; c++)
         {
             int memberCount = _memberCount[c];
             if (memberCount == 0) continue;
@@ -120,15 +138,17 @@ internal sealed class PrunedKCenterGreedy
                 _memberCount[c] = memberCount - (m - kept);
             }
         }
-        var list = moved.ToArray();
-        AddCenter(newPoint, list, list.Length);
+        return moved;
     }
 
     private void AddCenter(int point, int[] members, int memberCount)
     {
-        var keys = new float[memberCount];
-        for (int i = 0; i < memberCount; i++) keys[i] = -_minDistance[members[i]];
-        Array.Sort(keys, members, 0, memberCount);
+        // Farthest first; equal distances by point index, so the order never depends on how members were gathered.
+        Array.Sort(members, 0, memberCount, Comparer<int>.Create((x, y) =>
+        {
+            int byDistance = _minDistance[y].CompareTo(_minDistance[x]);
+            return byDistance != 0 ? byDistance : x.CompareTo(y);
+        }));
         _centerPoint.Add(point);
         _members.Add(members);
         _memberCount.Add(memberCount);

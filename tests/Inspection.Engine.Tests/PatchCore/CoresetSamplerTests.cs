@@ -20,6 +20,19 @@ public class CoresetSamplerTests
     }
 
     [Fact]
+    public void Parallel_group_scans_select_what_the_brute_force_loop_selects()
+    {
+        manual_seed(12);
+        // Enough selections that the pruned search splits its groups over workers (from 2048 centers on).
+        using var centers = randn(300, 16) * 3;
+        using var which = randint(0, 300, [20000]);
+        using var points = centers.index_select(0, which) + randn(20000, 16);
+        var pruned = CoresetSampler.Select(points, 3000, seed: 4);
+        var brute = CoresetSampler.BruteForce(points, 3000, new Random(4).NextInt64(20000));
+        Assert.Equal(brute, pruned);
+    }
+
+    [Fact]
     public void Selection_is_deterministic_per_seed_and_unique()
     {
         manual_seed(3);
