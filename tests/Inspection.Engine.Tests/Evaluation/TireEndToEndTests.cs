@@ -58,7 +58,10 @@ public class TireEndToEndTests(ITestOutputHelper output)
             model.Save(path);
             using var reloaded = PatchCoreModel.Load(path, CPU);
             var images = PreparedImage.FromFiles(result.Images.Take(4).Select(i => i.Path).ToList(), settings.ImageSize);
-            Assert.Equal(model.Inspect(images).ImageScores, reloaded.Inspect(images).ImageScores);
+            // Equal up to the rounding of multithreaded matrix products, which may vary with machine load.
+            var resident = model.Inspect(images).ImageScores;
+            var fromFile = reloaded.Inspect(images).ImageScores;
+            Assert.All(resident.Zip(fromFile), p => Assert.True(Math.Abs(p.First - p.Second) <= 1e-5 * Math.Abs(p.First), $"{p.First} vs {p.Second}"));
             Assert.Equal(model.Metadata.Calibration, reloaded.Metadata.Calibration);
         }
     }
