@@ -28,7 +28,8 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
     {
         var registry = CreateTestProbe();
         var shards = CreateTestProbe();
-        var options = new ExtractionOptions { BatchSize = 4, BatchDeadline = TimeSpan.FromMilliseconds(300) };
+        // A deadline long enough that a loaded machine cannot make the "nothing yet" window below overlap it.
+        var options = new ExtractionOptions { BatchSize = 4, BatchDeadline = TimeSpan.FromSeconds(1.5) };
         var extractor = Sys.ActorOf(FeatureExtractorActor.Props(registry, shards, options));
         var png = Png();
         extractor.Tell(new ExtractFrames("line", "v1", [
@@ -43,7 +44,7 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         Assert.Equal(2, failed.Frame.Sequence);
         Assert.Contains("cut.png", failed.Error);
         // One good frame is below the batch size of 4: nothing reaches the shards before the deadline...
-        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(150));
+        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         // ...and the partial batch (1 frame = 8x8 patches) is flushed when it expires.
         var query = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(30));
         Assert.Equal(64, query.Queries.Rows);

@@ -112,7 +112,7 @@ public class CliTests(ITestOutputHelper log)
         File.Copy(Path.Combine(data, "test", "good", "000.png"), Path.Combine(camera, "part-good.png"));
         File.Copy(Path.Combine(data, "test", "hole", "000.png"), Path.Combine(camera, "part-hole.png"));
         var run = CliRun.Invoke("node", "--db", folder.File("node.db"), "--train", $"line-a={data}", "--camera", $"line-a={camera}",
-            "--image-size", "128", "--heatmaps", folder.File("heatmaps"), "--for", "12");
+            "--image-size", "128", "--heatmaps", folder.File("heatmaps"), "--for", "20");
         log.WriteLine(run.Out + run.Error);
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         Assert.Contains("line 'line-a' serves v1", run.Out);
