@@ -47,47 +47,64 @@ public static class ModelFile
     public static (ModelMetadata Metadata, float[] Bank, int Rows, int Dimensions) Read(string path)
     {
         if (!File.Exists(path)) throw new ModelFileException(path, "the file does not exist");
-        byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            return Read(stream, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ModelFileException(path, e.Message, e);
         }
-        if (bytes.Length < Magic.Length || !bytes.AsSpan(0, Magic.Length).SequenceEqual(Magic))
+    }
+
+    /// <summary>Reads the bank straight into its array (no second copy of the file in memory), hashing as it goes.</summary>
+    private static (ModelMetadata, float[], int, int) Read(FileStream stream, string path)
+    {
+        long length = stream.Length;
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Take(Span<byte> into)
+        {
+            stream.ReadExactly(into);
+            hash.AppendData(into);
+        }
+        var start = new byte[16];
+        int got = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        if (got < Magic.Length || !start.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "it is not an Inspection model file (wrong magic bytes)");
-        var span = bytes.AsSpan();
-        if (bytes.Length < 16) throw new ModelFileException(path, "the file is truncated (no header)");
-        int version = BinaryPrimitives.ReadInt32LittleEndian(span[8..]);
+        if (got < 16) throw new ModelFileException(path, "the file is truncated (no header)");
+        hash.AppendData(start);
+        int version = BinaryPrimitives.ReadInt32LittleEndian(start.AsSpan(8));
         if (version != FormatVersion)
             throw new ModelFileException(path, $"it was written in model format version {version}; this build reads version {FormatVersion}. Retrain or use a matching version of inspection");
-        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(span[12..]);
+        int headerLength = BinaryPrimitives.ReadInt32LittleEndian(start.AsSpan(12));
         long fixedPart = 16L + headerLength + 8;
-        if (headerLength < 2 || bytes.Length < fixedPart)
-            throw new ModelFileException(path, $"the file is truncated ({bytes.Length} bytes, header needs {fixedPart})");
-        int rows = BinaryPrimitives.ReadInt32LittleEndian(span[(16 + headerLength)..]);
-        int dimensions = BinaryPrimitives.ReadInt32LittleEndian(span[(20 + headerLength)..]);
+        if (headerLength < 2 || length < fixedPart)
+            throw new ModelFileException(path, $"the file is truncated ({length} bytes, header needs {fixedPart})");
+        var header = new byte[headerLength + 8];
+        Take(header);
+        int rows = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(headerLength));
+        int dimensions = BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(headerLength + 4));
         long expected = fixedPart + (long)rows * dimensions * 4 + 32;
-        if (rows < 1 || dimensions < 1 || bytes.Length != expected)
-            throw new ModelFileException(path, bytes.Length < expected
-                ? $"the file is truncated ({bytes.Length} bytes, expected {expected})"
-                : $"the file has the wrong length ({bytes.Length} bytes, expected {expected})");
-        var stored = span[^32..];
-        var actual = SHA256.HashData(span[..^32]);
-        if (!stored.SequenceEqual(actual)) throw new ModelFileException(path, "the file is corrupt (checksum mismatch)");
+        if (rows < 1 || dimensions < 1 || length != expected)
+            throw new ModelFileException(path, length < expected
+                ? $"the file is truncated ({length} bytes, expected {expected})"
+                : $"the file has the wrong length ({length} bytes, expected {expected})");
+        var bank = new float[(long)rows * dimensions];
+        Take(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bank.AsSpan()));
+        var stored = new byte[32];
+        stream.ReadExactly(stored);
+        if (!stored.AsSpan().SequenceEqual(hash.GetHashAndReset())) throw new ModelFileException(path, "the file is corrupt (checksum mismatch)");
         ModelMetadata metadata;
         try
         {
-            metadata = JsonSerializer.Deserialize<ModelMetadata>(span.Slice(16, headerLength), Json)
+            metadata = JsonSerializer.Deserialize<ModelMetadata>(header.AsSpan(0, headerLength), Json)
                        ?? throw new JsonException("empty header");
         }
         catch (JsonException e)
         {
             throw new ModelFileException(path, $"its header is unreadable ({e.Message})", e);
         }
-        var bank = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(span.Slice((int)fixedPart, rows * dimensions * 4)).ToArray();
         return (metadata, bank, rows, dimensions);
     }
 }
