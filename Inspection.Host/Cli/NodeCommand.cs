@@ -1,13 +1,10 @@
 using System.CommandLine;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
-using Akka.Hosting;
 using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
 namespace Inspection.Host.Cli;
@@ -45,7 +42,7 @@ public static class NodeCommand
         Option<string?> heatmaps, Option<double?> duration)
     {
         var defaults = new InspectionNodeOptions { Database = result.GetValue(database)! };
-        int chosenPort = result.GetValue(port) ?? (defaults.Port != 0 ? defaults.Port : LocalNode.FreePort());
+        int chosenPort = result.GetValue(port) ?? (defaults.Port != 0 ? defaults.Port : InspectionNodeHost.FreePort());
         string host = result.GetValue(hostname) ?? defaults.Hostname;
         var seedList = result.GetValue(seeds) is { Length: > 0 } given ? given : defaults.SeedNodes.Count > 0 ? defaults.SeedNodes.ToArray() : [$"akka.tcp://inspection@{host}:{chosenPort}"];
         var options = defaults with
@@ -63,15 +60,10 @@ public static class NodeCommand
         var lineSpecs = Pairs(result.GetValue(train), "--train");
         var cameraSpecs = Pairs(result.GetValue(camera), "--camera");
 
-        using var app = new HostBuilder()
-            .ConfigureLogging(l => l.ClearProviders().AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning))
-            .ConfigureServices(s => s.AddAkka(options.SystemName, (b, _) => b
-                .AddHocon("akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING", HoconAddMode.Prepend)
-                .WithInspectionNode(options)))
-            .Build();
-        await app.StartAsync();
-        var system = app.Services.GetRequiredService<ActorSystem>();
-        var pipeline = await InspectionPipeline.For(system);
+        await using var node = await InspectionNodeHost.Start(options, "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING",
+            l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
+        var system = node.System;
+        var pipeline = node.Pipeline;
         Console.WriteLine($"node akka.tcp://inspection@{host}:{chosenPort} roles [{string.Join(", ", options.Roles)}] seeds [{string.Join(", ", seedList)}] " +
                           $"{options.Persistence} {options.Database}");
         var printer = system.ActorOf(Props.Create(() => new ResultPrinter()), "result-printer");
@@ -108,8 +100,7 @@ public static class NodeCommand
             Console.CancelKeyPress -= onCancel;
             AppDomain.CurrentDomain.ProcessExit -= onExit;
         }
-        await app.StopAsync(); // leaves the cluster gracefully: shards hand over to the other nodes
-        return ExitCodes.Success;
+        return ExitCodes.Success; // disposing the node leaves the cluster gracefully: shards hand over
     }
 
     private static List<(string Line, string Folder)> Pairs(string[]? values, string option) =>

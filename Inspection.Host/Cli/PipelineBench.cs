@@ -21,7 +21,7 @@ public static class PipelineBench
     public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int shards, int window, int frames)
     {
         string folder = Directory.CreateTempSubdirectory("inspection-bench-").FullName;
-        var node = await LocalNode.Start(Path.Combine(folder, "bench.db"), o => o with { Device = device, BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60) });
+        var node = await InspectionNodeHost.StartSingle(Path.Combine(folder, "bench.db"), o => o with { Device = device, BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60) });
         try
         {
             var system = node.System;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Evaluation;
@@ -17,9 +18,9 @@ public static class PipelineDemo
     public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond)
     {
         string database = Path.Combine(folder, "inspection.db");
-        await using var node = await LocalNode.Start(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
+        await using var node = await InspectionNodeHost.StartSingle(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
         var pipeline = node.Pipeline;
-        Console.WriteLine($"pipeline: one node at 127.0.0.1:{node.Port} (roles gpu, ingest, api), SQLite {database}");
+        Console.WriteLine($"pipeline: one node at 127.0.0.1:{node.Options.Port} (roles gpu, ingest, api), SQLite {database}");
         var trained = await pipeline.Train("demo", data, shards: 2, TimeSpan.FromMinutes(10));
         Console.WriteLine($"pipeline: line 'demo' trained through the cluster: {trained.Version}, {trained.BankSize} bank vectors in {trained.Shards} shards ({trained.Seconds:F1} s)");
 

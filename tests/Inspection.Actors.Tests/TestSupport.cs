@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using Akka.Configuration;
 using Inspection.Actors.Hosting;
@@ -27,14 +25,7 @@ internal static class TestSupport
         .WithFallback(ConfigurationFactory.ParseString(InspectionNodeHosting.EmbeddedHocon("persistence-sqlite.conf")))
         .WithFallback(ConfigurationFactory.ParseString(InspectionNodeHosting.EmbeddedHocon("base.conf")));
 
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
-    }
+    public static int FreePort() => InspectionNodeHost.FreePort();
 
     /// <summary>../shared/datasets/&lt;name&gt;, or a skip with a message when absent.</summary>
     public static string Dataset(string name)
