@@ -6,7 +6,8 @@ namespace Inspection.Engine.PatchCore;
 /// Greedy k-center coreset selection (PatchCore, anomalib <c>KCenterGreedy</c>): start from a seeded random patch, then
 /// repeatedly take the patch farthest from everything selected so far. Works on a random projection of the patches
 /// (see <see cref="RandomProjection"/>), on whatever device the projection lives. The loop never reads a value back to
-/// the host, so on a GPU it runs without synchronising; squared distances are used (same argmax, no square root).
+/// the host, so on a GPU it runs without synchronising; squared distances are used (same argmax, no square root). On the
+/// CPU the same selection runs as <see cref="PartialDistanceKCenterGreedy"/>, which skips most of the reading.
 /// </summary>
 public static class CoresetSampler
 {
@@ -20,12 +21,13 @@ public static class CoresetSampler
         if (count < 1 || count > n) throw new ArgumentOutOfRangeException(nameof(count), $"Coreset size {count} is outside 1..{n}.");
         var device = projected.device;
         long start = new Random(seed).NextInt64(n);
-        if (device.type == TorchSharp.DeviceType.CPU && n < int.MaxValue)
+        if (device.type == TorchSharp.DeviceType.CPU && n * projected.shape[1] <= Array.MaxLength)
         {
-            // On the CPU, memory bandwidth bounds the brute-force loop; the pruned search reads a fraction of the points.
-            using var contiguous = projected.to(ScalarType.Float32).contiguous();
-            var points = contiguous.data<float>().ToArray();
-            return new PrunedKCenterGreedy(points, (int)projected.shape[1]).Select(count, (int)start, progress);
+            // On the CPU memory bandwidth bounds the loop; on principal axes most points are dismissed by a partial sum.
+            float[] points;
+            using (var rotated = PrincipalRotation.Rotate(projected))
+                points = rotated.data<float>().ToArray();
+            return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1]).Select(count, (int)start, progress);
         }
         return BruteForce(projected, count, start, progress);
     }

@@ -25,30 +25,45 @@ public class CoresetSamplerTests
     }
 
     [Fact]
-    public void Pruned_cpu_selection_equals_the_brute_force_loop()
+    public void Cpu_selection_equals_the_brute_force_loop_on_clustered_data()
     {
         manual_seed(2);
-        // Clustered data, like image patches: pruning skips most groups here.
-        using var centers = randn(40, 32) * 4;
+        // Clustered data, like image patches, in more dimensions than the partial-distance head (32) and not a whole
+        // number of vectors beyond it, so the tail and its remainder are both read.
+        using var centers = randn(40, 45) * 4;
         using var which = randint(0, 40, [6000]);
-        using var points = centers.index_select(0, which) + randn(6000, 32);
-        var pruned = CoresetSampler.Select(points, 400, seed: 9);
+        using var points = centers.index_select(0, which) + randn(6000, 45);
+        var cpu = CoresetSampler.Select(points, 400, seed: 9);
         var brute = CoresetSampler.BruteForce(points, 400, new Random(9).NextInt64(6000));
-        AssertSameSelection(points, brute, pruned);
+        AssertSameSelection(points, brute, cpu);
     }
 
     [Fact]
-    public void Parallel_group_scans_select_what_the_brute_force_loop_selects()
+    public void Parallel_scans_select_what_the_brute_force_loop_selects()
     {
         manual_seed(12);
-        // Enough selections that the pruned search splits its groups over workers (from 2048 centers on).
-        using var centers = randn(300, 16) * 3;
-        using var which = randint(0, 300, [20000]);
-        using var points = centers.index_select(0, which) + randn(20000, 16);
-        var pruned = CoresetSampler.Select(points, 3000, seed: 4);
-        var brute = CoresetSampler.BruteForce(points, 3000, new Random(4).NextInt64(20000));
-        AssertSameSelection(points, brute, pruned);
-        Assert.Equal(pruned, CoresetSampler.Select(points, 3000, seed: 4)); // the pruned search itself is exact and repeatable
+        // Enough points that the scan is split over workers (4096 vectors each), on data without cluster structure.
+        using var points = randn(70_001, 48) * randn(48).abs();
+        var cpu = CoresetSampler.Select(points, 300, seed: 4);
+        var brute = CoresetSampler.BruteForce(points, 300, new Random(4).NextInt64(70_001));
+        AssertSameSelection(points, brute, cpu);
+        Assert.Equal(cpu, CoresetSampler.Select(points, 300, seed: 4)); // repeatable, whatever the thread timing
+    }
+
+    [Fact]
+    public void Principal_rotation_keeps_distances_and_puts_the_largest_variance_first()
+    {
+        manual_seed(5);
+        using var scales = tensor(new float[] { 0.5f, 3, 1, 7, 0.1f, 2 });
+        using var points = randn(5000, 6) * scales;
+        using var rotated = PrincipalRotation.Rotate(points);
+        // Pairs (i, i + 2500), by direct differences (cdist's matrix-product form would add its own rounding).
+        using var before = (points.narrow(0, 0, 2500) - points.narrow(0, 2500, 2500)).norm(1);
+        using var after = (rotated.narrow(0, 0, 2500) - rotated.narrow(0, 2500, 2500)).norm(1);
+        Assert.True(((before - after).abs() / before).max().item<float>() < 1e-4f);
+        var variance = rotated.var(0).data<float>().ToArray();
+        for (int k = 1; k < variance.Length; k++) Assert.True(variance[k - 1] >= variance[k], $"variance of axis {k - 1} below axis {k}");
+        Assert.InRange(variance[0], 40, 58); // the axis scaled by 7: variance 49
     }
 
     [Fact]
