@@ -1,11 +1,11 @@
 namespace Inspection.Actors.Messages;
 
 /// <summary>
-/// A line's deployed model as the scorers need it: where its shards are (by key), how to reweight (the N_b table) and
-/// how to turn scores into verdicts.
+/// A line's deployed model as the scorers need it: where its shards are (by key), how many neighbours Eq. 7 reweights
+/// with, and how to turn scores into verdicts.
 /// </summary>
 public sealed record ModelDeployment(
-    string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors, int[] BankNeighbours,
+    string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,

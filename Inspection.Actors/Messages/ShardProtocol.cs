@@ -14,11 +14,20 @@ public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Qu
 /// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
 public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices);
 
-/// <summary>Distances of vector b to the bank vectors Indices[b*K .. b*K+K), for the indices this shard owns.</summary>
-public sealed record QueryDistances(string EntityId, long QueryId, FeatureBlock Vectors, int K, long[] Indices) : IShardMessage;
+/// <summary>The bank vectors with these global indices, from whichever shard owns them (m* of Eq. 7 lives in one shard).</summary>
+public sealed record QueryRows(string EntityId, long QueryId, long[] Indices) : IShardMessage;
 
-/// <summary>Distances aligned with the query's indices; NaN where the index belongs to another shard.</summary>
-public sealed record DistancesAnswer(string EntityId, long QueryId, float[] Distances);
+/// <summary>The queried rows this shard owns: their global indices and the vectors, in the same order (possibly none).</summary>
+public sealed record RowsAnswer(string EntityId, long QueryId, long[] Indices, FeatureBlock Rows);
+
+/// <summary>
+/// For each row b: this shard's K nearest vectors to Centers[b] (N_b(m*) of Eq. 7, restricted to the slice) and the
+/// distances of Patches[b] (the frame's worst patch) to them.
+/// </summary>
+public sealed record QuerySupport(string EntityId, long QueryId, FeatureBlock Centers, FeatureBlock Patches, int K) : IShardMessage;
+
+/// <summary>[B*K] per row, ascending by distance to the center: those distances, global indices, and distances to the patch.</summary>
+public sealed record SupportAnswer(string EntityId, long QueryId, int K, float[] CenterDistances, long[] Indices, float[] PatchDistances);
 
 /// <summary>The shard cannot answer yet (slice incomplete or empty); the reason is for people.</summary>
 public sealed record ShardUnavailable(string EntityId, long QueryId, string Reason);

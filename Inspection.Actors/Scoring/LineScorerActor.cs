@@ -10,8 +10,9 @@ namespace Inspection.Actors.Scoring;
 
 /// <summary>
 /// Scores frames of one line against its sharded memory bank: scatter the patches to every shard, gather the nearest
-/// neighbours with a timeout and keep the global nearest per patch; for each frame take the worst patch, ask the shards
-/// for its distances to N_b(m*) (PatchCore Eq. 7) and reweight; build the anomaly map and the verdict. A shard that does
+/// neighbours with a timeout and keep the global nearest per patch; for each frame take the worst patch and its nearest
+/// bank vector m*, fetch m* from its shard, ask every shard for its neighbours of m* with their distances to the worst
+/// patch, merge them to N_b(m*) (PatchCore Eq. 7, computed per frame as anomalib does, never as an N x N table) and reweight; build the anomaly map and the verdict. A shard that does
 /// not answer in time, or cannot, fails every frame of the batch explicitly: never a score from part of the bank.
 /// </summary>
 public sealed class LineScorerActor : ReceiveActor, IWithTimers
@@ -35,7 +36,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
         Receive<ScoreFrames>(Start);
         Receive<NearestAnswer>(OnNearest);
-        Receive<DistancesAnswer>(OnDistances);
+        Receive<RowsAnswer>(OnRows);
+        Receive<SupportAnswer>(OnSupport);
         Receive<ShardUnavailable>(u => Fail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}"));
         Receive<GatherTimeout>(t => Fail(t.QueryId, TimeoutReason(t.QueryId)));
         Receive<ModelDeployment>(Switch);
@@ -99,37 +101,72 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             for (int i = best + 1; i < (f + 1) * perFrame; i++) if (p.PatchScores[i] > p.PatchScores[best]) best = i;
             p.MaxPatch[f] = best;
         }
-        int k = (int)(p.Deployment.BankNeighbours.Length / p.Deployment.BankSize);
-        if (k <= 1 || p.Deployment.NumNeighbors <= 1)
+        if (p.Deployment.NumNeighbors <= 1 || p.Deployment.BankSize <= 1)
         {
-            Finish(answer.QueryId, p, k: 1);
+            Finish(answer.QueryId, p);
             return;
         }
-        var values = p.Batch.Patches.ToFloats();
-        int dims = p.Batch.Patches.Columns;
-        var vectors = new float[frames * dims];
-        var indices = new long[frames * k];
+        // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from its owner.
+        p.Stage = GatherStage.Rows;
+        var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).ToArray();
+        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(new QueryRows(p.Deployment.ShardEntity(s), answer.QueryId, mStar));
+    }
+
+    private void OnRows(RowsAnswer answer)
+    {
+        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Rows) return;
+        p.Rows[ShardIndex(answer.EntityId)] = answer;
+        if (p.Rows.Count < p.Deployment.ShardCount) return;
+
+        int frames = p.Batch.Frames.Count, dims = p.Batch.Patches.Columns;
+        var owned = new Dictionary<long, float[]>();
+        foreach (var rows in p.Rows.Values)
+        {
+            var values = rows.Rows.ToFloats();
+            for (int i = 0; i < rows.Indices.Length; i++) owned[rows.Indices[i]] = values.AsSpan(i * dims, dims).ToArray();
+        }
+        var patches = p.Batch.Patches.ToFloats();
+        var centers = new float[frames * dims];
+        var worst = new float[frames * dims];
         for (int f = 0; f < frames; f++)
         {
-            Array.Copy(values, (long)p.MaxPatch[f] * dims, vectors, (long)f * dims, dims);
-            long mStar = p.Locations[p.MaxPatch[f]];
-            for (int j = 0; j < k; j++) indices[f * k + j] = p.Deployment.BankNeighbours[mStar * k + j];
+            if (!owned.TryGetValue(p.Locations![p.MaxPatch![f]], out var center))
+            {
+                Fail(answer.QueryId, $"no shard holds bank vector {p.Locations[p.MaxPatch[f]]} (inconsistent deployment)");
+                return;
+            }
+            center.CopyTo(centers, f * dims);
+            Array.Copy(patches, (long)p.MaxPatch[f] * dims, worst, (long)f * dims, dims);
         }
-        p.Stage = GatherStage.Distances;
-        p.K = k;
-        var block = FeatureBlock.FromFloats(vectors, frames, dims);
-        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(new QueryDistances(p.Deployment.ShardEntity(s), answer.QueryId, block, k, indices));
+        p.Stage = GatherStage.Support;
+        var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);
+        var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
+        for (int s = 0; s < p.Deployment.ShardCount; s++)
+            _shards.Tell(new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors));
     }
 
-    private void OnDistances(DistancesAnswer answer)
+    private void OnSupport(SupportAnswer answer)
     {
-        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Distances) return;
-        p.Distances[ShardIndex(answer.EntityId)] = answer;
-        if (p.Distances.Count < p.Deployment.ShardCount) return;
-        Finish(answer.QueryId, p, p.K);
+        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Support) return;
+        p.Support[ShardIndex(answer.EntityId)] = answer;
+        if (p.Support.Count < p.Deployment.ShardCount) return;
+        Finish(answer.QueryId, p);
     }
 
-    private void Finish(long id, PendingBatch p, int k)
+    /// <summary>
+    /// Distances of frame <paramref name="f"/>'s worst patch to N_b(m*): the k candidates nearest to m* over all
+    /// shards (ties to the lower index, as one search), m* first.
+    /// </summary>
+    private static float[] SupportDistances(PendingBatch p, int f)
+    {
+        int k = (int)Math.Min(p.Deployment.NumNeighbors, p.Deployment.BankSize);
+        var candidates = new List<(float Center, long Index, float Patch)>();
+        foreach (var a in p.Support.Values)
+            for (int j = f * a.K; j < (f + 1) * a.K; j++) candidates.Add((a.CenterDistances[j], a.Indices[j], a.PatchDistances[j]));
+        return candidates.OrderBy(c => c.Center).ThenBy(c => c.Index).Take(k).Select(c => c.Patch).ToArray();
+    }
+
+    private void Finish(long id, PendingBatch p)
     {
         Timers.Cancel(id);
         _pending.Remove(id);
@@ -147,22 +184,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         {
             float maxScore = p.PatchScores![p.MaxPatch![f]];
             float score = maxScore;
-            if (k > 1)
-            {
-                var support = new float[k];
-                for (int j = 0; j < k; j++)
-                {
-                    support[j] = float.NaN;
-                    foreach (var a in p.Distances.Values)
-                        if (!float.IsNaN(a.Distances[f * k + j])) support[j] = a.Distances[f * k + j];
-                }
-                if (support.Any(float.IsNaN))
-                {
-                    p.ReplyTo.Tell(InspectionResult.Failure(p.Batch.Frames[f], d.Version, "no shard owns a neighbour of the nearest bank vector (inconsistent deployment)", latency));
-                    continue;
-                }
-                score = ImageScoreReweighting.Weighted(maxScore, support);
-            }
+            if (p.Stage == GatherStage.Support) score = ImageScoreReweighting.Weighted(maxScore, SupportDistances(p, f));
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size);
             p.ReplyTo.Tell(new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map));
         }
@@ -180,7 +202,12 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private string TimeoutReason(long id)
     {
         if (!_pending.TryGetValue(id, out var p)) return "";
-        IEnumerable<int> answered = p.Stage == GatherStage.Nearest ? p.Nearest.Keys : p.Distances.Keys;
+        IEnumerable<int> answered = p.Stage switch
+        {
+            GatherStage.Nearest => p.Nearest.Keys,
+            GatherStage.Rows => p.Rows.Keys,
+            _ => p.Support.Keys,
+        };
         var missing = Enumerable.Range(0, p.Deployment.ShardCount).Except(answered).Select(p.Deployment.ShardEntity);
         return $"shard(s) {string.Join(", ", missing)} did not answer within {_timeout.TotalSeconds:0.###} s";
     }
@@ -195,7 +222,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
     private sealed record GatherTimeout(long QueryId);
 
-    private enum GatherStage { Nearest, Distances }
+    private enum GatherStage { Nearest, Rows, Support }
 
     private sealed class PendingBatch(ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
     {
@@ -205,10 +232,10 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         public Stopwatch Clock { get; } = clock;
         public GatherStage Stage { get; set; } = GatherStage.Nearest;
         public Dictionary<int, NearestAnswer> Nearest { get; } = new();
-        public Dictionary<int, DistancesAnswer> Distances { get; } = new();
+        public Dictionary<int, RowsAnswer> Rows { get; } = new();
+        public Dictionary<int, SupportAnswer> Support { get; } = new();
         public float[]? PatchScores { get; set; }
         public long[]? Locations { get; set; }
         public int[]? MaxPatch { get; set; }
-        public int K { get; set; }
     }
 }

@@ -20,8 +20,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(BankSliceStored)] = "SA",
         [typeof(QueryNearest)] = "QN",
         [typeof(NearestAnswer)] = "NA",
-        [typeof(QueryDistances)] = "QD",
-        [typeof(DistancesAnswer)] = "DA",
+        [typeof(QueryRows)] = "QR",
+        [typeof(RowsAnswer)] = "RA",
+        [typeof(QuerySupport)] = "QS",
+        [typeof(SupportAnswer)] = "SX",
         [typeof(ShardUnavailable)] = "SU",
         [typeof(GetShardState)] = "GS",
         [typeof(ShardState)] = "ST",
@@ -93,8 +95,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case BankSliceStored m: w.Write(m.EntityId); w.Write(m.ChunkIndex); break;
                 case QueryNearest m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Queries); w.Write(m.K); break;
                 case NearestAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.K); Write(w, m.Distances); Write(w, m.Indices); break;
-                case QueryDistances m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Vectors); w.Write(m.K); Write(w, m.Indices); break;
-                case DistancesAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Distances); break;
+                case QueryRows m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Indices); break;
+                case RowsAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Indices); Write(w, m.Rows); break;
+                case QuerySupport m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Centers); Write(w, m.Patches); w.Write(m.K); break;
+                case SupportAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.K); Write(w, m.CenterDistances); Write(w, m.Indices); Write(w, m.PatchDistances); break;
                 case ShardUnavailable m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.Reason); break;
                 case GetShardState m: w.Write(m.EntityId); break;
                 case ShardState m: w.Write(m.EntityId); w.Write(m.Address); w.Write(m.ChunksStored); w.Write(m.ChunkCount); w.Write(m.Rows); w.Write(m.GlobalOffset); break;
@@ -178,8 +182,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "SA" => new BankSliceStored(r.ReadString(), r.ReadInt32()),
             "QN" => new QueryNearest(r.ReadString(), r.ReadInt64(), ReadBlock(r), r.ReadInt32()),
             "NA" => new NearestAnswer(r.ReadString(), r.ReadInt64(), r.ReadInt32(), ReadFloats(r), ReadLongs(r)),
-            "QD" => new QueryDistances(r.ReadString(), r.ReadInt64(), ReadBlock(r), r.ReadInt32(), ReadLongs(r)),
-            "DA" => new DistancesAnswer(r.ReadString(), r.ReadInt64(), ReadFloats(r)),
+            "QR" => new QueryRows(r.ReadString(), r.ReadInt64(), ReadLongs(r)),
+            "RA" => new RowsAnswer(r.ReadString(), r.ReadInt64(), ReadLongs(r), ReadBlock(r)),
+            "QS" => new QuerySupport(r.ReadString(), r.ReadInt64(), ReadBlock(r), ReadBlock(r), r.ReadInt32()),
+            "SX" => new SupportAnswer(r.ReadString(), r.ReadInt64(), r.ReadInt32(), ReadFloats(r), ReadLongs(r), ReadFloats(r)),
             "SU" => new ShardUnavailable(r.ReadString(), r.ReadInt64(), r.ReadString()),
             "GS" => new GetShardState(r.ReadString()),
             "ST" => new ShardState(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64()),
@@ -254,7 +260,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     private static void Write(BinaryWriter w, ModelDeployment m)
     {
         w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
-        Write(w, m.BankNeighbours);
+        Write(w, Array.Empty<int>()); // where a precomputed N_b table used to be: kept, empty, so stored deployments stay readable
         w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
         w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
         w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
@@ -262,11 +268,18 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         w.Write(m.Precision);
     }
 
-    private static ModelDeployment ReadDeployment(BinaryReader r) =>
-        new(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadInt32(),
-            ReadInts(r), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
+    private static ModelDeployment ReadDeployment(BinaryReader r)
+    {
+        string line = r.ReadString(), version = r.ReadString();
+        int shards = r.ReadInt32();
+        long bankSize = r.ReadInt64();
+        int dims = r.ReadInt32(), neighbours = r.ReadInt32();
+        ReadInts(r); // the former N_b table (see Write)
+        return new(line, version, shards, bankSize, dims, neighbours,
+            r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
             r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
             r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString());
+    }
 
     private static void Write(BinaryWriter w, LineSummary m)
     {

@@ -12,7 +12,8 @@ namespace Inspection.Actors.Shards;
 /// One slice of a line model's coreset memory bank (entity <c>line/version/index</c>), resident on its node's device.
 /// The slice arrives in chunks, each persisted as an event before it is acknowledged; once complete it is assembled on
 /// the device, snapshotted and the chunk events deleted. A shard that moves to another node recovers the slice from the
-/// database there. Answers nearest-neighbour queries with global bank indices, and distance queries for Eq. 7.
+/// database there. Answers nearest-neighbour queries with global bank indices, and the two queries of Eq. 7 (the vector m*, and the
+/// neighbours of m* in the slice with their distances to the worst patch).
 /// </summary>
 public sealed class MemoryBankShardActor : ReceivePersistentActor
 {
@@ -46,7 +47,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
         Command<StoreBankSlice>(Store);
         Command<QueryNearest>(Nearest);
-        Command<QueryDistances>(Distances);
+        Command<QueryRows>(Rows);
+        Command<QuerySupport>(Support);
         Command<GetShardState>(_ => Sender.Tell(State()));
         Command<ReadSlice>(_ =>
         {
@@ -137,7 +139,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, distances.cpu().data<float>().ToArray(), global));
     }
 
-    private void Distances(QueryDistances query)
+    private void Rows(QueryRows query)
     {
         if (_slice is null)
         {
@@ -145,20 +147,35 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             return;
         }
         long rows = _slice.shape[0];
-        var result = new float[query.Indices.Length];
-        Array.Fill(result, float.NaN);
-        var owned = Enumerable.Range(0, query.Indices.Length).Where(i => query.Indices[i] >= _offset && query.Indices[i] < _offset + rows).ToArray();
-        if (owned.Length > 0)
+        var owned = query.Indices.Where(i => i >= _offset && i < _offset + rows).ToArray();
+        if (owned.Length == 0)
         {
-            using var scope = NewDisposeScope();
-            var vectors = query.Vectors.ToTensor(_device);
-            var local = tensor(owned.Select(i => query.Indices[i] - _offset).ToArray(), device: _device);
-            var which = tensor(owned.Select(i => (long)(i / query.K)).ToArray(), device: _device);
-            // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
-            var d = (_slice.index_select(0, local) - vectors.index_select(0, which)).pow(2).sum(1).sqrt().cpu().data<float>().ToArray();
-            for (int j = 0; j < owned.Length; j++) result[owned[j]] = d[j];
+            // (An empty tensor cannot be read back through TorchSharp's accessor.)
+            Sender.Tell(new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromFloats([], 0, (int)_slice.shape[1])));
+            return;
         }
-        Sender.Tell(new DistancesAnswer(_entityId, query.QueryId, result));
+        using var scope = NewDisposeScope();
+        var vectors = _slice.index_select(0, tensor(owned.Select(i => i - _offset).ToArray(), device: _device));
+        Sender.Tell(new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromTensor(vectors)));
+    }
+
+    private void Support(QuerySupport query)
+    {
+        if (_search is null || _slice is null)
+        {
+            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
+            return;
+        }
+        using var scope = NewDisposeScope();
+        var centers = query.Centers.ToTensor(_device);
+        var patches = query.Patches.ToTensor(_device);
+        int k = (int)Math.Min(query.K, _search.BankSize);
+        var (centerDistances, indices) = _search.Search(centers, k);                    // [B, k], as the engine finds N_b(m*)
+        var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
+        // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
+        var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
+        Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, centerDistances.cpu().data<float>().ToArray(),
+            (indices + _offset).cpu().data<long>().ToArray(), patchDistances.cpu().data<float>().ToArray()));
     }
 
     private string NotReadyReason() => _chunkCount < 0

@@ -20,7 +20,6 @@ public static class ModelPublisher
         int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
         if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
         var bank = model.BankOnHost();
-        var neighbours = model.ComputeBankNeighbours();
         var acks = new List<Task<BankSliceStored>>();
         for (int s = 0; s < shards; s++)
         {
@@ -36,7 +35,7 @@ public static class ModelPublisher
         }
         await Task.WhenAll(acks);
         var c2 = model.Metadata.Calibration;
-        return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors, neighbours,
+        return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
             model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
             c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision);

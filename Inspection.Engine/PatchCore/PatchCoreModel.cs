@@ -114,9 +114,6 @@ public sealed class PatchCoreModel : IDisposable
         return host.data<float>().ToArray();
     }
 
-    /// <summary>N_b of every bank vector (see <see cref="BankNeighbours"/>).</summary>
-    public int[] ComputeBankNeighbours() => BankNeighbours.Compute(_search, Metadata.NumNeighbors);
-
     /// <summary>Milliseconds since the last lap, after waiting for queued device work so stages are not misattributed.</summary>
     private double Lap(Stopwatch clock)
     {

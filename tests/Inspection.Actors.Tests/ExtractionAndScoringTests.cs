@@ -12,8 +12,8 @@ namespace Inspection.Actors.Tests;
 public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "not-used.db")))
 {
 
-    private static ModelDeployment Deployment(int shards, int imageSize = 64) =>
-        new("line", "v1", shards, 4, 384, 1, [0, 1, 2, 3], "resnet18", ["layer2", "layer3"], null, imageSize, imageSize / 8, 4.0, 1, 0, 2, 1, 0, 2);
+    private static ModelDeployment Deployment(int shards, int imageSize = 64, int neighbours = 1) =>
+        new("line", "v1", shards, 4, 384, neighbours, "resnet18", ["layer2", "layer3"], null, imageSize, imageSize / 8, 4.0, 1, 0, 2, 1, 0, 2);
 
     private static byte[] Png()
     {
@@ -72,6 +72,42 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         });
         Assert.Equal(frames, results.Select(r => r.Frame).OrderBy(f => f.Sequence));
         ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // exactly one result per frame
+    }
+
+    [Fact]
+    public void Eq7_fetches_m_star_from_its_owner_and_merges_the_neighbours_of_every_shard()
+    {
+        var shards = CreateTestProbe();
+        // Bank of 4 rows over 2 shards (rows 0-1 and 2-3), 3 neighbours for Eq. 7; one frame of 8 x 8 patches.
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 2, neighbours: 3), shards, TimeSpan.FromSeconds(5)));
+        var patches = Enumerable.Range(0, 64 * 384).Select(i => (i % 13) * 0.1f).ToArray();
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 1)], FeatureBlock.FromFloats(patches, 64, 384)));
+        var nearest = new[] { shards.ExpectMsg<QueryNearest>(), shards.ExpectMsg<QueryNearest>() }.OrderBy(q => q.EntityId).ToArray();
+        // Patch 5 is the worst: 7 from row 2 (shard 1) beats 8 from shard 0; every other patch is within 2.
+        var d0 = Enumerable.Repeat(1f, 64).ToArray(); d0[5] = 8;
+        var d1 = Enumerable.Repeat(2f, 64).ToArray(); d1[5] = 7;
+        scorer.Tell(new NearestAnswer("line/v1/0", nearest[0].QueryId, 1, d0, Enumerable.Repeat(0L, 64).ToArray()));
+        scorer.Tell(new NearestAnswer("line/v1/1", nearest[1].QueryId, 1, d1, Enumerable.Repeat(2L, 64).ToArray()));
+
+        var rows = new[] { shards.ExpectMsg<QueryRows>(), shards.ExpectMsg<QueryRows>() }.OrderBy(q => q.EntityId).ToArray();
+        Assert.All(rows, q => Assert.Equal(new long[] { 2 }, q.Indices));
+        var mStar = Enumerable.Range(0, 384).Select(i => i * 0.01f).ToArray();
+        scorer.Tell(new RowsAnswer("line/v1/0", rows[0].QueryId, [], FeatureBlock.FromFloats(Array.Empty<float>(), 0, 384)));
+        scorer.Tell(new RowsAnswer("line/v1/1", rows[1].QueryId, [2], FeatureBlock.FromFloats(mStar, 1, 384)));
+
+        var support = new[] { shards.ExpectMsg<QuerySupport>(), shards.ExpectMsg<QuerySupport>() }.OrderBy(q => q.EntityId).ToArray();
+        Assert.All(support, q =>
+        {
+            Assert.Equal(3, q.K);
+            Assert.Equal(mStar, q.Centers.ToFloats());
+            Assert.Equal(patches.AsSpan(5 * 384, 384).ToArray(), q.Patches.ToFloats());
+        });
+        // Merged by distance to m*: row 2 (0), row 0 (1), row 3 (2); row 1 (3) is the fourth and drops out.
+        scorer.Tell(new SupportAnswer("line/v1/0", support[0].QueryId, 2, [1f, 3f], [0, 1], [4f, 6f]));
+        scorer.Tell(new SupportAnswer("line/v1/1", support[1].QueryId, 2, [0f, 2f], [2, 3], [5f, 9f]));
+        var result = ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5));
+        Assert.Null(result.Error);
+        Assert.Equal(Inspection.Engine.PatchCore.ImageScoreReweighting.Weighted(7f, [5f, 4f, 9f]), result.Score);
     }
 
     [Fact]

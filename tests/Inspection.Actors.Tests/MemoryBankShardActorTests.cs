@@ -90,17 +90,44 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
     }
 
     [Fact]
-    public void Distance_queries_answer_owned_indices_and_leave_the_rest_NaN()
+    public void Row_queries_answer_the_owned_rows_only()
     {
         const int dims = 2;
         var slice = new float[] { 0, 0, 3, 4 }; // global rows 10 and 11
-        var shard = Sys.ActorOf(MemoryBankShardActor.Props("dist/v1/0", CPU));
-        StoreSlice(shard, "dist/v1/0", slice, 2, dims, offset: 10, chunkRows: 2);
-        shard.Tell(new QueryDistances("dist/v1/0", 3, FeatureBlock.FromFloats(new float[] { 0, 0 }, 1, dims), 3, [11, 5, 10]));
-        var answer = ExpectMsg<DistancesAnswer>();
-        Assert.Equal(5f, answer.Distances[0], 4);
-        Assert.True(float.IsNaN(answer.Distances[1]));
-        Assert.Equal(0f, answer.Distances[2]);
+        var shard = Sys.ActorOf(MemoryBankShardActor.Props("rows/v1/0", CPU));
+        StoreSlice(shard, "rows/v1/0", slice, 2, dims, offset: 10, chunkRows: 2);
+        shard.Tell(new QueryRows("rows/v1/0", 3, [11, 5, 10]));
+        var answer = ExpectMsg<RowsAnswer>();
+        Assert.Equal(new long[] { 11, 10 }, answer.Indices);
+        Assert.Equal(new float[] { 3, 4, 0, 0 }, answer.Rows.ToFloats());
+        shard.Tell(new QueryRows("rows/v1/0", 4, [3, 12])); // owns none of them: an empty answer, not silence
+        var none = ExpectMsg<RowsAnswer>();
+        Assert.Empty(none.Indices);
+        Assert.Equal((0, dims), (none.Rows.Rows, none.Rows.Columns));
+    }
+
+    [Fact]
+    public void Support_queries_give_the_neighbours_of_the_center_and_their_distances_to_the_patch()
+    {
+        const int dims = 2;
+        // Global rows 10..13 at x = 0, 1, 5, 9 on a line.
+        var slice = new float[] { 0, 0, 1, 0, 5, 0, 9, 0 };
+        var shard = Sys.ActorOf(MemoryBankShardActor.Props("support/v1/0", CPU));
+        StoreSlice(shard, "support/v1/0", slice, 4, dims, offset: 10, chunkRows: 4);
+        // Center at row 12 (x = 5): distances 5, 4, 0, 4 to rows 10..13, so k = 3 gives 12, then 11 and 13.
+        // Patch at (5, 3): distances to rows 12, 11, 13 are 3, 5, 5.
+        shard.Tell(new QuerySupport("support/v1/0", 4, FeatureBlock.FromFloats(new float[] { 5, 0 }, 1, dims),
+            FeatureBlock.FromFloats(new float[] { 5, 3 }, 1, dims), 3));
+        var answer = ExpectMsg<SupportAnswer>();
+        Assert.Equal(3, answer.K);
+        Assert.Equal(12, answer.Indices[0]);
+        Assert.Equal(new long[] { 11, 13 }, answer.Indices[1..].Order().ToArray());
+        Assert.Equal(new[] { 0f, 4f, 4f }, answer.CenterDistances.Select(d => MathF.Round(d, 3)).ToArray());
+        Assert.Equal(new[] { 3f, 5f, 5f }, answer.PatchDistances.Select(d => MathF.Round(d, 3)).ToArray());
+        // More neighbours than rows: the whole slice.
+        shard.Tell(new QuerySupport("support/v1/0", 5, FeatureBlock.FromFloats(new float[] { 5, 0 }, 1, dims),
+            FeatureBlock.FromFloats(new float[] { 5, 3 }, 1, dims), 9));
+        Assert.Equal(4, ExpectMsg<SupportAnswer>().K);
     }
 
     void IDisposable.Dispose()

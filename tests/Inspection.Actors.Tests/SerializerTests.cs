@@ -14,7 +14,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         FeatureBlock.FromFloats(Enumerable.Range(0, rows * cols).Select(i => (i % 997) * 0.01f - 3).ToArray(), rows, cols, p);
 
     private static ModelDeployment Deployment() =>
-        new("l", "v1", 3, 100, 384, 9, [1, 2, 3], "resnet18", ["layer2", "layer3"], null, 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4, "bf16");
+        new("l", "v1", 3, 100, 384, 9, "resnet18", ["layer2", "layer3"], null, 256, 32, 4.0, 1, 0.5f, 3, 2, 0, 4, "bf16");
 
     public static IEnumerable<object[]> Messages()
     {
@@ -25,8 +25,11 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new BankSliceStored("l/v1/0", 1),
             new QueryNearest("l/v1/2", 7, Block(5, 2, FeaturePrecision.Float16), 9),
             new NearestAnswer("l/v1/2", 7, 2, [0.5f, 1.5f, 2, 3], [10, 11, 12, 13]),
-            new QueryDistances("l/v1/1", 8, Block(2, 3), 2, [1, 2, 3, 4]),
-            new DistancesAnswer("l/v1/1", 8, [1f, float.NaN, 2f, float.NaN]),
+            new QueryRows("l/v1/1", 8, [17, 4]),
+            new RowsAnswer("l/v1/1", 8, [17], Block(1, 3)),
+            new RowsAnswer("l/v1/0", 8, [], Block(0, 3)),
+            new QuerySupport("l/v1/1", 8, Block(2, 3), Block(2, 3), 9),
+            new SupportAnswer("l/v1/1", 8, 2, [0f, 1.5f, 0f, 2f], [17, 30, 4, 5], [3f, 3.5f, 1f, 1.25f]),
             new ShardUnavailable("l/v1/1", 9, "holds no bank slice"),
             new GetShardState("l/v1/0"),
             new ShardState("l/v1/0", "akka.tcp://inspection@127.0.0.1:1234", 2, 3, 4096, 0),
@@ -111,6 +114,26 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         Assert.True(values.Zip(exact, (h, f) => Math.Abs(h - f) <= Math.Abs(f) * 1e-3 + 1e-3).All(ok => ok));
         var serializer = Sys.Serialization.FindSerializerFor(full);
         Assert.InRange(serializer.ToBinary(full).Length, full.Data.Length, full.Data.Length + 32);
+    }
+
+    [Fact]
+    public void Deployments_stored_with_the_former_neighbour_table_still_read()
+    {
+        // Deployments persisted before N_b was computed per frame carry an int table after NumNeighbors; it is skipped.
+        var current = Deployment();
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(current.Line); w.Write(current.Version); w.Write(current.ShardCount); w.Write(current.BankSize);
+            w.Write(current.Dimensions); w.Write(current.NumNeighbors);
+            w.Write(3); w.Write(1); w.Write(2); w.Write(3); // the old table: length, then values
+        }
+        var now = serializer.ToBinary(current);
+        int tableAt = (int)stream.Length - 16; // where the current (empty) table starts: its length, 0
+        stream.Write(now.AsSpan(tableAt + 4));
+        var old = (ModelDeployment)serializer.FromBinary(stream.ToArray(), "MD");
+        Assert.Equal(JsonSerializer.Serialize(current), JsonSerializer.Serialize(old));
     }
 
     [Fact]
