@@ -185,7 +185,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             float maxScore = p.PatchScores![p.MaxPatch![f]];
             float score = maxScore;
             if (p.Stage == GatherStage.Support) score = ImageScoreReweighting.Weighted(maxScore, SupportDistances(p, f));
-            var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size);
+            // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
+            // and it halves the 256 KB a 256 x 256 map costs per frame.
+            var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size, FeaturePrecision.Float16);
             p.ReplyTo.Tell(new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map));
         }
     }

@@ -120,7 +120,8 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
                 var map = r.AnomalyMap!.ToFloats();
                 var wantMap = expected.AnomalyMaps[r.Frame.Sequence % images.Length];
                 double maxRelative = map.Zip(wantMap, (a, b) => Math.Abs(a - b) / Math.Max(1e-6, Math.Abs(b))).Max();
-                Assert.True(maxRelative <= 1e-4, $"frame {r.Frame.Sequence}: map differs by {maxRelative:E2} relative");
+                // Maps travel in half precision (relative rounding at most 2^-11, about 4.9e-4).
+                Assert.True(maxRelative <= 1e-3, $"frame {r.Frame.Sequence}: map differs by {maxRelative:E2} relative");
             }
             output.WriteLine($"{results.Count} frames scored through 3 shards on {states.Select(s => s.Address).Distinct().Count()} nodes; " +
                              $"max relative score difference {results.Max(r => Math.Abs(r.Score - expected.ImageScores[r.Frame.Sequence % images.Length]) / expected.ImageScores[r.Frame.Sequence % images.Length]):E2}");
