@@ -14,26 +14,35 @@ public static class ModelPublisher
     /// <summary>Rows per stored chunk: 2048 x 384 fp32 is 3 MB, well inside frame and row-size limits.</summary>
     public const int DefaultChunkRows = 2048;
 
+    /// <summary>Chunks sent and not yet acknowledged: 32 x 3 MB.</summary>
+    private const int MaxChunksInFlight = 32;
+
     public static async Task<ModelDeployment> Publish(IActorRef shardRegion, PatchCoreModel model, string line, string version, int shards,
         TimeSpan timeout, int chunkRows = DefaultChunkRows)
     {
         int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
         if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
         var bank = model.BankOnHost();
-        var acks = new List<Task<BankSliceStored>>();
-        for (int s = 0; s < shards; s++)
+        // Chunks go out round-robin over the shards (their journals write in parallel) with a bounded number awaiting
+        // acknowledgement, so a large bank is never copied into messages all at once (a 1M x 384 bank is 1.5 GB).
+        var slices = Enumerable.Range(0, shards).Select(s =>
         {
             long start = (long)bankSize * s / shards, end = (long)bankSize * (s + 1) / shards;
-            int chunkCount = (int)Math.Max(1, (end - start + chunkRows - 1) / chunkRows);
-            for (int c = 0; c < chunkCount; c++)
+            return (Start: start, End: end, Chunks: (int)Math.Max(1, (end - start + chunkRows - 1) / chunkRows));
+        }).ToArray();
+        var inFlight = new Queue<Task<BankSliceStored>>();
+        for (int c = 0; c < slices.Max(x => x.Chunks); c++)
+            for (int s = 0; s < shards; s++)
             {
+                var (start, end, chunkCount) = slices[s];
+                if (c >= chunkCount) continue;
+                if (inFlight.Count >= MaxChunksInFlight) await inFlight.Dequeue();
                 long from = start + (long)c * chunkRows;
                 int rows = (int)Math.Min(chunkRows, end - from);
                 var block = FeatureBlock.FromFloats(bank.AsSpan((int)(from * dims), rows * dims), rows, dims);
-                acks.Add(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
+                inFlight.Enqueue(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
             }
-        }
-        await Task.WhenAll(acks);
+        await Task.WhenAll(inFlight);
         var c2 = model.Metadata.Calibration;
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
