@@ -14,7 +14,8 @@ namespace Inspection.Host.Cli;
 
 /// <summary>
 /// <c>inspection bench --data &lt;category&gt;</c>: trains once, then times each stage (decode, backbone, embedding, kNN,
-/// map) over the test images at several batch sizes; reports coreset time, images/s and peak memory as a table and JSON.
+/// map) over the test images at several batch sizes; then kNN alone, and engine and actor pipeline side by side, against
+/// bank size; reports coreset time, images/s, p50/p99 and peak memory as tables and JSON, with a plot.
 /// </summary>
 public static class BenchCommand
 {
@@ -27,8 +28,10 @@ public static class BenchCommand
         var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
         var bankSizes = new Option<long[]>("--bank-sizes") { Description = "Bank sizes for the kNN scaling table (random banks; empty skips it).", DefaultValueFactory = _ => [16_384, 163_840, 1_048_576], AllowMultipleArgumentsPerToken = true };
         var mappedBank = new Option<long>("--mapped-bank") { Description = "Also search one image against a random bank of this many vectors, memory-mapped from a temporary file (0 skips; 10000000 needs 15 GB of disk).", DefaultValueFactory = _ => 0 };
-        var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurement (0 skips it).", DefaultValueFactory = _ => 2 };
-        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank };
+        var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurements (0 skips them).", DefaultValueFactory = _ => 2 };
+        var sweepSeconds = new Option<double>("--sweep-seconds") { Description = "Time budget per bank size and path in the engine/pipeline bank sweep (0 skips the sweep).", DefaultValueFactory = _ => 30 };
+        var coresetPoints = new Option<long>("--coreset-points") { Description = "Also time a 10% greedy coreset of this many random 128-d points (0 skips it).", DefaultValueFactory = _ => 204_800 };
+        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank, sweepSeconds, coresetPoints };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -88,6 +91,12 @@ public static class BenchCommand
                 pipeline = PipelineBench.Run(model, sources, result.GetValue(engine.Device)!, batch, shardCount, window: 4 * batch, frames: imageCount)
                     .GetAwaiter().GetResult();
             }
+            var sweep = result.GetValue(sweepSeconds) > 0
+                ? BankSweepBench.Run(model, settings, device, result.GetValue(engine.Device)!, prepared, sources, result.GetValue(bankSizes)!,
+                    shardCount, TimeSpan.FromSeconds(result.GetValue(sweepSeconds)), line => Console.Error.WriteLine(line))
+                : [];
+            long coresetN = result.GetValue(coresetPoints);
+            double? coresetRandomSeconds = coresetN > 0 ? TimeRandomCoreset(coresetN, settings.ProjectionDimensions, device) : null;
             var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
             var report = new
             {
@@ -106,6 +115,8 @@ public static class BenchCommand
                 knnScaling = scaling,
                 mappedBank = mapped is { } m ? new { m.Item1.BankSize, m.Item1.MsPerBatch, m.Item1.TeraFlops, anonymousMemoryGb = m.Item2 } : null,
                 pipeline,
+                coresetRandom = coresetRandomSeconds is { } cs ? new { points = coresetN, selected = coresetN / 10, dimensions = settings.ProjectionDimensions, seconds = cs } : null,
+                bankSweep = sweep.Select(r => new { r.BankSize, r.Batch, r.EngineImages, r.EngineImagesPerSecond, r.EngineP50BatchMs, r.EngineP99BatchMs, r.Pipeline, r.PipelineShare }),
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             console.Profile.Width = 160; // tables are read in logs and CI output, not only on narrow terminals
@@ -113,6 +124,8 @@ public static class BenchCommand
             Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
             console.Write(table);
+            if (coresetRandomSeconds is { } randomSeconds)
+                Console.WriteLine($"coreset of random points: {coresetN:N0} -> {coresetN / 10:N0} ({settings.ProjectionDimensions}-d) in {randomSeconds:F2} s on {device}");
             var knnTable = new Table().AddColumns("bank vectors", "ms per image", "images/s", "TFLOP/s");
             foreach (var row in scaling)
                 knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
@@ -126,17 +139,47 @@ public static class BenchCommand
             if (pipeline != null)
                 Console.WriteLine($"actor pipeline (one node, {pipeline.Shards} shards, batch {settings.BatchSize}, {pipeline.Window} frames in flight): " +
                                   $"{pipeline.FramesPerSecond:F1} frames/s over {pipeline.Frames} frames (decode included), latency p50 {pipeline.P50Ms:F0} ms, p99 {pipeline.P99Ms:F0} ms, {pipeline.Failed} failed");
+            if (sweep.Count > 0)
+            {
+                Console.WriteLine($"whole inference against bank size (random banks, batch {settings.BatchSize}; pipeline: one node, {shardCount} shards, decode included):");
+                var sweepTable = new Table().AddColumns("bank vectors", "engine images/s", "engine p50 / p99 batch ms", "pipeline frames/s", "pipeline p50 / p99 frame ms", "pipeline / engine");
+                foreach (var row in sweep)
+                    sweepTable.AddRow(row.BankSize.ToString("N0"), row.EngineImagesPerSecond.ToString("F2"), $"{row.EngineP50BatchMs:F0} / {row.EngineP99BatchMs:F0}",
+                        row.Pipeline?.FramesPerSecond.ToString("F2") ?? "-", row.Pipeline is { } p ? $"{p.P50Ms:F0} / {p.P99Ms:F0}" : "-",
+                        row.PipelineShare?.ToString("P0") ?? "-");
+                console.Write(sweepTable);
+            }
             string? outFolder = result.GetValue(output);
             if (outFolder != null)
             {
                 Directory.CreateDirectory(outFolder);
                 File.WriteAllText(Path.Combine(outFolder, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
-                if (scaling.Count > 1)
-                    Reports.Plots.KnnScaling(Path.Combine(outFolder, "knn-scaling.png"), scaling.Select(r => r.BankSize).ToArray(),
-                        scaling.Select(r => r.ImagesPerSecond).ToArray(), device.ToString());
+                var series = new List<(string Name, long[] BankSizes, double[] ImagesPerSecond)>();
+                if (scaling.Count > 1) series.Add(("kNN only", scaling.Select(r => r.BankSize).ToArray(), scaling.Select(r => r.ImagesPerSecond).ToArray()));
+                if (sweep.Count > 1)
+                {
+                    series.Add(("engine", sweep.Select(r => r.BankSize).ToArray(), sweep.Select(r => r.EngineImagesPerSecond).ToArray()));
+                    var piped = sweep.Where(r => r.Pipeline != null).ToList();
+                    if (piped.Count > 1) series.Add(("actor pipeline", piped.Select(r => r.BankSize).ToArray(), piped.Select(r => r.Pipeline!.FramesPerSecond).ToArray()));
+                }
+                if (series.Count > 0) Reports.Plots.ThroughputByBankSize(Path.Combine(outFolder, "bank-scaling.png"), series, device.ToString());
             }
             return ExitCodes.Success;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Greedy k-center of N random Gaussian points (the reference operation). Random points have no principal
+    /// axes to exploit, so this is the CPU selection's hard case; real patch features are selected faster per point.
+    /// </summary>
+    private static double TimeRandomCoreset(long points, int dimensions, TorchSharp.torch.Device device)
+    {
+        using var generator = new TorchSharp.torch.Generator(3);
+        using var host = TorchSharp.torch.randn([points, dimensions], generator: generator);
+        using var data = host.to(device);
+        var clock = Stopwatch.StartNew();
+        CoresetSampler.Select(data, points / 10, seed: 0);
+        return clock.Elapsed.TotalSeconds;
     }
 }

@@ -49,18 +49,24 @@ public static class Plots
         plot.SavePng(path, 560, 420);
     }
 
-    /// <summary>Images per second of the exact 1-NN search against bank size (log scale).</summary>
-    public static void KnnScaling(string path, long[] bankSizes, double[] imagesPerSecond, string device)
+    /// <summary>Images per second against memory-bank size (both axes log scale), one line per measured path.</summary>
+    public static void ThroughputByBankSize(string path, IReadOnlyList<(string Name, long[] BankSizes, double[] ImagesPerSecond)> series, string device)
     {
         var plot = new ScottPlot.Plot();
-        var xs = bankSizes.Select(b => Math.Log10(b)).ToArray();
-        var line = plot.Add.Scatter(xs, imagesPerSecond);
-        line.LegendText = device;
+        foreach (var (name, sizes, perSecond) in series)
+        {
+            var line = plot.Add.Scatter(sizes.Select(b => Math.Log10(b)).ToArray(), perSecond.Select(v => Math.Log10(Math.Max(v, 1e-6))).ToArray());
+            line.LegendText = name;
+        }
+        var allSizes = series.SelectMany(s => s.BankSizes).Distinct().Order().ToArray();
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericManual(
-            xs.Zip(bankSizes, (x, b) => new ScottPlot.Tick(x, b.ToString("N0"))).ToArray());
-        plot.Title("Exact 1-NN throughput against memory-bank size");
+            allSizes.Select(b => new ScottPlot.Tick(Math.Log10(b), b.ToString("N0"))).ToArray());
+        var logTicks = new ScottPlot.TickGenerators.LogMinorTickGenerator();
+        plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { MinorTickGenerator = logTicks, LabelFormatter = y => Math.Pow(10, y).ToString("G3") };
+        plot.Title($"Throughput against memory-bank size ({device})");
+        plot.Legend.Alignment = ScottPlot.Alignment.UpperRight; // the lines fall to the right: keep their ends visible
         plot.XLabel("bank vectors (log scale)");
-        plot.YLabel("images per second (1024 patches each)");
+        plot.YLabel("images per second (log scale)");
         plot.ShowLegend();
         plot.SavePng(path, 640, 420);
     }
