@@ -34,7 +34,7 @@ case "${1:-}" in
     for precision in fp32 bf16; do
       echo "== $precision"
       "$bin" bench --data /tmp/inspection-gpu/line --device cuda --precision "$precision" --backbone-weights untrained \
-        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 2 --knn-budget-mb 4096 --out "$out/$precision"
+        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 2 --knn-budget-mb 4096 --sweep-seconds 10 --coreset-points 204800 --out "$out/$precision"
     done
     ;;
   *)

@@ -124,6 +124,35 @@ public class CliTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Bench_times_the_engine_and_the_pipeline_against_bank_size_and_writes_json_and_a_plot()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 4, TrainGood: 12, TestGood: 2, DefectsPerType: 1, Size: 128));
+        string outFolder = folder.File("bench");
+        var run = CliRun.Invoke("bench", "--data", data, "--image-size", "128", "--batch-size", "2", "--batch-sizes", "1", "2", "--images", "4",
+            "--bank-sizes", "1024", "4096", "--sweep-seconds", "1", "--pipeline-shards", "2", "--coreset-points", "3000", "--out", outFolder);
+        log.WriteLine(run.Out + run.Error);
+        Assert.Equal(ExitCodes.Success, run.ExitCode);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outFolder, "bench.json"))).RootElement;
+        Assert.Equal(2, report.GetProperty("rows").GetArrayLength());
+        Assert.Equal(2, report.GetProperty("knnScaling").GetArrayLength());
+        var sweep = report.GetProperty("bankSweep").EnumerateArray().ToList();
+        Assert.Equal(new long[] { 1024, 4096 }, sweep.Select(r => r.GetProperty("BankSize").GetInt64()));
+        Assert.All(sweep, r =>
+        {
+            Assert.True(r.GetProperty("EngineImagesPerSecond").GetDouble() > 0);
+            var pipeline = r.GetProperty("Pipeline");
+            Assert.True(pipeline.GetProperty("Frames").GetInt32() >= 2);
+            Assert.Equal(0, pipeline.GetProperty("Failed").GetInt32());
+            Assert.True(pipeline.GetProperty("FramesPerSecond").GetDouble() > 0);
+        });
+        Assert.Equal(300, report.GetProperty("coresetRandom").GetProperty("selected").GetInt64());
+        Assert.True(File.Exists(Path.Combine(outFolder, "bank-scaling.png")));
+        Assert.Contains("pipeline / engine", run.Out);
+    }
+
+    [Fact]
     public void Demo_needs_no_data_and_detects_the_synthetic_defects()
     {
         using var folder = new TempFolder();
