@@ -9,8 +9,11 @@ public sealed record ModelDeployment(
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
-    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32)
+    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32, string? KnnPrecision = null)
 {
+    /// <summary>Number format of the shards' kNN products (the backbone's unless the model says otherwise).</summary>
+    public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
+
     public string ShardEntity(int index) => ShardKey.Of(Line, Version, index);
 
     /// <summary>The thresholds and normalisation of this model version, as the engine uses them.</summary>

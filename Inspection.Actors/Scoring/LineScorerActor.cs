@@ -72,7 +72,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
-        for (int s = 0; s < d.ShardCount; s++) _shards.Tell(new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1));
+        for (int s = 0; s < d.ShardCount; s++) _shards.Tell(new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
         Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
     }
 
@@ -142,7 +142,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);
         var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
         for (int s = 0; s < p.Deployment.ShardCount; s++)
-            _shards.Tell(new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors));
+            _shards.Tell(new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors,
+                p.Deployment.EffectiveKnnPrecision));
     }
 
     private void OnSupport(SupportAnswer answer)

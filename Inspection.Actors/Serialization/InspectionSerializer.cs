@@ -93,11 +93,11 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             {
                 case StoreBankSlice m: w.Write(m.EntityId); w.Write(m.ChunkIndex); w.Write(m.ChunkCount); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case BankSliceStored m: w.Write(m.EntityId); w.Write(m.ChunkIndex); break;
-                case QueryNearest m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Queries); w.Write(m.K); break;
+                case QueryNearest m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Queries); w.Write(m.K); w.Write(m.Precision); break;
                 case NearestAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.K); Write(w, m.Distances); Write(w, m.Indices); break;
                 case QueryRows m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Indices); break;
                 case RowsAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Indices); Write(w, m.Rows); break;
-                case QuerySupport m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Centers); Write(w, m.Patches); w.Write(m.K); break;
+                case QuerySupport m: w.Write(m.EntityId); w.Write(m.QueryId); Write(w, m.Centers); Write(w, m.Patches); w.Write(m.K); w.Write(m.Precision); break;
                 case SupportAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.K); Write(w, m.CenterDistances); Write(w, m.Indices); Write(w, m.PatchDistances); break;
                 case ShardUnavailable m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.Reason); break;
                 case GetShardState m: w.Write(m.EntityId); break;
@@ -180,11 +180,11 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         {
             "SS" => new StoreBankSlice(r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadBlock(r)),
             "SA" => new BankSliceStored(r.ReadString(), r.ReadInt32()),
-            "QN" => new QueryNearest(r.ReadString(), r.ReadInt64(), ReadBlock(r), r.ReadInt32()),
+            "QN" => new QueryNearest(r.ReadString(), r.ReadInt64(), ReadBlock(r), r.ReadInt32(), r.ReadString()),
             "NA" => new NearestAnswer(r.ReadString(), r.ReadInt64(), r.ReadInt32(), ReadFloats(r), ReadLongs(r)),
             "QR" => new QueryRows(r.ReadString(), r.ReadInt64(), ReadLongs(r)),
             "RA" => new RowsAnswer(r.ReadString(), r.ReadInt64(), ReadLongs(r), ReadBlock(r)),
-            "QS" => new QuerySupport(r.ReadString(), r.ReadInt64(), ReadBlock(r), ReadBlock(r), r.ReadInt32()),
+            "QS" => new QuerySupport(r.ReadString(), r.ReadInt64(), ReadBlock(r), ReadBlock(r), r.ReadInt32(), r.ReadString()),
             "SX" => new SupportAnswer(r.ReadString(), r.ReadInt64(), r.ReadInt32(), ReadFloats(r), ReadLongs(r), ReadFloats(r)),
             "SU" => new ShardUnavailable(r.ReadString(), r.ReadInt64(), r.ReadString()),
             "GS" => new GetShardState(r.ReadString()),
@@ -260,7 +260,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     private static void Write(BinaryWriter w, ModelDeployment m)
     {
         w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
-        Write(w, Array.Empty<int>()); // where a precomputed N_b table used to be: kept, empty, so stored deployments stay readable
+        // Where deployments stored before today held an N_b table (int count, then ints), a negative count now marks
+        // the fields added since: old records stay readable, and new fields need no change of layout after them.
+        w.Write(-1);
+        WriteOptional(w, m.KnnPrecision);
         w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
         w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
         w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
@@ -274,11 +277,14 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         int shards = r.ReadInt32();
         long bankSize = r.ReadInt64();
         int dims = r.ReadInt32(), neighbours = r.ReadInt32();
-        ReadInts(r); // the former N_b table (see Write)
+        string? knnPrecision = null;
+        int marker = r.ReadInt32(); // see Write
+        if (marker >= 0) r.ReadBytes(checked(marker * sizeof(int))); // the former N_b table
+        else knnPrecision = ReadOptional(r);
         return new(line, version, shards, bankSize, dims, neighbours,
             r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
             r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
-            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString());
+            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString(), knnPrecision);
     }
 
     private static void Write(BinaryWriter w, LineSummary m)

@@ -25,6 +25,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private long _offset;
     private Tensor? _slice;
     private NearestNeighbourSearch? _search;
+    // Searches in reduced precision hold a converted copy of the slice; made on first use, one per number format.
+    private readonly Dictionary<string, NearestNeighbourSearch> _reducedSearches = new();
 
     public override string PersistenceId { get; }
 
@@ -118,7 +120,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             block.ToFloats().CopyTo(values, at);
             at += block.Rows * columns;
         }
-        _search?.Dispose();
+        DisposeSearches();
         _slice?.Dispose();
         using (var host = tensor(values, [rows, columns])) _slice = host.to(_device);
         _search = new NearestNeighbourSearch(_slice);
@@ -134,7 +136,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         using var scope = NewDisposeScope();
         var queries = query.Queries.ToTensor(_device);
         int k = (int)Math.Min(query.K, _search.BankSize);
-        var (distances, indices) = _search.Search(queries, k);
+        var (distances, indices) = Search(query.Precision).Search(queries, k);
         var global = (indices + _offset).cpu().data<long>().ToArray();
         Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, distances.cpu().data<float>().ToArray(), global));
     }
@@ -170,12 +172,28 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var centers = query.Centers.ToTensor(_device);
         var patches = query.Patches.ToTensor(_device);
         int k = (int)Math.Min(query.K, _search.BankSize);
-        var (centerDistances, indices) = _search.Search(centers, k);                    // [B, k], as the engine finds N_b(m*)
+        var (centerDistances, indices) = Search(query.Precision).Search(centers, k);                    // [B, k], as the engine finds N_b(m*)
         var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
         var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
         Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, centerDistances.cpu().data<float>().ToArray(),
             (indices + _offset).cpu().data<long>().ToArray(), patchDistances.cpu().data<float>().ToArray()));
+    }
+
+    /// <summary>The slice's search with products in <paramref name="precision"/> (results are float32 either way).</summary>
+    private NearestNeighbourSearch Search(string precision)
+    {
+        if (precision == ComputePrecision.Float32) return _search!;
+        if (!_reducedSearches.TryGetValue(precision, out var search))
+            _reducedSearches[precision] = search = new NearestNeighbourSearch(_slice!, NearestNeighbourSearch.DefaultBudgetBytes, ComputePrecision.ToScalarType(precision));
+        return search;
+    }
+
+    private void DisposeSearches()
+    {
+        _search?.Dispose();
+        foreach (var search in _reducedSearches.Values) search.Dispose();
+        _reducedSearches.Clear();
     }
 
     private string NotReadyReason() => _chunkCount < 0
@@ -187,7 +205,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     protected override void PostStop()
     {
-        _search?.Dispose();
+        DisposeSearches();
         _slice?.Dispose();
         base.PostStop();
     }

@@ -47,6 +47,7 @@ public static class ModelPublisher
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
             model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
-            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision);
+            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision,
+            model.Metadata.KnnPrecision);
     }
 }

@@ -138,6 +138,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
                 ProjectionDimensions = _settings.ProjectionDimensions, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
                 Precision = d.Precision,
+                KnnPrecision = d.KnnPrecision,
                 Calibration = d.Calibration($"kept from {d.Version}"),
                 Training = new Engine.Models.TrainingSet
                 {

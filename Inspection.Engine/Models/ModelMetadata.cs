@@ -17,6 +17,10 @@ public sealed record ModelMetadata
     public required double BlurSigma { get; init; }
     /// <summary>Backbone and kNN number format the model was trained with (files from before this field: fp32).</summary>
     public string Precision { get; init; } = PatchCore.ComputePrecision.Float32;
+    /// <summary>kNN number format when it differs from <see cref="Precision"/> (null, and in older files: the same).</summary>
+    public string? KnnPrecision { get; init; }
+
+    public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
     public required Calibration Calibration { get; init; }
     public required TrainingSet Training { get; init; }
 }

@@ -22,9 +22,10 @@ public sealed class NearestNeighbourSearch : IDisposable
     {
         if (bank.dim() != 2 || bank.shape[0] == 0)
             throw new ArgumentException("The memory bank must be a non-empty [N, D] tensor.");
-        _bank = bank.alias();
-        _productBank = dtype == bank.dtype ? bank.alias() : bank.to(dtype);
-        _bankSquaredNorms = SquaredNorms(bank);
+        // This object owns these tensors until Dispose: they must outlive any dispose scope open around its creation.
+        _bank = bank.alias().DetachFromDisposeScope();
+        _productBank = (dtype == bank.dtype ? bank.alias() : bank.to(dtype)).DetachFromDisposeScope();
+        _bankSquaredNorms = SquaredNorms(bank).DetachFromDisposeScope();
         // Budget counts the float32 distance block.
         _budgetElements = Math.Max(1, budgetBytes / 4);
     }
@@ -60,6 +61,8 @@ public sealed class NearestNeighbourSearch : IDisposable
     }
 
     public long BankSize => _bank.shape[0];
+    /// <summary>Number format of the matrix products (float32 unless the search was made in reduced precision).</summary>
+    public ScalarType ProductType => _productBank.dtype;
     public Tensor Bank => _bank;
 
     /// <summary>Distances [M, k] (ascending) and bank indices [M, k] of the k nearest bank vectors of each query.</summary>

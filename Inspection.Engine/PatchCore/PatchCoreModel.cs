@@ -30,7 +30,7 @@ public sealed class PatchCoreModel : IDisposable
         _backbone = backbone;
         using (var host = tensor(bank, [rows, dims]))
             _bank = host.to(Device);
-        _search = new NearestNeighbourSearch(_bank, knnBudgetBytes, ComputePrecision.ToScalarType(metadata.Precision));
+        _search = new NearestNeighbourSearch(_bank, knnBudgetBytes, ComputePrecision.ToScalarType(metadata.EffectiveKnnPrecision));
         _maps = new AnomalyMapGenerator(metadata.BlurSigma, Device);
     }
 

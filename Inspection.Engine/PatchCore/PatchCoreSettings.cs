@@ -22,6 +22,14 @@ public sealed record PatchCoreSettings
     public double HoldoutFraction { get; init; } = 0.1;
     /// <summary><c>fp32</c> (default), <c>bf16</c> or <c>fp16</c> for backbone and kNN (see <see cref="ComputePrecision"/>).</summary>
     public string Precision { get; init; } = ComputePrecision.Float32;
+    /// <summary>
+    /// Number format of the kNN matrix products when it should differ from <see cref="Precision"/> (null: the same).
+    /// Reduced-precision products only nominate candidates that are re-ranked in float32, so a bf16 kNN with a float32
+    /// backbone keeps fp32 accuracy while the bank search, the cost that grows with the bank, runs at bf16 speed.
+    /// </summary>
+    public string? KnnPrecision { get; init; }
+
+    public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
     public void Validate()
     {
@@ -32,5 +40,6 @@ public sealed record PatchCoreSettings
         if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
         if (HoldoutFraction < 0 || HoldoutFraction >= 1) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
         ComputePrecision.ToScalarType(Precision);
+        ComputePrecision.ToScalarType(EffectiveKnnPrecision);
     }
 }

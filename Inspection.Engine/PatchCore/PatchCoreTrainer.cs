@@ -154,6 +154,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         NumNeighbors = settings.NumNeighbors,
         BlurSigma = settings.BlurSigma,
         Precision = settings.Precision,
+        KnnPrecision = settings.KnnPrecision,
         Calibration = calibration,
         Training = new TrainingSet { Source = source, Images = images, Patches = patches, BankSize = bankSize, TrainedAt = DateTimeOffset.UtcNow, Seconds = seconds },
     };

@@ -78,7 +78,7 @@ public static class BenchCommand
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
             }
             var scaling = KnnScalingBench.Run(result.GetValue(bankSizes)!, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
-                images: 1, device, settings.Precision, settings.KnnBudgetBytes);
+                images: 1, device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
             long mappedRows = result.GetValue(mappedBank);
             var mapped = mappedRows > 0
                 ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid, settings.KnnBudgetBytes)
@@ -131,7 +131,7 @@ public static class BenchCommand
                 knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
             if (scaling.Count > 0)
             {
-                Console.WriteLine($"exact 1-NN against bank size ({settings.Precision}, random banks, one image of {model.Metadata.PatchGrid * model.Metadata.PatchGrid} patches):");
+                Console.WriteLine($"exact 1-NN against bank size ({settings.EffectiveKnnPrecision}, random banks, one image of {model.Metadata.PatchGrid * model.Metadata.PatchGrid} patches):");
                 console.Write(knnTable);
             }
             if (mapped is { } mb)

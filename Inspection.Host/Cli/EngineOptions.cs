@@ -20,6 +20,7 @@ public sealed class EngineOptions
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
     public Option<int> KnnBudgetMb { get; } = new("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 };
     public Option<string> Precision { get; } = new("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" };
+    public Option<string?> KnnPrecision { get; } = new("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." };
 
     public void AddTo(Command command, bool training)
     {
@@ -35,6 +36,7 @@ public sealed class EngineOptions
         command.Options.Add(CoresetRatio);
         command.Options.Add(Seed);
         command.Options.Add(Precision);
+        command.Options.Add(KnnPrecision);
     }
 
     public PatchCoreSettings Settings(ParseResult result) => new()
@@ -47,6 +49,7 @@ public sealed class EngineOptions
         Seed = result.GetValue(Seed),
         BatchSize = result.GetValue(BatchSize),
         Precision = result.GetValue(Precision)!,
+        KnnPrecision = result.GetValue(KnnPrecision),
         KnnBudgetBytes = (long)result.GetValue(KnnBudgetMb) << 20,
     };
 

@@ -90,6 +90,28 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void Queries_in_reduced_precision_find_the_float32_neighbours_again_and_again()
+    {
+        const int dims = 64;
+        var rows = RandomRows(300, dims, seed: 8);
+        var shard = Sys.ActorOf(MemoryBankShardActor.Props("half/v1/0", CPU));
+        StoreSlice(shard, "half/v1/0", rows, 300, dims, offset: 0, chunkRows: 128);
+        // Queries near rows 0..19, so every nearest neighbour is clear.
+        var queries = FeatureBlock.FromFloats(rows.AsSpan(0, 20 * dims).ToArray().Select((v, i) => v + 0.01f * ((i % 7) - 3)).ToArray(), 20, dims);
+        shard.Tell(new QueryNearest("half/v1/0", 1, queries, 1));
+        var exact = ExpectMsg<NearestAnswer>();
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), exact.Indices);
+        // Twice per format: the converted bank is made once and must survive the first query.
+        foreach (var precision in new[] { ComputePrecision.BFloat16, ComputePrecision.BFloat16, ComputePrecision.Float16, ComputePrecision.Float16 })
+        {
+            shard.Tell(new QueryNearest("half/v1/0", 2, queries, 1, precision));
+            var reduced = ExpectMsg<NearestAnswer>();
+            Assert.Equal(exact.Indices, reduced.Indices);
+            Assert.All(exact.Distances.Zip(reduced.Distances), p => Assert.Equal(p.Item1, p.Item2, 3));
+        }
+    }
+
+    [Fact]
     public void Row_queries_answer_the_owned_rows_only()
     {
         const int dims = 2;

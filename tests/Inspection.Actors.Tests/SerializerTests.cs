@@ -23,12 +23,12 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         [
             new StoreBankSlice("l/v1/0", 1, 3, 2048, Block(4, 3)),
             new BankSliceStored("l/v1/0", 1),
-            new QueryNearest("l/v1/2", 7, Block(5, 2, FeaturePrecision.Float16), 9),
+            new QueryNearest("l/v1/2", 7, Block(5, 2, FeaturePrecision.Float16), 9, "bf16"),
             new NearestAnswer("l/v1/2", 7, 2, [0.5f, 1.5f, 2, 3], [10, 11, 12, 13]),
             new QueryRows("l/v1/1", 8, [17, 4]),
             new RowsAnswer("l/v1/1", 8, [17], Block(1, 3)),
             new RowsAnswer("l/v1/0", 8, [], Block(0, 3)),
-            new QuerySupport("l/v1/1", 8, Block(2, 3), Block(2, 3), 9),
+            new QuerySupport("l/v1/1", 8, Block(2, 3), Block(2, 3), 9, "fp16"),
             new SupportAnswer("l/v1/1", 8, 2, [0f, 1.5f, 0f, 2f], [17, 30, 4, 5], [3f, 3.5f, 1f, 1.25f]),
             new ShardUnavailable("l/v1/1", 9, "holds no bank slice"),
             new GetShardState("l/v1/0"),
@@ -37,6 +37,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new ShardSnapshot(3, 0, Block(6, 3)),
             Deployment(),
             new ActivateModel(Deployment()),
+            new DeploymentChanged(Deployment() with { Precision = "fp32", KnnPrecision = "bf16" }),
             new ModelActivated("l", "v2"),
             new RegisterLine("l"),
             new LineRegistered("l"),
@@ -119,7 +120,8 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
     [Fact]
     public void Deployments_stored_with_the_former_neighbour_table_still_read()
     {
-        // Deployments persisted before N_b was computed per frame carry an int table after NumNeighbors; it is skipped.
+        // Deployments persisted before N_b was computed per frame carry an int table after NumNeighbors; it is skipped,
+        // and the fields added since (kNN precision) take their defaults.
         var current = Deployment();
         var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
         var stream = new MemoryStream();
@@ -130,8 +132,10 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             w.Write(3); w.Write(1); w.Write(2); w.Write(3); // the old table: length, then values
         }
         var now = serializer.ToBinary(current);
-        int tableAt = (int)stream.Length - 16; // where the current (empty) table starts: its length, 0
-        stream.Write(now.AsSpan(tableAt + 4));
+        int markerAt = (int)stream.Length - 16; // where the old table started, the current layout has a marker (-1)
+        Assert.Equal(-1, BitConverter.ToInt32(now, markerAt));
+        Assert.Equal(0, now[markerAt + 4]); // no kNN precision of its own (an optional string: absent)
+        stream.Write(now.AsSpan(markerAt + 5));
         var old = (ModelDeployment)serializer.FromBinary(stream.ToArray(), "MD");
         Assert.Equal(JsonSerializer.Serialize(current), JsonSerializer.Serialize(old));
     }

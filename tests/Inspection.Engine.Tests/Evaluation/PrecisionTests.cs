@@ -24,36 +24,92 @@ public class PrecisionTests(ITestOutputHelper output)
         return 1 - 6 * sum / (n * (n * n - 1));
     }
 
-    /// <summary>
-    /// bf16 backbone and kNN (products re-ranked in float32) against fp32 on 55 real tire test images. Measured here:
-    /// AUROC 0.712 (fp32) vs 0.684 (bf16), scores within 7%: tire's good and defective scores overlap, so small score
-    /// changes swap pairs. The target (AUROC within 0.01) is not met on this subset; the test holds what is.
-    /// </summary>
-    [SkippableFact]
-    public void Bf16_ranks_tire_images_like_fp32()
+    /// <summary>Evaluates the folder in fp32 and with <paramref name="reduced"/>; returns both image AUROCs and how the scores moved.</summary>
+    private (double Fp32, double Reduced, double Rho, double MaxRelative) CompareOnSubset(string folder, PatchCoreSettings reduced)
     {
-        string tire = SharedDatasets.Category("tire");
-        using var folder = new TempFolder();
-        // More test images than the end-to-end test, so one swapped pair moves AUROC by less than 0.01.
-        TireEndToEndTests.LinkSubset(tire, folder.Path, train: 40, validation: 6, good: 25, perDefect: 10);
-        double Auroc(string precision, out float[] scores)
+        double Auroc(PatchCoreSettings settings, out float[] scores)
         {
-            var (result, model) = new PatchCoreEvaluator(new PatchCoreSettings { Seed = 1, Precision = precision }, CPU).Run(folder.Path);
+            var (result, model) = new PatchCoreEvaluator(settings, CPU).Run(folder);
             using (model)
             {
-                Assert.Equal(precision, model.Metadata.Precision);
+                Assert.Equal(settings.Precision, model.Metadata.Precision);
+                Assert.Equal(settings.EffectiveKnnPrecision, model.Metadata.EffectiveKnnPrecision);
                 scores = result.Images.Select(i => i.Score).ToArray();
                 return result.Metrics.ImageAuroc;
             }
         }
-        double fp32 = Auroc(ComputePrecision.Float32, out var exact);
-        double bf16 = Auroc(ComputePrecision.BFloat16, out var reduced);
-        double maxRelative = exact.Zip(reduced, (a, b) => Math.Abs(a - b) / a).Max();
-        double rho = Spearman(exact, reduced);
-        output.WriteLine($"image AUROC fp32 {fp32:F4}, bf16 {bf16:F4}; largest relative score change {maxRelative:P2}; Spearman {rho:F4}");
+        double fp32 = Auroc(new PatchCoreSettings { Seed = 1 }, out var exact);
+        double other = Auroc(reduced with { Seed = 1 }, out var changed);
+        double maxRelative = exact.Zip(changed, (a, b) => Math.Abs(a - b) / a).Max();
+        double rho = Spearman(exact, changed);
+        output.WriteLine($"image AUROC fp32 {fp32:F4}, {reduced.Precision} backbone + {reduced.EffectiveKnnPrecision} kNN {other:F4}; " +
+                         $"largest relative score change {maxRelative:P2}; Spearman {rho:F4}");
+        return (fp32, other, rho, maxRelative);
+    }
+
+    private static string MagneticTileSubset(TempFolder folder)
+    {
+        // 54 training images (every 10th of 60 held out for calibration), 30 good and 30 defective test images (6 of each type).
+        TireEndToEndTests.LinkSubset(SharedDatasets.Category("magnetic_tile"), folder.Path, train: 60, validation: 0, good: 30, perDefect: 6);
+        return folder.Path;
+    }
+
+    private static string TireSubset(TempFolder folder)
+    {
+        // More test images than the end-to-end test (25 good, 30 defective), so one swapped pair moves AUROC by under 0.01.
+        TireEndToEndTests.LinkSubset(SharedDatasets.Category("tire"), folder.Path, train: 40, validation: 6, good: 25, perDefect: 10, TireEndToEndTests.TireDefects);
+        return folder.Path;
+    }
+
+    private static readonly PatchCoreSettings Bf16Knn = new() { KnnPrecision = ComputePrecision.BFloat16 };
+    private static readonly PatchCoreSettings Bf16Everything = new() { Precision = ComputePrecision.BFloat16 };
+
+    /// <summary>
+    /// bf16 kNN products (candidates re-ranked in float32) with the float32 backbone: the target, image AUROC
+    /// within 0.01 of fp32, on 60 real magnetic_tile test images (all five defect types).
+    /// </summary>
+    [SkippableFact]
+    public void Bf16_knn_ranks_magnetic_tile_images_like_fp32()
+    {
+        using var folder = new TempFolder();
+        var (fp32, bf16, rho, _) = CompareOnSubset(MagneticTileSubset(folder), Bf16Knn);
+        Assert.True(Math.Abs(fp32 - bf16) <= 0.01, $"AUROC fp32 {fp32}, bf16 kNN {bf16}");
+        Assert.True(rho >= 0.99, $"rank correlation {rho}");
+    }
+
+    [SkippableFact]
+    public void Bf16_knn_ranks_tire_images_like_fp32()
+    {
+        using var folder = new TempFolder();
+        var (fp32, bf16, rho, _) = CompareOnSubset(TireSubset(folder), Bf16Knn);
+        Assert.True(Math.Abs(fp32 - bf16) <= 0.01, $"AUROC fp32 {fp32}, bf16 kNN {bf16}");
+        Assert.True(rho >= 0.99, $"rank correlation {rho}");
+    }
+
+    /// <summary>
+    /// bf16 backbone too. Its features carry bf16 rounding (8-bit mantissa) into distances between close vectors, so
+    /// scores move by up to about 11%. Measured here on these subsets: magnetic_tile AUROC 0.740 (fp32) vs 0.770,
+    /// Spearman 0.973; tire 0.712 vs 0.684, Spearman 0.934. AUROC within 0.01 is not met with a bf16 backbone (full
+    /// sets in docs/benchmarks.md); the test holds what is: close ranks, AUROC within 0.05.
+    /// </summary>
+    [SkippableFact]
+    public void Bf16_backbone_ranks_magnetic_tile_images_close_to_fp32()
+    {
+        using var folder = new TempFolder();
+        var (fp32, bf16, rho, moved) = CompareOnSubset(MagneticTileSubset(folder), Bf16Everything);
+        Assert.True(moved > 0, "a bf16 backbone must actually change the arithmetic");
+        Assert.True(Math.Abs(fp32 - bf16) <= 0.05, $"AUROC fp32 {fp32}, bf16 {bf16}");
+        Assert.True(rho >= 0.95, $"rank correlation {rho}");
+    }
+
+    [SkippableFact]
+    public void Bf16_backbone_ranks_tire_images_close_to_fp32()
+    {
+        using var folder = new TempFolder();
+        var (fp32, bf16, rho, moved) = CompareOnSubset(TireSubset(folder), Bf16Everything);
+        Assert.True(moved > 0, "a bf16 backbone must actually change the arithmetic");
         Assert.True(Math.Abs(fp32 - bf16) <= 0.05, $"AUROC fp32 {fp32}, bf16 {bf16}");
         Assert.True(rho >= 0.9, $"rank correlation {rho}");
-        Assert.True(maxRelative > 0, "bf16 must actually change the arithmetic");
     }
 
     [Fact]

@@ -10,7 +10,11 @@ namespace Inspection.Engine.Tests.Evaluation;
 public class TireEndToEndTests(ITestOutputHelper output)
 {
     /// <summary>A small MVTec-layout view of the real tire data: symbolic links, nothing copied.</summary>
-    internal static void LinkSubset(string source, string target, int train, int validation, int good, int perDefect)
+    /// <summary>The tire subsets leave out "combined" (several defects in one image).</summary>
+    internal static readonly string[] TireDefects = ["contamination", "cut", "hole"];
+
+    /// <summary>Links every n-th file of each folder into a smaller MVTec-layout category; defects: all test folders but good, unless named.</summary>
+    internal static void LinkSubset(string source, string target, int train, int validation, int good, int perDefect, string[]? defects = null)
     {
         void Link(string relativeFolder, int count, bool masks = false)
         {
@@ -28,9 +32,10 @@ public class TireEndToEndTests(ITestOutputHelper output)
             }
         }
         Link("train/good", train);
-        Link("validation/good", validation);
+        if (validation > 0) Link("validation/good", validation);
         Link("test/good", good);
-        foreach (var defect in new[] { "contamination", "cut", "hole" }) Link($"test/{defect}", perDefect, masks: true);
+        defects ??= Directory.GetDirectories(Path.Combine(source, "test")).Select(d => Path.GetFileName(d)).Where(d => d != "good").Order(StringComparer.Ordinal).ToArray();
+        foreach (var defect in defects) Link($"test/{defect}", perDefect, masks: true);
     }
 
     [SkippableFact]
@@ -38,7 +43,7 @@ public class TireEndToEndTests(ITestOutputHelper output)
     {
         string tire = SharedDatasets.Category("tire");
         using var folder = new TempFolder();
-        LinkSubset(tire, folder.Path, train: 40, validation: 6, good: 8, perDefect: 5);
+        LinkSubset(tire, folder.Path, train: 40, validation: 6, good: 8, perDefect: 5, TireDefects);
         var settings = new PatchCoreSettings { Seed = 1 };
         var (result, model) = new PatchCoreEvaluator(settings, CPU).Run(folder.Path);
         using (model)
