@@ -11,7 +11,7 @@ namespace Inspection.Actors.Shards;
 /// <summary>
 /// One slice of a line model's coreset memory bank (entity <c>line/version/index</c>), resident on its node's device.
 /// The slice arrives in chunks, each persisted as an event before it is acknowledged; once complete it is assembled on
-/// the device, snapshotted and the chunk events deleted. A shard that moves to another node recovers the slice from the
+/// the device and, unless it is large, snapshotted and the chunk events deleted. A shard that moves to another node recovers the slice from the
 /// database there. Answers nearest-neighbour queries with global bank indices, and the two queries of Eq. 7 (the vector m*, and the
 /// neighbours of m* in the slice with their distances to the worst patch).
 /// </summary>
@@ -30,10 +30,16 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     public override string PersistenceId { get; }
 
-    public MemoryBankShardActor(string entityId, Device device)
+    /// <summary>Slices up to this size are snapshotted in one row once complete; larger ones keep their chunk events.</summary>
+    public const long DefaultMaxSnapshotBytes = 64L << 20;
+
+    private readonly long _maxSnapshotBytes;
+
+    public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes)
     {
         _entityId = entityId;
         _device = device;
+        _maxSnapshotBytes = maxSnapshotBytes;
         PersistenceId = "bank-shard/" + entityId;
 
         Recover<BankSliceChunk>(Apply);
@@ -63,7 +69,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Command<DeleteMessagesFailure>(failure => _log.Warning("Shard {0} could not delete chunk events: {1}", _entityId, failure.Cause.Message));
     }
 
-    public static Props Props(string entityId, Device device) => Akka.Actor.Props.Create(() => new MemoryBankShardActor(entityId, device));
+    public static Props Props(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes) =>
+        Akka.Actor.Props.Create(() => new MemoryBankShardActor(entityId, device, maxSnapshotBytes));
 
     private bool Complete => _chunkCount > 0 && (_slice is not null || _chunks.Count == _chunkCount);
 
@@ -85,7 +92,11 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             if (_chunks.Count == _chunkCount)
             {
                 AssembleFromChunks();
-                SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, FeatureBlock.FromTensor(_slice!)));
+                // A large slice stays as its chunk events: one snapshot row of it would hold the database's single
+                // writer for many seconds (750 MB for half of a 1M x 384 bank stalled other journals past their
+                // timeout) and cannot exceed 2 GB at all. Recovery reads the chunks instead.
+                if (_slice!.NumberOfElements * sizeof(float) <= _maxSnapshotBytes)
+                    SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, FeatureBlock.FromTensor(_slice)));
             }
             Sender.Tell(new BankSliceStored(_entityId, chunk.ChunkIndex));
         });

@@ -22,6 +22,21 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
         return Enumerable.Range(0, rows * dims).Select(_ => (float)random.NextDouble() * 2 - 1).ToArray();
     }
 
+    private long SnapshotRows()
+    {
+        // The snapshot is saved after the last chunk is acknowledged: give it a moment.
+        for (int attempt = 0; ; attempt++)
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database}");
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT COUNT(*) FROM snapshot";
+            long count = (long)command.ExecuteScalar()!;
+            if (count > 0 || attempt == 20) return count;
+            Thread.Sleep(100);
+        }
+    }
+
     private void StoreSlice(IActorRef shard, string entity, float[] rows, int count, int dims, long offset, int chunkRows)
     {
         int chunks = (count + chunkRows - 1) / chunkRows;
@@ -62,12 +77,14 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
         Assert.Contains("holds no bank slice", ExpectMsg<ShardUnavailable>().Reason);
     }
 
-    [Fact]
-    public void Recovers_its_slice_from_the_database_after_a_restart_and_ignores_repeated_chunks()
+    [Theory]
+    [InlineData(MemoryBankShardActor.DefaultMaxSnapshotBytes)] // small slice: one snapshot row
+    [InlineData(1024L)]                                        // "large" slice: recovered from its chunk events
+    public void Recovers_its_slice_from_the_database_after_a_restart_and_ignores_repeated_chunks(long maxSnapshotBytes)
     {
         const int rows = 200, dims = 8;
         var slice = RandomRows(rows, dims, 3);
-        var shard = Sys.ActorOf(MemoryBankShardActor.Props("recover/v1/0", CPU));
+        var shard = Sys.ActorOf(MemoryBankShardActor.Props("recover/v1/0", CPU, maxSnapshotBytes));
         StoreSlice(shard, "recover/v1/0", slice, rows, dims, offset: 0, chunkRows: 64);
         // A chunk sent again (a retry) is acknowledged, not stored twice.
         shard.Tell(new StoreBankSlice("recover/v1/0", 1, 4, 64, FeatureBlock.FromFloats(slice.AsSpan(64 * dims, 64 * dims), 64, dims)));
@@ -79,7 +96,9 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
         Watch(shard);
         Sys.Stop(shard);
         ExpectTerminated(shard);
-        var revived = Sys.ActorOf(MemoryBankShardActor.Props("recover/v1/0", CPU));
+        // 200 x 8 floats are 6,400 bytes: snapshotted under the default limit, kept as chunk events under 1 KB.
+        Assert.Equal(maxSnapshotBytes >= 6400 ? 1 : 0, SnapshotRows());
+        var revived = Sys.ActorOf(MemoryBankShardActor.Props("recover/v1/0", CPU, maxSnapshotBytes));
         revived.Tell(new GetShardState("recover/v1/0"));
         var state = ExpectMsg<ShardState>(TimeSpan.FromSeconds(20));
         Assert.Equal((4, 4, 200L), (state.ChunksStored, state.ChunkCount, state.Rows));
