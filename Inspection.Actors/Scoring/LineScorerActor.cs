@@ -12,8 +12,9 @@ namespace Inspection.Actors.Scoring;
 /// Scores frames of one line against its sharded memory bank: scatter the patches to every shard, gather the nearest
 /// neighbours with a timeout and keep the global nearest per patch; for each frame take the worst patch and its nearest
 /// bank vector m*, fetch m* from its shard, ask every shard for its neighbours of m* with their distances to the worst
-/// patch, merge them to N_b(m*) (PatchCore Eq. 7, computed per frame as anomalib does, never as an N x N table) and reweight; build the anomaly map and the verdict. A shard that does
-/// not answer in time, or cannot, fails every frame of the batch explicitly: never a score from part of the bank.
+/// patch, merge them to N_b(m*) (PatchCore Eq. 7, computed per frame as anomalib does, never as an N x N table) and
+/// reweight; build the anomaly map and the verdict. A shard that does not answer in time, or cannot, fails every frame
+/// of the batch explicitly: never a score from part of the bank.
 /// </summary>
 public sealed class LineScorerActor : ReceiveActor, IWithTimers
 {
