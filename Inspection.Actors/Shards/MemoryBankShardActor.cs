@@ -11,9 +11,9 @@ namespace Inspection.Actors.Shards;
 /// <summary>
 /// One slice of a line model's coreset memory bank (entity <c>line/version/index</c>), resident on its node's device.
 /// The slice arrives in chunks, each persisted as an event before it is acknowledged; once complete it is assembled on
-/// the device and, unless it is large, snapshotted and the chunk events deleted. A shard that moves to another node recovers the slice from the
-/// database there. Answers nearest-neighbour queries with global bank indices, and the two queries of Eq. 7 (the vector m*, and the
-/// neighbours of m* in the slice with their distances to the worst patch).
+/// the device and, unless it is large, snapshotted and the chunk events deleted. A shard that moves to another node
+/// recovers the slice from the database there. Answers nearest-neighbour queries with global bank indices, and the two
+/// queries of Eq. 7 (the vector m*, and the neighbours of m* in the slice with their distances to the worst patch).
 /// </summary>
 public sealed class MemoryBankShardActor : ReceivePersistentActor
 {
@@ -183,7 +183,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var centers = query.Centers.ToTensor(_device);
         var patches = query.Patches.ToTensor(_device);
         int k = (int)Math.Min(query.K, _search.BankSize);
-        var (centerDistances, indices) = Search(query.Precision).Search(centers, k);                    // [B, k], as the engine finds N_b(m*)
+        var (centerDistances, indices) = Search(query.Precision).Search(centers, k); // [B, k], as the engine finds N_b(m*)
         var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
         var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
