@@ -78,7 +78,7 @@ public static class BankSweepBench
             done += batch;
         }
         double seconds = wall.Elapsed.TotalSeconds;
-        latencies.Sort();
-        return (done, done / seconds, latencies[latencies.Count / 2], latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)]);
+        var (p50, p99) = Latencies.Percentiles(latencies);
+        return (done, done / seconds, p50, p99);
     }
 }

@@ -70,8 +70,7 @@ public static class BenchCommand
                 int done = latencies.Count * batch;
                 if (done == 0) continue;
                 double perImage(double ms) => ms / done;
-                latencies.Sort();
-                double p50 = latencies[latencies.Count / 2], p99 = latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)];
+                var (p50, p99) = Latencies.Percentiles(latencies);
                 double throughput = done / wall.Elapsed.TotalSeconds;
                 rows.Add(new { batch, imagesPerSecond = throughput, backboneMs = perImage(sum.Backbone), embeddingMs = perImage(sum.Embedding), knnMs = perImage(sum.Knn), mapMs = perImage(sum.Map), totalMsPerImage = perImage(sum.Total), p50BatchMs = p50, p99BatchMs = p99 });
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);

@@ -57,9 +57,8 @@ public static class PipelineBench
                 if (sent < frames) Send();
             }
             double seconds = clock.Elapsed.TotalSeconds;
-            latencies.Sort();
-            return new Figures(frames, window, shards, frames / seconds, latencies[latencies.Count / 2],
-                latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(latencies.Count * 0.99) - 1)], failed);
+            var (p50, p99) = Latencies.Percentiles(latencies);
+            return new Figures(frames, window, shards, frames / seconds, p50, p99, failed);
         }
         finally
         {
