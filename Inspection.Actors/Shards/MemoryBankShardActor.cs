@@ -24,9 +24,9 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private int _chunkCount = -1;
     private long _offset;
     private Tensor? _slice;
-    private NearestNeighbourSearch? _search;
-    // Searches in reduced precision hold a converted copy of the slice; made on first use, one per number format.
-    private readonly Dictionary<string, NearestNeighbourSearch> _reducedSearches = new();
+    // One search of the slice per number format of the products, made on first use (a reduced-precision one holds a
+    // converted copy of the slice).
+    private readonly Dictionary<string, NearestNeighbourSearch> _searches = new();
 
     public override string PersistenceId { get; }
 
@@ -134,19 +134,18 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         DisposeSearches();
         _slice?.Dispose();
         using (var host = tensor(values, [rows, columns])) _slice = host.to(_device);
-        _search = new NearestNeighbourSearch(_slice);
     }
 
     private void Nearest(QueryNearest query)
     {
-        if (_search is null)
+        if (_slice is null)
         {
             Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
             return;
         }
         using var scope = NewDisposeScope();
         var queries = query.Queries.ToTensor(_device);
-        int k = (int)Math.Min(query.K, _search.BankSize);
+        int k = (int)Math.Min(query.K, _slice.shape[0]);
         var (distances, indices) = Search(query.Precision).Search(queries, k);
         var global = (indices + _offset).cpu().data<long>().ToArray();
         Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, distances.cpu().data<float>().ToArray(), global));
@@ -174,7 +173,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Support(QuerySupport query)
     {
-        if (_search is null || _slice is null)
+        if (_slice is null)
         {
             Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
             return;
@@ -182,7 +181,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         using var scope = NewDisposeScope();
         var centers = query.Centers.ToTensor(_device);
         var patches = query.Patches.ToTensor(_device);
-        int k = (int)Math.Min(query.K, _search.BankSize);
+        int k = (int)Math.Min(query.K, _slice.shape[0]);
         var (centerDistances, indices) = Search(query.Precision).Search(centers, k); // [B, k], as the engine finds N_b(m*)
         var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
@@ -194,17 +193,15 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     /// <summary>The slice's search with products in <paramref name="precision"/> (results are float32 either way).</summary>
     private NearestNeighbourSearch Search(string precision)
     {
-        if (precision == ComputePrecision.Float32) return _search!;
-        if (!_reducedSearches.TryGetValue(precision, out var search))
-            _reducedSearches[precision] = search = new NearestNeighbourSearch(_slice!, NearestNeighbourSearch.DefaultBudgetBytes, ComputePrecision.ToScalarType(precision));
+        if (!_searches.TryGetValue(precision, out var search))
+            _searches[precision] = search = new NearestNeighbourSearch(_slice!, NearestNeighbourSearch.DefaultBudgetBytes, ComputePrecision.ToScalarType(precision));
         return search;
     }
 
     private void DisposeSearches()
     {
-        _search?.Dispose();
-        foreach (var search in _reducedSearches.Values) search.Dispose();
-        _reducedSearches.Clear();
+        foreach (var search in _searches.Values) search.Dispose();
+        _searches.Clear();
     }
 
     private string NotReadyReason() => _chunkCount < 0
