@@ -21,6 +21,8 @@ public sealed class PatchCoreModel : IDisposable
     public ModelMetadata Metadata { get; }
     public Device Device { get; }
     public int BankSize => (int)_bank.shape[0];
+    /// <summary>Number format the bank search's matrix products run in.</summary>
+    public ScalarType KnnProductType => _search.ProductType;
 
     /// <summary>Takes ownership of <paramref name="backbone"/>; copies <paramref name="bank"/> ([rows x dims]) to the device.</summary>
     public PatchCoreModel(ModelMetadata metadata, ResNetBackbone backbone, float[] bank, int rows, int dims, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)

@@ -34,6 +34,7 @@ public class PrecisionTests(ITestOutputHelper output)
             {
                 Assert.Equal(settings.Precision, model.Metadata.Precision);
                 Assert.Equal(settings.EffectiveKnnPrecision, model.Metadata.EffectiveKnnPrecision);
+                Assert.Equal(ComputePrecision.ToScalarType(settings.EffectiveKnnPrecision), model.KnnProductType); // the search really runs in it
                 scores = result.Images.Select(i => i.Score).ToArray();
                 return result.Metrics.ImageAuroc;
             }
