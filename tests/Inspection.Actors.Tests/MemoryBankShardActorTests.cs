@@ -24,15 +24,21 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
 
     private long SnapshotRows()
     {
-        // The snapshot is saved after the last chunk is acknowledged: give it a moment.
+        // The snapshot is saved after the last chunk is acknowledged, and the store creates its table on first use:
+        // give it a moment, and count a table not made yet as no rows.
         for (int attempt = 0; ; attempt++)
         {
             using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={_database}");
             connection.Open();
             using var command = connection.CreateCommand();
-            command.CommandText = "SELECT COUNT(*) FROM snapshot";
-            long count = (long)command.ExecuteScalar()!;
-            if (count > 0 || attempt == 20) return count;
+            command.CommandText = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'snapshot'";
+            long count = 0;
+            if ((long)command.ExecuteScalar()! > 0)
+            {
+                command.CommandText = "SELECT COUNT(*) FROM snapshot";
+                count = (long)command.ExecuteScalar()!;
+            }
+            if (count > 0 || attempt == 30) return count;
             Thread.Sleep(100);
         }
     }
