@@ -5,7 +5,8 @@
 #                                             ResNet18 ONNX (too large to carry; the check times an untrained backbone,
 #                                             which costs exactly what the trained one costs).
 #   scripts/gpu-check.sh run    (GPU machine) unpacks it, points INSPECTION_LIBTORCH at PyTorch's torch/lib, writes the
-#                                             synthetic line and prints the bench suite (fp32 and bf16) on cuda; JSON and
+#                                             synthetic line, runs the demo on cuda (engine and pipeline
+#                                             scores compared) and prints the bench suite (fp32 and bf16) on cuda; JSON and
 #                                             plots go to $OUT (or ./gpu-check) for docs/benchmarks.md.
 # With the device tool: run "scripts/gpu-check.sh pack" here, then run "bash scripts/gpu-check.sh run" with carry [".device"].
 set -euo pipefail
@@ -30,6 +31,9 @@ case "${1:-}" in
     export INSPECTION_CACHE=/tmp/inspection-gpu/cache
     bin=/tmp/inspection-gpu/inspection
     nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
+    # Correctness on the device first: train on cuda (greedy coreset on the GPU), inspect, then the actor pipeline,
+    # whose scores the demo compares with the engine's (a failure is reported, the timings still run).
+    "$bin" demo --device cuda --backbone-weights untrained --out /tmp/inspection-gpu/demo || echo "== demo on cuda FAILED (exit $?)"
     "$bin" synth --out /tmp/inspection-gpu/line --train 200
     for precision in fp32 bf16; do
       echo "== $precision"

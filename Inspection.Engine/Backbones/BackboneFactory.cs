@@ -33,6 +33,7 @@ public static class BackboneFactory
                 WideResNet50 => ResNetBackbone.WideResNet50(layers),
                 _ => throw new ArgumentException($"Unknown backbone '{name}'. Known: {ResNet18}, {WideResNet50}."),
             };
+            InitialiseFromFixedSeed(untrained);
             untrained.MoveTo(device, PatchCore.ComputePrecision.ToScalarType(precision));
             return untrained;
         }
@@ -45,6 +46,24 @@ public static class BackboneFactory
         };
         network.MoveTo(device, PatchCore.ComputePrecision.ToScalarType(precision));
         return network;
+    }
+
+    /// <summary>
+    /// Random weights drawn from a fixed seed (He-normal for convolutions; batch-norm keeps its constant defaults), so
+    /// that every process building the untrained network gets the same one: a cluster's extraction nodes and the engine
+    /// then compute the same features, and pipeline scores can be compared with the engine's.
+    /// </summary>
+    private static void InitialiseFromFixedSeed(nn.Module network)
+    {
+        using var generator = new Generator(20_220_621);
+        using var noGrad = no_grad();
+        foreach (var (_, parameter) in network.named_parameters())
+        {
+            if (parameter.dim() < 2) continue;
+            long fanIn = parameter.shape.Skip(1).Aggregate(1L, (a, b) => a * b);
+            using var values = randn(parameter.shape, generator: generator) * Math.Sqrt(2.0 / fanIn);
+            parameter.copy_(values);
+        }
     }
 
     private static ResNetBackbone ResNet18Cntk(IReadOnlyList<string> layers, string? weightsPath, ILogger logger)
