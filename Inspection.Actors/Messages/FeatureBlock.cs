@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Inspection.Engine.Native;
 using static TorchSharp.torch;
 
 namespace Inspection.Actors.Messages;
@@ -37,5 +38,9 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
         return result;
     }
 
-    public Tensor ToTensor(Device device) => tensor(ToFloats(), [Rows, Columns]).to(device);
+    public Tensor ToTensor(Device device)
+    {
+        using var host = tensor(ToFloats(), [Rows, Columns]);
+        return DeviceTransfer.ToDevice(host, device);
+    }
 }

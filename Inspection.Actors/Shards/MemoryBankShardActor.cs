@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using Inspection.Actors.Messages;
+using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using static TorchSharp.torch;
 
@@ -147,8 +148,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var queries = query.Queries.ToTensor(_device);
         int k = (int)Math.Min(query.K, _slice.shape[0]);
         var (distances, indices) = Search(query.Precision).Search(queries, k);
-        var global = (indices + _offset).cpu().data<long>().ToArray();
-        Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, distances.cpu().data<float>().ToArray(), global));
+        var onHost = DeviceTransfer.ToHost(distances, indices + _offset);
+        Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(), onHost[1].data<long>().ToArray()));
     }
 
     private void Rows(QueryRows query)
@@ -186,8 +187,9 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
         var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
-        Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, centerDistances.cpu().data<float>().ToArray(),
-            (indices + _offset).cpu().data<long>().ToArray(), patchDistances.cpu().data<float>().ToArray()));
+        var onHost = DeviceTransfer.ToHost(centerDistances, indices + _offset, patchDistances);
+        Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(),
+            onHost[1].data<long>().ToArray(), onHost[2].data<float>().ToArray()));
     }
 
     /// <summary>The slice's search with products in <paramref name="precision"/> (results are float32 either way).</summary>

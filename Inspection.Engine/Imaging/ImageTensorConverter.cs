@@ -1,3 +1,4 @@
+using Inspection.Engine.Native;
 using SkiaSharp;
 using static TorchSharp.torch;
 
@@ -37,7 +38,7 @@ public static class ImageTensorConverter
         }
         using var scope = NewDisposeScope();
         var hwc = tensor(bytes, [rgbImages.Count, height, width, 3]);
-        return hwc.to(device).permute(0, 3, 1, 2).to(ScalarType.Float32).contiguous().MoveToOuterDisposeScope();
+        return DeviceTransfer.ToDevice(hwc, device).permute(0, 3, 1, 2).to(ScalarType.Float32).contiguous().MoveToOuterDisposeScope();
     }
 
     /// <summary>A ground-truth mask resized (nearest) to width x height: true where the mask is non-zero.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Inspection.Engine.Backbones;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.Models;
+using Inspection.Engine.Native;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
@@ -92,11 +93,11 @@ public sealed class PatchCoreModel : IDisposable
         var imageScores = ImageScoreReweighting.Score(patchScores, locations, patches.reshape(b, grid * grid, -1), _search, Metadata.NumNeighbors);
         double knnMs = Lap(clock);
         var maps = _maps.Generate(patchScores.reshape(b, grid, grid), size, size);
-        var mapsOnHost = maps.cpu().contiguous();
+        var onHost = DeviceTransfer.ToHost(maps.contiguous(), imageScores);
         double mapMs = Lap(clock);
 
-        var scores = imageScores.cpu().data<float>().ToArray();
-        var all = mapsOnHost.data<float>().ToArray();
+        var all = onHost[0].data<float>().ToArray();
+        var scores = onHost[1].data<float>().ToArray();
         var perImage = new float[b][];
         for (int i = 0; i < b; i++) perImage[i] = all.AsSpan(i * size * size, size * size).ToArray();
         return new BatchInspection(scores, perImage, size, new StageTimings(backboneMs, embedMs, knnMs, mapMs));
