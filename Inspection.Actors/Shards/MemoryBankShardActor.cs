@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -124,17 +125,22 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         _chunkCount = chunkCount;
         _offset = offset;
         int columns = blocks[0].Columns;
-        var rows = blocks.Sum(b => b.Rows);
-        var values = new float[rows * columns];
-        int at = 0;
-        foreach (var block in blocks)
-        {
-            block.ToFloats().CopyTo(values, at);
-            at += block.Rows * columns;
-        }
+        long rows = blocks.Sum(b => (long)b.Rows);
         DisposeSearches();
         _slice?.Dispose();
-        using (var host = tensor(values, [rows, columns])) _slice = host.to(_device);
+        // Each stored chunk is copied straight into the slice tensor: no second host copy of the whole slice.
+        using var host = empty([rows, columns], dtype: ScalarType.Float32);
+        using (var flat = host.view(-1))
+        {
+            long at = 0;
+            foreach (var block in blocks)
+            {
+                using var target = flat.narrow(0, at, (long)block.Rows * columns);
+                block.ToFloats().CopyTo(MemoryMarshal.Cast<byte, float>(target.bytes));
+                at += (long)block.Rows * columns;
+            }
+        }
+        _slice = host.to(_device);
     }
 
     private void Nearest(QueryNearest query)

@@ -22,7 +22,6 @@ public static class ModelPublisher
     {
         int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
         if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
-        var bank = model.BankOnHost();
         // Chunks go out round-robin over the shards (their journals write in parallel) with a bounded number awaiting
         // acknowledgement, so a large bank is never copied into messages all at once (a 1M x 384 bank is 1.5 GB).
         var slices = Enumerable.Range(0, shards).Select(s =>
@@ -39,7 +38,7 @@ public static class ModelPublisher
                 if (inFlight.Count >= MaxChunksInFlight) await inFlight.Dequeue();
                 long from = start + (long)c * chunkRows;
                 int rows = (int)Math.Min(chunkRows, end - from);
-                var block = FeatureBlock.FromFloats(bank.AsSpan((int)(from * dims), rows * dims), rows, dims);
+                var block = FeatureBlock.FromFloats(model.BankRows(from, rows), rows, dims);
                 inFlight.Enqueue(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
             }
         await Task.WhenAll(inFlight);

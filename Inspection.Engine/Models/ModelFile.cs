@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using TorchSharp;
 
 namespace Inspection.Engine.Models;
 
@@ -15,15 +16,29 @@ public static class ModelFile
     private static readonly byte[] Magic = "INSPCORE"u8.ToArray();
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
+    /// <summary>Values moved between file and bank per read or write: 4 MB, within a span's reach for a bank of any size.</summary>
+    private const int BlockFloats = 1 << 20;
+
     public static void Write(string path, ModelMetadata metadata, float[] bank, int rows, int dimensions)
     {
         if ((long)rows * dimensions != bank.Length) throw new ArgumentException("Bank length does not match rows x dimensions.");
+        using var tensor = torch.tensor(bank, [rows, dimensions]);
+        Write(path, metadata, tensor);
+    }
+
+    /// <summary>Writes <paramref name="bank"/> ([rows, dims] float32 on the CPU) block by block: no copy of the whole bank.</summary>
+    public static void Write(string path, ModelMetadata metadata, torch.Tensor bank)
+    {
+        if (bank.dim() != 2 || bank.dtype != torch.ScalarType.Float32 || bank.device_type != DeviceType.CPU)
+            throw new ArgumentException("The bank must be a [rows, dims] float32 tensor on the CPU.");
+        if (bank.shape[0] > int.MaxValue || bank.shape[1] > int.MaxValue) throw new ArgumentException("The bank has more rows or dimensions than the format holds.");
         var header = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         string temp = path + ".partial";
         using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+        using (var values = bank.contiguous())
         {
             void Put(ReadOnlySpan<byte> bytes)
             {
@@ -35,16 +50,24 @@ public static class ModelFile
             BinaryPrimitives.WriteInt32LittleEndian(number, FormatVersion); Put(number[..4]);
             BinaryPrimitives.WriteInt32LittleEndian(number, header.Length); Put(number[..4]);
             Put(header);
-            BinaryPrimitives.WriteInt32LittleEndian(number, rows); Put(number[..4]);
-            BinaryPrimitives.WriteInt32LittleEndian(number, dimensions); Put(number[..4]);
-            Put(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bank.AsSpan()));
+            BinaryPrimitives.WriteInt32LittleEndian(number, (int)bank.shape[0]); Put(number[..4]);
+            BinaryPrimitives.WriteInt32LittleEndian(number, (int)bank.shape[1]); Put(number[..4]);
+            using var flat = values.view(-1);
+            long total = flat.shape[0];
+            for (long at = 0; at < total; at += BlockFloats)
+            {
+                // A block's bytes are a span over the tensor's own memory: written without a copy.
+                using var block = flat.narrow(0, at, Math.Min(BlockFloats, total - at));
+                Put(block.bytes);
+            }
             stream.Write(hash.GetHashAndReset());
         }
         // Replace atomically: a crash mid-write never leaves a half model under the real name.
         File.Move(temp, path, overwrite: true);
     }
 
-    public static (ModelMetadata Metadata, float[] Bank, int Rows, int Dimensions) Read(string path)
+    /// <summary>Metadata and bank ([rows, dims] float32 on the CPU; the caller owns it).</summary>
+    public static (ModelMetadata Metadata, torch.Tensor Bank) Read(string path)
     {
         if (!File.Exists(path)) throw new ModelFileException(path, "the file does not exist");
         try
@@ -58,8 +81,8 @@ public static class ModelFile
         }
     }
 
-    /// <summary>Reads the bank straight into its array (no second copy of the file in memory), hashing as it goes.</summary>
-    private static (ModelMetadata, float[], int, int) Read(FileStream stream, string path)
+    /// <summary>Reads the bank block by block into its tensor (no second copy of the file in memory), hashing as it goes.</summary>
+    private static (ModelMetadata, torch.Tensor) Read(FileStream stream, string path)
     {
         long length = stream.Length;
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -90,11 +113,25 @@ public static class ModelFile
             throw new ModelFileException(path, length < expected
                 ? $"the file is truncated ({length} bytes, expected {expected})"
                 : $"the file has the wrong length ({length} bytes, expected {expected})");
-        var bank = new float[(long)rows * dimensions];
-        Take(System.Runtime.InteropServices.MemoryMarshal.AsBytes(bank.AsSpan()));
-        var stored = new byte[32];
-        stream.ReadExactly(stored);
-        if (!stored.AsSpan().SequenceEqual(hash.GetHashAndReset())) throw new ModelFileException(path, "the file is corrupt (checksum mismatch)");
+        var bank = torch.empty([rows, dimensions], dtype: torch.ScalarType.Float32);
+        try
+        {
+            using var flat = bank.view(-1);
+            long total = (long)rows * dimensions;
+            for (long at = 0; at < total; at += BlockFloats)
+            {
+                using var block = flat.narrow(0, at, Math.Min(BlockFloats, total - at));
+                Take(block.bytes); // read straight into the tensor's memory
+            }
+            var stored = new byte[32];
+            stream.ReadExactly(stored);
+            if (!stored.AsSpan().SequenceEqual(hash.GetHashAndReset())) throw new ModelFileException(path, "the file is corrupt (checksum mismatch)");
+        }
+        catch
+        {
+            bank.Dispose();
+            throw;
+        }
         ModelMetadata metadata;
         try
         {
@@ -103,8 +140,9 @@ public static class ModelFile
         }
         catch (JsonException e)
         {
+            bank.Dispose();
             throw new ModelFileException(path, $"its header is unreadable ({e.Message})", e);
         }
-        return (metadata, bank, rows, dimensions);
+        return (metadata, bank);
     }
 }

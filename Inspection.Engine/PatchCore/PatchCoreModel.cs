@@ -27,32 +27,60 @@ public sealed class PatchCoreModel : IDisposable
 
     /// <summary>Takes ownership of <paramref name="backbone"/>; copies <paramref name="bank"/> ([rows x dims]) to the device.</summary>
     public PatchCoreModel(ModelMetadata metadata, ResNetBackbone backbone, float[] bank, int rows, int dims, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)
+        : this(metadata, backbone, tensor(bank, [rows, dims]), knnBudgetBytes)
+    {
+    }
+
+    /// <summary>
+    /// Takes ownership of <paramref name="backbone"/> and of <paramref name="bank"/> ([rows x dims] float32, any device; moved
+    /// to the backbone's device). A bank already there is used as it is, so a bank of any size is never copied twice.
+    /// </summary>
+    public PatchCoreModel(ModelMetadata metadata, ResNetBackbone backbone, Tensor bank, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)
     {
         Metadata = metadata;
         Device = backbone.Device;
         _backbone = backbone;
-        using (var host = tensor(bank, [rows, dims]))
-            _bank = host.to(Device);
+        bank.DetachFromDisposeScope();
+        if (bank.device_type == Device.type && bank.device_index == Device.index)
+        {
+            _bank = bank;
+        }
+        else
+        {
+            _bank = bank.to(Device).DetachFromDisposeScope();
+            bank.Dispose();
+        }
         _search = new NearestNeighbourSearch(_bank, knnBudgetBytes, ComputePrecision.ToScalarType(metadata.EffectiveKnnPrecision));
         _maps = new AnomalyMapGenerator(metadata.BlurSigma, Device);
     }
 
     public static PatchCoreModel Load(string path, Device device, ILogger? logger = null, long knnBudgetBytes = NearestNeighbourSearch.DefaultBudgetBytes)
     {
-        var (metadata, bank, rows, dims) = ModelFile.Read(path);
-        var backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger, metadata.Precision);
+        var (metadata, bank) = ModelFile.Read(path);
+        ResNetBackbone backbone;
+        try
+        {
+            backbone = BackboneFactory.Create(metadata.Backbone, metadata.Layers, device, metadata.BackboneWeights, logger, metadata.Precision);
+        }
+        catch
+        {
+            bank.Dispose();
+            throw;
+        }
+        long dims = bank.shape[1];
         if (backbone.LayerChannels.Sum() != dims)
         {
             backbone.Dispose();
+            bank.Dispose();
             throw new ModelFileException(path, $"its bank has {dims} dimensions but {metadata.Backbone} [{string.Join(",", metadata.Layers)}] produces {backbone.LayerChannels.Sum()}");
         }
-        return new PatchCoreModel(metadata, backbone, bank, rows, dims, knnBudgetBytes);
+        return new PatchCoreModel(metadata, backbone, bank, knnBudgetBytes);
     }
 
     public void Save(string path)
     {
         using var host = _bank.cpu();
-        ModelFile.Write(path, Metadata, host.data<float>().ToArray(), (int)_bank.shape[0], (int)_bank.shape[1]);
+        ModelFile.Write(path, Metadata, host);
     }
 
     public ResNetBackbone Backbone => _backbone;
@@ -110,10 +138,11 @@ public sealed class PatchCoreModel : IDisposable
     public Tensor ExtractPatches(IReadOnlyList<PreparedImage> images) => new PatchExtractor(_backbone, Metadata.ImageSize).Extract(images);
     // (PatchExtractor only borrows the backbone here: it is not disposed, the model disposes the backbone.)
 
-    /// <summary>The bank on the host, [BankSize x D] row-major, for splitting into shards.</summary>
-    public float[] BankOnHost()
+    /// <summary>Rows [start, start + count) of the bank on the host, row-major, for storing in shards a chunk at a time.</summary>
+    public float[] BankRows(long start, int count)
     {
-        using var host = _bank.cpu();
+        using var rows = _bank.narrow(0, start, count);
+        using var host = DeviceTransfer.ToHost(rows)[0];
         return host.data<float>().ToArray();
     }
 

@@ -32,11 +32,12 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, _logger, settings.Precision);
         try
         {
-            var (bank, rows, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages,
+            var (bank, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages,
                 patchSource ?? new LocalPatchSource(new PatchExtractor(backbone, settings.ImageSize)));
+            int rows = (int)bank.shape[0];
             var provisional = NewMetadata(backbone, dims, grid, source, trainImages.Count, patches, rows, clock.Elapsed.TotalSeconds,
                 new Calibration { ImageThreshold = 0, PixelThreshold = 0, ImageMin = 0, ImageMax = 1, PixelMin = 0, PixelMax = 1, Method = "none", GoodImages = 0, DefectiveImages = 0 });
-            var model = new PatchCoreModel(provisional, backbone, bank, rows, dims, settings.KnnBudgetBytes);
+            var model = new PatchCoreModel(provisional, backbone, bank, settings.KnnBudgetBytes);
             var calibration = Calibrate(model, calibrationGood, calibrationDefects ?? []);
             var metadata = provisional with
             {
@@ -52,7 +53,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         }
     }
 
-    private (float[] Bank, int Rows, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images,
+    private (Tensor Bank, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images,
         ITrainingPatchSource patchSource)
     {
         int dims = backbone.LayerChannels.Sum();
@@ -85,8 +86,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
             var selected = CoresetSampler.Select(projected!, coresetSize, settings.Seed,
                 done => progress?.Report(new TrainingProgress("coreset", done, coresetSize)));
             double coresetSeconds = coresetClock.Elapsed.TotalSeconds;
-            var bank = spill.Gather(selected);
-            return (bank, selected.Length, dims, grid, total, coresetSeconds);
+            return (spill.Gather(selected), dims, grid, total, coresetSeconds);
         }
         finally
         {

@@ -1,4 +1,6 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
+using static TorchSharp.torch;
 
 namespace Inspection.Engine.PatchCore;
 
@@ -23,23 +25,41 @@ internal sealed class PatchSpillFile : IDisposable
 
     public void Append(ReadOnlySpan<float> rows)
     {
-        RandomAccess.Write(_file, System.Runtime.InteropServices.MemoryMarshal.AsBytes(rows), _rows * _dimensions * 4);
+        RandomAccess.Write(_file, MemoryMarshal.AsBytes(rows), _rows * _dimensions * 4);
         _rows += rows.Length / _dimensions;
     }
 
-    /// <summary>The given rows, in the order given, as one [count x dimensions] array.</summary>
-    public float[] Gather(IReadOnlyList<long> rows)
+    /// <summary>
+    /// The given rows, in the order given, as one [count x dimensions] float32 tensor on the CPU (caller owns it), filled
+    /// 4 MB at a time, so a bank larger than any array can be gathered.
+    /// </summary>
+    public Tensor Gather(IReadOnlyList<long> rows)
     {
-        var result = new float[rows.Count * _dimensions];
-        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(result.AsSpan());
         int rowBytes = _dimensions * 4;
-        for (int i = 0; i < rows.Count; i++)
+        int rowsPerBlock = Math.Max(1, (1 << 22) / rowBytes);
+        var result = empty([rows.Count, _dimensions], dtype: ScalarType.Float32);
+        try
         {
-            var target = bytes.Slice(i * rowBytes, rowBytes);
-            int read = RandomAccess.Read(_file, target, rows[i] * rowBytes);
-            if (read != rowBytes) throw new IOException($"Patch spill file ended early at row {rows[i]}.");
+            for (int first = 0; first < rows.Count; first += rowsPerBlock)
+            {
+                int count = Math.Min(rowsPerBlock, rows.Count - first);
+                // The block's bytes are a span over the tensor's memory: rows are read into place.
+                using var block = result.narrow(0, first, count);
+                var bytes = block.bytes;
+                for (int i = 0; i < count; i++)
+                {
+                    long row = rows[first + i];
+                    int read = RandomAccess.Read(_file, bytes.Slice(i * rowBytes, rowBytes), row * rowBytes);
+                    if (read != rowBytes) throw new IOException($"Patch spill file ended early at row {row}.");
+                }
+            }
+            return result;
         }
-        return result;
+        catch
+        {
+            result.Dispose();
+            throw;
+        }
     }
 
     public void Dispose() => _file.Dispose();

@@ -54,13 +54,12 @@ public static class BankSweepBench
 
     private static PatchCoreModel WithRandomBank(PatchCoreModel trained, PatchCoreSettings settings, Device device, int size, int dims)
     {
-        float[] bank;
+        Tensor bank;
         using (var generator = new Generator(7))
-        using (var values = randn([size, dims], generator: generator))
-            bank = values.data<float>().ToArray();
+            bank = randn([size, dims], generator: generator); // the model takes it over: no host array copy
         var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, null, settings.Precision);
         var metadata = trained.Metadata with { Training = trained.Metadata.Training with { BankSize = size } };
-        return new PatchCoreModel(metadata, backbone, bank, size, dims, settings.KnnBudgetBytes);
+        return new PatchCoreModel(metadata, backbone, bank, settings.KnnBudgetBytes);
     }
 
     /// <summary>Batches over the prepared images (repeated as needed) until all were timed or the budget is spent.</summary>

@@ -1,4 +1,5 @@
 using Inspection.Engine.Models;
+using TorchSharp;
 using Xunit;
 
 namespace Inspection.Engine.Tests.Models;
@@ -28,13 +29,40 @@ public class ModelFileTests
         string path = folder.File("m.inspection");
         var bank = new float[] { 1, 2, 3, 4, 5, 6.5f };
         ModelFile.Write(path, Metadata(), bank, 2, 3);
-        var (metadata, read, rows, dims) = ModelFile.Read(path);
-        Assert.Equal(bank, read);
-        Assert.Equal((2, 3), (rows, dims));
+        var (metadata, read) = ModelFile.Read(path);
+        using (read)
+        {
+            Assert.Equal(bank, read.data<float>().ToArray());
+            Assert.Equal([2L, 3L], read.shape);
+        }
         Assert.Equal(Metadata().Calibration, metadata.Calibration);
         Assert.Equal(Metadata().Training, metadata.Training);
         Assert.Equal(["layer2", "layer3"], metadata.Layers);
         Assert.False(File.Exists(path + ".partial"));
+    }
+
+    [Fact]
+    public void A_bank_larger_than_one_copy_block_round_trips_exactly()
+    {
+        using var folder = new TempFolder();
+        string path = folder.File("large.inspection");
+        // 3,001 x 384 floats: the file is streamed in blocks of 1,048,576 values, so two whole blocks and a remainder.
+        using var bank = torch.randn(3001, 384);
+        ModelFile.Write(path, Metadata() with { EmbeddingDimensions = 384 }, bank);
+        var (_, read) = ModelFile.Read(path);
+        using (read)
+        {
+            Assert.Equal(bank.shape, read.shape);
+            Assert.Equal(bank.data<float>().ToArray(), read.data<float>().ToArray());
+        }
+        Assert.Equal(3001L * 384 * 4 + 32, new FileInfo(path).Length - HeaderBytes(path));
+    }
+
+    /// <summary>Bytes before the bank: magic, version, header length, header, rows, dims.</summary>
+    private static long HeaderBytes(string path)
+    {
+        var start = File.ReadAllBytes(path).AsSpan(0, 16);
+        return 16 + BitConverter.ToInt32(start[12..]) + 8;
     }
 
     [Fact]
