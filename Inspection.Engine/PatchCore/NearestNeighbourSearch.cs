@@ -4,7 +4,7 @@ namespace Inspection.Engine.PatchCore;
 
 /// <summary>
 /// Exact k-nearest-neighbour search of query vectors in a memory bank by chunked matrix products
-/// (<c>sqrt(clamp(|x|^2 - 2xy + |y|^2, 0))</c>). The bank is split into chunks so that the distance block never exceeds
+/// (<c>sqrt(clamp(|x|^2 - 2xy + |y|^2, 0))</c>, ranked on <c>|y|^2 - 2xy</c>). The bank is split into chunks so that the distance block never exceeds
 /// a memory budget; per-chunk top-k lists are merged, so results equal a search over the whole bank at once.
 /// </summary>
 public sealed class NearestNeighbourSearch : IDisposable
@@ -86,29 +86,41 @@ public sealed class NearestNeighbourSearch : IDisposable
             var q = queries.narrow(0, q0, Math.Min(queryChunk, m - q0)).to(ScalarType.Float32);
             var qNorms = q.pow(2).sum(1, keepdim: true);
             var qProduct = q.to(_productBank.dtype);
+            // Ranked by |y|^2 - 2xy: |x|^2 is the same for every bank row, so it is added once after the search. In
+            // float32 that block is one fused product (addmm), with no further passes over it before the min.
             Tensor? bestD = null, bestI = null;
             for (long b0 = 0; b0 < n; b0 += bankChunk)
             {
                 using var chunkScope = NewDisposeScope();
                 long len = Math.Min(bankChunk, n - b0);
-                var products = qProduct.matmul(_productBank.narrow(0, b0, len).t()).to(ScalarType.Float32);
-                var squared = qNorms + _bankSquaredNorms.narrow(0, b0, len).unsqueeze(0) - 2 * products;
-                var (d, i) = candidates == 1 ? MinOf(squared) : squared.topk(Math.Min(candidates, (int)len), dim: 1, largest: false);
+                var bankNorms = _bankSquaredNorms.narrow(0, b0, len).unsqueeze(0);
+                var partial = _productBank.dtype == ScalarType.Float32
+                    ? addmm(bankNorms, q, _productBank.narrow(0, b0, len).t(), beta: 1, alpha: -2)
+                    : bankNorms - 2 * qProduct.matmul(_productBank.narrow(0, b0, len).t()).to(ScalarType.Float32);
+                var (d, i) = candidates == 1 ? MinOf(partial) : partial.topk(Math.Min(candidates, (int)len), dim: 1, largest: false);
                 i = i + b0;
                 if (bestD is null)
                 {
                     bestD = d; bestI = i;
                 }
+                else if (candidates == 1)
+                {
+                    // Ties keep the earlier chunk (lower index), as one search over the whole bank would.
+                    var better = d < bestD;
+                    bestD = where(better, d, bestD);
+                    bestI = where(better, i, bestI!);
+                }
                 else
                 {
                     var allD = cat([bestD, d], 1);
                     var allI = cat([bestI!, i], 1);
-                    var (md, order) = candidates == 1 ? MinOf(allD) : allD.topk(candidates, dim: 1, largest: false);
+                    var (md, order) = allD.topk(candidates, dim: 1, largest: false);
                     bestD = md; bestI = allI.gather(1, order);
                 }
                 bestD.MoveToOuterDisposeScope();
                 bestI!.MoveToOuterDisposeScope();
             }
+            bestD = bestD! + qNorms;
             if (rerank)
             {
                 var rows = _bank.index_select(0, bestI!.flatten()).reshape(bestI!.shape[0], candidates, -1).to(ScalarType.Float32);
