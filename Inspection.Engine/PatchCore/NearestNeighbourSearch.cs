@@ -18,7 +18,9 @@ public sealed class NearestNeighbourSearch : IDisposable
 
     /// <param name="bank">[N, D] on the device where the search runs; this object takes a reference, not ownership.</param>
     /// <param name="dtype">Number format of the matrix products (the bank is converted once); norms and sums stay float32.</param>
-    public NearestNeighbourSearch(Tensor bank, long budgetBytes = DefaultBudgetBytes, ScalarType dtype = ScalarType.Float32)
+    /// <param name="pruned">Allow the CPU's pruned 1-NN search (<see cref="PartialDistanceNearestNeighbour"/>), which keeps a
+    /// rotated copy of the bank in memory; off for memory-mapped banks.</param>
+    public NearestNeighbourSearch(Tensor bank, long budgetBytes = DefaultBudgetBytes, ScalarType dtype = ScalarType.Float32, bool pruned = true)
     {
         if (bank.dim() != 2 || bank.shape[0] == 0)
             throw new ArgumentException("The memory bank must be a non-empty [N, D] tensor.");
@@ -28,7 +30,13 @@ public sealed class NearestNeighbourSearch : IDisposable
         _bankSquaredNorms = SquaredNorms(bank).DetachFromDisposeScope();
         // Budget counts the float32 distance block.
         _budgetElements = Math.Max(1, budgetBytes / 4);
+        if (pruned && dtype == ScalarType.Float32) _pruned = PartialDistanceNearestNeighbour.TryCreate(bank, budgetBytes);
     }
+
+    private readonly PartialDistanceNearestNeighbour? _pruned;
+
+    /// <summary>Whether 1-NN queries take the pruned CPU path (a bank with most of its variance on a few axes).</summary>
+    public bool IsPruned => _pruned is not null;
 
     private readonly Tensor _productBank;
 
@@ -43,7 +51,7 @@ public sealed class NearestNeighbourSearch : IDisposable
         if (actual != expected) throw new InvalidDataException($"Bank file '{path}' has {actual} bytes; {rows} x {dims} float32 needs {expected}.");
         using var flat = from_file(path, shared: false, size: rows * dims, dtype: ScalarType.Float32);
         using var bank = flat.view(rows, dims);
-        return new NearestNeighbourSearch(bank, budgetBytes);
+        return new NearestNeighbourSearch(bank, budgetBytes, pruned: false);
     }
 
     /// <summary>Row norms computed a block at a time, so a mapped bank is never copied whole.</summary>
@@ -69,6 +77,7 @@ public sealed class NearestNeighbourSearch : IDisposable
     public (Tensor Distances, Tensor Indices) Search(Tensor queries, int k)
     {
         if (k < 1 || k > BankSize) throw new ArgumentOutOfRangeException(nameof(k), $"k must be within 1..{BankSize}.");
+        if (k == 1 && _pruned is not null) return _pruned.Search(queries);
         long m = queries.shape[0];
         long n = BankSize;
         // In reduced precision the products only nominate candidates; their exact float32 distances decide.
@@ -149,6 +158,7 @@ public sealed class NearestNeighbourSearch : IDisposable
 
     public void Dispose()
     {
+        _pruned?.Dispose();
         _bank.Dispose();
         _productBank.Dispose();
         _bankSquaredNorms.Dispose();

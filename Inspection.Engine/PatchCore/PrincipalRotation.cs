@@ -17,12 +17,24 @@ public static class PrincipalRotation
     public static Tensor Rotate(Tensor points)
     {
         using var scope = NewDisposeScope();
+        var (rotation, _) = Axes(points);
+        return points.to(ScalarType.Float32).matmul(rotation).contiguous().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The rotation [d, d] (float32, columns are the principal axes, largest variance first; points times it are rotated
+    /// points) and the variance along each axis in that order (float64, length d), for callers that rotate later points
+    /// the same way.
+    /// </summary>
+    public static (Tensor Rotation, double[] Variances) Axes(Tensor points)
+    {
+        using var scope = NewDisposeScope();
         var x = points.to(ScalarType.Float32);
         long n = x.shape[0];
         var sample = x.slice(0, 0, n, Math.Max(1, n / SampleSize)).to(ScalarType.Float64);
         var centered = sample - sample.mean([0], keepdim: true);
-        var (_, axes) = linalg.eigh(centered.t().matmul(centered)); // eigenvalues ascending
-        var rotation = axes.flip(1).to(ScalarType.Float32);
-        return x.matmul(rotation).contiguous().MoveToOuterDisposeScope();
+        var (values, axes) = linalg.eigh(centered.t().matmul(centered) / sample.shape[0]); // eigenvalues ascending
+        var variances = values.flip(0).clamp_min(0).contiguous().data<double>().ToArray();
+        return (axes.flip(1).to(ScalarType.Float32).MoveToOuterDisposeScope(), variances);
     }
 }

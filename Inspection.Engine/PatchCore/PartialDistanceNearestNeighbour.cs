@@ -1,0 +1,208 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// Exact 1-NN on the CPU that computes full distances for a small part of the bank. Bank and queries are rotated onto
+/// the bank's principal axes (<see cref="PrincipalRotation"/>; distances unchanged), where the first
+/// <see cref="HeadDimensions"/> coordinates carry most of every distance. One matrix product over those coordinates
+/// (an eighth of the full product) gives each query a lower bound of its squared distance to every bank vector; the
+/// vector with the smallest bound gives an upper bound of the nearest distance, and only vectors whose lower bound does
+/// not exceed the best distance found so far get a full distance, summed directly with an early exit. Measured on tire
+/// patches: 0.4% of the bank per query on average.
+/// </summary>
+/// <remarks>
+/// The bound comes from the |x|^2 - 2xy + |y|^2 expansion, whose float rounding is covered by a margin of
+/// <see cref="RelativeMargin"/> times the head norms; the full distances are direct sums of squared differences, so the
+/// answer is the nearest vector by those sums (ties to the lowest index). Against the matrix-product search the
+/// distances agree to float rounding (about 1e-6 relative).
+/// </remarks>
+internal sealed class PartialDistanceNearestNeighbour : IDisposable
+{
+    public const int HeadDimensions = 48;
+    /// <summary>Below this share of the bank's variance in the head coordinates the bound prunes too little to pay.</summary>
+    public const double MinHeadVarianceShare = 0.75;
+    private const float RelativeMargin = 1e-5f;
+    /// <summary>Bounds computed per block: 4 MB, cache-sized.</summary>
+    private const long BlockElements = 1 << 20;
+    private static readonly int Lanes = Vector<float>.Count;
+
+    private readonly Tensor _rotation;   // [D, D]
+    private readonly Tensor _headBank;   // [N, H] rotated head coordinates
+    private readonly Tensor _headNorms;  // [N] their squared norms
+    private readonly float[] _rotated;   // [N, D] rotated bank, row-major, for the direct sums
+    private readonly float _maxHeadNorm;
+    private readonly int _count, _dims;
+    private readonly long _budgetElements;
+
+    private PartialDistanceNearestNeighbour(Tensor rotation, Tensor rotatedBank, long budgetBytes)
+    {
+        _count = (int)rotatedBank.shape[0];
+        _dims = (int)rotatedBank.shape[1];
+        _rotation = rotation.DetachFromDisposeScope();
+        _headBank = rotatedBank.narrow(1, 0, HeadDimensions).contiguous().DetachFromDisposeScope();
+        _headNorms = _headBank.pow(2).sum(1).DetachFromDisposeScope();
+        _maxHeadNorm = _headNorms.max().item<float>();
+        _rotated = rotatedBank.data<float>().ToArray();
+        _budgetElements = Math.Max(1, budgetBytes / 4);
+    }
+
+    /// <summary>
+    /// A pruned search of <paramref name="bank"/> ([N, D] float32 on the CPU), or null where it would not pay: too few
+    /// dimensions or vectors, a bank beyond one array, or one whose head coordinates carry too little of its variance
+    /// (isotropic data such as random benchmark banks).
+    /// </summary>
+    public static PartialDistanceNearestNeighbour? TryCreate(Tensor bank, long budgetBytes)
+    {
+        if (bank.device_type != TorchSharp.DeviceType.CPU || bank.dtype != ScalarType.Float32 || bank.dim() != 2) return null;
+        long n = bank.shape[0], d = bank.shape[1];
+        if (n < 1024 || d <= 2 * HeadDimensions || n * d > Array.MaxLength) return null;
+        using var scope = NewDisposeScope();
+        var (rotation, variances) = PrincipalRotation.Axes(bank);
+        double total = variances.Sum();
+        if (total <= 0 || variances.Take(HeadDimensions).Sum() / total < MinHeadVarianceShare) return null;
+        var rotated = bank.matmul(rotation).contiguous();
+        return new PartialDistanceNearestNeighbour(rotation, rotated, budgetBytes);
+    }
+
+    /// <summary>Distances [M, 1] and bank indices [M, 1] of each query's nearest bank vector.</summary>
+    public (Tensor Distances, Tensor Indices) Search(Tensor queries)
+    {
+        int m = (int)queries.shape[0];
+        var best = new float[m];
+        var bestIndex = new long[m];
+        using (var scope = NewDisposeScope())
+        {
+            var rotatedQueries = queries.to(ScalarType.Float32).matmul(_rotation).contiguous();
+            var rotated = rotatedQueries.data<float>().ToArray();
+            var headNorms = rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1).data<float>().ToArray();
+            // Lower bounds for a block of queries at a time, small enough to stay in cache between the product that
+            // writes them and the scans that read them (the whole matrix would be read from memory three times).
+            int block = (int)Math.Clamp(Math.Min(_budgetElements, BlockElements) / _count, 1, m);
+            for (int q0 = 0; q0 < m; q0 += block)
+            {
+                using var blockScope = NewDisposeScope();
+                int rows = Math.Min(block, m - q0);
+                var head = rotatedQueries.narrow(0, q0, rows).narrow(1, 0, HeadDimensions);
+                var bounds = addmm(_headNorms.unsqueeze(0), head, _headBank.t(), beta: 1, alpha: -2).contiguous(); // |y|^2 - 2xy
+                Parallel.For(0, rows, i =>
+                {
+                    var row = MemoryMarshal.Cast<byte, float>(bounds.bytes).Slice(i * _count, _count);
+                    int q = q0 + i;
+                    (best[q], bestIndex[q]) = Nearest(rotated.AsSpan(q * _dims, _dims), headNorms[q], row);
+                });
+            }
+        }
+        var distances = tensor(best, [m, 1]).sqrt_();
+        return (distances, tensor(bestIndex, [m, 1]));
+    }
+
+    /// <param name="query">Rotated query.</param>
+    /// <param name="headNorm">Squared norm of its head coordinates (the bound row omits it).</param>
+    /// <param name="bounds">|y|^2 - 2xy over the head coordinates, for every bank vector y.</param>
+    private (float Squared, long Index) Nearest(ReadOnlySpan<float> query, float headNorm, ReadOnlySpan<float> bounds)
+    {
+        // Start from the vector with the smallest bound: its full distance is a first upper bound of the nearest.
+        int candidate = ArgMin(bounds);
+        float best = Squared(query, candidate, float.PositiveInfinity);
+        int bestIndex = candidate;
+        float margin = RelativeMargin * (headNorm + _maxHeadNorm);
+        // A whole vector of bounds is passed over unless one of them may beat the best so far (most are).
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(bounds);
+        var limit = new Vector<float>(best - headNorm + margin);
+        for (int v = 0; v < vectors.Length; v++)
+        {
+            if (!Vector.LessThanOrEqualAny(vectors[v], limit)) continue;
+            for (int j = v * Lanes; j < (v + 1) * Lanes; j++)
+                if (Consider(query, headNorm, margin, bounds[j], j, candidate, ref best, ref bestIndex))
+                    limit = new Vector<float>(best - headNorm + margin);
+        }
+        for (int j = vectors.Length * Lanes; j < bounds.Length; j++)
+            Consider(query, headNorm, margin, bounds[j], j, candidate, ref best, ref bestIndex);
+        return (best, bestIndex);
+    }
+
+    /// <summary>Full distance to vector <paramref name="j"/> unless its bound rules it out; true when it became the best.</summary>
+    private bool Consider(ReadOnlySpan<float> query, float headNorm, float margin, float bound, int j, int candidate, ref float best, ref int bestIndex)
+    {
+        if (j == candidate || bound > best - headNorm + margin) return false;
+        float d = Squared(query, j, best);
+        if (d > best || (d == best && j > bestIndex)) return false;
+        best = d;
+        bestIndex = j;
+        return true;
+    }
+
+    /// <summary>Index of the first smallest value, vectorised with four independent minima (libtorch's argmin over the
+    /// bound rows took 20 ms per image here, a scalar scan 14 us per row, this 3 us).</summary>
+    private static int ArgMin(ReadOnlySpan<float> values)
+    {
+        var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
+        var infinity = new Vector<float>(float.PositiveInfinity);
+        Vector<float> m0 = infinity, m1 = infinity, m2 = infinity, m3 = infinity;
+        int v = 0;
+        for (; v + 4 <= vectors.Length; v += 4)
+        {
+            m0 = Vector.Min(m0, vectors[v]);
+            m1 = Vector.Min(m1, vectors[v + 1]);
+            m2 = Vector.Min(m2, vectors[v + 2]);
+            m3 = Vector.Min(m3, vectors[v + 3]);
+        }
+        for (; v < vectors.Length; v++) m0 = Vector.Min(m0, vectors[v]);
+        m0 = Vector.Min(Vector.Min(m0, m1), Vector.Min(m2, m3));
+        float min = float.PositiveInfinity;
+        for (int l = 0; l < Lanes; l++) min = Math.Min(min, m0[l]);
+        int whole = vectors.Length * Lanes;
+        for (int j = whole; j < values.Length; j++) min = Math.Min(min, values[j]);
+        var target = new Vector<float>(min);
+        for (v = 0; v < vectors.Length; v++)
+            if (Vector.EqualsAny(vectors[v], target))
+                for (int j = v * Lanes; j < whole; j++)
+                    if (values[j] == min) return j;
+        for (int j = whole; j < values.Length; j++)
+            if (values[j] == min) return j;
+        return 0; // only if every value is NaN
+    }
+
+    /// <summary>Direct squared distance to bank vector <paramref name="index"/>; stops early once above <paramref name="stopAbove"/>.</summary>
+    private float Squared(ReadOnlySpan<float> query, int index, float stopAbove)
+    {
+        var row = _rotated.AsSpan(index * _dims, _dims);
+        var q = MemoryMarshal.Cast<float, Vector<float>>(query);
+        var y = MemoryMarshal.Cast<float, Vector<float>>(row);
+        var sum = Vector<float>.Zero;
+        int v = 0;
+        // Coordinates come largest-variance first, so the sum grows fastest at the start: check after each stretch.
+        // (A partial sum of squares never exceeds the full one in float either, so stopping is exact.)
+        for (; v + 4 <= q.Length; v += 4)
+        {
+            var d0 = q[v] - y[v];
+            var d1 = q[v + 1] - y[v + 1];
+            var d2 = q[v + 2] - y[v + 2];
+            var d3 = q[v + 3] - y[v + 3];
+            sum += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+            if (Vector.Sum(sum) > stopAbove) return float.PositiveInfinity;
+        }
+        for (; v < q.Length; v++)
+        {
+            var d = q[v] - y[v];
+            sum += d * d;
+        }
+        float total = Vector.Sum(sum);
+        for (int k = q.Length * Lanes; k < _dims; k++)
+        {
+            float diff = query[k] - row[k];
+            total += diff * diff;
+        }
+        return total;
+    }
+
+    public void Dispose()
+    {
+        _rotation.Dispose();
+        _headBank.Dispose();
+        _headNorms.Dispose();
+    }
+}
