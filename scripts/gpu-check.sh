@@ -6,7 +6,9 @@
 #                                             which costs exactly what the trained one costs).
 #   scripts/gpu-check.sh run    (GPU machine) unpacks it, points INSPECTION_LIBTORCH at PyTorch's torch/lib, writes the
 #                                             synthetic line, runs the demo on cuda (engine and pipeline
-#                                             scores compared) and prints the bench suite (fp32 and bf16) on cuda; JSON and
+#                                             scores compared) and prints the bench suite (fp32 and bf16) on cuda, with
+#                                             the reference operations (backbone at batch 32, 1-NN of 65,536
+#                                             queries, coreset 204,800 -> 20,480); JSON and
 #                                             plots go to $OUT (or ./gpu-check) for docs/benchmarks.md.
 # With the device tool: run "scripts/gpu-check.sh pack" here, then run "bash scripts/gpu-check.sh run" with carry [".device"].
 set -euo pipefail
@@ -38,7 +40,7 @@ case "${1:-}" in
     for precision in fp32 bf16; do
       echo "== $precision"
       "$bin" bench --data /tmp/inspection-gpu/line --device cuda --precision "$precision" --backbone-weights untrained \
-        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 2 --knn-budget-mb 4096 --sweep-seconds 10 --coreset-points 204800 --out "$out/$precision"
+        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 2 --knn-budget-mb 4096 --knn-images 64 --sweep-seconds 10 --coreset-points 204800 --out "$out/$precision"
     done
     ;;
   *)

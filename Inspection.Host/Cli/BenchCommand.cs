@@ -31,7 +31,8 @@ public static class BenchCommand
         var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurements (0 skips them).", DefaultValueFactory = _ => 2 };
         var sweepSeconds = new Option<double>("--sweep-seconds") { Description = "Time budget per bank size and path in the engine/pipeline bank sweep (0 skips the sweep).", DefaultValueFactory = _ => 30 };
         var coresetPoints = new Option<long>("--coreset-points") { Description = "Also time a 10% greedy coreset of this many random 128-d points, as in the issue's reference table (204800; minutes on a CPU; 0 skips it).", DefaultValueFactory = _ => 0 };
-        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank, sweepSeconds, coresetPoints };
+        var knnImages = new Option<int>("--knn-images") { Description = "Images of queries per kNN scaling measurement (64 gives the issue's 65,536-query reference; large batches suit GPUs).", DefaultValueFactory = _ => 1 };
+        var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank, sweepSeconds, coresetPoints, knnImages };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -54,6 +55,7 @@ public static class BenchCommand
             double decodeMs = decodeClock.Elapsed.TotalMilliseconds / files.Count;
 
             var rows = new List<object>();
+            var stageRows = new List<(int Batch, double BackboneMs, double EmbeddingMs)>();
             var table = new Table().AddColumns("batch", "images/s", "backbone ms", "embedding ms", "kNN ms", "map ms", "total ms/img", "p50 batch ms", "p99 batch ms");
             foreach (int batch in result.GetValue(batches)!)
             {
@@ -72,12 +74,13 @@ public static class BenchCommand
                 double perImage(double ms) => ms / done;
                 var (p50, p99) = Latencies.Percentiles(latencies);
                 double throughput = done / wall.Elapsed.TotalSeconds;
+                stageRows.Add((batch, perImage(sum.Backbone), perImage(sum.Embedding)));
                 rows.Add(new { batch, imagesPerSecond = throughput, backboneMs = perImage(sum.Backbone), embeddingMs = perImage(sum.Embedding), knnMs = perImage(sum.Knn), mapMs = perImage(sum.Map), totalMsPerImage = perImage(sum.Total), p50BatchMs = p50, p99BatchMs = p99 });
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
             }
             var scaling = KnnScalingBench.Run(result.GetValue(bankSizes)!, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
-                images: 1, device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
+                images: Math.Max(1, result.GetValue(knnImages)), device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
             long mappedRows = result.GetValue(mappedBank);
             var mapped = mappedRows > 0
                 ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid, settings.KnnBudgetBytes)
@@ -97,6 +100,10 @@ public static class BenchCommand
             long coresetN = result.GetValue(coresetPoints);
             double? coresetRandomSeconds = coresetN > 0 ? TimeRandomCoreset(coresetN, settings.ProjectionDimensions, device) : null;
             var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
+            // The reference backbone figure: backbone to layer3 + pooling + upsampling + concatenation, at the
+            // largest batch timed.
+            var largest = stageRows.Count > 0 ? stageRows.MaxBy(r => r.Batch) : default;
+            double? backboneImagesPerSecond = stageRows.Count > 0 ? 1000 / (largest.BackboneMs + largest.EmbeddingMs) : null;
             var report = new
             {
                 dataset = category.Root,
@@ -111,6 +118,7 @@ public static class BenchCommand
                 decodeMsPerImage = decodeMs,
                 peakWorkingSetMb = peakMb,
                 rows,
+                backbone = backboneImagesPerSecond is { } bps ? new { batch = largest.Batch, imagesPerSecond = bps } : null,
                 knnScaling = scaling,
                 mappedBank = mapped is { } m ? new { m.Item1.BankSize, m.Item1.MsPerBatch, m.Item1.TeraFlops, anonymousMemoryGb = m.Item2 } : null,
                 pipeline,
@@ -123,14 +131,18 @@ public static class BenchCommand
             Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
             console.Write(table);
+            if (backboneImagesPerSecond is { } backboneRate)
+                Console.WriteLine($"backbone + embedding at batch {largest.Batch}: {backboneRate:F0} images/s");
             if (coresetRandomSeconds is { } randomSeconds)
                 Console.WriteLine($"coreset of random points: {coresetN:N0} -> {coresetN / 10:N0} ({settings.ProjectionDimensions}-d) in {randomSeconds:F2} s on {device}");
-            var knnTable = new Table().AddColumns("bank vectors", "ms per image", "images/s", "TFLOP/s");
+            int knnBatch = Math.Max(1, result.GetValue(knnImages));
+            var knnTable = new Table().AddColumns("bank vectors", knnBatch == 1 ? "ms per image" : $"ms per {knnBatch} images", "images/s", "TFLOP/s");
             foreach (var row in scaling)
                 knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
             if (scaling.Count > 0)
             {
-                Console.WriteLine($"exact 1-NN against bank size ({settings.EffectiveKnnPrecision}, random banks, one image of {model.Metadata.PatchGrid * model.Metadata.PatchGrid} patches):");
+                int patches = model.Metadata.PatchGrid * model.Metadata.PatchGrid;
+                Console.WriteLine($"exact 1-NN against bank size ({settings.EffectiveKnnPrecision}, random banks, {knnBatch} image(s) of {patches} patches, {(long)knnBatch * patches:N0} queries):");
                 console.Write(knnTable);
             }
             if (mapped is { } mb)

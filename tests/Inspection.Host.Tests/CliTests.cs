@@ -131,12 +131,15 @@ public class CliTests(ITestOutputHelper log)
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 4, TrainGood: 12, TestGood: 2, DefectsPerType: 1, Size: 128));
         string outFolder = folder.File("bench");
         var run = CliRun.Invoke("bench", "--data", data, "--image-size", "128", "--batch-size", "2", "--batch-sizes", "1", "2", "--images", "4",
-            "--bank-sizes", "1024", "4096", "--sweep-seconds", "1", "--pipeline-shards", "2", "--coreset-points", "3000", "--out", outFolder);
+            "--bank-sizes", "1024", "4096", "--sweep-seconds", "1", "--pipeline-shards", "2", "--coreset-points", "3000", "--knn-images", "2", "--out", outFolder);
         log.WriteLine(run.Out + run.Error);
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outFolder, "bench.json"))).RootElement;
         Assert.Equal(2, report.GetProperty("rows").GetArrayLength());
         Assert.Equal(2, report.GetProperty("knnScaling").GetArrayLength());
+        Assert.All(report.GetProperty("knnScaling").EnumerateArray(), r => Assert.Equal(2, r.GetProperty("Images").GetInt32()));
+        Assert.Equal(2, report.GetProperty("backbone").GetProperty("batch").GetInt32());
+        Assert.True(report.GetProperty("backbone").GetProperty("imagesPerSecond").GetDouble() > 0);
         var sweep = report.GetProperty("bankSweep").EnumerateArray().ToList();
         Assert.Equal(new long[] { 1024, 4096 }, sweep.Select(r => r.GetProperty("BankSize").GetInt64()));
         Assert.All(sweep, r =>
