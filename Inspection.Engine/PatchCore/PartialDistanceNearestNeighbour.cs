@@ -71,6 +71,7 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     public (Tensor Distances, Tensor Indices) Search(Tensor queries)
     {
         int m = (int)queries.shape[0];
+        if (m == 0) return (empty([0, 1]), empty([0, 1], dtype: ScalarType.Int64));
         var best = new float[m];
         var bestIndex = new long[m];
         using (var scope = NewDisposeScope())

@@ -67,6 +67,9 @@ public class PartialDistanceNearestNeighbourTests
             bank.narrow(0, 2536, 1).copy_(bank.narrow(0, 1000, 1));
             using var search = new NearestNeighbourSearch(bank);
             Assert.True(search.IsPruned);
+            var (noDistances, noIndices) = search.Search(empty(0, 160), 1);
+            Assert.Equal([0L, 1L], noDistances.shape); // no queries, no answers, no error
+            Assert.Equal([0L, 1L], noIndices.shape);
             using var query = bank.narrow(0, 2536, 1).clone();
             var (d, i) = search.Search(query, 1);
             Assert.Equal(1000L, i.item<long>());
