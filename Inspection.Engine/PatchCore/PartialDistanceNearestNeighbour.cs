@@ -25,8 +25,10 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     /// <summary>Below this share of the bank's variance in the head coordinates the bound prunes too little to pay.</summary>
     public const double MinHeadVarianceShare = 0.75;
     private const float RelativeMargin = 1e-5f;
-    /// <summary>Bounds computed per block: 4 MB, cache-sized.</summary>
+    /// <summary>Bounds computed per tile: at most 4 MB, cache-sized.</summary>
     private const long BlockElements = 1 << 20;
+    /// <summary>Bank vectors per tile: their head coordinates (4,096 x 48 floats, 768 KB) stay in cache.</summary>
+    private const int TileRows = 4096;
     private static readonly int Lanes = Vector<float>.Count;
 
     private readonly Tensor _rotation;   // [D, D]
@@ -73,43 +75,56 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         int m = (int)queries.shape[0];
         if (m == 0) return (empty([0, 1]), empty([0, 1], dtype: ScalarType.Int64));
         var best = new float[m];
-        var bestIndex = new long[m];
+        var bestIndex = new int[m];
+        Array.Fill(best, float.PositiveInfinity);
         using (var scope = NewDisposeScope())
         {
             var rotatedQueries = queries.to(ScalarType.Float32).matmul(_rotation).contiguous();
             var rotated = rotatedQueries.data<float>().ToArray();
             var headNorms = rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1).data<float>().ToArray();
-            // Lower bounds for a block of queries at a time, small enough to stay in cache between the product that
-            // writes them and the scans that read them (the whole matrix would be read from memory three times).
-            int block = (int)Math.Clamp(Math.Min(_budgetElements, BlockElements) / _count, 1, m);
-            for (int q0 = 0; q0 < m; q0 += block)
+            // Bounds are computed a tile at a time (a block of queries against a block of the bank), so the tile and the
+            // bank's head coordinates stay in cache between the product that writes the bounds and the scans that read
+            // them; one product of a few queries against the whole bank re-read the bank from memory for every block.
+            int queryBlock = (int)Math.Clamp(Math.Min(_budgetElements, BlockElements) / Math.Min(_count, TileRows), 1, m);
+            for (int q0 = 0; q0 < m; q0 += queryBlock)
             {
+                int rows = Math.Min(queryBlock, m - q0);
                 using var blockScope = NewDisposeScope();
-                int rows = Math.Min(block, m - q0);
                 var head = rotatedQueries.narrow(0, q0, rows).narrow(1, 0, HeadDimensions);
-                var bounds = addmm(_headNorms.unsqueeze(0), head, _headBank.t(), beta: 1, alpha: -2).contiguous(); // |y|^2 - 2xy
-                Parallel.For(0, rows, i =>
+                for (int t0 = 0; t0 < _count; t0 += TileRows)
                 {
-                    var row = MemoryMarshal.Cast<byte, float>(bounds.bytes).Slice(i * _count, _count);
-                    int q = q0 + i;
-                    (best[q], bestIndex[q]) = Nearest(rotated.AsSpan(q * _dims, _dims), headNorms[q], row);
-                });
+                    using var tileScope = NewDisposeScope();
+                    int length = Math.Min(TileRows, _count - t0);
+                    var bounds = addmm(_headNorms.narrow(0, t0, length).unsqueeze(0), head, _headBank.narrow(0, t0, length).t(), beta: 1, alpha: -2)
+                        .contiguous(); // |y|^2 - 2xy over the head coordinates
+                    int offset = t0;
+                    Parallel.For(0, rows, i =>
+                    {
+                        var row = MemoryMarshal.Cast<byte, float>(bounds.bytes).Slice(i * length, length);
+                        int q = q0 + i;
+                        Update(rotated.AsSpan(q * _dims, _dims), headNorms[q], row, offset, ref best[q], ref bestIndex[q]);
+                    });
+                }
             }
         }
         var distances = tensor(best, [m, 1]).sqrt_();
-        return (distances, tensor(bestIndex, [m, 1]));
+        return (distances, tensor(bestIndex.Select(i => (long)i).ToArray(), [m, 1]));
     }
 
+    /// <summary>Improves one query's nearest vector with one tile of the bank.</summary>
     /// <param name="query">Rotated query.</param>
     /// <param name="headNorm">Squared norm of its head coordinates (the bound row omits it).</param>
-    /// <param name="bounds">|y|^2 - 2xy over the head coordinates, for every bank vector y.</param>
-    private (float Squared, long Index) Nearest(ReadOnlySpan<float> query, float headNorm, ReadOnlySpan<float> bounds)
+    /// <param name="bounds">|y|^2 - 2xy over the head coordinates, for the tile's bank vectors.</param>
+    /// <param name="offset">Bank index of the tile's first vector.</param>
+    private void Update(ReadOnlySpan<float> query, float headNorm, ReadOnlySpan<float> bounds, int offset, ref float best, ref int bestIndex)
     {
-        // Start from the vector with the smallest bound: its full distance is a first upper bound of the nearest.
-        int candidate = ArgMin(bounds);
-        float best = Squared(query, candidate, float.PositiveInfinity);
-        int bestIndex = candidate;
         float margin = RelativeMargin * (headNorm + _maxHeadNorm);
+        // The tile's smallest bound first: if even it cannot beat the best so far, the whole tile is passed over;
+        // otherwise its vector is the likeliest to improve the best, which then prunes the rest of the tile.
+        int candidate = ArgMin(bounds);
+        if (!Consider(query, headNorm, margin, bounds[candidate], offset + candidate, -1, ref best, ref bestIndex)
+            && bounds[candidate] > best - headNorm + margin)
+            return;
         // A whole vector of bounds is passed over unless one of them may beat the best so far (most are).
         var vectors = MemoryMarshal.Cast<float, Vector<float>>(bounds);
         var limit = new Vector<float>(best - headNorm + margin);
@@ -117,18 +132,20 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         {
             if (!Vector.LessThanOrEqualAny(vectors[v], limit)) continue;
             for (int j = v * Lanes; j < (v + 1) * Lanes; j++)
-                if (Consider(query, headNorm, margin, bounds[j], j, candidate, ref best, ref bestIndex))
+                if (Consider(query, headNorm, margin, bounds[j], offset + j, offset + candidate, ref best, ref bestIndex))
                     limit = new Vector<float>(best - headNorm + margin);
         }
         for (int j = vectors.Length * Lanes; j < bounds.Length; j++)
-            Consider(query, headNorm, margin, bounds[j], j, candidate, ref best, ref bestIndex);
-        return (best, bestIndex);
+            Consider(query, headNorm, margin, bounds[j], offset + j, offset + candidate, ref best, ref bestIndex);
     }
 
-    /// <summary>Full distance to vector <paramref name="j"/> unless its bound rules it out; true when it became the best.</summary>
-    private bool Consider(ReadOnlySpan<float> query, float headNorm, float margin, float bound, int j, int candidate, ref float best, ref int bestIndex)
+    /// <summary>
+    /// Full distance to bank vector <paramref name="j"/> unless its bound rules it out or it is <paramref name="skip"/>
+    /// (already considered); true when it became the best.
+    /// </summary>
+    private bool Consider(ReadOnlySpan<float> query, float headNorm, float margin, float bound, int j, int skip, ref float best, ref int bestIndex)
     {
-        if (j == candidate || bound > best - headNorm + margin) return false;
+        if (j == skip || bound > best - headNorm + margin) return false;
         float d = Squared(query, j, best);
         if (d > best || (d == best && j > bestIndex)) return false;
         best = d;
