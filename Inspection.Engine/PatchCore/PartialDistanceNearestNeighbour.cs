@@ -8,10 +8,10 @@ namespace Inspection.Engine.PatchCore;
 /// Exact 1-NN on the CPU that computes full distances for a small part of the bank. Bank and queries are rotated onto
 /// the bank's principal axes (<see cref="PrincipalRotation"/>; distances unchanged), where the first
 /// <see cref="HeadDimensions"/> coordinates carry most of every distance. One matrix product over those coordinates
-/// (an eighth of the full product) gives each query a lower bound of its squared distance to every bank vector; the
-/// vector with the smallest bound gives an upper bound of the nearest distance, and only vectors whose lower bound does
+/// (an eighth of the full product) gives each query a lower bound of its squared distance to every bank vector. The bank
+/// is taken in tiles: in each, the vector with the smallest bound is tried first, and only vectors whose lower bound does
 /// not exceed the best distance found so far get a full distance, summed directly with an early exit. Measured on tire
-/// patches: 0.4% of the bank per query on average.
+/// patches: 0.4% of the bank per query on average; 1.3% on magnetic_tile.
 /// </summary>
 /// <remarks>
 /// The bound comes from the |x|^2 - 2xy + |y|^2 expansion, whose float rounding is covered by a margin of
