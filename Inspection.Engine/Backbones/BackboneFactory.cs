@@ -92,7 +92,8 @@ public static class BackboneFactory
         logger.LogInformation("Importing ResNet18 ImageNet weights from {Onnx} (once; cached at {Cache})", onnx, cache);
         ResNet18OnnxImporter.Import(onnx, network);
         Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-        string temp = cache + "." + Environment.ProcessId + ".tmp";
+        // Unique per call: two threads of one process (parallel tests, several nodes) may import at the same time.
+        string temp = $"{cache}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         network.save(temp);
         File.Move(temp, cache, overwrite: true);
         return network;
