@@ -31,11 +31,21 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
 
     public float[] ToFloats()
     {
-        if (Precision == FeaturePrecision.Float32) return MemoryMarshal.Cast<byte, float>(Data).ToArray();
-        var halves = MemoryMarshal.Cast<byte, Half>(Data);
-        var result = new float[halves.Length];
-        for (int i = 0; i < halves.Length; i++) result[i] = (float)halves[i];
+        var result = new float[Rows * Columns];
+        CopyTo(result);
         return result;
+    }
+
+    /// <summary>The values as float32 into <paramref name="destination"/> (Rows x Columns long), without an intermediate array.</summary>
+    public void CopyTo(Span<float> destination)
+    {
+        if (Precision == FeaturePrecision.Float32)
+        {
+            MemoryMarshal.Cast<byte, float>(Data).CopyTo(destination);
+            return;
+        }
+        var halves = MemoryMarshal.Cast<byte, Half>(Data);
+        for (int i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
     }
 
     public Tensor ToTensor(Device device)

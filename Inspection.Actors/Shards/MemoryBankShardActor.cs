@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
@@ -62,8 +63,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Command<GetShardState>(_ => Sender.Tell(State()));
         Command<ReadSlice>(_ =>
         {
-            if (_slice is null) Sender.Tell(new ShardUnavailable(_entityId, 0, NotReadyReason()));
-            else Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
+            if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
         });
         Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failure => _log.Warning("Shard {0} snapshot failed: {1}", _entityId, failure.Cause.Message));
@@ -136,7 +136,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             foreach (var block in blocks)
             {
                 using var target = flat.narrow(0, at, (long)block.Rows * columns);
-                block.ToFloats().CopyTo(MemoryMarshal.Cast<byte, float>(target.bytes));
+                block.CopyTo(MemoryMarshal.Cast<byte, float>(target.bytes));
                 at += (long)block.Rows * columns;
             }
         }
@@ -145,11 +145,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Nearest(QueryNearest query)
     {
-        if (_slice is null)
-        {
-            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
-            return;
-        }
+        if (!Ready(query.QueryId)) return;
         using var scope = NewDisposeScope();
         var queries = query.Queries.ToTensor(_device);
         int k = (int)Math.Min(query.K, _slice.shape[0]);
@@ -160,11 +156,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Rows(QueryRows query)
     {
-        if (_slice is null)
-        {
-            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
-            return;
-        }
+        if (!Ready(query.QueryId)) return;
         long rows = _slice.shape[0];
         var owned = query.Indices.Where(i => i >= _offset && i < _offset + rows).ToArray();
         if (owned.Length == 0)
@@ -180,11 +172,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Support(QuerySupport query)
     {
-        if (_slice is null)
-        {
-            Sender.Tell(new ShardUnavailable(_entityId, query.QueryId, NotReadyReason()));
-            return;
-        }
+        if (!Ready(query.QueryId)) return;
         using var scope = NewDisposeScope();
         var centers = query.Centers.ToTensor(_device);
         var patches = query.Patches.ToTensor(_device);
@@ -196,6 +184,15 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var onHost = DeviceTransfer.ToHost(centerDistances, indices + _offset, patchDistances);
         Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(),
             onHost[1].data<long>().ToArray(), onHost[2].data<float>().ToArray()));
+    }
+
+    /// <summary>Whether the slice is assembled; if not, the sender is told why instead of getting an answer.</summary>
+    [MemberNotNullWhen(true, nameof(_slice))]
+    private bool Ready(long queryId)
+    {
+        if (_slice is not null) return true;
+        Sender.Tell(new ShardUnavailable(_entityId, queryId, NotReadyReason()));
+        return false;
     }
 
     /// <summary>The slice's search with products in <paramref name="precision"/> (results are float32 either way).</summary>

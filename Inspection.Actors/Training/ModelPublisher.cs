@@ -30,7 +30,8 @@ public static class ModelPublisher
             return (Start: start, End: end, Chunks: (int)Math.Max(1, (end - start + chunkRows - 1) / chunkRows));
         }).ToArray();
         var inFlight = new Queue<Task<BankSliceStored>>();
-        for (int c = 0; c < slices.Max(x => x.Chunks); c++)
+        int rounds = slices.Max(x => x.Chunks);
+        for (int c = 0; c < rounds; c++)
             for (int s = 0; s < shards; s++)
             {
                 var (start, end, chunkCount) = slices[s];

@@ -65,24 +65,19 @@ public class PrecisionTests(ITestOutputHelper output)
     private static readonly PatchCoreSettings Bf16Knn = new() { KnnPrecision = ComputePrecision.BFloat16 };
     private static readonly PatchCoreSettings Bf16Everything = new() { Precision = ComputePrecision.BFloat16 };
 
+    private static string Subset(string dataset, TempFolder folder) => dataset == "tire" ? TireSubset(folder) : MagneticTileSubset(folder);
+
     /// <summary>
     /// bf16 kNN products (candidates re-ranked in float32) with the float32 backbone: the target, image AUROC
-    /// within 0.01 of fp32, on 60 real magnetic_tile test images (all five defect types).
+    /// within 0.01 of fp32, on real test images (magnetic_tile: 60, all five defect types; tire: 55).
     /// </summary>
-    [SkippableFact]
-    public void Bf16_knn_ranks_magnetic_tile_images_like_fp32()
+    [SkippableTheory]
+    [InlineData("magnetic_tile")]
+    [InlineData("tire")]
+    public void Bf16_knn_ranks_images_like_fp32(string dataset)
     {
         using var folder = new TempFolder();
-        var (fp32, bf16, rho, _) = CompareOnSubset(MagneticTileSubset(folder), Bf16Knn);
-        Assert.True(Math.Abs(fp32 - bf16) <= 0.01, $"AUROC fp32 {fp32}, bf16 kNN {bf16}");
-        Assert.True(rho >= 0.99, $"rank correlation {rho}");
-    }
-
-    [SkippableFact]
-    public void Bf16_knn_ranks_tire_images_like_fp32()
-    {
-        using var folder = new TempFolder();
-        var (fp32, bf16, rho, _) = CompareOnSubset(TireSubset(folder), Bf16Knn);
+        var (fp32, bf16, rho, _) = CompareOnSubset(Subset(dataset, folder), Bf16Knn);
         Assert.True(Math.Abs(fp32 - bf16) <= 0.01, $"AUROC fp32 {fp32}, bf16 kNN {bf16}");
         Assert.True(rho >= 0.99, $"rank correlation {rho}");
     }
@@ -93,24 +88,16 @@ public class PrecisionTests(ITestOutputHelper output)
     /// Spearman 0.973; tire 0.712 vs 0.684, Spearman 0.934. AUROC within 0.01 is not met with a bf16 backbone (full
     /// sets in docs/benchmarks.md); the test holds what is: close ranks, AUROC within 0.05.
     /// </summary>
-    [SkippableFact]
-    public void Bf16_backbone_ranks_magnetic_tile_images_close_to_fp32()
+    [SkippableTheory]
+    [InlineData("magnetic_tile", 0.95)]
+    [InlineData("tire", 0.9)]
+    public void Bf16_backbone_ranks_images_close_to_fp32(string dataset, double minimumRho)
     {
         using var folder = new TempFolder();
-        var (fp32, bf16, rho, moved) = CompareOnSubset(MagneticTileSubset(folder), Bf16Everything);
+        var (fp32, bf16, rho, moved) = CompareOnSubset(Subset(dataset, folder), Bf16Everything);
         Assert.True(moved > 0, "a bf16 backbone must actually change the arithmetic");
         Assert.True(Math.Abs(fp32 - bf16) <= 0.05, $"AUROC fp32 {fp32}, bf16 {bf16}");
-        Assert.True(rho >= 0.95, $"rank correlation {rho}");
-    }
-
-    [SkippableFact]
-    public void Bf16_backbone_ranks_tire_images_close_to_fp32()
-    {
-        using var folder = new TempFolder();
-        var (fp32, bf16, rho, moved) = CompareOnSubset(TireSubset(folder), Bf16Everything);
-        Assert.True(moved > 0, "a bf16 backbone must actually change the arithmetic");
-        Assert.True(Math.Abs(fp32 - bf16) <= 0.05, $"AUROC fp32 {fp32}, bf16 {bf16}");
-        Assert.True(rho >= 0.9, $"rank correlation {rho}");
+        Assert.True(rho >= minimumRho, $"rank correlation {rho}");
     }
 
     [Fact]
