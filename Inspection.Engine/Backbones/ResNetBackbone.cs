@@ -9,6 +9,9 @@ namespace Inspection.Engine.Backbones;
 /// A ResNet trunk (stem and layer1..layer4) with torchvision parameter names. Only the layers up to the deepest one
 /// requested are run. Two stems exist: torchvision's symmetric padding, and the CNTK export's asymmetric padding
 /// (conv1 pads 3 at top/left and 2 at bottom/right, max-pool pads 1 at top/left only).
+/// <see cref="MoveTo"/> also folds every batch norm into the convolution before it (<see cref="FoldedConvolution"/>) and
+/// picks the memory layout (<see cref="ChannelsLast"/>): <see cref="Extract"/> then runs the folded network;
+/// <c>forward</c> stays the module-by-module reference.
 /// </summary>
 public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbone
 {
@@ -23,6 +26,8 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
     private readonly ImageNormalisation _normalisation;
     private Device _device = CPU;
     private ScalarType _dtype = ScalarType.Float32;
+    private FoldedConvolution? _foldedStem; // null until MoveTo: Extract then takes the reference path
+    private bool _channelsLast;
 
     private static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
 
@@ -76,12 +81,31 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
         new("wide_resnet50_2", (i, p, s) => new ResNetBottleneck(i, p, s, width: p * 2), [3, 4, 6, 3], ResNetBottleneck.Expansion, false,
             layers, ImageNormalisation.ImageNetMeanStd);
 
+    /// <summary>
+    /// Places the network for inference and folds its batch norms, from the parameters as they are now (load weights
+    /// first). The fold is taken before the number format changes, so a bf16 network rounds folded float32 weights.
+    /// </summary>
     public void MoveTo(Device device, ScalarType dtype = ScalarType.Float32)
     {
         this.to(device);
+        _channelsLast = ChannelsLast.Suits(device, dtype);
+        _foldedStem?.Dispose();
+        _foldedStem = FoldedConvolution.Fold(conv1, bn1, dtype, _channelsLast);
+        foreach (var block in Blocks()) block.Fold(dtype, _channelsLast);
         this.to(dtype);
         _device = device;
         _dtype = dtype;
+    }
+
+    /// <summary>
+    /// Image sides the CNTK export accepts for features up to <paramref name="layers"/>' deepest layer are multiples of
+    /// this: its stride-2 blocks pad at the top/left only, so an odd input leaves the 3x3 path one pixel shorter than the
+    /// 1x1 shortcut (torchvision's symmetric padding has no such limit). 1 when any size works or a name is unknown.
+    /// </summary>
+    public static int CntkSizeMultiple(IReadOnlyList<string> layers)
+    {
+        int deepest = layers.Select(l => Array.IndexOf(AllLayers, l)).DefaultIfEmpty(-1).Max();
+        return deepest < 1 ? 1 : 4 << deepest;
     }
 
     /// <summary>Number format the weights are in (inputs are converted to it).</summary>
@@ -89,9 +113,14 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
 
     public Tensor[] Extract(Tensor rgb255)
     {
+        int multiple = _cntkPadding ? CntkSizeMultiple(Layers) : 1;
+        if (rgb255.dim() != 4 || rgb255.shape[2] % multiple != 0 || rgb255.shape[3] % multiple != 0)
+            throw new ArgumentException($"{Name} takes [B, 3, H, W] images with H and W multiples of {multiple} for layers up to " +
+                $"{Layers[^1]}; got [{string.Join(", ", rgb255.shape)}].", nameof(rgb255));
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var outputs = forward(_normalisation.Apply(rgb255).to(_dtype));
+        var input = _normalisation.Apply(rgb255).to(_dtype);
+        var outputs = _foldedStem is null ? forward(input) : Infer(input);
         foreach (var o in outputs) o.MoveToOuterDisposeScope();
         return outputs;
     }
@@ -121,6 +150,34 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
         }
         foreach (var o in outputs) o.MoveToOuterDisposeScope();
         return outputs.ToArray();
+    }
+
+    /// <summary><see cref="forward"/> through the folded convolutions.</summary>
+    private Tensor[] Infer(Tensor normalisedInput)
+    {
+        using var scope = NewDisposeScope();
+        var x = _cntkPadding ? F.pad(normalisedInput, [3, 2, 3, 2]) : normalisedInput;
+        if (_channelsLast) x = ChannelsLast.Apply(x);
+        x = _foldedStem!.Forward(x).relu_();
+        x = _cntkPadding ? F.max_pool2d(F.pad(x, [1, 0, 1, 0]), 3, 2) : F.max_pool2d(x, 3, 2, 1);
+        var outputs = new List<Tensor>();
+        var layers = new[] { layer1, layer2, layer3, layer4 };
+        for (int i = 0; i <= _layerIndices[^1]; i++)
+        {
+            foreach (var (_, block) in layers[i].named_children()) x = ((IFoldedInference)block).Infer(x);
+            if (_layerIndices.Contains(i)) outputs.Add(x.contiguous()); // callers get the usual NCHW layout
+        }
+        foreach (var o in outputs) o.MoveToOuterDisposeScope();
+        return outputs.ToArray();
+    }
+
+    private IEnumerable<IFoldedInference> Blocks() =>
+        new[] { layer1, layer2, layer3, layer4 }.SelectMany(layer => layer.named_children()).Select(c => (IFoldedInference)c.module);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _foldedStem?.Dispose();
+        base.Dispose(disposing);
     }
 
     private Tensor Stem(Tensor x)

@@ -10,7 +10,7 @@ namespace Inspection.Engine.Backbones;
 /// one pixel at the top/left only, as the CNTK export of ResNet18 does (ONNX pads [1,1,0,0]).
 /// Field names follow torchvision so state-dict keys read <c>layer2.0.conv1.weight</c>.
 /// </summary>
-public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
+public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>, IFoldedInference
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -18,6 +18,7 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
     private readonly BatchNorm2d bn2;
     private readonly Sequential? downsample;
     private readonly bool _padTopLeftOnly;
+    private FoldedConvolution? _folded1, _folded2, _foldedDownsample;
 
     public ResNetBasicBlock(long inChannels, long outChannels, long stride, bool asymmetricPadding) : base(nameof(ResNetBasicBlock))
     {
@@ -39,5 +40,38 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
         y = bn2.forward(conv2.forward(y));
         var identity = downsample?.forward(x) ?? x;
         return F.relu(y.add_(identity)).MoveToOuterDisposeScope();
+    }
+
+    void IFoldedInference.Fold(ScalarType dtype, bool channelsLast)
+    {
+        DisposeFolds();
+        _folded1 = FoldedConvolution.Fold(conv1, bn1, dtype, channelsLast);
+        _folded2 = FoldedConvolution.Fold(conv2, bn2, dtype, channelsLast);
+        if (downsample is not null)
+            _foldedDownsample = FoldedConvolution.Fold((Conv2d)downsample[0], (BatchNorm2d)downsample[1], dtype, channelsLast);
+    }
+
+    Tensor IFoldedInference.Infer(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var input = _padTopLeftOnly ? F.pad(x, [1, 0, 1, 0]) : x;
+        var y = _folded1!.Forward(input).relu_();
+        y = _folded2!.Forward(y);
+        var identity = _foldedDownsample?.Forward(x) ?? x;
+        return y.add_(identity).relu_().MoveToOuterDisposeScope();
+    }
+
+    private void DisposeFolds()
+    {
+        _folded1?.Dispose();
+        _folded2?.Dispose();
+        _foldedDownsample?.Dispose();
+        _folded1 = _folded2 = _foldedDownsample = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeFolds();
+        base.Dispose(disposing);
     }
 }

@@ -6,7 +6,7 @@ using F = TorchSharp.torch.nn.functional;
 namespace Inspection.Engine.Backbones;
 
 /// <summary>torchvision's Bottleneck (ResNet v1.5: stride on the 3x3 convolution), widened for Wide ResNet.</summary>
-public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
+public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldedInference
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;
@@ -15,6 +15,7 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
     private readonly Conv2d conv3;
     private readonly BatchNorm2d bn3;
     private readonly Sequential? downsample;
+    private FoldedConvolution? _folded1, _folded2, _folded3, _foldedDownsample;
 
     public const int Expansion = 4;
 
@@ -40,5 +41,40 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
         y = bn3.forward(conv3.forward(y));
         var identity = downsample?.forward(x) ?? x;
         return F.relu(y.add_(identity)).MoveToOuterDisposeScope();
+    }
+
+    void IFoldedInference.Fold(ScalarType dtype, bool channelsLast)
+    {
+        DisposeFolds();
+        _folded1 = FoldedConvolution.Fold(conv1, bn1, dtype, channelsLast);
+        _folded2 = FoldedConvolution.Fold(conv2, bn2, dtype, channelsLast);
+        _folded3 = FoldedConvolution.Fold(conv3, bn3, dtype, channelsLast);
+        if (downsample is not null)
+            _foldedDownsample = FoldedConvolution.Fold((Conv2d)downsample[0], (BatchNorm2d)downsample[1], dtype, channelsLast);
+    }
+
+    Tensor IFoldedInference.Infer(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = _folded1!.Forward(x).relu_();
+        y = _folded2!.Forward(y).relu_();
+        y = _folded3!.Forward(y);
+        var identity = _foldedDownsample?.Forward(x) ?? x;
+        return y.add_(identity).relu_().MoveToOuterDisposeScope();
+    }
+
+    private void DisposeFolds()
+    {
+        _folded1?.Dispose();
+        _folded2?.Dispose();
+        _folded3?.Dispose();
+        _foldedDownsample?.Dispose();
+        _folded1 = _folded2 = _folded3 = _foldedDownsample = null;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) DisposeFolds();
+        base.Dispose(disposing);
     }
 }

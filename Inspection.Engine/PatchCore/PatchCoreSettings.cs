@@ -34,6 +34,10 @@ public sealed record PatchCoreSettings
     public void Validate()
     {
         if (ImageSize < 32 || ImageSize > 2048) throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
+        int multiple = Backbone == Backbones.BackboneFactory.ResNet18 ? Backbones.ResNetBackbone.CntkSizeMultiple(Layers) : 1;
+        if (ImageSize % multiple != 0)
+            throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: use a multiple of {multiple} " +
+                $"(for example {ImageSize / multiple * multiple} or {(ImageSize / multiple + 1) * multiple}).");
         if (CoresetRatio <= 0 || CoresetRatio > 1) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
         if (ProjectionDimensions < 1) throw new ArgumentException("Projection dimensions must be positive.");
         if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");

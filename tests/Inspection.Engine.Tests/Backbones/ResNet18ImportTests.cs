@@ -62,6 +62,21 @@ public class ResNet18ImportTests
     }
 
     [Fact]
+    public void Sizes_the_cntk_network_cannot_take_are_refused_with_the_sizes_it_can()
+    {
+        using var network = BackboneFactory.Create(BackboneFactory.ResNet18, ["layer2", "layer3"], CPU);
+        using var odd = rand(1, 3, 100, 100) * 255; // 25 pixels reach layer2's stride-2 block: paths of 12 and 13
+        var error = Assert.Throws<ArgumentException>(() => network.Extract(odd));
+        Assert.Contains("multiples of 16", error.Message);
+        using var fitting = rand(1, 3, 112, 112) * 255;
+        var features = network.Extract(fitting);
+        Assert.Equal([1L, 256, 7, 7], features[1].shape);
+        foreach (var f in features) f.Dispose();
+        Assert.Equal(8, ResNetBackbone.CntkSizeMultiple(["layer1", "layer2"]));
+        Assert.Equal(32, ResNetBackbone.CntkSizeMultiple(["layer4"]));
+    }
+
+    [Fact]
     public void Unknown_or_misordered_layers_are_refused()
     {
         Assert.Throws<ArgumentException>(() => ResNetBackbone.ResNet18Cntk(["layer5"]));

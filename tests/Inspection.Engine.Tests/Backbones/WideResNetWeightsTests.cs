@@ -16,14 +16,7 @@ public class WideResNetWeightsTests
         using var folder = new TempFolder();
         string path = folder.File("wrn50" + extension);
         using var source = ResNetBackbone.WideResNet50(["layer2", "layer3"]);
-        using (no_grad())
-        {
-            manual_seed(5);
-            foreach (var (name, p) in source.named_parameters()) p.copy_(randn_like(p) * 0.05);
-            foreach (var (name, b) in source.named_buffers())
-                if (name.EndsWith("running_var", StringComparison.Ordinal)) b.copy_(rand_like(b) + 0.5);
-                else if (name.EndsWith("running_mean", StringComparison.Ordinal)) b.copy_(randn_like(b) * 0.1);
-        }
+        RandomWeights.Fill(source, 5);
         if (extension == ".pth") source.save_py(path); else source.save_safetensors(path);
 
         using var loaded = BackboneFactory.Create(BackboneFactory.WideResNet50, ["layer2", "layer3"], CPU, path);
