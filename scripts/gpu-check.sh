@@ -6,7 +6,8 @@
 #                                             which costs exactly what the trained one costs).
 #   scripts/gpu-check.sh run    (GPU machine) unpacks it, points INSPECTION_LIBTORCH at PyTorch's torch/lib, writes the
 #                                             synthetic line, runs the demo on cuda (engine and pipeline
-#                                             scores compared) and prints the bench suite (fp32 and bf16) on cuda, with
+#                                             scores compared) and prints the bench suite (fp32 and bf16) on cuda (its
+#                                             first line compares the folded backbone with the module-by-module one), with
 #                                             the reference operations (backbone at batch 32, 1-NN of 65,536
 #                                             queries, coreset 204,800 -> 20,480); JSON and
 #                                             plots go to $OUT (or ./gpu-check) for docs/benchmarks.md.

@@ -117,10 +117,21 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
         if (rgb255.dim() != 4 || rgb255.shape[2] % multiple != 0 || rgb255.shape[3] % multiple != 0)
             throw new ArgumentException($"{Name} takes [B, 3, H, W] images with H and W multiples of {multiple} for layers up to " +
                 $"{Layers[^1]}; got [{string.Join(", ", rgb255.shape)}].", nameof(rgb255));
+        return Run(rgb255, folded: _foldedStem is not null);
+    }
+
+    /// <summary>
+    /// <see cref="Extract"/> without the folded convolutions or the channels-last layout: batch norms run as modules, as
+    /// in PyTorch's eval mode. For checking the folded network on a device (<c>inspection bench</c> prints the difference).
+    /// </summary>
+    public Tensor[] ExtractModuleByModule(Tensor rgb255) => Run(rgb255, folded: false);
+
+    private Tensor[] Run(Tensor rgb255, bool folded)
+    {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var input = _normalisation.Apply(rgb255).to(_dtype);
-        var outputs = _foldedStem is null ? forward(input) : Infer(input);
+        var outputs = folded ? Infer(input) : forward(input);
         foreach (var o in outputs) o.MoveToOuterDisposeScope();
         return outputs;
     }

@@ -54,6 +54,7 @@ public static class BenchCommand
             var prepared = files.Select(f => PreparedImage.FromFile(f, settings.ImageSize)).ToList();
             double decodeMs = decodeClock.Elapsed.TotalMilliseconds / files.Count;
 
+            var backboneCheck = BackboneCheck.Run(settings, device, prepared.Take(settings.BatchSize).ToList(), logger);
             var rows = new List<object>();
             var stageRows = new List<(int Batch, double BackboneMs, double EmbeddingMs)>();
             var table = new Table().AddColumns("batch", "images/s", "backbone ms", "embedding ms", "kNN ms", "map ms", "total ms/img", "p50 batch ms", "p99 batch ms");
@@ -119,6 +120,7 @@ public static class BenchCommand
                 peakWorkingSetMb = peakMb,
                 rows,
                 backbone = backboneImagesPerSecond is { } bps ? new { batch = largest.Batch, imagesPerSecond = bps } : null,
+                backboneCheck,
                 knnScaling = scaling,
                 mappedBank = mapped is { } m ? new { m.Item1.BankSize, m.Item1.MsPerBatch, m.Item1.TeraFlops, anonymousMemoryGb = m.Item2 } : null,
                 pipeline,
@@ -130,6 +132,8 @@ public static class BenchCommand
             Console.WriteLine($"device {device} ({LibTorchLoader.Description}), {Environment.ProcessorCount} cores");
             Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
+            Console.WriteLine($"backbone check ({settings.Precision}): folded network against module by module, largest difference " +
+                $"{backboneCheck.MaxDifference:G3} for a largest feature of {backboneCheck.LargestFeature:G3}");
             console.Write(table);
             if (backboneImagesPerSecond is { } backboneRate)
                 Console.WriteLine($"backbone + embedding at batch {largest.Batch}: {backboneRate:F0} images/s");

@@ -140,6 +140,10 @@ public class CliTests(ITestOutputHelper log)
         Assert.All(report.GetProperty("knnScaling").EnumerateArray(), r => Assert.Equal(2, r.GetProperty("Images").GetInt32()));
         Assert.Equal(2, report.GetProperty("backbone").GetProperty("batch").GetInt32());
         Assert.True(report.GetProperty("backbone").GetProperty("imagesPerSecond").GetDouble() > 0);
+        var check = report.GetProperty("backboneCheck");
+        Assert.True(check.GetProperty("LargestFeature").GetDouble() > 0.1);
+        Assert.True(check.GetProperty("MaxDifference").GetDouble() <= 1e-5 * check.GetProperty("LargestFeature").GetDouble());
+        Assert.Contains("backbone check (fp32)", run.Out);
         var sweep = report.GetProperty("bankSweep").EnumerateArray().ToList();
         Assert.Equal(new long[] { 1024, 4096 }, sweep.Select(r => r.GetProperty("BankSize").GetInt64()));
         Assert.All(sweep, r =>
