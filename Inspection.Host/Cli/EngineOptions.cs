@@ -13,7 +13,7 @@ public sealed class EngineOptions
     public Option<string> Backbone { get; } = new("--backbone") { Description = "resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs --backbone-weights).", DefaultValueFactory = _ => "resnet18" };
     public Option<string?> BackboneWeights { get; } = new("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth); 'untrained' keeps random weights (timing runs only)." };
     public Option<string[]> Layers { get; } = new("--layers") { Description = "Feature layers, shallow to deep.", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true };
-    public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square).", DefaultValueFactory = _ => 256 };
+    public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square); for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).", DefaultValueFactory = _ => 256 };
     public Option<double> CoresetRatio { get; } = new("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };

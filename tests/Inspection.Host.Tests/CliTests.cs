@@ -41,6 +41,17 @@ public class CliTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Train_at_an_image_size_the_backbone_cannot_take_fails_with_one_line_naming_sizes_that_work()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 2, TrainGood: 4, TestGood: 1, DefectsPerType: 1, Size: 64));
+        AssertOneErrorLine(CliRun.Invoke("train", "--data", data, "--image-size", "100", "--out", folder.File("m.inspection")),
+            ExitCodes.BadInput, "multiple of 16 (for example 96 or 112)");
+        Assert.False(File.Exists(folder.File("m.inspection")));
+    }
+
+    [Fact]
     public void Predict_with_an_unreadable_model_fails_with_one_line()
     {
         using var folder = new TempFolder();
