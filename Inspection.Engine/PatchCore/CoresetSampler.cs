@@ -25,9 +25,15 @@ public static class CoresetSampler
         {
             // On the CPU memory bandwidth bounds the loop; on principal axes most points are dismissed by a partial sum.
             float[] points;
-            using (var rotated = PrincipalRotation.Rotate(projected))
-                points = rotated.data<float>().ToArray();
-            return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1]).Select(count, (int)start, progress);
+            double headShare;
+            using (var scope = NewDisposeScope())
+            {
+                var (rotation, variances) = PrincipalRotation.Axes(projected);
+                points = projected.to(ScalarType.Float32).matmul(rotation).contiguous().data<float>().ToArray();
+                double total = variances.Sum();
+                headShare = total > 0 ? variances.Take(PartialDistanceKCenterGreedy.HeadDimensions).Sum() / total : 1;
+            }
+            return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare).Select(count, (int)start, progress);
         }
         return BruteForce(projected, count, start, progress);
     }

@@ -7,47 +7,86 @@ namespace Inspection.Engine.PatchCore;
 /// bandwidth (one pass over all points per selected point), so it is cut short with a lower bound: on points rotated
 /// onto their principal axes (<see cref="PrincipalRotation"/>), the distance over the first <see cref="HeadDimensions"/>
 /// coordinates already carries most of the distance, and when it is no smaller than a point's current distance to the
-/// selected set the new center cannot move that point. The bound is read from one byte per head coordinate
-/// (<see cref="HeadCodes"/>), stored dimension-major so one vector holds one coordinate of many points and no horizontal
-/// sums are needed: a quarter of the bytes of float32 head coordinates (measured on the magnetic_tile training set:
-/// 2.69 against 3.44 ms per step). Full rows are read only for points the bound keeps (99.6% are dismissed there), as a
-/// direct sum that stops once it reaches the point's distance.
+/// selected set the new center cannot move that point. The head coordinates are stored dimension-major, so one vector
+/// holds one coordinate of several points and the bound needs no horizontal sums; rows are read only for points the
+/// bound keeps, as a direct sum that stops once it reaches the point's distance.
+/// Where the head carries most of the variance (real patch features: 81-89%), the bound is read from one byte per
+/// coordinate (<see cref="HeadCodes"/>), a quarter of the bytes (magnetic_tile: 2.69 against 3.44 ms per step; 99.6% of
+/// the points dismissed). Where it does not (isotropic data such as random benchmark points: 25%), most points are kept
+/// anyway, and the float32 head is better: its exact partial sums are completed from the rows instead of recomputed
+/// (random points: 7.3 against 9.3 ms per step with codes).
 /// </summary>
 /// <remarks>
-/// A point is dismissed only when its real distance to the new center provably is no smaller than its current distance:
-/// the codes' rounding error and the float rounding of the bound are both covered (<see cref="HeadCodes"/>). Distances
-/// that are compared are float sums over the rows, so the selection is the brute-force loop's except where two candidate
-/// distances differ by float rounding alone; ties go to the lowest index.
+/// A point is dismissed only when its real distance to the new center is no smaller than its current distance (with
+/// codes, their rounding error and the bound's float rounding are covered; the float32 partial sum never exceeds the
+/// full one). Distances that are compared are float sums over the rows, so the selection is the brute-force loop's except
+/// where two candidate distances differ by float rounding alone; ties go to the lowest index.
 /// </remarks>
 internal sealed class PartialDistanceKCenterGreedy
 {
-    private const int HeadDimensions = 32;
+    public const int HeadDimensions = 32;
+    /// <summary>Least share of the variance in the head coordinates for which the byte-coded bound is used.</summary>
+    public const double MinCodedVarianceShare = 0.5;
     private static readonly int Lanes = Vector<float>.Count;
     private static readonly int GroupSize = Vector<sbyte>.Count; // points per group: four float vectors
 
     private readonly int _count;
     private readonly int _padded;        // _count rounded up to whole groups
     private readonly int _dims;
-    private readonly float[] _rows;      // [_count, _dims] the points, row-major
-    private readonly HeadCodes _codes;
+    private readonly int _head;
+    private readonly float[] _rows;      // [_count, _dims - _rowStart] the points' coordinates from _rowStart on, row-major
+    private readonly int _rowStart;      // 0 with codes (rows give whole distances), _head without (rows complete the head's)
+    private readonly HeadCodes? _codes;        // the byte-coded bound, or
+    private readonly float[]? _headColumns;    // [_head, _padded] the float32 one
     private readonly float[] _minDistance; // [_padded] squared distance to the nearest selected point; -1 for padding
-    private readonly float[] _dismissAt;   // [_padded] code bounds at or above which the point cannot move; -inf for padding
+    // [_padded] bounds at or above which a point cannot move. With codes, from HeadCodes.DismissAt (-inf for padding);
+    // without, _minDistance itself: a float32 partial sum bounds the float distance, so a point is kept while below it.
+    private readonly float[] _dismissAt;
 
     /// <param name="points">[count, dims] row-major, ideally rotated onto principal axes.</param>
-    public PartialDistanceKCenterGreedy(float[] points, int dims)
+    /// <param name="headVarianceShare">Share of the points' variance in their first <see cref="HeadDimensions"/>
+    /// coordinates; it chooses the bound (see <see cref="MinCodedVarianceShare"/>).</param>
+    public PartialDistanceKCenterGreedy(float[] points, int dims, double headVarianceShare)
     {
         _dims = dims;
         _count = points.Length / dims;
         _padded = (_count + GroupSize - 1) / GroupSize * GroupSize;
-        _rows = points;
-        _codes = new HeadCodes(points, dims, Math.Min(HeadDimensions, dims), _padded);
+        _head = Math.Min(HeadDimensions, dims);
+        if (headVarianceShare >= MinCodedVarianceShare)
+        {
+            _codes = new HeadCodes(points, dims, _head, _padded);
+            _rows = points;
+        }
+        else
+        {
+            // Separate tails, not whole rows: a survivor then streams only the coordinates it still needs (whole rows cost
+            // a quarter more memory traffic here, where most points survive: 9.5 against 7.6 ms per step on random points).
+            if ((long)_head * _padded > Array.MaxLength) throw new ArgumentException($"{_count} points are too many for the CPU coreset layout.");
+            _rowStart = _head;
+            int tail = dims - _head;
+            _headColumns = new float[_head * _padded];
+            _rows = new float[_count * tail];
+            for (int i = 0; i < _count; i++)
+            {
+                var row = points.AsSpan(i * dims, dims);
+                for (int k = 0; k < _head; k++) _headColumns[k * _padded + i] = row[k];
+                row[_head..].CopyTo(_rows.AsSpan(i * tail, tail));
+            }
+        }
         _minDistance = new float[_padded];
-        _dismissAt = new float[_padded];
         Array.Fill(_minDistance, float.PositiveInfinity, 0, _count);
-        Array.Fill(_dismissAt, float.PositiveInfinity, 0, _count);
         Array.Fill(_minDistance, -1f, _count, _padded - _count); // below every real distance: never closer, never farthest
-        Array.Fill(_dismissAt, float.NegativeInfinity, _count, _padded - _count);
+        _dismissAt = _minDistance;
+        if (_codes is not null)
+        {
+            _dismissAt = new float[_padded];
+            Array.Fill(_dismissAt, float.PositiveInfinity, 0, _count);
+            Array.Fill(_dismissAt, float.NegativeInfinity, _count, _padded - _count);
+        }
     }
+
+    /// <summary>Whether the byte-coded bound is in use.</summary>
+    public bool Coded => _codes is not null;
 
     /// <returns>Point indices in selection order; the first is the farthest from <paramref name="start"/>.</returns>
     public long[] Select(long count, int start, Action<long>? progress)
@@ -60,12 +99,13 @@ internal sealed class PartialDistanceKCenterGreedy
         int groupsPerWorker = (groups + workers - 1) / workers;
         var farthest = new (float Distance, int Index)[workers];
         var center = new float[_dims];
-        var centerHead = new Vector<float>[_codes.Dimensions];
+        var centerHead = new Vector<float>[_head];
         int current = start;
         for (long s = 0; s < count; s++)
         {
-            Array.Copy(_rows, (long)current * _dims, center, 0, _dims);
-            _codes.CenterTerms(center, centerHead);
+            CenterOf(current, center);
+            if (_codes is not null) _codes.CenterTerms(center, centerHead);
+            else for (int k = 0; k < _head; k++) centerHead[k] = new Vector<float>(center[k]);
             if (workers == 1) farthest[0] = Update(0, _padded, center, centerHead);
             else
                 Parallel.For(0, workers, w =>
@@ -87,7 +127,7 @@ internal sealed class PartialDistanceKCenterGreedy
     private void SetDistance(int point, float squared)
     {
         _minDistance[point] = squared;
-        _dismissAt[point] = _codes.DismissAt(point, squared);
+        if (_codes is not null) _dismissAt[point] = _codes.DismissAt(point, squared);
     }
 
     /// <summary>Moves the points of [from, to) that are closer to the new center to it; returns the farthest point of the range.</summary>
@@ -99,7 +139,8 @@ internal sealed class PartialDistanceKCenterGreedy
         Span<Vector<float>> bounds = stackalloc Vector<float>[4];
         for (int group = from; group < to; group += GroupSize)
         {
-            _codes.Bounds(group, centerHead, bounds);
+            if (_codes is not null) _codes.Bounds(group, centerHead, bounds);
+            else FloatBounds(group, centerHead, bounds);
             for (int part = 0; part < 4; part++)
             {
                 int i = group + part * Lanes;
@@ -110,7 +151,9 @@ internal sealed class PartialDistanceKCenterGreedy
                         if (kept[j] == 0) continue;
                         int p = i + j;
                         float own = _minDistance[p];
-                        float distance = Distance(p, center, own);
+                        // Coded bounds are not distances: the row is summed from its start. Float32 ones are exact
+                        // partial sums: the tail completes them.
+                        float distance = Distance(p, center, own, _codes is not null ? 0 : bounds[part][j]);
                         if (distance < own) SetDistance(p, distance);
                     }
                 var min = new Vector<float>(_minDistance, i);
@@ -126,23 +169,59 @@ internal sealed class PartialDistanceKCenterGreedy
         return (bestDistance, index);
     }
 
-    /// <summary>
-    /// Squared distance of a point to the center, summed directly over its row; stops once the sum reaches
-    /// <paramref name="limit"/> (the result is then some value of at least the limit).
-    /// </summary>
-    private float Distance(int point, float[] center, float limit)
+    /// <summary>Squared distances over the float32 head of the points [group, group + GroupSize), as four vectors.</summary>
+    private void FloatBounds(int group, ReadOnlySpan<Vector<float>> centerHead, Span<Vector<float>> bounds)
     {
-        var row = _rows.AsSpan(point * _dims, _dims);
-        float sum = 0;
-        int k = 0;
-        for (; k + Lanes <= _dims && sum < limit; k += Lanes)
+        // Four independent sums, as in HeadCodes.Bounds: one sum per part was 8% slower on random points.
+        var columns = _headColumns!;
+        Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        for (int k = 0; k < centerHead.Length; k++)
         {
-            var difference = new Vector<float>(row[k..]) - new Vector<float>(center, k);
+            int at = k * _padded + group;
+            var c = centerHead[k];
+            var d0 = new Vector<float>(columns, at) - c;
+            var d1 = new Vector<float>(columns, at + Lanes) - c;
+            var d2 = new Vector<float>(columns, at + 2 * Lanes) - c;
+            var d3 = new Vector<float>(columns, at + 3 * Lanes) - c;
+            a0 += d0 * d0;
+            a1 += d1 * d1;
+            a2 += d2 * d2;
+            a3 += d3 * d3;
+        }
+        bounds[0] = a0;
+        bounds[1] = a1;
+        bounds[2] = a2;
+        bounds[3] = a3;
+    }
+
+    /// <summary>All coordinates of point <paramref name="point"/>, from wherever they are stored.</summary>
+    private void CenterOf(int point, float[] center)
+    {
+        int stored = _dims - _rowStart;
+        Array.Copy(_rows, (long)point * stored, center, _rowStart, stored);
+        for (int k = 0; k < _rowStart; k++) center[k] = _headColumns![k * _padded + point];
+    }
+
+    /// <summary>
+    /// Squared distance of a point to the center: <paramref name="partial"/> (the sum over the coordinates before the
+    /// stored row) plus a direct sum over the stored row; stops once the sum reaches <paramref name="limit"/> (the result
+    /// is then some value of at least the limit).
+    /// </summary>
+    private float Distance(int point, float[] center, float limit, float partial)
+    {
+        int stored = _dims - _rowStart;
+        var row = _rows.AsSpan(point * stored, stored);
+        var rest = center.AsSpan(_rowStart);
+        float sum = partial;
+        int k = 0;
+        for (; k + Lanes <= stored && sum < limit; k += Lanes)
+        {
+            var difference = new Vector<float>(row[k..]) - new Vector<float>(rest[k..]);
             sum += Vector.Sum(difference * difference);
         }
-        for (; k < _dims && sum < limit; k++)
+        for (; k < stored && sum < limit; k++)
         {
-            float difference = row[k] - center[k];
+            float difference = row[k] - rest[k];
             sum += difference * difference;
         }
         return sum;

@@ -38,6 +38,23 @@ public class CoresetSamplerTests
         AssertSameSelection(points, brute, cpu);
     }
 
+    [Theory]
+    [InlineData(0.0)] // float32 head bound, completed from the tails
+    [InlineData(1.0)] // byte-coded head bound, rows summed whole
+    public void Either_head_bound_selects_what_the_brute_force_loop_selects(double headVarianceShare)
+    {
+        manual_seed(21);
+        // Clustered, 45 dimensions (a tail of 13: whole vectors and a remainder), enough points for two workers.
+        using var centers = randn(60, 45) * 3;
+        using var which = randint(0, 60, [70_001]);
+        using var points = PrincipalRotation.Rotate(centers.index_select(0, which) + randn(70_001, 45));
+        var greedy = new PartialDistanceKCenterGreedy(points.data<float>().ToArray(), 45, headVarianceShare);
+        Assert.Equal(headVarianceShare >= PartialDistanceKCenterGreedy.MinCodedVarianceShare, greedy.Coded);
+        var selected = greedy.Select(300, 17, null);
+        AssertSameSelection(points, CoresetSampler.BruteForce(points, 300, 17), selected);
+        Assert.Equal(300, selected.Distinct().Count());
+    }
+
     [Fact]
     public void Parallel_scans_select_what_the_brute_force_loop_selects()
     {
