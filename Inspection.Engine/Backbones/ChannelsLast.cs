@@ -5,7 +5,7 @@ namespace Inspection.Engine.Backbones;
 /// <summary>
 /// The channels-last memory layout (NHWC strides for a logical NCHW tensor). TorchSharp 0.107 has no
 /// <c>memory_format</c> argument, but libtorch reads the layout from the strides, so a permuted copy is channels-last
-/// to it, and its convolutions, batch-free element-wise ops and pooling keep that layout through the network.
+/// to it, and its convolutions, element-wise ops and pooling keep that layout through the network.
 /// </summary>
 /// <remarks>
 /// Measured on this project's 2-core CPU (oneDNN convolutions, folded batch norms, 256x256): ResNet18 to layer3
