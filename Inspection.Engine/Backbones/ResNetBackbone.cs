@@ -28,6 +28,7 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
     private ScalarType _dtype = ScalarType.Float32;
     private FoldedConvolution? _foldedStem; // null until MoveTo: Extract then takes the reference path
     private bool _channelsLast;
+    private readonly int _sizeMultiple; // image sides must be multiples of this (CntkSizeMultiple; 1 for torchvision padding)
 
     private static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
 
@@ -62,6 +63,7 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
         RegisterComponents();
 
         _layerIndices = layers.Select(l => Array.IndexOf(AllLayers, l)).ToArray();
+        _sizeMultiple = cntkPadding ? CntkSizeMultiple(layers) : 1;
         if (_layerIndices.Length == 0 || _layerIndices.Any(i => i < 0))
             throw new ArgumentException($"Unknown feature layer in [{string.Join(", ", layers)}]; choose from {string.Join(", ", AllLayers)}.");
         if (_layerIndices.Zip(_layerIndices.Skip(1)).Any(p => p.First >= p.Second))
@@ -113,9 +115,8 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
 
     public Tensor[] Extract(Tensor rgb255)
     {
-        int multiple = _cntkPadding ? CntkSizeMultiple(Layers) : 1;
-        if (rgb255.dim() != 4 || rgb255.shape[2] % multiple != 0 || rgb255.shape[3] % multiple != 0)
-            throw new ArgumentException($"{Name} takes [B, 3, H, W] images with H and W multiples of {multiple} for layers up to " +
+        if (rgb255.dim() != 4 || rgb255.shape[2] % _sizeMultiple != 0 || rgb255.shape[3] % _sizeMultiple != 0)
+            throw new ArgumentException($"{Name} takes [B, 3, H, W] images with H and W multiples of {_sizeMultiple} for layers up to " +
                 $"{Layers[^1]}; got [{string.Join(", ", rgb255.shape)}].", nameof(rgb255));
         return Run(rgb255, folded: _foldedStem is not null);
     }

@@ -30,8 +30,7 @@ public static class CoresetSampler
             {
                 var (rotation, variances) = PrincipalRotation.Axes(projected);
                 points = projected.to(ScalarType.Float32).matmul(rotation).contiguous().data<float>().ToArray();
-                double total = variances.Sum();
-                headShare = total > 0 ? variances.Take(PartialDistanceKCenterGreedy.HeadDimensions).Sum() / total : 1;
+                headShare = PrincipalRotation.LeadingShare(variances, PartialDistanceKCenterGreedy.HeadDimensions);
             }
             return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare).Select(count, (int)start, progress);
         }

@@ -70,8 +70,7 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         if (n < 1024 || d <= 2 * HeadDimensions || n * d > Array.MaxLength) return null;
         using var scope = NewDisposeScope();
         var (rotation, variances) = PrincipalRotation.Axes(bank);
-        double total = variances.Sum();
-        if (total <= 0 || variances.Take(HeadDimensions).Sum() / total < MinHeadVarianceShare) return null;
+        if (PrincipalRotation.LeadingShare(variances, HeadDimensions) < MinHeadVarianceShare) return null;
         var rotated = bank.matmul(rotation).contiguous();
         return new PartialDistanceNearestNeighbour(rotation, rotated, budgetBytes);
     }

@@ -37,4 +37,14 @@ public static class PrincipalRotation
         var variances = values.flip(0).clamp_min(0).contiguous().data<double>().ToArray();
         return (axes.flip(1).to(ScalarType.Float32).MoveToOuterDisposeScope(), variances);
     }
+
+    /// <summary>
+    /// Share of the total variance on the first <paramref name="count"/> axes (variances as <see cref="Axes"/> returns
+    /// them); 0 when there is no variance at all. It tells whether a bound over those coordinates will prune.
+    /// </summary>
+    public static double LeadingShare(double[] variances, int count)
+    {
+        double total = variances.Sum();
+        return total > 0 ? variances.Take(count).Sum() / total : 0;
+    }
 }
