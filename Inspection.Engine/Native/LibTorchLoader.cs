@@ -39,6 +39,7 @@ public static class LibTorchLoader
                 _description = "platform default (no native preloading outside Linux)";
                 return;
             }
+            string openMp = OpenMpSpinWait.Apply(); // before libgomp is loaded with libtorch
             string appFolder = NativeFolderOfPackage();
             string? external = libTorchFolder ?? Environment.GetEnvironmentVariable(LibTorchFolderVariable);
             string torchFolder = string.IsNullOrWhiteSpace(external) ? appFolder : Path.GetFullPath(external);
@@ -77,7 +78,7 @@ public static class LibTorchLoader
                 if (!file.StartsWith("lib", StringComparison.Ordinal)) file = "lib" + file;
                 return handles.TryGetValue(file, out var handle) ? handle : IntPtr.Zero;
             });
-            _description = $"libtorch from {torchFolder}" + (bridge == original ? "" : " (bridge with weakened GLIBCXX_3.4.32)");
+            _description = $"libtorch from {torchFolder}" + (bridge == original ? "" : " (bridge with weakened GLIBCXX_3.4.32)") + $"; {openMp}";
             logger.LogDebug("Native libtorch ready: {Description}", _description);
         }
     }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Inspection.Engine.Native;
 using TorchSharp;
 using Xunit;
@@ -15,6 +16,24 @@ public class NativeLoadingTests
         using var y = x.matmul(x.t());
         Assert.Equal(3f, y[0, 1].item<float>());
     }
+
+    [SkippableFact]
+    public void OpenMp_spin_count_is_in_the_native_environment_before_libtorch_starts_its_threads()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "libgomp and setenv: Linux only");
+        LibTorchLoader.EnsureLoaded();
+        // libgomp reads the native environment (getenv), not .NET's copy of it.
+        string? native = Marshal.PtrToStringUTF8(getenv(OpenMpSpinWait.SpinCountVariable));
+        if (Environment.GetEnvironmentVariable(OpenMpSpinWait.WaitPolicyVariable) is null)
+        {
+            Assert.NotNull(native);
+            Assert.Equal(Environment.GetEnvironmentVariable(OpenMpSpinWait.SpinCountVariable), native);
+        }
+        Assert.Contains("OpenMP", LibTorchLoader.Description);
+    }
+
+    [DllImport("libc.so.6")]
+    private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
 
     [SkippableFact]
     public void Weak_flag_is_set_on_the_named_version_requirement_only()
