@@ -37,6 +37,11 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     /// 133.5-138.1 ms per image, 2 gave 135.3, 8 gave 146.3, none 151-155; tire 36.8-38.3 against 38.8.
     /// </summary>
     private const int SeedStride = 4;
+    /// <summary>
+    /// Relative slack of the head-plus-tail test: covers the float rounding of the direct sum it stands in for (a few
+    /// units in the last place over 384 terms, about 1e-6), so a vector is never dropped whose direct sum could win.
+    /// </summary>
+    private const float TailSlack = 1e-5f;
 
     private readonly Tensor _rotation;   // [D, D]
     private readonly Tensor _headBank;   // [N, H] rotated head coordinates
@@ -181,6 +186,7 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     private bool Consider(ReadOnlySpan<float> query, float headNorm, float margin, float bound, int j, int skip, ref float best, ref int bestIndex)
     {
         if (j == skip || bound > best - headNorm + margin) return false;
+        if (TailExceeds(query, j, bound + headNorm - margin, best * (1 + TailSlack))) return false;
         float d = Squared(query, j, best);
         if (d > best || (d == best && j > bestIndex)) return false;
         best = d;
@@ -217,6 +223,31 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         for (int j = whole; j < values.Length; j++)
             if (values[j] == min) return j;
         return 0; // only if every value is NaN
+    }
+
+    /// <summary>
+    /// True when the head's lower bound <paramref name="headLow"/> plus a partial direct sum over the tail coordinates
+    /// exceeds <paramref name="stopAbove"/>, so the vector cannot be the nearest. Most candidates the bound lets through
+    /// are ruled out here after a few stretches of the tail; the direct sum from coordinate 0, which would first repeat the
+    /// head the product already bounds, is left for the few that remain. Measured on magnetic_tile: 99-104 ms per image
+    /// against 110-121 for the direct sum alone.
+    /// </summary>
+    private bool TailExceeds(ReadOnlySpan<float> query, int index, float headLow, float stopAbove)
+    {
+        float limit = stopAbove - headLow;
+        var q = MemoryMarshal.Cast<float, Vector<float>>(query.Slice(HeadDimensions));
+        var y = MemoryMarshal.Cast<float, Vector<float>>(_rotated.AsSpan(index * _dims + HeadDimensions, _dims - HeadDimensions));
+        var sum = Vector<float>.Zero;
+        for (int v = 0; v + 4 <= q.Length; v += 4)
+        {
+            var d0 = q[v] - y[v];
+            var d1 = q[v + 1] - y[v + 1];
+            var d2 = q[v + 2] - y[v + 2];
+            var d3 = q[v + 3] - y[v + 3];
+            sum += d0 * d0 + d1 * d1 + d2 * d2 + d3 * d3;
+            if (Vector.Sum(sum) > limit) return true;
+        }
+        return false;
     }
 
     /// <summary>Direct squared distance to bank vector <paramref name="index"/>; stops early once above <paramref name="stopAbove"/>.</summary>
