@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
+using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Scoring;
@@ -109,7 +111,9 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         {
             try
             {
+                long started = Stopwatch.GetTimestamp();
                 pending.Images.Add(PreparedImage.FromBytes(frame.Encoded, frame.Source, deployment.ImageSize));
+                PipelineMetrics.Decode.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", request.Line));
                 pending.Frames.Add(frame.Frame);
                 pending.ReplyTo.Add(replyTo);
             }
@@ -153,8 +157,11 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             var extractor = Backbone(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.ImageSize);
             _frames += pending.Frames.Count;
             using var scope = NewDisposeScope();
+            long started = Stopwatch.GetTimestamp();
             var patches = extractor.Extract(pending.Images);
             var block = FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]));
+            PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
+                new KeyValuePair<string, object?>("line", line), new KeyValuePair<string, object?>("frames", pending.Frames.Count));
             var scorer = Scorer(deployment);
             // One scoring batch per requester, so each result goes back to the line that sent the frame.
             var groups = Enumerable.Range(0, pending.Frames.Count).GroupBy(i => pending.ReplyTo[i]).ToList();

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
+using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Registry;
 using Inspection.Engine.Imaging;
@@ -138,8 +140,10 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         var stored = new StoredResult(result.Frame, open.Captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
             result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow);
         // PersistAsync: results are stored in order without stopping intake while the database writes.
+        long started = Stopwatch.GetTimestamp();
         PersistAsync(stored, r =>
         {
+            PipelineMetrics.Persist.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", _line));
             Count(r);
             // Every SnapshotEvery results the counters are snapshotted, so recovery does not replay every result.
             if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(new LineCounters(_scored, _failed));

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
@@ -82,6 +83,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Nearest) return; // late answer of a failed batch
         p.Nearest[ShardIndex(answer.EntityId)] = answer;
         if (p.Nearest.Count < p.Deployment.ShardCount) return;
+        long started = Stopwatch.GetTimestamp();
 
         // Global nearest per patch; shards in index order with strict '<' keep the lowest index on ties, like one search.
         int m = p.Batch.Patches.Rows;
@@ -102,6 +104,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             for (int i = best + 1; i < (f + 1) * perFrame; i++) if (p.PatchScores[i] > p.PatchScores[best]) best = i;
             p.MaxPatch[f] = best;
         }
+        RecordStep("merge", started, p);
         if (p.Deployment.NumNeighbors <= 1 || p.Deployment.BankSize <= 1)
         {
             Finish(answer.QueryId, p);
@@ -118,6 +121,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Rows) return;
         p.Rows[ShardIndex(answer.EntityId)] = answer;
         if (p.Rows.Count < p.Deployment.ShardCount) return;
+        long started = Stopwatch.GetTimestamp();
 
         int frames = p.Batch.Frames.Count, dims = p.Batch.Patches.Columns;
         var owned = new Dictionary<long, float[]>();
@@ -145,6 +149,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         for (int s = 0; s < p.Deployment.ShardCount; s++)
             _shards.Tell(new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors,
                 p.Deployment.EffectiveKnnPrecision));
+        RecordStep("support", started, p);
     }
 
     private void OnSupport(SupportAnswer answer)
@@ -172,6 +177,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     {
         Timers.Cancel(id);
         _pending.Remove(id);
+        long started = Stopwatch.GetTimestamp();
         var d = p.Deployment;
         int frames = p.Batch.Frames.Count, grid = d.PatchGrid, size = d.ImageSize;
         var calibration = d.Calibration();
@@ -182,6 +188,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             maps = _maps.Generate(scores, size, size).contiguous().data<float>().ToArray();
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
+        var results = new InspectionResult[frames];
         for (int f = 0; f < frames; f++)
         {
             float maxScore = p.PatchScores![p.MaxPatch![f]];
@@ -190,9 +197,17 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
             // and it halves the 256 KB a 256 x 256 map costs per frame.
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size, FeaturePrecision.Float16);
-            p.ReplyTo.Tell(new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map));
+            results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map);
         }
+        // Timings first, so a result never arrives ahead of them.
+        RecordStep("results", started, p);
+        PipelineMetrics.Gather.Record(p.Clock.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("line", d.Line));
+        foreach (var result in results) p.ReplyTo.Tell(result);
     }
+
+    private static void RecordStep(string step, long started, PendingBatch p) =>
+        PipelineMetrics.Scoring.Record(PipelineMetrics.Since(started),
+            new KeyValuePair<string, object?>("line", p.Deployment.Line), new KeyValuePair<string, object?>("step", step));
 
     private void Fail(long id, string reason)
     {

@@ -1,9 +1,11 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
+using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
@@ -146,33 +148,41 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private void Nearest(QueryNearest query)
     {
         if (!Ready(query.QueryId)) return;
+        long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         var queries = query.Queries.ToTensor(_device);
         int k = (int)Math.Min(query.K, _slice.shape[0]);
         var (distances, indices) = Search(query.Precision).Search(queries, k);
         var onHost = DeviceTransfer.ToHost(distances, indices + _offset);
-        Sender.Tell(new NearestAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(), onHost[1].data<long>().ToArray()));
+        var answer = new NearestAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(), onHost[1].data<long>().ToArray());
+        RecordRequest("nearest", started); // before the answer leaves, so a result never arrives ahead of its timings
+        Sender.Tell(answer);
     }
 
     private void Rows(QueryRows query)
     {
         if (!Ready(query.QueryId)) return;
+        long started = Stopwatch.GetTimestamp();
         long rows = _slice.shape[0];
         var owned = query.Indices.Where(i => i >= _offset && i < _offset + rows).ToArray();
+        RowsAnswer answer;
         if (owned.Length == 0)
-        {
             // (An empty tensor cannot be read back through TorchSharp's accessor.)
-            Sender.Tell(new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromFloats([], 0, (int)_slice.shape[1])));
-            return;
+            answer = new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromFloats([], 0, (int)_slice.shape[1]));
+        else
+        {
+            using var scope = NewDisposeScope();
+            var vectors = _slice.index_select(0, tensor(owned.Select(i => i - _offset).ToArray(), device: _device));
+            answer = new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromTensor(vectors));
         }
-        using var scope = NewDisposeScope();
-        var vectors = _slice.index_select(0, tensor(owned.Select(i => i - _offset).ToArray(), device: _device));
-        Sender.Tell(new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromTensor(vectors)));
+        RecordRequest("rows", started);
+        Sender.Tell(answer);
     }
 
     private void Support(QuerySupport query)
     {
         if (!Ready(query.QueryId)) return;
+        long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         var centers = query.Centers.ToTensor(_device);
         var patches = query.Patches.ToTensor(_device);
@@ -182,9 +192,15 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
         var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
         var onHost = DeviceTransfer.ToHost(centerDistances, indices + _offset, patchDistances);
-        Sender.Tell(new SupportAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(),
-            onHost[1].data<long>().ToArray(), onHost[2].data<float>().ToArray()));
+        var answer = new SupportAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(),
+            onHost[1].data<long>().ToArray(), onHost[2].data<float>().ToArray());
+        RecordRequest("support", started);
+        Sender.Tell(answer);
     }
+
+    private void RecordRequest(string request, long started) =>
+        PipelineMetrics.ShardRequest.Record(PipelineMetrics.Since(started),
+            new KeyValuePair<string, object?>("line", _entityId[.._entityId.IndexOf('/')]), new KeyValuePair<string, object?>("request", request));
 
     /// <summary>Whether the slice is assembled; if not, the sender is told why instead of getting an answer.</summary>
     [MemberNotNullWhen(true, nameof(_slice))]

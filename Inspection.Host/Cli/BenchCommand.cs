@@ -154,6 +154,14 @@ public static class BenchCommand
             if (pipeline != null)
                 Console.WriteLine($"actor pipeline (one node, {pipeline.Shards} shards, batch {settings.BatchSize}, {pipeline.Window} frames in flight): " +
                                   $"{pipeline.FramesPerSecond:F1} frames/s over {pipeline.Frames} frames (decode included), latency p50 {pipeline.P50Ms:F0} ms, p99 {pipeline.P99Ms:F0} ms, {pipeline.Failed} failed");
+            if (pipeline is { Stages.Count: > 0 })
+            {
+                Console.WriteLine($"pipeline stages (each actor's own work; {1000 / pipeline.FramesPerSecond:F1} ms of wall clock per frame; stages on different threads overlap):");
+                var stageTable = new Table().AddColumns("stage", "calls", "p50 ms", "p99 ms", "ms per frame");
+                foreach (var stage in pipeline.Stages)
+                    stageTable.AddRow(stage.Name, stage.Calls.ToString(), stage.P50Ms.ToString("F1"), stage.P99Ms.ToString("F1"), stage.MsPerFrame.ToString("F1"));
+                console.Write(stageTable);
+            }
             if (sweep.Count > 0)
             {
                 Console.WriteLine($"whole inference against bank size (random banks, batch {settings.BatchSize}; pipeline: one node, {shardCount} shards, decode included):");

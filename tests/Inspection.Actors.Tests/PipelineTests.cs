@@ -65,6 +65,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var line = _pipeline.StartLine("synthetic", new LineOptions { HeatmapFolder = _folder.File("heatmaps") });
         var files = TestFiles(_data);
         var inbox = Inbox.Create(_node.System);
+        using var metrics = new RecordedMetrics("synthetic");
         _pipeline.StartReplayCamera("synthetic", "cam-1", line, files, framesPerSecond: 20, observer: inbox.Receiver);
         var (results, stats) = await Collect(inbox);
         output.WriteLine($"{stats}");
@@ -80,6 +81,22 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
 
         var lineStats = await line.Ask<LineStats>(new GetLineStats("synthetic"), TimeSpan.FromSeconds(5));
         Assert.Equal((files.Count, 0L, "v1"), (lineStats.Scored, lineStats.Failed, lineStats.Version!));
+
+        // Each stage reported its own time for this line: one decode and one stored result per frame, every frame in
+        // exactly one extraction batch, and each batch's three requests answered by both shards.
+        Assert.Equal(files.Count, metrics.Of("inspection.decode.duration").Count);
+        Assert.Equal(files.Count, metrics.Of("inspection.persist.duration").Count);
+        var batches = metrics.Of("inspection.extraction.duration");
+        Assert.Equal(files.Count, batches.Sum(b => (int)b.Tags["frames"]!));
+        foreach (var request in new[] { "nearest", "rows", "support" })
+            Assert.Equal(2 * batches.Count, metrics.Of("inspection.shard.duration").Count(m => Equals(m.Tags["request"], request)));
+        foreach (var step in new[] { "merge", "support", "results" })
+            Assert.Equal(batches.Count, metrics.Of("inspection.scoring.duration").Count(m => Equals(m.Tags["step"], step)));
+        var gathers = metrics.Of("inspection.scoring.gather");
+        Assert.Equal(batches.Count, gathers.Count);
+        // A batch's gather spans its shards' nearest-neighbour searches, so it cannot be shorter than the slower of them.
+        Assert.True(gathers.Max(g => g.Value) >= metrics.Of("inspection.shard.duration").Max(m => m.Value));
+        Assert.All(batches, b => Assert.True(b.Value > 0));
     }
 
     [Fact]

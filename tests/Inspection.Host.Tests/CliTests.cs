@@ -168,6 +168,15 @@ public class CliTests(ITestOutputHelper log)
         Assert.Equal(300, report.GetProperty("coresetRandom").GetProperty("selected").GetInt64());
         Assert.True(File.Exists(Path.Combine(outFolder, "bank-scaling.png")));
         Assert.Contains("pipeline / engine", run.Out);
+        var stages = report.GetProperty("pipeline").GetProperty("Stages").EnumerateArray().ToList();
+        var names = stages.Select(s => s.GetProperty("Name").GetString()).ToList();
+        Assert.Equal(["decode", "extraction", "shard nearest"], names.Take(3));
+        Assert.Contains("persist", names);
+        // Four timed frames: each decoded once and stored once; two shards answer every batch's nearest-neighbour request.
+        Assert.Equal(4, stages.Single(s => s.GetProperty("Name").GetString() == "decode").GetProperty("Calls").GetInt32());
+        Assert.Equal(4, stages.Single(s => s.GetProperty("Name").GetString() == "persist").GetProperty("Calls").GetInt32());
+        Assert.All(stages, s => Assert.True(s.GetProperty("MsPerFrame").GetDouble() >= 0));
+        Assert.Contains("pipeline stages", run.Out);
     }
 
     [Fact]

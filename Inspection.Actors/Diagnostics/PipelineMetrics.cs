@@ -1,0 +1,45 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Inspection.Actors.Diagnostics;
+
+/// <summary>
+/// The pipeline's own timings as <see cref="System.Diagnostics.Metrics"/> instruments of the meter
+/// <see cref="MeterName"/>, so the bench can say where a frame's time goes and an operator can read them with any
+/// metrics listener (OpenTelemetry, dotnet-counters) without code. Durations are in milliseconds and cover the work an
+/// actor did for a message, not the time the message waited in its mailbox.
+/// </summary>
+public static class PipelineMetrics
+{
+    public const string MeterName = "Inspection.Pipeline";
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>Decoding and resizing one frame (tag <c>line</c>).</summary>
+    public static readonly Histogram<double> Decode =
+        Meter.CreateHistogram<double>("inspection.decode.duration", "ms", "Decoding and resizing one frame.");
+
+    /// <summary>Backbone and embedding of one micro-batch (tags <c>line</c>, <c>frames</c>).</summary>
+    public static readonly Histogram<double> Extraction =
+        Meter.CreateHistogram<double>("inspection.extraction.duration", "ms", "Backbone and embedding of one micro-batch.");
+
+    /// <summary>One shard request (tags <c>line</c>, <c>request</c>): nearest neighbours of a batch's patches, rows by index, or
+    /// Eq. 7's support.</summary>
+    public static readonly Histogram<double> ShardRequest =
+        Meter.CreateHistogram<double>("inspection.shard.duration", "ms", "One request to a memory-bank shard.");
+
+    /// <summary>The scorer's own work on a batch (tag <c>step</c>): merge (the shards' nearest neighbours), support (m* and the
+    /// requests for its neighbours), results (Eq. 7 weights, anomaly maps, results sent).</summary>
+    public static readonly Histogram<double> Scoring =
+        Meter.CreateHistogram<double>("inspection.scoring.duration", "ms", "The scorer's own work on one batch.");
+
+    /// <summary>From the scorer's scatter to its results, per batch (tag <c>line</c>): the shards' work plus every wait in between.</summary>
+    public static readonly Histogram<double> Gather =
+        Meter.CreateHistogram<double>("inspection.scoring.gather", "ms", "From scattering a batch to the shards to its results.");
+
+    /// <summary>From a frame's result to its stored event in the SQLite or PostgreSQL journal (tag <c>line</c>).</summary>
+    public static readonly Histogram<double> Persist =
+        Meter.CreateHistogram<double>("inspection.persist.duration", "ms", "From a result to its stored event.");
+
+    /// <summary>Milliseconds since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/> value).</summary>
+    public static double Since(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+}
