@@ -23,6 +23,7 @@ namespace Inspection.Actors.Shards;
 public sealed class MemoryBankShardActor : ReceivePersistentActor
 {
     private readonly string _entityId;
+    private readonly KeyValuePair<string, object?> _lineTag; // for the pipeline metrics
     private readonly Device _device;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedDictionary<int, BankSliceChunk> _chunks = new();
@@ -43,6 +44,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes)
     {
         _entityId = entityId;
+        int slash = entityId.IndexOf('/');
+        _lineTag = new KeyValuePair<string, object?>("line", slash > 0 ? entityId[..slash] : entityId);
         _device = device;
         _maxSnapshotBytes = maxSnapshotBytes;
         PersistenceId = "bank-shard/" + entityId;
@@ -199,8 +202,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     }
 
     private void RecordRequest(string request, long started) =>
-        PipelineMetrics.ShardRequest.Record(PipelineMetrics.Since(started),
-            new KeyValuePair<string, object?>("line", _entityId[.._entityId.IndexOf('/')]), new KeyValuePair<string, object?>("request", request));
+        PipelineMetrics.ShardRequest.Record(PipelineMetrics.Since(started), _lineTag, new KeyValuePair<string, object?>("request", request));
 
     /// <summary>Whether the slice is assembled; if not, the sender is told why instead of getting an answer.</summary>
     [MemberNotNullWhen(true, nameof(_slice))]
