@@ -29,8 +29,15 @@ internal static class OpenMpSpinWait
         string? policy = Environment.GetEnvironmentVariable(WaitPolicyVariable);
         if (own != null || policy != null)
             return $"OpenMP wait left as set: {SpinCountVariable}={own ?? "(unset)"}, {WaitPolicyVariable}={policy ?? "(unset)"}";
-        if (setenv(SpinCountVariable, SpinCount, 0) != 0)
-            return $"OpenMP spin count not set (setenv failed with errno {Marshal.GetLastPInvokeError()})";
+        try
+        {
+            if (setenv(SpinCountVariable, SpinCount, 0) != 0)
+                return $"OpenMP spin count not set (setenv failed with errno {Marshal.GetLastPInvokeError()})";
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return $"OpenMP spin count not set (no glibc setenv: {e.GetType().Name})"; // e.g. a musl-based image
+        }
         Environment.SetEnvironmentVariable(SpinCountVariable, SpinCount); // keep .NET's copy in step, for child processes
         return $"OpenMP {SpinCountVariable}={SpinCount}";
     }
