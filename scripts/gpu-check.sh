@@ -38,10 +38,12 @@ case "${1:-}" in
     # whose scores the demo compares with the engine's (a failure is reported, the timings still run).
     "$bin" demo --device cuda --backbone-weights untrained --out /tmp/inspection-gpu/demo || echo "== demo on cuda FAILED (exit $?)"
     "$bin" synth --out /tmp/inspection-gpu/line --train 200
+    # One shard: what `node --train` deploys on a node with one GPU, and the fair comparison with the engine's single
+    # search (two shards on one node each search half the bank and prune less; the demo above covers the fan-out).
     for precision in fp32 bf16; do
       echo "== $precision"
       "$bin" bench --data /tmp/inspection-gpu/line --device cuda --precision "$precision" --backbone-weights untrained \
-        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 2 --knn-budget-mb 4096 --knn-images 64 --sweep-seconds 10 --coreset-points 204800 --out "$out/$precision"
+        --batch-sizes 1 8 32 --images 256 --bank-sizes 16384 163840 1048576 --pipeline-shards 1 --knn-budget-mb 4096 --knn-images 64 --sweep-seconds 10 --coreset-points 204800 --out "$out/$precision"
     done
     ;;
   *)
