@@ -24,9 +24,12 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
     public static FeatureBlock FromTensor(Tensor matrix, FeaturePrecision precision = FeaturePrecision.Float32)
     {
         // The conversions may each create a tensor; the scope releases them all.
+        // One block copy of the bytes in the block's format (libtorch converts to half precision, rounding to nearest even
+        // as .NET's Half does).
         using var scope = NewDisposeScope();
-        var host = matrix.to(ScalarType.Float32).cpu().contiguous();
-        return FromFloats(host.data<float>().ToArray(), (int)matrix.shape[0], (int)matrix.shape[1], precision);
+        var type = precision == FeaturePrecision.Float32 ? ScalarType.Float32 : ScalarType.Float16;
+        var host = matrix.to(type).cpu().contiguous();
+        return new FeatureBlock((int)matrix.shape[0], (int)matrix.shape[1], precision, matrix.numel() == 0 ? [] : host.bytes.ToArray());
     }
 
     public float[] ToFloats()

@@ -6,6 +6,7 @@ using Inspection.Actors.Messages;
 using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Actors.Scoring;
 
@@ -185,7 +186,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         using (var scope = NewDisposeScope())
         {
             var scores = tensor(p.PatchScores!, [frames, grid, grid]);
-            maps = _maps.Generate(scores, size, size).contiguous().data<float>().ToArray();
+            maps = HostArrays.ToArray<float>(_maps.Generate(scores, size, size).contiguous());
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
         var results = new InspectionResult[frames];

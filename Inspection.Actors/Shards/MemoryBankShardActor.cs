@@ -157,7 +157,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         int k = (int)Math.Min(query.K, _slice.shape[0]);
         var (distances, indices) = Search(query.Precision).Search(queries, k);
         var onHost = DeviceTransfer.ToHost(distances, indices + _offset);
-        var answer = new NearestAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(), onHost[1].data<long>().ToArray());
+        var answer = new NearestAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]), HostArrays.ToArray<long>(onHost[1]));
         RecordRequest("nearest", started); // before the answer leaves, so a result never arrives ahead of its timings
         Sender.Tell(answer);
     }
@@ -195,8 +195,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
         var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
         var onHost = DeviceTransfer.ToHost(centerDistances, indices + _offset, patchDistances);
-        var answer = new SupportAnswer(_entityId, query.QueryId, k, onHost[0].data<float>().ToArray(),
-            onHost[1].data<long>().ToArray(), onHost[2].data<float>().ToArray());
+        var answer = new SupportAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]),
+            HostArrays.ToArray<long>(onHost[1]), HostArrays.ToArray<float>(onHost[2]));
         RecordRequest("support", started);
         Sender.Tell(answer);
     }

@@ -128,7 +128,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 long count = Math.Max(1, (long)(patches.shape[0] * _settings.CoresetRatio));
                 var selected = CoresetSampler.Select(projection.Apply(patches), count, _settings.Seed);
                 var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device)).cpu();
-                added.AddRange(rows.data<float>().ToArray());
+                added.AddRange(HostArrays.ToArray<float>(rows));
             }
             var bank = old.Concat(added).ToArray();
             int total = bank.Length / d.Dimensions;

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Engine.PatchCore;
 
@@ -29,7 +30,7 @@ public static class CoresetSampler
             using (var scope = NewDisposeScope())
             {
                 var (rotation, variances) = PrincipalRotation.Axes(projected);
-                points = projected.to(ScalarType.Float32).matmul(rotation).contiguous().data<float>().ToArray();
+                points = HostArrays.ToArray<float>(projected.to(ScalarType.Float32).matmul(rotation).contiguous());
                 headShare = PrincipalRotation.LeadingShare(variances, PartialDistanceKCenterGreedy.HeadDimensions);
             }
             return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare).Select(count, (int)start, progress);
@@ -74,6 +75,6 @@ public static class CoresetSampler
             if (progress != null && (i + 1) % reportEvery == 0) progress(i + 1);
         }
         using var onHost = selected.cpu();
-        return onHost.data<long>().ToArray();
+        return HostArrays.ToArray<long>(onHost);
     }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Engine.PatchCore;
 
@@ -59,7 +60,7 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         _headBank = rotatedBank.narrow(1, 0, HeadDimensions).contiguous().DetachFromDisposeScope();
         _headNorms = _headBank.pow(2).sum(1).DetachFromDisposeScope();
         _maxHeadNorm = _headNorms.max().item<float>();
-        _rotated = rotatedBank.data<float>().ToArray();
+        _rotated = HostArrays.ToArray<float>(rotatedBank);
         _budgetElements = Math.Max(1, budgetBytes / 4);
     }
 
@@ -91,8 +92,8 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         using (var scope = NewDisposeScope())
         {
             var rotatedQueries = queries.to(ScalarType.Float32).matmul(_rotation).contiguous();
-            var rotated = rotatedQueries.data<float>().ToArray();
-            var headNorms = rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1).data<float>().ToArray();
+            var rotated = HostArrays.ToArray<float>(rotatedQueries);
+            var headNorms = HostArrays.ToArray<float>(rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1));
             // Every SeedStride-th query is searched first; each of the others then starts from the full distance to its
             // anchor's nearest vector (neighbouring patches have close neighbours), which prunes from the first tile on.
             var anchors = Enumerable.Range(0, m).Where(q => q % SeedStride == 0).ToArray();

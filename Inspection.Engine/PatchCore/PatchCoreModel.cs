@@ -124,8 +124,8 @@ public sealed class PatchCoreModel : IDisposable
         var onHost = DeviceTransfer.ToHost(maps.contiguous(), imageScores);
         double mapMs = Lap(clock);
 
-        var all = onHost[0].data<float>().ToArray();
-        var scores = onHost[1].data<float>().ToArray();
+        var all = HostArrays.ToArray<float>(onHost[0]);
+        var scores = HostArrays.ToArray<float>(onHost[1]);
         var perImage = new float[b][];
         for (int i = 0; i < b; i++) perImage[i] = all.AsSpan(i * size * size, size * size).ToArray();
         return new BatchInspection(scores, perImage, size, new StageTimings(backboneMs, embedMs, knnMs, mapMs));
@@ -143,7 +143,7 @@ public sealed class PatchCoreModel : IDisposable
     {
         using var rows = _bank.narrow(0, start, count);
         using var host = DeviceTransfer.ToHost(rows)[0];
-        return host.data<float>().ToArray();
+        return HostArrays.ToArray<float>(host);
     }
 
     /// <summary>Milliseconds since the last lap, after waiting for queued device work so stages are not misattributed.</summary>

@@ -6,6 +6,7 @@ using Inspection.Engine.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Engine.PatchCore;
 
@@ -74,7 +75,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
                 projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
                 using var host = patches.cpu();
-                spill.Append(host.data<float>().ToArray());
+                spill.Append(HostArrays.ToArray<float>(host));
                 start += (int)perImagePatches.shape[0];
                 progress?.Report(new TrainingProgress("features", start, images.Count));
             }

@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Engine.PatchCore;
 
@@ -34,7 +35,7 @@ public static class PrincipalRotation
         var sample = x.slice(0, 0, n, Math.Max(1, n / SampleSize)).to(ScalarType.Float64);
         var centered = sample - sample.mean([0], keepdim: true);
         var (values, axes) = linalg.eigh(centered.t().matmul(centered) / sample.shape[0]); // eigenvalues ascending
-        var variances = values.flip(0).clamp_min(0).contiguous().data<double>().ToArray();
+        var variances = HostArrays.ToArray<double>(values.flip(0).clamp_min(0).contiguous());
         return (axes.flip(1).to(ScalarType.Float32).MoveToOuterDisposeScope(), variances);
     }
 

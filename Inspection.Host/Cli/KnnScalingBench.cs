@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Inspection.Engine.PatchCore;
 using TorchSharp;
 using static TorchSharp.torch;
+using Inspection.Engine.Native;
 
 namespace Inspection.Host.Cli;
 
@@ -27,7 +28,7 @@ public static class KnnScalingBench
                 for (long start = 0; start < rows; start += 100_000)
                 {
                     using var block = randn([Math.Min(100_000, rows - start), dims], generator: generator);
-                    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(block.data<float>().ToArray().AsSpan()));
+                    file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(HostArrays.ToArray<float>(block).AsSpan()));
                 }
             using var search = NearestNeighbourSearch.FromFile(path, rows, dims, budgetBytes);
             using var queries = randn(patchesPerImage, dims);
