@@ -23,9 +23,8 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
     /// <summary>A 2-D tensor (any device) to a block.</summary>
     public static FeatureBlock FromTensor(Tensor matrix, FeaturePrecision precision = FeaturePrecision.Float32)
     {
-        // The conversions may each create a tensor; the scope releases them all.
         // One block copy of the bytes in the block's format (libtorch converts to half precision, rounding to nearest even
-        // as .NET's Half does).
+        // as .NET's Half does); the scope releases the conversions' tensors.
         using var scope = NewDisposeScope();
         var type = precision == FeaturePrecision.Float32 ? ScalarType.Float32 : ScalarType.Float16;
         var host = matrix.to(type).cpu().contiguous();

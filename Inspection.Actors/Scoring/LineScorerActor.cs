@@ -186,7 +186,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         using (var scope = NewDisposeScope())
         {
             var scores = tensor(p.PatchScores!, [frames, grid, grid]);
-            maps = HostArrays.ToArray<float>(_maps.Generate(scores, size, size).contiguous());
+            maps = HostArrays.ToArray<float>(_maps.Generate(scores, size, size));
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
         var results = new InspectionResult[frames];

@@ -127,7 +127,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 using var projection = new RandomProjection(d.Dimensions, _settings.ProjectionDimensions, _settings.Seed, device);
                 long count = Math.Max(1, (long)(patches.shape[0] * _settings.CoresetRatio));
                 var selected = CoresetSampler.Select(projection.Apply(patches), count, _settings.Seed);
-                var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device)).cpu();
+                var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device));
                 added.AddRange(HostArrays.ToArray<float>(rows));
             }
             var bank = old.Concat(added).ToArray();

@@ -30,7 +30,7 @@ public static class CoresetSampler
             using (var scope = NewDisposeScope())
             {
                 var (rotation, variances) = PrincipalRotation.Axes(projected);
-                points = HostArrays.ToArray<float>(projected.to(ScalarType.Float32).matmul(rotation).contiguous());
+                points = HostArrays.ToArray<float>(projected.to(ScalarType.Float32).matmul(rotation));
                 headShare = PrincipalRotation.LeadingShare(variances, PartialDistanceKCenterGreedy.HeadDimensions);
             }
             return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare).Select(count, (int)start, progress);
@@ -74,7 +74,6 @@ public static class CoresetSampler
             current = next;
             if (progress != null && (i + 1) % reportEvery == 0) progress(i + 1);
         }
-        using var onHost = selected.cpu();
-        return HostArrays.ToArray<long>(onHost);
+        return HostArrays.ToArray<long>(selected);
     }
 }

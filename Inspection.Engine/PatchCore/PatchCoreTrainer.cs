@@ -74,8 +74,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 var patches = perImagePatches.reshape(-1, dims).contiguous();
                 projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
                 projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
-                using var host = patches.cpu();
-                spill.Append(HostArrays.ToArray<float>(host));
+                spill.Append(HostArrays.ToArray<float>(patches));
                 start += (int)perImagePatches.shape[0];
                 progress?.Report(new TrainingProgress("features", start, images.Count));
             }

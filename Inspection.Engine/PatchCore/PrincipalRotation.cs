@@ -35,7 +35,7 @@ public static class PrincipalRotation
         var sample = x.slice(0, 0, n, Math.Max(1, n / SampleSize)).to(ScalarType.Float64);
         var centered = sample - sample.mean([0], keepdim: true);
         var (values, axes) = linalg.eigh(centered.t().matmul(centered) / sample.shape[0]); // eigenvalues ascending
-        var variances = HostArrays.ToArray<double>(values.flip(0).clamp_min(0).contiguous());
+        var variances = HostArrays.ToArray<double>(values.flip(0).clamp_min(0));
         return (axes.flip(1).to(ScalarType.Float32).MoveToOuterDisposeScope(), variances);
     }
 
