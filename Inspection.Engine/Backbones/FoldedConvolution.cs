@@ -1,6 +1,5 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using F = TorchSharp.torch.nn.functional;
 
 namespace Inspection.Engine.Backbones;
 
@@ -53,7 +52,7 @@ internal sealed class FoldedConvolution : IDisposable
         return new FoldedConvolution(weight.DetachFromDisposeScope(), bias.to(dtype).DetachFromDisposeScope(), conv);
     }
 
-    public Tensor Forward(Tensor x) => F.conv2d(x, _weight, _bias, _stride, _padding, _dilation, _groups);
+    public Tensor Forward(Tensor x) => Convolution.Apply(x, _weight, _bias, _stride, _padding, _dilation, _groups);
 
     public void Dispose()
     {

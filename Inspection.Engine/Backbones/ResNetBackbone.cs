@@ -196,11 +196,11 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
     {
         if (_cntkPadding)
         {
-            x = F.relu(bn1.forward(conv1.forward(F.pad(x, [3, 2, 3, 2]))));
+            x = F.relu(bn1.forward(Convolution.Apply(conv1, F.pad(x, [3, 2, 3, 2]))));
             // Zero padding equals ONNX max-pool padding here: inputs are post-ReLU, so never below zero.
             return F.max_pool2d(F.pad(x, [1, 0, 1, 0]), 3, 2);
         }
-        x = F.relu(bn1.forward(conv1.forward(x)));
+        x = F.relu(bn1.forward(Convolution.Apply(conv1, x)));
         return F.max_pool2d(x, 3, 2, 1);
     }
 }

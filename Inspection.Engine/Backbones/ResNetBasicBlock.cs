@@ -36,9 +36,9 @@ public sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>, IFoldedInferen
     {
         using var scope = NewDisposeScope();
         var input = _padTopLeftOnly ? F.pad(x, [1, 0, 1, 0]) : x;
-        var y = F.relu(bn1.forward(conv1.forward(input)));
-        y = bn2.forward(conv2.forward(y));
-        var identity = downsample?.forward(x) ?? x;
+        var y = F.relu(bn1.forward(Convolution.Apply(conv1, input)));
+        y = bn2.forward(Convolution.Apply(conv2, y));
+        var identity = downsample is null ? x : ((BatchNorm2d)downsample[1]).forward(Convolution.Apply((Conv2d)downsample[0], x));
         return F.relu(y.add_(identity)).MoveToOuterDisposeScope();
     }
 

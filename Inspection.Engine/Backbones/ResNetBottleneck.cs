@@ -36,10 +36,10 @@ public sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IFoldedInferen
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var y = F.relu(bn1.forward(conv1.forward(x)));
-        y = F.relu(bn2.forward(conv2.forward(y)));
-        y = bn3.forward(conv3.forward(y));
-        var identity = downsample?.forward(x) ?? x;
+        var y = F.relu(bn1.forward(Convolution.Apply(conv1, x)));
+        y = F.relu(bn2.forward(Convolution.Apply(conv2, y)));
+        y = bn3.forward(Convolution.Apply(conv3, y));
+        var identity = downsample is null ? x : ((BatchNorm2d)downsample[1]).forward(Convolution.Apply((Conv2d)downsample[0], x));
         return F.relu(y.add_(identity)).MoveToOuterDisposeScope();
     }
 
