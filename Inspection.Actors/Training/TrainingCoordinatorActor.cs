@@ -64,13 +64,13 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     {
         var clock = Stopwatch.StartNew();
         var category = MvtecCategory.Open(command.DataFolder);
-        var (train, calibration) = PatchCoreEvaluator.Split(category, _settings.HoldoutFraction);
+        var split = TrainingSplit.Of(category, _settings);
         await _registry.Ask<LineRegistered>(new RegisterLine(command.Line), TimeSpan.FromSeconds(30));
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
         // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here.
         var source = _extractors == null ? null : new DistributedPatchSource(_extractors, _settings, window: 4, TimeSpan.FromMinutes(5));
-        using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(train, calibration, null, category.Root, source));
+        using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(split, null, category.Root, source));
         if (source != null)
             _log.Info("Training features of line {0}: {1}", command.Line, string.Join(", ", source.BatchesPerNode.Select(n => $"{n.Value} batches on {n.Key}")));
         // 0 shards means one per gpu node currently up.
@@ -80,11 +80,12 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2));
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
-        return new TrainingCompleted(command.Line, version.Version, train.Count, model.BankSize, shards, clock.Elapsed.TotalSeconds);
+        return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds);
     }
 
     /// <summary>
-    /// The current bank (read back from its shards) plus a coreset of the new images' patches, published as the next
+    /// The current bank (read back from its shards) plus the new images' patches the greedy coreset would add to it
+    /// (MemoryBankExtension), published as the next
     /// version with the same calibration; nothing of the original training set is processed again.
     /// </summary>
     private async Task<object> Extend(AddGoodImages command)
@@ -118,15 +119,19 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             var extractor = new PatchExtractor(backbone, d.ImageSize);
             var old = slices.OrderBy(s => s.GlobalOffset).SelectMany(s => s.Rows.ToFloats()).ToArray();
             var added = new List<float>();
+            int projectedDims;
             using (var scope = TorchSharp.torch.NewDisposeScope())
             {
                 var batches = files.Chunk(_settings.BatchSize)
                     .Select(chunk => extractor.Extract(Engine.Imaging.PreparedImage.FromFiles(chunk, d.ImageSize)).reshape(-1, d.Dimensions))
                     .ToList();
                 var patches = TorchSharp.torch.cat(batches, 0);
-                using var projection = new RandomProjection(d.Dimensions, _settings.ProjectionDimensions, _settings.Seed, device);
+                var oldBank = TorchSharp.torch.tensor(old, [old.Length / d.Dimensions, d.Dimensions]).to(device);
+                // Any one projection of both old rows and new patches keeps the greedy continuation consistent.
+                projectedDims = _settings.ProjectionDimensionsFor(oldBank.shape[0] + patches.shape[0], d.Dimensions);
+                using var projection = new RandomProjection(d.Dimensions, projectedDims, _settings.Seed, device);
                 long count = Math.Max(1, (long)(patches.shape[0] * _settings.CoresetRatio));
-                var selected = CoresetSampler.Select(projection.Apply(patches), count, _settings.Seed);
+                var selected = MemoryBankExtension.Select(projection.Apply(oldBank), projection.Apply(patches), count, _settings.KnnBudgetBytes);
                 var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device));
                 added.AddRange(HostArrays.ToArray<float>(rows));
             }
@@ -136,7 +141,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             {
                 Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.ImageSize,
                 EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
-                ProjectionDimensions = _settings.ProjectionDimensions, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
+                ProjectionDimensions = projectedDims, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
                 Precision = d.Precision,
                 KnnPrecision = d.KnnPrecision,
                 Calibration = d.Calibration($"kept from {d.Version}"),

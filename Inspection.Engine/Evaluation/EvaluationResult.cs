@@ -15,4 +15,5 @@ public sealed record EvaluationResult(
     int BankSize,
     long TrainingPatches,
     int TrainingImages,
-    int CalibrationImages);
+    int CalibrationImages,
+    IReadOnlyList<Imaging.ImageScreening.Unreadable> UnreadableTestImages);

@@ -9,44 +9,38 @@ using static TorchSharp.torch;
 namespace Inspection.Engine.Evaluation;
 
 /// <summary>
-/// Trains on a category's train/good (holding out validation/good, or a share of train/good, for calibration), scores
-/// every test image and computes the metrics. Test defects are never used for calibration, so the verdict F1 is honest.
+/// Trains on a category's train/good (calibrating on validation/good, or on a share of train/good held back from the
+/// bank and added to it afterwards: <see cref="TrainingSplit"/>), scores every test image and computes the metrics. Test
+/// defects are never used for calibration, so the verdict F1 is honest. Unreadable test images are reported and left
+/// out of the metrics; the others are still scored.
 /// </summary>
 public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
 {
     /// <summary>Called for each scored test image with its anomaly map (size x size), e.g. to render heatmaps.</summary>
     public Action<TestImage, float[], int>? OnMap { get; init; }
 
+    /// <summary>Use this many train/good images, evenly spaced (as the reference's <c>--train-limit</c>); null: all.</summary>
+    public int? TrainLimit { get; init; }
+
+    private readonly ILogger _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     public (EvaluationResult Result, PatchCoreModel Model) Run(string dataFolder)
     {
         var category = MvtecCategory.Open(dataFolder, requireTest: true);
-        var (train, calibration) = Split(category, settings.HoldoutFraction);
+        var split = TrainingSplit.Of(category, settings, TrainLimit);
         var clock = Stopwatch.StartNew();
         var trainer = new PatchCoreTrainer(settings, device, logger, progress);
-        var model = trainer.Train(train, calibration, null, category.Root);
+        var model = trainer.Train(split, null, category.Root);
         double trainSeconds = clock.Elapsed.TotalSeconds;
         try
         {
-            return (Score(category, model, trainSeconds, model.Metadata.Training.CoresetSeconds, train.Count, calibration.Count), model);
+            return (Score(category, model, trainSeconds, model.Metadata.Training.CoresetSeconds, model.Metadata.Training.Images, split.Calibration.Count), model);
         }
         catch
         {
             model.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Calibration images: validation/good when present, else every k-th train/good image (k = 1/fraction).</summary>
-    public static (List<string> Train, List<string> Calibration) Split(MvtecCategory category, double holdoutFraction)
-    {
-        if (category.ValidationGood.Count > 0) return (category.TrainGood.ToList(), category.ValidationGood.ToList());
-        if (category.TrainGood.Count < 2)
-            throw new DatasetException($"'{category.Root}' has {category.TrainGood.Count} training image; at least 2 are needed (one is held out to calibrate the threshold).");
-        int every = Math.Max(2, (int)Math.Round(1 / Math.Max(holdoutFraction, 1e-3)));
-        var calibration = category.TrainGood.Where((_, i) => i % every == every - 1).ToList();
-        if (calibration.Count == 0) calibration.Add(category.TrainGood[^1]);
-        var train = category.TrainGood.Except(calibration).ToList();
-        return (train, calibration);
     }
 
     private EvaluationResult Score(MvtecCategory category, PatchCoreModel model, double trainSeconds, double coresetSeconds, int trainCount, int calibrationCount)
@@ -58,7 +52,11 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var pixelScores = new List<float[]>();
         double inferenceMs = 0;
         var totals = new StageTimings(0, 0, 0, 0);
-        var test = category.Test;
+        var (readable, unreadable) = ImageScreening.Screen(category.Test.Select(t => t.Path).ToList());
+        foreach (var bad in unreadable) _logger.LogWarning("Skipping test image: {Reason}", bad.Reason);
+        var usable = readable.ToHashSet();
+        var test = category.Test.Where(t => usable.Contains(t.Path)).ToList();
+        if (test.Count == 0) throw new DatasetException($"None of the {category.Test.Count} test images of '{category.Root}' is readable.");
         for (int start = 0; start < test.Count; start += settings.BatchSize)
         {
             var chunk = test.Skip(start).Take(settings.BatchSize).ToList();
@@ -96,7 +94,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var roc = RocCurve.Compute(scores, labels);
         return new EvaluationResult(category.Root, metrics, images, trainSeconds, coresetSeconds,
             inferenceMs / Math.Max(1, images.Count), totals, (roc.Fpr, roc.Tpr), model.BankSize,
-            model.Metadata.Training.Patches, trainCount, calibrationCount);
+            model.Metadata.Training.Patches, trainCount, calibrationCount, unreadable);
     }
 
     private static double F1AtVerdicts(IReadOnlyList<ScoredImage> images)

@@ -1,20 +1,23 @@
 namespace Inspection.Engine.Imaging;
 
-/// <summary>A decoded image resized to the model input: RGB bytes (HWC) plus the original size for the heatmap overlay.</summary>
-public sealed record PreparedImage(string Name, int OriginalWidth, int OriginalHeight, byte[] Rgb, int Size)
+/// <summary>
+/// A decoded image resized to the model input: float RGB 0..255 pixels (CHW, <see cref="Size"/> a side) plus the
+/// original size for the heatmap overlay.
+/// </summary>
+public sealed record PreparedImage(string Name, int OriginalWidth, int OriginalHeight, float[] Pixels, int Size)
 {
     /// <summary>Decodes and resizes one file; throws <see cref="ImageReadException"/> for unusable files.</summary>
     public static PreparedImage FromFile(string path, int size)
     {
         using var bitmap = ImageDecoder.Decode(path);
-        return new PreparedImage(path, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToRgb(bitmap, size, size), size);
+        return new PreparedImage(path, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToPixels(bitmap, size, size), size);
     }
 
     /// <summary>Decodes and resizes an in-memory encoded image (PNG, JPEG, BMP).</summary>
     public static PreparedImage FromBytes(byte[] encoded, string name, int size)
     {
         using var bitmap = ImageDecoder.Decode(encoded, name);
-        return new PreparedImage(name, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToRgb(bitmap, size, size), size);
+        return new PreparedImage(name, bitmap.Width, bitmap.Height, ImageTensorConverter.ResizeToPixels(bitmap, size, size), size);
     }
 
     /// <summary>Decodes files in parallel, keeping their order.</summary>

@@ -15,13 +15,17 @@ public static class CoresetSampler
     /// <param name="projected">[N, d] projected patches.</param>
     /// <param name="count">How many patches to select (1..N).</param>
     /// <param name="progress">Called now and then with the number selected so far.</param>
+    /// <param name="coveredSquaredDistances">[N] each point's squared distance to centers selected before (a bank being
+    /// extended, <see cref="MemoryBankExtension"/>): the selection continues from them instead of a random start.</param>
     /// <returns>Indices into <paramref name="projected"/>, in selection order.</returns>
-    public static long[] Select(Tensor projected, long count, int seed, Action<long>? progress = null)
+    public static long[] Select(Tensor projected, long count, int seed, Action<long>? progress = null, Tensor? coveredSquaredDistances = null)
     {
         long n = projected.shape[0];
         if (count < 1 || count > n) throw new ArgumentOutOfRangeException(nameof(count), $"Coreset size {count} is outside 1..{n}.");
+        if (coveredSquaredDistances is not null && coveredSquaredDistances.numel() != n)
+            throw new ArgumentException($"{coveredSquaredDistances.numel()} covered distances for {n} points.", nameof(coveredSquaredDistances));
         var device = projected.device;
-        long start = new Random(seed).NextInt64(n);
+        long start = coveredSquaredDistances is null ? new Random(seed).NextInt64(n) : -1;
         if (device.type == TorchSharp.DeviceType.CPU && n * projected.shape[1] <= Array.MaxLength)
         {
             // On the CPU memory bandwidth bounds the loop; on principal axes most points are dismissed by a partial sum.
@@ -33,9 +37,11 @@ public static class CoresetSampler
                 points = HostArrays.ToArray<float>(projected.to(ScalarType.Float32).matmul(rotation));
                 headShare = PrincipalRotation.LeadingShare(variances, PartialDistanceKCenterGreedy.HeadDimensions);
             }
-            return new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare).Select(count, (int)start, progress);
+            var greedy = new PartialDistanceKCenterGreedy(points, (int)projected.shape[1], headShare);
+            if (coveredSquaredDistances is not null) greedy.SeedDistances(HostArrays.ToArray<float>(coveredSquaredDistances.to(ScalarType.Float32).flatten()));
+            return greedy.Select(count, (int)start, progress);
         }
-        return BruteForce(projected, count, start, progress);
+        return BruteForce(projected, count, start, progress, coveredSquaredDistances);
     }
 
     /// <summary>
@@ -45,7 +51,8 @@ public static class CoresetSampler
     /// squared distance and a step needs no separate norm terms (measured on the CPU with 500 points, where dispatch
     /// dominates: 20 us per step against 34 us for the five-term form).
     /// </summary>
-    public static long[] BruteForce(Tensor projected, long count, long start, Action<long>? progress = null)
+    /// <param name="start">The random start (it only seeds the distances); negative with <paramref name="coveredSquaredDistances"/>.</param>
+    public static long[] BruteForce(Tensor projected, long count, long start, Action<long>? progress = null, Tensor? coveredSquaredDistances = null)
     {
         long n = projected.shape[0];
         var device = projected.device;
@@ -54,12 +61,27 @@ public static class CoresetSampler
         var ones = ones_like(norms);
         var a = cat([projected, norms, ones], 1);
         var b = cat([projected * -2, ones, norms], 1);
-        var minDistances = full(n, float.PositiveInfinity, dtype: projected.dtype, device: device);
+        var minDistances = coveredSquaredDistances is null
+            ? full(n, float.PositiveInfinity, dtype: projected.dtype, device: device)
+            : coveredSquaredDistances.flatten().to(projected.dtype, device).clone();
         var selected = empty(count, dtype: ScalarType.Int64, device: device);
-        var current = tensor(new long[] { start }, device: device);
+        Tensor current;
+        long first = 0;
+        if (coveredSquaredDistances is null)
+        {
+            current = tensor(new long[] { start }, device: device);
+        }
+        else
+        {
+            // The first new center is the point farthest from the old ones (argmax takes the lowest index of ties).
+            current = selected.narrow(0, 0, 1);
+            current.copy_(minDistances.argmax().unsqueeze(0));
+            minDistances.index_fill_(0, current, 0);
+            first = 1;
+        }
         long reportEvery = Math.Max(1, count / 100);
 
-        for (long i = 0; i < count; i++)
+        for (long i = first; i < count; i++)
         {
             // A view of the output slot: the argmax is written there and is the next step's center, without a copy.
             var next = selected.narrow(0, i, 1);

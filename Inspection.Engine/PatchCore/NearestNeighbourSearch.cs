@@ -69,6 +69,8 @@ public sealed class NearestNeighbourSearch : IDisposable
     }
 
     public long BankSize => _bank.shape[0];
+    /// <summary>Largest distance block, in bytes (float32).</summary>
+    public long BudgetBytes => _budgetElements * 4;
     /// <summary>Number format of the matrix products (float32 unless the search was made in reduced precision).</summary>
     public ScalarType ProductType => _productBank.dtype;
     public Tensor Bank => _bank;

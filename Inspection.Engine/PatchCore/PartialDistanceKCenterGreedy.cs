@@ -88,6 +88,18 @@ internal sealed class PartialDistanceKCenterGreedy
     /// <summary>Whether the byte-coded bound is in use.</summary>
     public bool Coded => _codes is not null;
 
+    /// <summary>
+    /// Starts from points already covered by centers outside this set (a bank being extended): each point's squared
+    /// distance to its nearest such center. <see cref="Select"/> then continues that selection.
+    /// </summary>
+    public void SeedDistances(ReadOnlySpan<float> squared)
+    {
+        if (squared.Length != _count) throw new ArgumentException($"{squared.Length} distances for {_count} points.", nameof(squared));
+        for (int i = 0; i < _count; i++) SetDistance(i, squared[i]);
+    }
+
+    /// <param name="start">The random start, which only seeds the distances (anomalib's rule); negative after
+    /// <see cref="SeedDistances"/>: the first selection is then the point farthest from the outside centers.</param>
     /// <returns>Point indices in selection order; the first is the farthest from <paramref name="start"/>.</returns>
     public long[] Select(long count, int start, Action<long>? progress)
     {
@@ -101,7 +113,14 @@ internal sealed class PartialDistanceKCenterGreedy
         var center = new float[_dims];
         var centerHead = new Vector<float>[_head];
         int current = start;
-        for (long s = 0; s < count; s++)
+        long first = 0;
+        if (start < 0)
+        {
+            current = Farthest();
+            selected[first++] = current;
+            SetDistance(current, 0);
+        }
+        for (long s = first; s < count; s++)
         {
             CenterOf(current, center);
             if (_codes is not null) _codes.CenterTerms(center, centerHead);
@@ -122,6 +141,14 @@ internal sealed class PartialDistanceKCenterGreedy
             if (progress != null && (s + 1) % reportEvery == 0) progress(s + 1);
         }
         return selected;
+    }
+
+    /// <summary>The point with the largest distance; ties go to the lowest index.</summary>
+    private int Farthest()
+    {
+        int index = 0;
+        for (int i = 1; i < _count; i++) if (_minDistance[i] > _minDistance[index]) index = i;
+        return index;
     }
 
     private void SetDistance(int point, float squared)

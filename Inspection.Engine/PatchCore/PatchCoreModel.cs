@@ -98,6 +98,22 @@ public sealed class PatchCoreModel : IDisposable
     /// <summary>The same resident model under new metadata (after calibration); this instance must not be used afterwards.</summary>
     public PatchCoreModel WithMetadata(ModelMetadata metadata) => new(this, metadata);
 
+    /// <summary>The bank on the model's device (owned by the model).</summary>
+    internal Tensor Bank => _bank;
+
+    /// <summary>
+    /// The same backbone and metadata over another bank (an extended one): takes ownership of <paramref name="bank"/>
+    /// and releases this instance's bank and search; this instance must not be used afterwards.
+    /// </summary>
+    public PatchCoreModel WithBank(Tensor bank)
+    {
+        var model = new PatchCoreModel(Metadata, _backbone, bank, _search.BudgetBytes);
+        _search.Dispose();
+        _maps.Dispose();
+        _bank.Dispose();
+        return model;
+    }
+
     /// <summary>Scores prepared images (all of the model's input size).</summary>
     public BatchInspection Inspect(IReadOnlyList<PreparedImage> images)
     {
@@ -107,7 +123,7 @@ public sealed class PatchCoreModel : IDisposable
                 throw new ArgumentException($"Image '{image.Name}' was prepared at {image.Size}x{image.Size}; the model needs {size}x{size}.");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), size, size, Device);
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), size, size, Device);
         var clock = Stopwatch.StartNew();
         var features = _backbone.Extract(batch);
         double backboneMs = Lap(clock);

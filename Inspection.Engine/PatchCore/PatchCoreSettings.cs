@@ -10,7 +10,19 @@ public sealed record PatchCoreSettings
     public string? BackboneWeights { get; init; }
     public int ImageSize { get; init; } = 256;
     public double CoresetRatio { get; init; } = 0.1;
-    public int ProjectionDimensions { get; init; } = 128;
+    /// <summary>
+    /// Dimensions of the coreset's random projection; null (the default): anomalib's Johnson-Lindenstrauss choice for the
+    /// number of training patches (<see cref="RandomProjection.DimensionsFor"/>, about 300), at most the embedding's.
+    /// </summary>
+    public int? ProjectionDimensions { get; init; }
+    /// <summary>
+    /// When the calibration images are held back from train/good (no validation/good), add their patches to the bank
+    /// after calibrating on them (<see cref="MemoryBankExtension"/>), so the bank covers every good image, as anomalib's
+    /// does, while the threshold comes from images the bank did not hold.
+    /// </summary>
+    public bool BankIncludesHoldout { get; init; } = true;
+    /// <summary>Fewest readable training images (bank and added hold-out) to train on; unreadable ones are skipped.</summary>
+    public int MinTrainingImages { get; init; } = 1;
     public int Seed { get; init; } = 0;
     /// <summary>k of the Eq. 7 reweighting (anomalib's num_neighbors).</summary>
     public int NumNeighbors { get; init; } = 9;
@@ -31,6 +43,10 @@ public sealed record PatchCoreSettings
 
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
+    /// <summary>The projection's dimensions for <paramref name="patches"/> training patches of <paramref name="embeddingDimensions"/> values.</summary>
+    public int ProjectionDimensionsFor(long patches, int embeddingDimensions) =>
+        ProjectionDimensions ?? Math.Min(RandomProjection.DimensionsFor(patches), embeddingDimensions);
+
     public void Validate()
     {
         if (ImageSize < 32 || ImageSize > 2048) throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
@@ -39,8 +55,9 @@ public sealed record PatchCoreSettings
             throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: use a multiple of {multiple} " +
                 $"(for example {ImageSize / multiple * multiple} or {(ImageSize / multiple + 1) * multiple}).");
         if (CoresetRatio <= 0 || CoresetRatio > 1) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
-        if (ProjectionDimensions < 1) throw new ArgumentException("Projection dimensions must be positive.");
+        if (ProjectionDimensions is < 1) throw new ArgumentException("Projection dimensions must be positive.");
         if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");
+        if (MinTrainingImages < 1) throw new ArgumentException($"The minimum number of training images must be at least 1; got {MinTrainingImages}.");
         if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
         if (HoldoutFraction < 0 || HoldoutFraction >= 1) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
         ComputePrecision.ToScalarType(Precision);

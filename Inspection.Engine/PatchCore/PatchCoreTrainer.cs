@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Inspection.Engine.Backbones;
+using Inspection.Engine.Data;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.Metrics;
 using Inspection.Engine.Models;
@@ -13,53 +14,99 @@ namespace Inspection.Engine.PatchCore;
 /// <summary>
 /// Trains PatchCore (anomalib's <c>PatchcoreModel</c> fit): extract patch features of every good image in batches,
 /// project them, pick a greedy k-center coreset, keep the selected full-dimension patches as the memory bank, then
-/// calibrate threshold and normalisation on held-out images.
+/// calibrate threshold and normalisation on images the bank does not hold, and (when those were held back from
+/// train/good) add their patches to the bank afterwards (<see cref="TrainingSplit"/>, <see cref="MemoryBankExtension"/>).
+/// Unreadable images are skipped with a warning naming each; too few readable ones, or a bank too small to score
+/// anything, end training with a clear error.
 /// </summary>
 public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
 {
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
 
-    /// <param name="trainImages">Defect-free images for the memory bank.</param>
-    /// <param name="calibrationGood">Held-out defect-free images for threshold and normalisation.</param>
+    /// <summary>Bank vectors below which a model is refused: Eq. 7 reweights with num_neighbors of them.</summary>
+    public int MinimumBankSize => settings.NumNeighbors + 1;
+
+    /// <summary>Bank vectors below which a model gets a prominent warning: too few to describe normal variation.</summary>
+    public const int SmallBankWarning = 1000;
+
+    /// <summary>Trains on <paramref name="images"/> with the calibration images neither in the bank nor added to it.</summary>
+    public PatchCoreModel Train(IReadOnlyList<string> images, IReadOnlyList<string> calibrationGood,
+        IReadOnlyList<(string Image, string? Mask)>? calibrationDefects = null, string source = "", ITrainingPatchSource? patchSource = null) =>
+        Train(new TrainingSplit(images, calibrationGood, false), calibrationDefects, source, patchSource);
+
+    /// <param name="split">Bank and calibration images.</param>
     /// <param name="calibrationDefects">Optional defective images with masks (null mask: no pixel labels).</param>
     /// <param name="patchSource">Where the training features are computed; null: the local backbone.</param>
-    public PatchCoreModel Train(IReadOnlyList<string> trainImages, IReadOnlyList<string> calibrationGood,
-        IReadOnlyList<(string Image, string? Mask)>? calibrationDefects = null, string source = "", ITrainingPatchSource? patchSource = null)
+    public PatchCoreModel Train(TrainingSplit split, IReadOnlyList<(string Image, string? Mask)>? calibrationDefects = null, string source = "",
+        ITrainingPatchSource? patchSource = null)
     {
         settings.Validate();
-        if (trainImages.Count == 0) throw new ArgumentException("No training images were given.");
-        if (calibrationGood.Count == 0) throw new ArgumentException("No held-out good images were given for calibration.");
         var clock = Stopwatch.StartNew();
+        var (bankImages, calibrationGood) = (Readable(split.Bank, "training"), Readable(split.Calibration, "calibration"));
+        if (bankImages.Count == 0) throw new DatasetException("No readable training images remain for the memory bank.");
+        if (calibrationGood.Count == 0) throw new DatasetException("No readable held-out good images remain to calibrate the threshold.");
+        int total = bankImages.Count + (split.CalibrationJoinsBank ? calibrationGood.Count : 0);
+        if (total < settings.MinTrainingImages)
+            throw new DatasetException($"Only {total} readable training images remain; at least {settings.MinTrainingImages} are required " +
+                "(the minimum is a setting: --min-train-images).");
         var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, _logger, settings.Precision);
+        PatchCoreModel? model = null; // owns the backbone once built
         try
         {
-            var (bank, dims, grid, patches, coresetSeconds) = BuildBank(backbone, trainImages,
-                patchSource ?? new LocalPatchSource(new PatchExtractor(backbone, settings.ImageSize)));
-            int rows = (int)bank.shape[0];
-            var provisional = NewMetadata(backbone, dims, grid, source, trainImages.Count, patches, rows, clock.Elapsed.TotalSeconds,
+            patchSource ??= new LocalPatchSource(new PatchExtractor(backbone, settings.ImageSize));
+            var built = BuildBank(backbone, bankImages, patchSource);
+            var provisional = NewMetadata(backbone, built, source, bankImages.Count, built.Patches, (int)built.Bank.shape[0], clock.Elapsed.TotalSeconds,
                 new Calibration { ImageThreshold = 0, PixelThreshold = 0, ImageMin = 0, ImageMax = 1, PixelMin = 0, PixelMax = 1, Method = "none", GoodImages = 0, DefectiveImages = 0 });
-            var model = new PatchCoreModel(provisional, backbone, bank, settings.KnnBudgetBytes);
-            var calibration = Calibrate(model, calibrationGood, calibrationDefects ?? []);
-            var metadata = provisional with
+            model = new PatchCoreModel(provisional, backbone, built.Bank, settings.KnnBudgetBytes);
+            using var projectedBank = built.ProjectedBank;
+            using var projection = built.Projection;
+            var calibration = Calibrate(model, calibrationGood, calibrationDefects ?? [], split.CalibrationJoinsBank);
+            int images = bankImages.Count;
+            long patches = built.Patches;
+            if (split.CalibrationJoinsBank)
+            {
+                var (extended, added) = AddToBank(model, calibrationGood, patchSource, projection, projectedBank);
+                model = extended;
+                images += calibrationGood.Count;
+                patches += added;
+            }
+            var metadata = model.Metadata with
             {
                 Calibration = calibration,
-                Training = provisional.Training with { Seconds = clock.Elapsed.TotalSeconds, CoresetSeconds = coresetSeconds },
+                Training = model.Metadata.Training with
+                {
+                    Images = images, Patches = patches, BankSize = model.BankSize,
+                    Seconds = clock.Elapsed.TotalSeconds, CoresetSeconds = built.CoresetSeconds,
+                },
             };
+            CheckUsable(model.BankSize, calibration);
             return model.WithMetadata(metadata);
         }
         catch
         {
-            backbone.Dispose();
+            if (model is not null) model.Dispose();
+            else backbone.Dispose();
             throw;
         }
     }
 
-    private (Tensor Bank, int Dims, int Grid, long Patches, double CoresetSeconds) BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images,
-        ITrainingPatchSource patchSource)
+    private sealed record BuiltBank(Tensor Bank, RandomProjection Projection, Tensor ProjectedBank, int Dims, int Grid, long Patches, double CoresetSeconds);
+
+    /// <summary>The readable images; each unreadable one is logged with its reason and left out.</summary>
+    private List<string> Readable(IReadOnlyList<string> images, string role)
+    {
+        var (readable, unreadable) = ImageScreening.Screen(images);
+        foreach (var bad in unreadable) _logger.LogWarning("Skipping {Role} image: {Reason}", role, bad.Reason);
+        if (unreadable.Count > 0)
+            _logger.LogWarning("{Skipped} of {Count} {Role} images are unreadable and were skipped", unreadable.Count, images.Count, role);
+        return readable.ToList();
+    }
+
+    private BuiltBank BuildBank(ResNetBackbone backbone, IReadOnlyList<string> images, ITrainingPatchSource patchSource)
     {
         int dims = backbone.LayerChannels.Sum();
         using var spill = new PatchSpillFile(dims);
-        using var projection = new RandomProjection(dims, settings.ProjectionDimensions, settings.Seed, device);
+        RandomProjection? projection = null;
         Tensor? projected = null;
         int grid = 0;
         try
@@ -72,8 +119,14 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 long perImage = perImagePatches.shape[1];
                 grid = (int)Math.Round(Math.Sqrt(perImage));
                 var patches = perImagePatches.reshape(-1, dims).contiguous();
-                projected ??= empty([images.Count * perImage, settings.ProjectionDimensions], device: device).DetachFromDisposeScope();
-                projected.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
+                if (projection is null)
+                {
+                    // The projection's dimensions follow the number of patches (anomalib's Johnson-Lindenstrauss rule).
+                    int projectedDims = settings.ProjectionDimensionsFor(images.Count * perImage, dims);
+                    projection = new RandomProjection(dims, projectedDims, settings.Seed, device);
+                    projected = empty([images.Count * perImage, projectedDims], device: device).DetachFromDisposeScope();
+                }
+                projected!.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
                 spill.Append(HostArrays.ToArray<float>(patches));
                 start += (int)perImagePatches.shape[0];
                 progress?.Report(new TrainingProgress("features", start, images.Count));
@@ -81,12 +134,23 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
             if (start != images.Count) throw new InvalidOperationException($"The patch source returned features for {start} of {images.Count} images.");
             long total = spill.Rows;
             long coresetSize = Math.Max(1, (long)(total * settings.CoresetRatio));
-            _logger.LogInformation("Selecting a coreset of {Coreset} from {Patches} patches", coresetSize, total);
+            if (coresetSize < MinimumBankSize)
+                throw new DatasetException($"The memory bank would hold {coresetSize} vectors ({total} patches x coreset ratio {settings.CoresetRatio}), " +
+                    $"too few for the image score, which weighs the {settings.NumNeighbors} nearest of them: use more training images, " +
+                    "a larger image size or a larger coreset ratio.");
+            _logger.LogInformation("Selecting a coreset of {Coreset} from {Patches} patches ({Dims}-d projection)", coresetSize, total, projection!.OutputDimensions);
             var coresetClock = Stopwatch.StartNew();
             var selected = CoresetSampler.Select(projected!, coresetSize, settings.Seed,
                 done => progress?.Report(new TrainingProgress("coreset", done, coresetSize)));
             double coresetSeconds = coresetClock.Elapsed.TotalSeconds;
-            return (spill.Gather(selected), dims, grid, total, coresetSeconds);
+            Tensor projectedBank;
+            using (var index = tensor(selected, device: device)) projectedBank = projected!.index_select(0, index).DetachFromDisposeScope();
+            return new BuiltBank(spill.Gather(selected), projection, projectedBank, dims, grid, total, coresetSeconds);
+        }
+        catch
+        {
+            projection?.Dispose();
+            throw;
         }
         finally
         {
@@ -94,7 +158,33 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         }
     }
 
-    private Calibration Calibrate(PatchCoreModel model, IReadOnlyList<string> good, IReadOnlyList<(string Image, string? Mask)> defects)
+    /// <summary>The model with the greedy continuation's share of the new images' patches appended to its bank.</summary>
+    private (PatchCoreModel Model, long Patches) AddToBank(PatchCoreModel model, IReadOnlyList<string> images, ITrainingPatchSource patchSource,
+        RandomProjection projection, Tensor projectedBank)
+    {
+        using var scope = NewDisposeScope();
+        int dims = model.Metadata.EmbeddingDimensions;
+        var patches = cat(patchSource.Batches(images, settings.BatchSize).Select(b => b.reshape(-1, dims)).ToList(), 0).to(device);
+        long count = Math.Max(1, (long)(patches.shape[0] * settings.CoresetRatio));
+        var selected = MemoryBankExtension.Select(projectedBank, projection.Apply(patches), count, settings.KnnBudgetBytes,
+            done => progress?.Report(new TrainingProgress("extension", done, count)));
+        using var index = tensor(selected, device: device);
+        var bank = cat([model.Bank, patches.index_select(0, index)], 0);
+        return (model.WithBank(bank.MoveToOuterDisposeScope()), patches.shape[0]);
+    }
+
+    /// <summary>Refuses a model that cannot flag anything; warns about one that will be unreliable.</summary>
+    private void CheckUsable(int bankSize, Calibration calibration)
+    {
+        if (!(calibration.ImageThreshold > 0) || !float.IsFinite(calibration.ImageThreshold))
+            throw new DatasetException($"Calibration gave an image threshold of {calibration.ImageThreshold}: the held-out good images score " +
+                "nothing, so the model could not tell a defect from a good part. Use more varied training images or a larger image size.");
+        if (bankSize < SmallBankWarning)
+            _logger.LogWarning("The memory bank holds only {Bank} vectors: too few to describe normal variation, so scores will be unreliable. " +
+                "Use more training images, a larger image size or a larger coreset ratio", bankSize);
+    }
+
+    private Calibration Calibrate(PatchCoreModel model, IReadOnlyList<string> good, IReadOnlyList<(string Image, string? Mask)> defects, bool joinBank)
     {
         var scores = new List<float>();
         var labels = new List<bool>();
@@ -123,6 +213,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var (_, imageThreshold) = F1Score.Max(scores.ToArray(), labels.ToArray());
         var (_, pixelThreshold) = F1Score.Max(pixelScores.ToArray(), pixelLabels.ToArray());
         bool anyDefect = labels.Contains(true);
+        string heldOut = joinBank ? "held back from the bank while calibrating, then added to it" : "not in the bank";
         return new Calibration
         {
             ImageThreshold = imageThreshold,
@@ -131,25 +222,25 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
             ImageMax = scores.Max(),
             PixelMin = pixelScores.Min(),
             PixelMax = pixelScores.Max(),
-            Method = anyDefect
+            Method = (anyDefect
                 ? "F1-adaptive threshold on held-out good and defective images"
-                : "highest score of held-out good images (no defective images to calibrate on)",
+                : "highest score of held-out good images (no defective images to calibrate on)") + $"; the good images were {heldOut}",
             GoodImages = good.Count,
             DefectiveImages = defects.Count,
         };
     }
 
-    private ModelMetadata NewMetadata(ResNetBackbone backbone, int dims, int grid, string source, int images, long patches, int bankSize,
+    private ModelMetadata NewMetadata(ResNetBackbone backbone, BuiltBank built, string source, int images, long patches, int bankSize,
         double seconds, Calibration calibration) => new()
     {
         Backbone = backbone.Name,
         Layers = backbone.Layers,
         BackboneWeights = settings.BackboneWeights,
         ImageSize = settings.ImageSize,
-        EmbeddingDimensions = dims,
-        PatchGrid = grid,
+        EmbeddingDimensions = built.Dims,
+        PatchGrid = built.Grid,
         CoresetRatio = settings.CoresetRatio,
-        ProjectionDimensions = settings.ProjectionDimensions,
+        ProjectionDimensions = (int)built.Projection.OutputDimensions,
         Seed = settings.Seed,
         NumNeighbors = settings.NumNeighbors,
         BlurSigma = settings.BlurSigma,

@@ -14,7 +14,7 @@ public sealed class PatchExtractor(ResNetBackbone backbone, int imageSize) : IDi
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Rgb).ToList(), imageSize, imageSize, backbone.Device);
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), imageSize, imageSize, backbone.Device);
         var embedding = FeatureEmbedder.Embed(backbone.Extract(batch));
         long b = embedding.shape[0], grid = embedding.shape[2];
         return FeatureEmbedder.ToPatches(embedding).reshape(b, grid * grid, -1).to(ScalarType.Float32).MoveToOuterDisposeScope();

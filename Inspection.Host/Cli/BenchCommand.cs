@@ -42,9 +42,9 @@ public static class BenchCommand
             settings.Validate();
             var device = engine.ResolveDevice(result, logger);
             var category = MvtecCategory.Open(result.GetValue(data)!);
-            var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+            var split = TrainingSplit.Of(category, settings);
             var trainClock = Stopwatch.StartNew();
-            using var model = ConsoleProgress.Run(p => new PatchCoreTrainer(settings, device, logger, p).Train(train, calibration, null, category.Root));
+            using var model = ConsoleProgress.Run(p => new PatchCoreTrainer(settings, device, logger, p).Train(split, null, category.Root));
             double trainSeconds = trainClock.Elapsed.TotalSeconds;
 
             var sources = (category.Test.Count > 0 ? category.Test.Select(t => t.Path) : category.TrainGood).ToList();
@@ -99,7 +99,9 @@ public static class BenchCommand
                     shardCount, TimeSpan.FromSeconds(result.GetValue(sweepSeconds)), line => Console.Error.WriteLine(line))
                 : [];
             long coresetN = result.GetValue(coresetPoints);
-            double? coresetRandomSeconds = coresetN > 0 ? TimeRandomCoreset(coresetN, settings.ProjectionDimensions, device) : null;
+            // 128-d random points unless --projection-dims says otherwise: the figure the GPU reference table states.
+            int coresetDims = settings.ProjectionDimensions ?? 128;
+            double? coresetRandomSeconds = coresetN > 0 ? TimeRandomCoreset(coresetN, coresetDims, device) : null;
             var peakMb = Process.GetCurrentProcess().PeakWorkingSet64 / (1024.0 * 1024.0);
             // The reference backbone figure: backbone to layer3 + pooling + upsampling + concatenation, at the
             // largest batch timed.
@@ -111,7 +113,7 @@ public static class BenchCommand
                 device = device.ToString(),
                 libtorch = LibTorchLoader.Description,
                 processors = Environment.ProcessorCount,
-                trainImages = train.Count,
+                trainImages = model.Metadata.Training.Images,
                 trainSeconds,
                 coresetSeconds = model.Metadata.Training.CoresetSeconds,
                 patches = model.Metadata.Training.Patches,
@@ -124,13 +126,13 @@ public static class BenchCommand
                 knnScaling = scaling,
                 mappedBank = mapped is { } m ? new { m.Item1.BankSize, m.Item1.MsPerBatch, m.Item1.TeraFlops, anonymousMemoryGb = m.Item2 } : null,
                 pipeline,
-                coresetRandom = coresetRandomSeconds is { } cs ? new { points = coresetN, selected = coresetN / 10, dimensions = settings.ProjectionDimensions, seconds = cs } : null,
+                coresetRandom = coresetRandomSeconds is { } cs ? new { points = coresetN, selected = coresetN / 10, dimensions = coresetDims, seconds = cs } : null,
                 bankSweep = sweep.Select(r => new { r.BankSize, r.Batch, r.EngineImages, r.EngineImagesPerSecond, r.EngineP50BatchMs, r.EngineP99BatchMs, r.Pipeline, r.PipelineShare }),
             };
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out), Interactive = InteractionSupport.No, ColorSystem = ColorSystemSupport.NoColors });
             console.Profile.Width = 160; // tables are read in logs and CI output, not only on narrow terminals
             Console.WriteLine($"device {device} ({LibTorchLoader.Description}), {Environment.ProcessorCount} cores");
-            Console.WriteLine($"train: {train.Count} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
+            Console.WriteLine($"train: {model.Metadata.Training.Images} images, {model.Metadata.Training.Patches} patches -> bank {model.BankSize} in {trainSeconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s)");
             Console.WriteLine($"decode + resize: {decodeMs:F1} ms/image; peak working set {peakMb:F0} MB");
             Console.WriteLine($"backbone check ({settings.Precision}): folded network against module by module, largest difference " +
                 $"{backboneCheck.MaxDifference:G3} for a largest feature of {backboneCheck.LargestFeature:G3}");
@@ -138,7 +140,7 @@ public static class BenchCommand
             if (backboneImagesPerSecond is { } backboneRate)
                 Console.WriteLine($"backbone + embedding at batch {largest.Batch}: {backboneRate:F0} images/s");
             if (coresetRandomSeconds is { } randomSeconds)
-                Console.WriteLine($"coreset of random points: {coresetN:N0} -> {coresetN / 10:N0} ({settings.ProjectionDimensions}-d) in {randomSeconds:F2} s on {device}");
+                Console.WriteLine($"coreset of random points: {coresetN:N0} -> {coresetN / 10:N0} ({coresetDims}-d) in {randomSeconds:F2} s on {device}");
             int knnBatch = Math.Max(1, result.GetValue(knnImages));
             var knnTable = new Table().AddColumns("bank vectors", knnBatch == 1 ? "ms per image" : $"ms per {knnBatch} images", "images/s", "TFLOP/s");
             foreach (var row in scaling)

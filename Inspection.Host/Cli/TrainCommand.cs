@@ -23,14 +23,14 @@ public static class TrainCommand
             var settings = engine.Settings(result);
             settings.Validate();
             var category = MvtecCategory.Open(result.GetValue(data)!);
-            var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+            var split = TrainingSplit.Of(category, settings);
             var device = engine.ResolveDevice(result, logger);
             using var model = ConsoleProgress.Run(progress =>
-                new PatchCoreTrainer(settings, device, logger, progress).Train(train, calibration, null, category.Root));
+                new PatchCoreTrainer(settings, device, logger, progress).Train(split, null, category.Root));
             string path = result.GetValue(output)!;
             model.Save(path);
             var c = model.Metadata.Calibration;
-            Console.WriteLine($"trained on {train.Count} images ({model.Metadata.Training.Patches} patches) in {model.Metadata.Training.Seconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s); " +
+            Console.WriteLine($"trained on {model.Metadata.Training.Images} images ({model.Metadata.Training.Patches} patches) in {model.Metadata.Training.Seconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s); " +
                               $"memory bank {model.BankSize} x {model.Metadata.EmbeddingDimensions}; image threshold {c.ImageThreshold:F4} " +
                               $"({c.Method}, {c.GoodImages} held-out images); model written to {path}");
             return ExitCodes.Success;

@@ -111,8 +111,8 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(ComputePrecision.BFloat16, deployment.Precision);
 
         var category = Engine.Data.MvtecCategory.Open(_data);
-        var (train, calibration) = Engine.Evaluation.PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
-        using var engine = new PatchCoreTrainer(settings, TorchSharp.torch.CPU).Train(train, calibration);
+        var split = TrainingSplit.Of(category, settings);
+        using var engine = new PatchCoreTrainer(settings, TorchSharp.torch.CPU).Train(split);
         var files = TestFiles(_data);
         var expected = engine.Inspect(Engine.Imaging.PreparedImage.FromFiles(files, 128)).ImageScores;
 

@@ -65,9 +65,9 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
         LinkTireSubset(tire, data);
         var settings = new PatchCoreSettings { Seed = 3 };
         var category = MvtecCategory.Open(data);
-        var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
+        var split = TrainingSplit.Of(category, settings);
         // The reference: the same training in this process.
-        using var engine = new PatchCoreTrainer(settings, CPU).Train(train, calibration);
+        using var engine = new PatchCoreTrainer(settings, CPU).Train(split);
         var testFiles = category.Test.Select(t => t.Path).ToList();
         var images = PreparedImage.FromFiles(testFiles, engine.Metadata.ImageSize);
         var expected = engine.Inspect(images);

@@ -25,3 +25,26 @@ public class OneClassEvaluationTests
         }
     }
 }
+
+public class UnreadableTestImageTests
+{
+    [Fact]
+    public void An_unreadable_test_image_is_reported_and_the_others_are_scored()
+    {
+        using var folder = new TempFolder();
+        SyntheticProductLine.Generate(folder.Path, new SyntheticLineOptions(Seed: 2, TrainGood: 12, TestGood: 3, DefectsPerType: 1, Size: 64));
+        var category = MvtecCategory.Open(folder.Path, requireTest: true);
+        string broken = category.Test[0].Path;
+        var png = File.ReadAllBytes(broken);
+        File.WriteAllBytes(broken, png[..(png.Length / 3)]);
+        var (result, model) = new PatchCoreEvaluator(new PatchCoreSettings { ImageSize = 64 }, CPU).Run(folder.Path);
+        using (model)
+        {
+            var unreadable = Assert.Single(result.UnreadableTestImages);
+            Assert.Equal(broken, unreadable.Path);
+            Assert.Contains("truncated", unreadable.Reason);
+            Assert.Equal(category.Test.Count - 1, result.Images.Count);
+            Assert.DoesNotContain(result.Images, i => i.Path == broken);
+        }
+    }
+}

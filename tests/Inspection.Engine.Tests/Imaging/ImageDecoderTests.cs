@@ -20,10 +20,10 @@ public class ImageDecoderTests
     {
         var png = EncodePng(20, 10, (x, y) => new SKColor((byte)(x * 10), (byte)(x * 10), (byte)(x * 10)), SKColorType.Gray8);
         using var bitmap = ImageDecoder.Decode(png, "gray.png");
-        var rgb = ImageTensorConverter.ResizeToRgb(bitmap, 20, 10);
-        Assert.Equal(rgb[3 * 7], rgb[3 * 7 + 1]);
-        Assert.Equal(rgb[3 * 7], rgb[3 * 7 + 2]);
-        Assert.Equal(70, rgb[3 * 7]);
+        var rgb = ImageTensorConverter.ResizeToPixels(bitmap, 20, 10); // CHW: channel planes of 200 pixels
+        Assert.Equal(rgb[7], rgb[200 + 7]);
+        Assert.Equal(rgb[7], rgb[400 + 7]);
+        Assert.Equal(70, rgb[7]);
     }
 
     [Fact]
@@ -32,9 +32,9 @@ public class ImageDecoderTests
         var png = PngWriter.Gray16(8, 4, (x, _) => (ushort)(x * 8000));
         using var bitmap = ImageDecoder.Decode(png, "g16.png");
         Assert.Equal((8, 4), (bitmap.Width, bitmap.Height));
-        var rgb = ImageTensorConverter.ResizeToRgb(bitmap, 8, 4);
-        Assert.InRange(rgb[3 * 5], 5 * 8000 / 257 - 1, 5 * 8000 / 257 + 1);
-        Assert.Equal(rgb[3 * 5], rgb[3 * 5 + 2]);
+        var rgb = ImageTensorConverter.ResizeToPixels(bitmap, 8, 4);
+        Assert.InRange(rgb[5], 5 * 8000 / 257 - 1, 5 * 8000 / 257 + 1);
+        Assert.Equal(rgb[5], rgb[2 * 32 + 5]);
     }
 
     [Fact]

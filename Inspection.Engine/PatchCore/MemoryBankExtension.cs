@@ -1,0 +1,33 @@
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.PatchCore;
+
+/// <summary>
+/// Adds good images' patches to a trained memory bank as the greedy coreset would have, had the images been in the
+/// training set: the new patches start at their distance to the bank (under the training's projection), and the
+/// greedy k-center selection continues from there, so a new patch already covered by the bank is taken only after
+/// every uncovered one. The trainer uses it for the images it held back to calibrate on; a line's "add good images"
+/// uses it for new images. Only the new patches are read, never the original training set.
+/// </summary>
+public static class MemoryBankExtension
+{
+    /// <param name="projectedBank">[M, d] the bank's rows under the projection the bank was selected with.</param>
+    /// <param name="projectedPatches">[n, d] the new patches under the same projection, on the same device.</param>
+    /// <param name="count">How many new patches to keep (1..n).</param>
+    /// <returns>Indices into the new patches, in selection order.</returns>
+    public static long[] Select(Tensor projectedBank, Tensor projectedPatches, long count, long budgetBytes = NearestNeighbourSearch.DefaultBudgetBytes,
+        Action<long>? progress = null)
+    {
+        if (projectedBank.dim() != 2 || projectedPatches.dim() != 2 || projectedBank.shape[1] != projectedPatches.shape[1])
+            throw new ArgumentException($"Bank [{string.Join(", ", projectedBank.shape)}] and patches [{string.Join(", ", projectedPatches.shape)}] " +
+                "must be projected to the same dimensions.");
+        using var scope = NewDisposeScope();
+        Tensor covered;
+        using (var search = new NearestNeighbourSearch(projectedBank.to(ScalarType.Float32), budgetBytes, pruned: false))
+        {
+            var (distances, _) = search.Search(projectedPatches.to(ScalarType.Float32), 1);
+            covered = distances.flatten().square();
+        }
+        return CoresetSampler.Select(projectedPatches, count, seed: 0, progress, covered);
+    }
+}

@@ -1,0 +1,43 @@
+using Inspection.Engine.PatchCore;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Inspection.Engine.Tests.PatchCore;
+
+/// <summary>
+/// Extending a bank continues the greedy coreset: the patches it adds are those the greedy loop would have picked
+/// next had it run on everything, and a patch the bank already covers comes after every uncovered one.
+/// </summary>
+public class MemoryBankExtensionTests
+{
+    [Theory]
+    [InlineData(3_000)] // one worker on the CPU path
+    [InlineData(70_001)] // several workers
+    public void Extending_a_greedy_coreset_continues_the_greedy_selection(int points)
+    {
+        manual_seed(12);
+        using var centers = randn(50, 40) * 3;
+        using var which = randint(0, 50, [points]);
+        using var all = centers.index_select(0, which) + randn(points, 40);
+        long start = 123;
+        var greedy = CoresetSampler.BruteForce(all, 60, start);
+        // The bank: the start (which seeds the distances) and the first 20 selections; the rest of the loop goes on from it.
+        var bankIndices = new[] { start }.Concat(greedy.Take(20)).ToArray();
+        using var bank = all.index_select(0, tensor(bankIndices));
+        var continued = MemoryBankExtension.Select(bank, all, 40);
+        Assert.Equal(greedy.Skip(20).ToArray(), continued);
+    }
+
+    [Fact]
+    public void Patches_the_bank_already_holds_are_taken_last()
+    {
+        manual_seed(13);
+        using var bank = randn(200, 16);
+        using var fresh = randn(30, 16) * 3 + 10; // far from the bank
+        using var patches = cat([bank.slice(0, 0, 50, 1), fresh], 0); // 50 patches the bank holds, 30 new ones
+        var selected = MemoryBankExtension.Select(bank, patches, 30);
+        Assert.All(selected, i => Assert.InRange(i, 50, 79));
+        Assert.Equal(30, selected.Distinct().Count());
+        Assert.Throws<ArgumentException>(() => MemoryBankExtension.Select(bank, randn(5, 8), 2));
+    }
+}
