@@ -140,8 +140,10 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                     "a larger image size or a larger coreset ratio.");
             _logger.LogInformation("Selecting a coreset of {Coreset} from {Patches} patches ({Dims}-d projection)", coresetSize, total, projection!.OutputDimensions);
             var coresetClock = Stopwatch.StartNew();
-            var selected = CoresetSampler.Select(projected!, coresetSize, settings.Seed,
-                done => progress?.Report(new TrainingProgress("coreset", done, coresetSize)));
+            // A ratio of 1 keeps every patch: no selection to make.
+            var selected = coresetSize == total
+                ? Enumerable.Range(0, (int)total).Select(i => (long)i).ToArray()
+                : CoresetSampler.Select(projected!, coresetSize, settings.Seed, done => progress?.Report(new TrainingProgress("coreset", done, coresetSize)));
             double coresetSeconds = coresetClock.Elapsed.TotalSeconds;
             Tensor projectedBank;
             using (var index = tensor(selected, device: device)) projectedBank = projected!.index_select(0, index).DetachFromDisposeScope();

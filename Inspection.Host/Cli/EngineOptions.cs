@@ -16,6 +16,9 @@ public sealed class EngineOptions
     public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square); for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).", DefaultValueFactory = _ => 256 };
     public Option<double> CoresetRatio { get; } = new("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 };
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
+    public Option<int?> ProjectionDims { get; } = new("--projection-dims") { Description = "Dimensions of the coreset's random projection (default: anomalib's Johnson-Lindenstrauss choice, about 300)." };
+    public Option<int> MinTrainImages { get; } = new("--min-train-images") { Description = "Fewest readable training images to train on (unreadable ones are skipped with a warning).", DefaultValueFactory = _ => 1 };
+    public Option<bool> HoldoutOutsideBank { get; } = new("--holdout-outside-bank") { Description = "Keep the train/good images held back for calibration out of the bank (default: they join it after calibrating)." };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
     public Option<int> KnnBudgetMb { get; } = new("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 };
@@ -35,6 +38,9 @@ public sealed class EngineOptions
         command.Options.Add(ImageSize);
         command.Options.Add(CoresetRatio);
         command.Options.Add(Seed);
+        command.Options.Add(ProjectionDims);
+        command.Options.Add(MinTrainImages);
+        command.Options.Add(HoldoutOutsideBank);
         command.Options.Add(Precision);
         command.Options.Add(KnnPrecision);
     }
@@ -47,6 +53,9 @@ public sealed class EngineOptions
         ImageSize = result.GetValue(ImageSize),
         CoresetRatio = result.GetValue(CoresetRatio),
         Seed = result.GetValue(Seed),
+        ProjectionDimensions = result.GetValue(ProjectionDims),
+        MinTrainingImages = result.GetValue(MinTrainImages),
+        BankIncludesHoldout = !result.GetValue(HoldoutOutsideBank),
         BatchSize = result.GetValue(BatchSize),
         Precision = result.GetValue(Precision)!,
         KnnPrecision = result.GetValue(KnnPrecision),

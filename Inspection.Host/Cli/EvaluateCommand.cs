@@ -10,7 +10,8 @@ public static class EvaluateCommand
         var engine = new EngineOptions();
         var data = new Option<string>("--data") { Description = "Category folder in MVTec layout with train/good and test/.", Required = true };
         var output = new Option<string?>("--out") { Description = "Folder for report.json, report.md and plots." };
-        var command = new Command("evaluate", "Train on train/good, score test/, print metrics and write a report.") { data, output };
+        var trainLimit = new Option<int?>("--train-limit") { Description = "Train on this many train/good images, evenly spaced (as the reference's --train-limit)." };
+        var command = new Command("evaluate", "Train on train/good, score test/, print metrics and write a report.") { data, output, trainLimit };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -19,7 +20,7 @@ public static class EvaluateCommand
             var settings = engine.Settings(result);
             settings.Validate();
             var device = engine.ResolveDevice(result, logger);
-            EvaluationRun.Execute(result.GetValue(data)!, result.GetValue(output), settings, device, logger);
+            EvaluationRun.Execute(result.GetValue(data)!, result.GetValue(output), settings, device, logger, result.GetValue(trainLimit));
             return ExitCodes.Success;
         }));
         return command;

@@ -11,14 +11,14 @@ namespace Inspection.Host.Cli;
 /// <summary>Shared by evaluate and demo: run the evaluator with progress, print the table, write the report.</summary>
 public static class EvaluationRun
 {
-    public static EvaluationResult Execute(string data, string? outFolder, PatchCoreSettings settings, torch.Device device, ILogger logger)
+    public static EvaluationResult Execute(string data, string? outFolder, PatchCoreSettings settings, torch.Device device, ILogger logger, int? trainLimit = null)
     {
         var maps = new Dictionary<string, float[]>();
         int mapSize = settings.ImageSize;
         // Maps are kept only when a report will show them.
         Action<Inspection.Engine.Data.TestImage, float[], int>? keep = outFolder == null ? null : (t, map, _) => maps[t.Path] = map;
         var (result, model) = ConsoleProgress.Run(progress =>
-            new PatchCoreEvaluator(settings, device, logger, progress) { OnMap = keep }.Run(data));
+            new PatchCoreEvaluator(settings, device, logger, progress) { OnMap = keep, TrainLimit = trainLimit }.Run(data));
         using (model)
         {
             PrintTable(result);
@@ -40,7 +40,8 @@ public static class EvaluationRun
         table.AddRow("pixel AUPRO (FPR<=0.3)", F(r.Metrics.PixelAupro));
         table.AddRow("image F1-max", F(r.Metrics.ImageF1Max));
         table.AddRow("image F1 at calibrated threshold", F(r.Metrics.ImageF1AtCalibratedThreshold));
-        table.AddRow("test images good/defective", $"{r.Metrics.GoodImages}/{r.Metrics.DefectiveImages}");
+        table.AddRow("test images good/defective", $"{r.Metrics.GoodImages}/{r.Metrics.DefectiveImages}" +
+            (r.UnreadableTestImages.Count > 0 ? $" ({r.UnreadableTestImages.Count} unreadable, skipped: see the warnings)" : ""));
         table.AddRow("train images / bank", $"{r.TrainingImages} / {r.BankSize} of {r.TrainingPatches} patches");
         table.AddRow("train time (coreset)", $"{r.TrainSeconds:F1} s ({r.CoresetSeconds:F1} s)");
         table.AddRow("inference per image", $"{r.InferenceMsPerImage:F1} ms (backbone {r.StageTotals.Backbone / Math.Max(1, r.Images.Count):F1}, kNN {r.StageTotals.Knn / Math.Max(1, r.Images.Count):F1})");

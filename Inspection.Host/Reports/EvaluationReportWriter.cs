@@ -25,6 +25,7 @@ public static class EvaluationReportWriter
             timing = new { result.TrainSeconds, result.CoresetSeconds, result.InferenceMsPerImage, stageTotalsMs = result.StageTotals },
             model = new { result.BankSize, result.TrainingPatches, result.TrainingImages, result.CalibrationImages, calibration },
             images = result.Images,
+            unreadableTestImages = result.UnreadableTestImages,
         }, Json));
 
         Plots.Roc(Path.Combine(folder, "roc.png"), result.ImageRoc.Fpr, result.ImageRoc.Tpr, result.Metrics.ImageAuroc);
@@ -47,6 +48,7 @@ public static class EvaluationReportWriter
         md.AppendLine($"| image F1-max | {F(m.ImageF1Max)} |");
         md.AppendLine($"| image F1 at the calibrated threshold | {F(m.ImageF1AtCalibratedThreshold)} |");
         md.AppendLine($"| test images (good / defective / with masks) | {m.GoodImages} / {m.DefectiveImages} / {m.PixelLabelledImages} |");
+        foreach (var bad in result.UnreadableTestImages) md.AppendLine($"| unreadable test image, skipped | {bad.Reason} |");
         md.AppendLine($"| training images / patches / bank | {result.TrainingImages} / {result.TrainingPatches} / {result.BankSize} |");
         md.AppendLine($"| training time (coreset) | {result.TrainSeconds:F1} s ({result.CoresetSeconds:F1} s) |");
         md.AppendLine($"| inference per image (decode excluded) | {result.InferenceMsPerImage:F1} ms |").AppendLine();
