@@ -10,7 +10,8 @@ namespace Inspection.Engine.Backbones;
 /// libtorch's convolution dispatch: on some AMD EPYC servers the oneDNN bundled with libtorch 2.10 divides by zero
 /// (SIGFPE, which kills the process) while it plans its brgemm 1x1 convolution for some shapes, and every Wide ResNet50
 /// bottleneck and every ResNet downsample is a 1x1 convolution. The product is exact (the same sums in another order)
-/// and goes to the BLAS the other matrix products use. Larger kernels keep <c>conv2d</c>.
+/// and goes to the BLAS the other matrix products use. Larger kernels keep <c>conv2d</c>, and so do accelerators, whose
+/// convolution libraries do not have the fault and whose speed with the matrix form is not measured yet.
 /// </summary>
 /// <remarks>
 /// The layout of the input decides the product's shape, so the output keeps it: channels-last inputs (NHWC strides, see
@@ -26,7 +27,7 @@ internal static class Convolution
             conv.dilation, conv.groups);
 
     public static Tensor Apply(Tensor x, Tensor weight, Tensor? bias, long[] stride, long[] padding, long[] dilation, long groups) =>
-        IsPointwise(weight, padding, groups)
+        x.device_type == TorchSharp.DeviceType.CPU && IsPointwise(weight, padding, groups)
             ? Pointwise(x, weight, bias, stride)
             : F.conv2d(x, weight, bias, stride, padding, dilation, groups);
 
