@@ -33,13 +33,11 @@ public static class ModelFile
             throw new ArgumentException("The bank must be a [rows, dims] float32 tensor on the CPU.");
         if (bank.shape[0] > int.MaxValue || bank.shape[1] > int.MaxValue) throw new ArgumentException("The bank has more rows or dimensions than the format holds.");
         var header = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temp = path + ".partial";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-        using (var values = bank.contiguous())
+        // Whole or not at all: a crash or a full disk mid-write never leaves a half model under the real name.
+        AtomicFile.Write(path, stream =>
         {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var values = bank.contiguous();
             void Put(ReadOnlySpan<byte> bytes)
             {
                 stream.Write(bytes);
@@ -61,9 +59,7 @@ public static class ModelFile
                 Put(block.bytes);
             }
             stream.Write(hash.GetHashAndReset());
-        }
-        // Replace atomically: a crash mid-write never leaves a half model under the real name.
-        File.Move(temp, path, overwrite: true);
+        }, bufferSize: 1 << 20);
     }
 
     /// <summary>Metadata and bank ([rows, dims] float32 on the CPU; the caller owns it).</summary>
