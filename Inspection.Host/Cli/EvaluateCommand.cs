@@ -9,16 +9,14 @@ public static class EvaluateCommand
     {
         var engine = new EngineOptions();
         var data = new Option<string>("--data") { Description = "Category folder in MVTec layout with train/good and test/.", Required = true };
-        var output = new Option<string?>("--out") { Description = "Folder for report.json, report.md and plots." };
+        var output = new Option<string?>("--out") { Description = "Folder for report.json, report.md and plots." }.OutputFolder();
         var command = new Command("evaluate", "Train on train/good, score test/, print metrics and write a report.") { data, output };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("evaluate");
-            var settings = engine.Settings(result);
-            settings.Validate();
-            var device = engine.ResolveDevice(result, logger);
+            var (settings, device) = engine.Prepare(result, logger);
             EvaluationRun.Execute(result.GetValue(data)!, result.GetValue(output), settings, device, logger);
             return ExitCodes.Success;
         }));

@@ -19,7 +19,7 @@ public static class PredictCommand
     {
         var engine = new EngineOptions();
         var model = new Option<string>("--model") { Description = "Model file written by train.", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for heatmaps and results.jsonl.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder for heatmaps and results.jsonl.", Required = true }.OutputFolder();
         var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders of images.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("predict", "Score images with a trained model.") { model, output, inputs };
         engine.AddTo(command, training: false);

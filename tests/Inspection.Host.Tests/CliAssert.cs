@@ -1,0 +1,21 @@
+using Xunit;
+
+namespace Inspection.Host.Tests;
+
+public static class CliAssert
+{
+    /// <summary>
+    /// The exit code and exactly one error line on stderr, containing <paramref name="expected"/>. Progress lines
+    /// ("[00:00:01] stage: n/m") and warning lines may precede it.
+    /// </summary>
+    public static string OneErrorLine((int ExitCode, string Out, string Error) run, int code, string expected)
+    {
+        Assert.True(code == run.ExitCode, $"exit code {run.ExitCode}, expected {code}; stderr:\n{run.Error}");
+        var errors = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(l => !l.StartsWith('[') && !l.StartsWith("warning: ", StringComparison.Ordinal)).ToList();
+        Assert.True(errors.Count == 1, $"expected one error line, got {errors.Count}:\n{run.Error}");
+        Assert.StartsWith("error: ", errors[0]);
+        Assert.Contains(expected, errors[0]);
+        return errors[0];
+    }
+}
