@@ -25,6 +25,9 @@ public sealed class MvtecCategory
     /// <summary>Reads the layout; <paramref name="requireTest"/> also demands a non-empty test folder (for evaluation).</summary>
     public static MvtecCategory Open(string root, bool requireTest = false)
     {
+        if (string.IsNullOrWhiteSpace(root)) throw new DatasetException("The data folder path is empty.");
+        if (File.Exists(root))
+            throw new DatasetException($"Data folder '{root}' is a file; expected a category folder in MVTec layout (<category>/train/good/*.png).");
         if (!Directory.Exists(root)) throw new DatasetException($"Data folder '{root}' does not exist.");
         string train = Path.Combine(root, "train", Good);
         if (!Directory.Exists(train))

@@ -65,6 +65,7 @@ public static class ModelFile
     /// <summary>Metadata and bank ([rows, dims] float32 on the CPU; the caller owns it).</summary>
     public static (ModelMetadata Metadata, torch.Tensor Bank) Read(string path)
     {
+        if (Directory.Exists(path)) throw new ModelFileException(path, "it is a folder, not a model file");
         if (!File.Exists(path)) throw new ModelFileException(path, "the file does not exist");
         try
         {
@@ -89,6 +90,7 @@ public static class ModelFile
         }
         var start = new byte[16];
         int got = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        if (got == 0) throw new ModelFileException(path, "the file is empty");
         if (got < Magic.Length || !start.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "it is not an Inspection model file (wrong magic bytes)");
         if (got < 16) throw new ModelFileException(path, "the file is truncated (no header)");

@@ -74,7 +74,21 @@ public sealed class EngineOptions
         .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
         .AddFilter(level => level >= (result.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Warning)));
 
-    public torch.Device ResolveDevice(ParseResult result, ILogger logger) => ComputeDevice.Resolve(result.GetValue(Device), logger);
+    /// <summary>
+    /// The device, or an <see cref="ArgumentException"/> (exit 2) when it cannot be used here: an unavailable CUDA is
+    /// this run's input being unusable on this machine, not a failure of the program.
+    /// </summary>
+    public torch.Device ResolveDevice(ParseResult result, ILogger logger)
+    {
+        try
+        {
+            return ComputeDevice.Resolve(result.GetValue(Device), logger);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+    }
 
     /// <summary>Every check of the training settings and the device, before a command does any work.</summary>
     public (PatchCoreSettings Settings, torch.Device Device) Prepare(ParseResult result, ILogger logger)
