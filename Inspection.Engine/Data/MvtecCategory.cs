@@ -7,7 +7,8 @@ namespace Inspection.Engine.Data;
 public sealed class MvtecCategory
 {
     public const string Good = "good";
-    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp"];
+    /// <summary>Extensions of the images read (those <see cref="Imaging.ImageDecoder"/> decodes).</summary>
+    public static readonly IReadOnlyList<string> ImageExtensions = Imaging.ImageDecoder.Extensions;
 
     public string Root { get; }
     public IReadOnlyList<string> TrainGood { get; }
@@ -33,8 +34,7 @@ public sealed class MvtecCategory
         if (!Directory.Exists(train))
             throw new DatasetException($"Data folder '{root}' has no train/good folder: expected the MVTec layout <category>/train/good/*.png.");
         var trainGood = ImagesIn(train);
-        if (trainGood.Count == 0)
-            throw new DatasetException($"'{train}' holds no images ({string.Join(", ", ImageExtensions)}).");
+        if (trainGood.Count == 0) throw new DatasetException(NoImages(train));
         string validation = Path.Combine(root, "validation", Good);
         var validationGood = Directory.Exists(validation) ? ImagesIn(validation) : [];
 
@@ -60,6 +60,16 @@ public sealed class MvtecCategory
         if (requireTest && test.Count == 0)
             throw new DatasetException($"Data folder '{root}' has no test images: expected <category>/test/<type>/*.png to evaluate.");
         return new MvtecCategory(root, trainGood, validationGood, test);
+    }
+
+    /// <summary>"holds no images", and which unsupported images it does hold (a folder of TIFFs should not look empty).</summary>
+    public static string NoImages(string folder)
+    {
+        var unsupported = Directory.EnumerateFiles(folder)
+            .Select(f => Imaging.ImageDecoder.UnsupportedExtensions.GetValueOrDefault(Path.GetExtension(f).ToLowerInvariant()))
+            .OfType<string>().GroupBy(f => f).Select(g => $"{g.Count()} {g.Key}").ToList();
+        string held = unsupported.Count == 0 ? "" : $"; it holds {string.Join(", ", unsupported)} images, which are not read";
+        return $"'{folder}' holds no images ({string.Join(", ", ImageExtensions)}){held}.";
     }
 
     /// <summary>Supported images in a folder, sorted by name; an empty list when there are none.</summary>

@@ -18,6 +18,15 @@ public class CliInputTests
             ExitCodes.BadInput, $"Data folder '{folder.File("line.txt")}' is a file; expected a category folder in MVTec layout");
     }
 
+    [Fact]
+    public void A_train_good_of_tiff_files_says_they_are_not_read()
+    {
+        using var folder = new TempFolder();
+        Directory.CreateDirectory(folder.File("line", "train", "good"));
+        File.WriteAllBytes(folder.File("line", "train", "good", "000.tif"), [0x49, 0x49, 0x2A, 0]);
+        CliAssert.OneErrorLine(CliRun.Invoke("evaluate", "--data", folder.File("line")), ExitCodes.BadInput, "it holds 1 TIFF images, which are not read");
+    }
+
     [Theory]
     [InlineData("random.pth", "is not a PyTorch (.pth, a zip archive) or safetensors weights file")]
     [InlineData("random.safetensors", "is not a safetensors file")]
@@ -60,6 +69,17 @@ public class CliInputTests
         File.WriteAllText(folder.File("a.png"), "x");
         CliAssert.OneErrorLine(CliRun.Invoke("predict", "--model", folder.File("m.inspection"), "--device", device, folder.File("a.png"), "--out", folder.File("out")),
             ExitCodes.BadInput, expected);
+    }
+
+    [Theory]
+    [InlineData("", "An input path is empty")]
+    [InlineData("{dir}/missing.png", "Input '{dir}/missing.png' does not exist")]
+    public void Predict_inputs_that_are_not_there_are_refused(string input, string expected)
+    {
+        using var folder = new TempFolder();
+        string Fill(string s) => s.Replace("{dir}", folder.Path);
+        CliAssert.OneErrorLine(CliRun.Invoke("predict", "--model", folder.File("m.inspection"), Fill(input), "--out", folder.File("out")),
+            ExitCodes.BadInput, Fill(expected));
     }
 
     [Fact]
