@@ -19,6 +19,7 @@ public class CliOutputTests
     [InlineData("--out '{dir}/file.txt' cannot be used as the folder: it is a file, not a folder", "demo", "--out", "{dir}/file.txt")]
     [InlineData("--out '{dir}/file.txt' cannot be used as the folder: it is a file, not a folder", "bench", "--data", "{data}", "--out", "{dir}/file.txt")]
     [InlineData("--out '/proc/line' cannot be used as the folder: '/proc' does not accept new files", "synth", "--out", "/proc/line")]
+    [InlineData("--heatmaps '{dir}/file.txt' cannot be used as the folder: it is a file, not a folder", "node", "--heatmaps", "{dir}/file.txt", "--for", "1")]
     public void An_output_that_cannot_be_written_is_refused_before_any_work(string expected, params string[] args)
     {
         using var folder = new TempFolder();
