@@ -141,6 +141,11 @@ public static class ModelFile
             bank.Dispose();
             throw new ModelFileException(path, $"its header is unreadable ({e.Message})", e);
         }
+        if (ModelMetadataChecks.FirstProblem(metadata, rows, dimensions) is { } problem)
+        {
+            bank.Dispose();
+            throw new ModelFileException(path, problem);
+        }
         return (metadata, bank);
     }
 }

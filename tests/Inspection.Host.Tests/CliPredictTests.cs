@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inspection.Engine.Data;
 using Inspection.Engine.Tests.Imaging;
+using Inspection.Engine.Tests.Models;
 using Inspection.Host.Cli;
 using SkiaSharp;
 using Xunit;
@@ -125,5 +126,16 @@ public class CliPredictTests(SmallModel model) : IClassFixture<SmallModel>
         var scores = JsonLines(run.Out).Select(l => l.GetProperty("score").GetDouble()).ToList();
         Assert.True(Math.Abs(scores[1] - scores[0]) > 0.2 * scores[0], $"the turned part should look different: {string.Join(", ", scores)}");
         Assert.True(Math.Abs(scores[2] - scores[0]) < 0.05 * scores[0], $"the tagged copy should be read upright: {string.Join(", ", scores)}");
+    }
+
+    [Fact]
+    public void A_hand_corrupted_model_is_refused_naming_the_field()
+    {
+        using var folder = new TempFolder();
+        File.Copy(model.Model, folder.File("edited.inspection"));
+        ModelHeaderEditor.Edit(folder.File("edited.inspection"), h => h["EmbeddingDimensions"] = 100);
+        CliAssert.OneErrorLine(CliRun.Invoke("predict", "--model", folder.File("edited.inspection"), model.TestImage("good"), "--out", folder.File("out")),
+            ExitCodes.BadInput, "field EmbeddingDimensions is 100 but the memory bank has 384 dimensions");
+        Assert.False(Directory.Exists(folder.File("out")));
     }
 }
