@@ -48,6 +48,9 @@ public static class BenchCommand
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("bench");
             var (settings, device) = engine.Prepare(result, logger);
+            // A batch larger than the images timed would be skipped without a word.
+            if (result.GetValue(batches)!.FirstOrDefault(b => b > result.GetValue(repeats)) is > 0 and var large)
+                throw new ArgumentException($"{batches.Name} {large} is larger than {repeats.Name} {result.GetValue(repeats)}: no batch of {large} could be timed.");
             var category = MvtecCategory.Open(result.GetValue(data)!);
             var (train, calibration) = PatchCoreEvaluator.Split(category, settings.HoldoutFraction);
             var trainClock = Stopwatch.StartNew();

@@ -95,6 +95,9 @@ public sealed class EngineOptions
     {
         var settings = Settings(result);
         settings.Validate();
+        // The factory says so too, but only once training has begun (after the demo generated its data).
+        if (settings.Backbone == BackboneFactory.WideResNet50 && settings.BackboneWeights == null)
+            throw new ArgumentException($"Backbone {settings.Backbone} needs a weights file: give {BackboneWeights.Name} (torchvision layout, .safetensors or .pth; 'untrained' for timing runs).");
         return (settings, ResolveDevice(result, logger));
     }
 }

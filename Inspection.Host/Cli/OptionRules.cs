@@ -31,7 +31,7 @@ internal static class OptionRules
         return option;
     }
 
-    /// <summary>At least one value, each within range.</summary>
+    /// <summary>Each value within range (how many there may be is the option's arity).</summary>
     public static Option<T[]> EachInRange<T>(this Option<T[]> option, T min, T max) where T : struct, INumber<T>
     {
         option.Validators.Add(result =>
@@ -61,14 +61,14 @@ internal static class OptionRules
         return option;
     }
 
-    /// <summary>Values in the order they have in <paramref name="order"/> (values not in it are left to <see cref="EachOneOf"/>).</summary>
+    /// <summary>Values in the order they have in <paramref name="order"/> (unknown and repeated values are left to <see cref="EachOneOf"/>).</summary>
     public static Option<string[]> ShallowToDeep(this Option<string[]> option, string[] order)
     {
         option.Validators.Add(result =>
         {
             var values = Value<string[]>(result) ?? [];
             var indices = values.Select(v => Array.IndexOf(order, v)).Where(i => i >= 0).ToList();
-            if (indices.Zip(indices.Skip(1), (shallower, deeper) => shallower >= deeper).Any(wrong => wrong))
+            if (indices.Zip(indices.Skip(1), (shallower, deeper) => shallower > deeper).Any(wrong => wrong))
                 result.AddError($"{option.Name} must list layers shallow to deep (for example {order[1]} {order[2]}), got {string.Join(" ", values)}.");
         });
         return option;

@@ -48,6 +48,26 @@ public class CliInputTests
         Assert.False(File.Exists(folder.File("m.inspection")));
     }
 
+    [Fact]
+    public void Wide_resnet_without_weights_is_refused_before_the_demo_generates_its_data()
+    {
+        using var folder = new TempFolder();
+        CliAssert.OneErrorLine(CliRun.Invoke("demo", "--out", folder.File("demo"), "--backbone", "wide_resnet50_2"),
+            ExitCodes.BadInput, "Backbone wide_resnet50_2 needs a weights file: give --backbone-weights");
+        Assert.False(Directory.Exists(folder.File("demo")));
+    }
+
+    [Fact]
+    public void Bench_batch_sizes_above_its_image_count_are_refused_before_training()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(TrainGood: 3, TestGood: 1, DefectsPerType: 1, Size: 64));
+        var run = CliRun.Invoke("bench", "--data", data, "--images", "8", "--batch-sizes", "1", "32", "--out", folder.File("bench"));
+        CliAssert.OneErrorLine(run, ExitCodes.BadInput, "--batch-sizes 32 is larger than --images 8: no batch of 32 could be timed");
+        Assert.DoesNotContain("[", run.Error); // no progress line: training never started
+    }
+
     [SkippableFact]
     public void A_cuda_device_on_a_machine_without_one_is_unusable_input_not_a_crash()
     {

@@ -45,7 +45,7 @@ public class CliOptionTests
     [InlineData("--line-seed", "demo", "--out", "{dir}/demo", "--line-seed", "seven")]
     // Case 10: names that are not known, values left out or empty.
     [InlineData("--layers must list layers shallow to deep (for example layer2 layer3), got layer3 layer2", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--layers", "layer3", "layer2")]
-    [InlineData("--layers must list layers shallow to deep (for example layer2 layer3), got layer2 layer2", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--layers", "layer2", "layer2")]
+    [InlineData("--layers lists a value twice: layer2 layer2", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--layers", "layer2", "layer2")]
     [InlineData("--layers 'layer9' is not one of layer1, layer2, layer3, layer4", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--layers", "layer9")]
     [InlineData("Required argument missing for option: '--layers'", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--layers")]
     [InlineData("Required argument missing for option: '--out'", "train", "--data", "{data}", "--out")]
