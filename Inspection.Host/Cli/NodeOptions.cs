@@ -56,7 +56,6 @@ public sealed class NodeOptions
 
         string host = result.GetValue(Hostname) ?? Variable("INSPECTION_HOSTNAME") ?? "127.0.0.1";
         int port = result.GetValue(Port) ?? EnvironmentPort() ?? InspectionNodeHost.FreePort();
-        bool chosenPort = result.GetValue(Port) != null || Variable("INSPECTION_PORT") != null;
         string[] seeds = result.GetValue(SeedNodes) is { Length: > 0 } given ? given : EnvironmentSeeds() ?? [$"akka.tcp://{SystemName}@{host}:{port}"];
         var roles = result.GetValue(Roles)!;
         var lines = Pairs(result.GetValue(Train), Train.Name);
@@ -80,8 +79,16 @@ public sealed class NodeOptions
         var (settings, _) = engine.Prepare(result, logger);
         // A missing or bad weights file fails here, with its own line, instead of inside the training actor.
         if (lines.Count > 0) BackboneFactory.Create(settings.Backbone, settings.Layers, TorchSharp.torch.CPU, settings.BackboneWeights, logger).Dispose();
-        if (chosenPort && NodeConfigurationChecks.ListenProblem(host, port) is { } listenProblem)
-            throw new ArgumentException($"{(result.GetValue(Port) != null ? Port.Name : "INSPECTION_PORT")} {port}: {listenProblem}.");
+        // A free port was just free, but the host name may not resolve or not be this machine's: checked either way.
+        if (NodeConfigurationChecks.ListenProblem(host, port) is { } listenProblem)
+        {
+            var named = new List<string>();
+            if (result.GetValue(Hostname) != null) named.Add($"{Hostname.Name} {host}");
+            else if (Variable("INSPECTION_HOSTNAME") != null) named.Add($"INSPECTION_HOSTNAME {host}");
+            if (result.GetValue(Port) != null) named.Add($"{Port.Name} {port}");
+            else if (Variable("INSPECTION_PORT") != null) named.Add($"INSPECTION_PORT {port}");
+            throw new ArgumentException($"{(named.Count > 0 ? string.Join(", ", named) : $"{host}:{port}")}: {listenProblem}.");
+        }
 
         var node = new InspectionNodeOptions
         {
