@@ -10,4 +10,4 @@ catch (Exception e) when (e is TypeInitializationException or InvalidOperationEx
     Console.Error.WriteLine($"error: libtorch could not be loaded: {(e.InnerException ?? e).Message}");
     return ExitCodes.BadInput;
 }
-return CommandLine.Build().Parse(args).Invoke();
+return CommandLine.Run(args);

@@ -69,7 +69,9 @@ public sealed class FolderCameraActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        Directory.CreateDirectory(_folder);
+        // A missing folder is refused, not created: a misspelt camera folder would otherwise wait for frames forever.
+        if (File.Exists(_folder)) throw new IOException($"Camera folder '{_folder}' is a file; a folder camera watches a folder.");
+        if (!Directory.Exists(_folder)) throw new DirectoryNotFoundException($"Camera folder '{_folder}' does not exist.");
         var self = Self;
         _watcher = new FileSystemWatcher(_folder) { IncludeSubdirectories = false, EnableRaisingEvents = true };
         _watcher.Created += (_, e) => self.Tell(new FileAppeared(e.FullPath));

@@ -3,7 +3,8 @@ namespace Inspection.Actors.Hosting;
 /// <summary>What one node of an Inspection cluster is: where it listens, whom it joins, what it runs, where it persists.</summary>
 public sealed record InspectionNodeOptions
 {
-    public string SystemName { get; init; } = "inspection";
+    public const string DefaultSystemName = "inspection";
+    public string SystemName { get; init; } = DefaultSystemName;
     public string Hostname { get; init; } = Environment.GetEnvironmentVariable("INSPECTION_HOSTNAME") ?? "127.0.0.1";
     /// <summary>0 picks a free port.</summary>
     public int Port { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("INSPECTION_PORT"), out var p) ? p : 0;

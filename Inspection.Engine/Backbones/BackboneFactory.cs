@@ -109,7 +109,26 @@ public static class BackboneFactory
     /// <summary>Loads a torchvision-layout state dict; extra keys (fc.*, num_batches_tracked) are ignored, missing ones are an error.</summary>
     public static void LoadTorchvisionWeights(nn.Module network, string path)
     {
+        if (Directory.Exists(path)) throw new InvalidDataException($"Backbone weights file '{path}' is a folder, not a weights file.");
         if (!File.Exists(path)) throw new FileNotFoundException($"Backbone weights file '{path}' does not exist.", path);
+        // The readers' own errors on a file of another kind mislead (PyBridge calls any non-zip file "the old PyTorch
+        // format"), so the first bytes are looked at first.
+        var head = new byte[16];
+        int got;
+        using (var file = File.OpenRead(path)) got = file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        bool zip = got >= 4 && head.AsSpan(0, 4).SequenceEqual("PK\u0003\u0004"u8);
+        // safetensors: a little-endian 64-bit header length, then the JSON header.
+        bool safetensors = got >= 9 && head[8] == (byte)'{' && BitConverter.ToUInt64(head, 0) < (ulong)new FileInfo(path).Length;
+        bool legacyPickle = got >= 2 && head[0] == 0x80 && head[1] is >= 2 and <= 5;
+        bool named = path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase);
+        if (named && !safetensors)
+            throw new InvalidDataException($"Backbone weights file '{path}' is not a safetensors file (it has no safetensors header){(zip ? "; it looks like a PyTorch .pth file: name it .pth" : "")}.");
+        if (!named && !zip)
+            throw new InvalidDataException(safetensors
+                ? $"Backbone weights file '{path}' is a safetensors file: name it .safetensors."
+                : legacyPickle
+                    ? $"Backbone weights file '{path}' was saved in PyTorch's legacy format (before 1.6), which is not read: save it again with torch.save from PyTorch 1.6 or later, or as .safetensors."
+                    : $"Backbone weights file '{path}' is not a PyTorch (.pth, a zip archive) or safetensors weights file.");
         var loaded = new Dictionary<string, bool>();
         try
         {

@@ -7,7 +7,8 @@ namespace Inspection.Engine.Data;
 public sealed class MvtecCategory
 {
     public const string Good = "good";
-    public static readonly string[] ImageExtensions = [".png", ".jpg", ".jpeg", ".bmp"];
+    /// <summary>Extensions of the images read (those <see cref="Imaging.ImageDecoder"/> decodes).</summary>
+    public static readonly IReadOnlyList<string> ImageExtensions = Imaging.ImageDecoder.Extensions;
 
     public string Root { get; }
     public IReadOnlyList<string> TrainGood { get; }
@@ -25,13 +26,15 @@ public sealed class MvtecCategory
     /// <summary>Reads the layout; <paramref name="requireTest"/> also demands a non-empty test folder (for evaluation).</summary>
     public static MvtecCategory Open(string root, bool requireTest = false)
     {
+        if (string.IsNullOrWhiteSpace(root)) throw new DatasetException("The data folder path is empty.");
+        if (File.Exists(root))
+            throw new DatasetException($"Data folder '{root}' is a file; expected a category folder in MVTec layout (<category>/train/good/*.png).");
         if (!Directory.Exists(root)) throw new DatasetException($"Data folder '{root}' does not exist.");
         string train = Path.Combine(root, "train", Good);
         if (!Directory.Exists(train))
             throw new DatasetException($"Data folder '{root}' has no train/good folder: expected the MVTec layout <category>/train/good/*.png.");
         var trainGood = ImagesIn(train);
-        if (trainGood.Count == 0)
-            throw new DatasetException($"'{train}' holds no images ({string.Join(", ", ImageExtensions)}).");
+        if (trainGood.Count == 0) throw new DatasetException(NoImages(train));
         string validation = Path.Combine(root, "validation", Good);
         var validationGood = Directory.Exists(validation) ? ImagesIn(validation) : [];
 
@@ -57,6 +60,16 @@ public sealed class MvtecCategory
         if (requireTest && test.Count == 0)
             throw new DatasetException($"Data folder '{root}' has no test images: expected <category>/test/<type>/*.png to evaluate.");
         return new MvtecCategory(root, trainGood, validationGood, test);
+    }
+
+    /// <summary>"holds no images", and which unsupported images it does hold (a folder of TIFFs should not look empty).</summary>
+    public static string NoImages(string folder)
+    {
+        var unsupported = Directory.EnumerateFiles(folder)
+            .Select(f => Imaging.ImageDecoder.UnsupportedExtensions.GetValueOrDefault(Path.GetExtension(f).ToLowerInvariant()))
+            .OfType<string>().GroupBy(f => f).Select(g => $"{g.Count()} {g.Key}").ToList();
+        string held = unsupported.Count == 0 ? "" : $"; it holds {string.Join(", ", unsupported)} images, which are not read";
+        return $"'{folder}' holds no images ({string.Join(", ", ImageExtensions)}){held}.";
     }
 
     /// <summary>Supported images in a folder, sorted by name; an empty list when there are none.</summary>

@@ -33,13 +33,11 @@ public static class ModelFile
             throw new ArgumentException("The bank must be a [rows, dims] float32 tensor on the CPU.");
         if (bank.shape[0] > int.MaxValue || bank.shape[1] > int.MaxValue) throw new ArgumentException("The bank has more rows or dimensions than the format holds.");
         var header = JsonSerializer.SerializeToUtf8Bytes(metadata, Json);
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temp = path + ".partial";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
-        using (var values = bank.contiguous())
+        // Whole or not at all: a crash or a full disk mid-write never leaves a half model under the real name.
+        AtomicFile.Write(path, stream =>
         {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            using var values = bank.contiguous();
             void Put(ReadOnlySpan<byte> bytes)
             {
                 stream.Write(bytes);
@@ -61,14 +59,13 @@ public static class ModelFile
                 Put(block.bytes);
             }
             stream.Write(hash.GetHashAndReset());
-        }
-        // Replace atomically: a crash mid-write never leaves a half model under the real name.
-        File.Move(temp, path, overwrite: true);
+        }, bufferSize: 1 << 20);
     }
 
     /// <summary>Metadata and bank ([rows, dims] float32 on the CPU; the caller owns it).</summary>
     public static (ModelMetadata Metadata, torch.Tensor Bank) Read(string path)
     {
+        if (Directory.Exists(path)) throw new ModelFileException(path, "it is a folder, not a model file");
         if (!File.Exists(path)) throw new ModelFileException(path, "the file does not exist");
         try
         {
@@ -93,6 +90,7 @@ public static class ModelFile
         }
         var start = new byte[16];
         int got = stream.ReadAtLeast(start, start.Length, throwOnEndOfStream: false);
+        if (got == 0) throw new ModelFileException(path, "the file is empty");
         if (got < Magic.Length || !start.AsSpan(0, Magic.Length).SequenceEqual(Magic))
             throw new ModelFileException(path, "it is not an Inspection model file (wrong magic bytes)");
         if (got < 16) throw new ModelFileException(path, "the file is truncated (no header)");
@@ -142,6 +140,11 @@ public static class ModelFile
         {
             bank.Dispose();
             throw new ModelFileException(path, $"its header is unreadable ({e.Message})", e);
+        }
+        if (ModelMetadataChecks.FirstProblem(metadata, rows, dimensions) is { } problem)
+        {
+            bank.Dispose();
+            throw new ModelFileException(path, problem);
         }
         return (metadata, bank);
     }

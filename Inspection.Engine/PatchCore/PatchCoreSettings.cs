@@ -47,19 +47,35 @@ public sealed record PatchCoreSettings
     public int ProjectionDimensionsFor(long patches, int embeddingDimensions) =>
         ProjectionDimensions ?? Math.Min(RandomProjection.DimensionsFor(patches), embeddingDimensions);
 
+    /// <summary>
+    /// Refuses settings training or inference cannot use, before any work: the command line checks each option as it
+    /// parses, this is the same for every other caller (cluster nodes, model files). Comparisons are written so that
+    /// NaN fails them.
+    /// </summary>
     public void Validate()
     {
+        string[] known = [Backbones.BackboneFactory.ResNet18, Backbones.BackboneFactory.WideResNet50];
+        if (!known.Contains(Backbone)) throw new ArgumentException($"Backbone '{Backbone}' is not known: use {string.Join(" or ", known)}.");
+        string[] layerNames = ["layer1", "layer2", "layer3", "layer4"];
+        if (Layers is null || Layers.Count == 0) throw new ArgumentException($"No feature layers are given: choose from {string.Join(", ", layerNames)}.");
+        var indices = Layers.Select(l => Array.IndexOf(layerNames, l)).ToList();
+        if (indices.Contains(-1))
+            throw new ArgumentException($"Feature layer '{Layers[indices.IndexOf(-1)]}' is not known: choose from {string.Join(", ", layerNames)}.");
+        if (indices.Zip(indices.Skip(1)).Any(p => p.First >= p.Second))
+            throw new ArgumentException($"Feature layers must be listed shallow to deep without repeats (for example layer2 layer3), not {string.Join(" ", Layers)}.");
         if (ImageSize < 32 || ImageSize > 2048) throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
         int multiple = Backbone == Backbones.BackboneFactory.ResNet18 ? Backbones.ResNetBackbone.CntkSizeMultiple(Layers) : 1;
         if (ImageSize % multiple != 0)
             throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: use a multiple of {multiple} " +
                 $"(for example {ImageSize / multiple * multiple} or {(ImageSize / multiple + 1) * multiple}).");
-        if (CoresetRatio <= 0 || CoresetRatio > 1) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
+        if (!(CoresetRatio > 0 && CoresetRatio <= 1)) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
         if (ProjectionDimensions is < 1) throw new ArgumentException("Projection dimensions must be positive.");
         if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");
         if (MinTrainingImages < 1) throw new ArgumentException($"The minimum number of training images must be at least 1; got {MinTrainingImages}.");
+        if (!(BlurSigma > 0 && BlurSigma <= ImageSize)) throw new ArgumentException($"Blur sigma {BlurSigma} is outside (0, {ImageSize}] (the image size).");
         if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
-        if (HoldoutFraction < 0 || HoldoutFraction >= 1) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
+        if (KnnBudgetBytes < 1) throw new ArgumentException("The nearest-neighbour budget must be at least one byte.");
+        if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
         ComputePrecision.ToScalarType(Precision);
         ComputePrecision.ToScalarType(EffectiveKnnPrecision);
     }

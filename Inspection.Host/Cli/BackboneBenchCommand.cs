@@ -19,26 +19,24 @@ public static class BackboneBenchCommand
     public static Command Create()
     {
         var engine = new EngineOptions();
-        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true };
-        var repeats = new Option<int>("--repeats") { Description = "Timed batches per batch size (after two warm-up batches); the median is reported.", DefaultValueFactory = _ => 10 };
+        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8], AllowMultipleArgumentsPerToken = true }
+            .EachInRange(1, EngineOptions.MaxBatch);
+        var repeats = new Option<int>("--repeats") { Description = "Timed batches per batch size (after two warm-up batches); the median is reported.", DefaultValueFactory = _ => 10 }
+            .InRange(1, 10_000);
         var command = new Command("bench-backbone", "Time the backbone alone (folded and module by module) on random images.") { batches, repeats };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("bench-backbone");
-            var settings = engine.Settings(result);
-            settings.Validate();
+            var (settings, device) = engine.Prepare(result, logger);
             int count = result.GetValue(repeats);
-            if (count < 1) throw new ArgumentException($"--repeats must be at least 1; got {count}.");
-            var device = engine.ResolveDevice(result, logger);
             using var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, logger, settings.Precision);
             var table = new Table().AddColumns("batch", "folded ms/image", "module by module ms/image", "folded images/s");
             Console.WriteLine($"{settings.Backbone} [{string.Join(", ", settings.Layers)}] {settings.ImageSize}x{settings.ImageSize} {settings.Precision} on {device} " +
                               $"({LibTorchLoader.Description}), {Environment.ProcessorCount} cores, median of {count}");
             foreach (int batch in result.GetValue(batches)!)
             {
-                if (batch < 1) throw new ArgumentException($"--batch-sizes must be at least 1; got {batch}.");
                 manual_seed(batch);
                 using var images = (rand(batch, 3, settings.ImageSize, settings.ImageSize) * 255).to(device);
                 double folded = Median(count, () => backbone.Extract(images), device) / batch;

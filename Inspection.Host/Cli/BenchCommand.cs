@@ -5,6 +5,7 @@ using System.Text.Json;
 using Inspection.Engine.Data;
 using Inspection.Engine.Evaluation;
 using Inspection.Engine.Imaging;
+using Inspection.Engine.Models;
 using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
@@ -23,24 +24,33 @@ public static class BenchCommand
     {
         var engine = new EngineOptions();
         var data = new Option<string>("--data") { Description = "Category folder in MVTec layout.", Required = true };
-        var output = new Option<string?>("--out") { Description = "Write bench.json here." };
-        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true };
-        var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 };
-        var bankSizes = new Option<long[]>("--bank-sizes") { Description = "Bank sizes for the kNN scaling table (random banks; empty skips it).", DefaultValueFactory = _ => [16_384, 163_840, 1_048_576], AllowMultipleArgumentsPerToken = true };
-        var mappedBank = new Option<long>("--mapped-bank") { Description = "Also search one image against a random bank of this many vectors, memory-mapped from a temporary file (0 skips; 10000000 needs 15 GB of disk).", DefaultValueFactory = _ => 0 };
-        var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurements (0 skips them).", DefaultValueFactory = _ => 2 };
-        var sweepSeconds = new Option<double>("--sweep-seconds") { Description = "Time budget per bank size and path in the engine/pipeline bank sweep (0 skips the sweep).", DefaultValueFactory = _ => 30 };
-        var coresetPoints = new Option<long>("--coreset-points") { Description = "Also time a 10% greedy coreset of this many random 128-d points, as in the issue's reference table (204800; minutes on a CPU; 0 skips it).", DefaultValueFactory = _ => 0 };
-        var knnImages = new Option<int>("--knn-images") { Description = "Images of queries per kNN scaling measurement (64 gives the issue's 65,536-query reference; large batches suit GPUs).", DefaultValueFactory = _ => 1 };
+        var output = new Option<string?>("--out") { Description = "Write bench.json here." }.OutputFolder();
+        var batches = new Option<int[]>("--batch-sizes") { Description = "Batch sizes to time.", DefaultValueFactory = _ => [1, 8, 32], AllowMultipleArgumentsPerToken = true }
+            .EachInRange(1, EngineOptions.MaxBatch);
+        var repeats = new Option<int>("--images") { Description = "Images to time per batch size (test images, repeated as needed).", DefaultValueFactory = _ => 64 }
+            .InRange(1, 100_000);
+        var bankSizes = new Option<long[]>("--bank-sizes") { Description = "Bank sizes for the kNN scaling table (random banks; the option with no value skips it).", DefaultValueFactory = _ => [16_384, 163_840, 1_048_576], AllowMultipleArgumentsPerToken = true, Arity = ArgumentArity.ZeroOrMore }
+            .EachInRange(1L, int.MaxValue);
+        var mappedBank = new Option<long>("--mapped-bank") { Description = "Also search one image against a random bank of this many vectors, memory-mapped from a temporary file (0 skips; 10000000 needs 15 GB of disk).", DefaultValueFactory = _ => 0 }
+            .InRange(0L, int.MaxValue);
+        var pipelineShards = new Option<int>("--pipeline-shards") { Description = "Shards for the actor-pipeline measurements (0 skips them).", DefaultValueFactory = _ => 2 }
+            .InRange(0, 64);
+        var sweepSeconds = new Option<double>("--sweep-seconds") { Description = "Time budget per bank size and path in the engine/pipeline bank sweep (0 skips the sweep).", DefaultValueFactory = _ => 30 }
+            .InRange(0.0, 3600.0);
+        var coresetPoints = new Option<long>("--coreset-points") { Description = "Also time a 10% greedy coreset of this many random 128-d points, as in the issue's reference table (204800; minutes on a CPU; 0 skips it, else at least 10).", DefaultValueFactory = _ => 0 }
+            .InRange(0L, 100_000_000L).Where(n => n is 0 or >= 10, "must be 0 (skip) or at least 10, so that a tenth of the points is at least one");
+        var knnImages = new Option<int>("--knn-images") { Description = "Images of queries per kNN scaling measurement (64 gives the issue's 65,536-query reference; large batches suit GPUs).", DefaultValueFactory = _ => 1 }
+            .InRange(1, EngineOptions.MaxBatch);
         var command = new Command("bench", "Time every stage of training and inference, engine alone and through the actor pipeline.") { data, output, batches, repeats, pipelineShards, bankSizes, mappedBank, sweepSeconds, coresetPoints, knnImages };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("bench");
-            var settings = engine.Settings(result);
-            settings.Validate();
-            var device = engine.ResolveDevice(result, logger);
+            var (settings, device) = engine.Prepare(result, logger);
+            // A batch larger than the images timed would be skipped without a word.
+            if (result.GetValue(batches)!.FirstOrDefault(b => b > result.GetValue(repeats)) is > 0 and var large)
+                throw new ArgumentException($"{batches.Name} {large} is larger than {repeats.Name} {result.GetValue(repeats)}: no batch of {large} could be timed.");
             var category = MvtecCategory.Open(result.GetValue(data)!);
             var split = TrainingSplit.Of(category, settings);
             var trainClock = Stopwatch.StartNew();
@@ -81,7 +91,7 @@ public static class BenchCommand
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99));
             }
             var scaling = KnnScalingBench.Run(result.GetValue(bankSizes)!, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
-                images: Math.Max(1, result.GetValue(knnImages)), device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
+                images: result.GetValue(knnImages), device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
             long mappedRows = result.GetValue(mappedBank);
             var mapped = mappedRows > 0
                 ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid, settings.KnnBudgetBytes)
@@ -141,7 +151,7 @@ public static class BenchCommand
                 Console.WriteLine($"backbone + embedding at batch {largest.Batch}: {backboneRate:F0} images/s");
             if (coresetRandomSeconds is { } randomSeconds)
                 Console.WriteLine($"coreset of random points: {coresetN:N0} -> {coresetN / 10:N0} ({coresetDims}-d) in {randomSeconds:F2} s on {device}");
-            int knnBatch = Math.Max(1, result.GetValue(knnImages));
+            int knnBatch = result.GetValue(knnImages);
             var knnTable = new Table().AddColumns("bank vectors", knnBatch == 1 ? "ms per image" : $"ms per {knnBatch} images", "images/s", "TFLOP/s");
             foreach (var row in scaling)
                 knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
@@ -178,7 +188,7 @@ public static class BenchCommand
             if (outFolder != null)
             {
                 Directory.CreateDirectory(outFolder);
-                File.WriteAllText(Path.Combine(outFolder, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
+                AtomicFile.WriteText(Path.Combine(outFolder, "bench.json"), JsonSerializer.Serialize(report, new JsonSerializerOptions { WriteIndented = true }));
                 var series = new List<(string Name, long[] BankSizes, double[] ImagesPerSecond)>();
                 if (scaling.Count > 1) series.Add(("kNN only", scaling.Select(r => r.BankSize).ToArray(), scaling.Select(r => r.ImagesPerSecond).ToArray()));
                 if (sweep.Count > 1)

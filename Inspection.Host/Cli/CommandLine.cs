@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Invocation;
 
 namespace Inspection.Host.Cli;
 
@@ -17,5 +18,21 @@ public static class CommandLine
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         return root;
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/>. A command line that does not parse or validate (a missing or unknown
+    /// option, a value out of range, an unusable path) ends here with one <c>error:</c> line and
+    /// <see cref="ExitCodes.BadInput"/>, instead of System.CommandLine's error list followed by the whole help text.
+    /// </summary>
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        if (parse.Action is not ParseErrorAction) return parse.Invoke();
+        string messages = string.Join("; ", parse.Errors.Select(e => CommandRunner.OneLine(e.Message).TrimEnd('.')).Distinct());
+        var command = parse.CommandResult.Command;
+        string help = command is RootCommand ? "inspection --help" : $"inspection {command.Name} --help";
+        Console.Error.WriteLine($"error: {messages} (see '{help}')");
+        return ExitCodes.BadInput;
     }
 }

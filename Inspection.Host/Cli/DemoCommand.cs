@@ -9,12 +9,16 @@ namespace Inspection.Host.Cli;
 /// </summary>
 public static class DemoCommand
 {
+    /// <summary>Fastest simulated camera: beyond it frames would be captured faster than a timer can tick.</summary>
+    public const double MaxFramesPerSecond = 1000;
+
     public static Command Create()
     {
         var engine = new EngineOptions();
-        var output = new Option<string?>("--out") { Description = "Folder for the synthetic data and the report (default: a new temporary folder)." };
+        var output = new Option<string?>("--out") { Description = "Folder for the synthetic data and the report (default: a new temporary folder)." }.OutputFolder();
         var lineSeed = new Option<int>("--line-seed") { Description = "Seed of the synthetic line.", DefaultValueFactory = _ => 7 };
-        var fps = new Option<double>("--fps") { Description = "Frame rate of the simulated camera in the pipeline phase.", DefaultValueFactory = _ => 10 };
+        var fps = new Option<double>("--fps") { Description = $"Frame rate of the simulated camera in the pipeline phase (above 0, at most {MaxFramesPerSecond}).", DefaultValueFactory = _ => 10 }
+            .InRange(0, MaxFramesPerSecond, aboveMin: true, hint: "frames per second");
         var enginOnly = new Option<bool>("--engine-only") { Description = "Skip the actor-pipeline phase." };
         var command = new Command("demo", "Run the whole method on a generated product line: no data needed.") { output, lineSeed, fps, enginOnly };
         engine.AddTo(command, training: true);
@@ -22,14 +26,12 @@ public static class DemoCommand
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("demo");
+            var (settings, device) = engine.Prepare(result, logger);
             string folder = result.GetValue(output) ?? Path.Combine(Path.GetTempPath(), $"inspection-demo-{DateTime.UtcNow:yyyyMMdd-HHmmss}");
             string data = Path.Combine(folder, "synthetic_line");
             var summary = SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: result.GetValue(lineSeed)));
             Console.WriteLine($"synthetic line: {summary.TrainGood} good training parts, {summary.TestGood} good and " +
                               $"{summary.Defects.Values.Sum()} defective test parts ({string.Join(", ", summary.Defects.Select(d => $"{d.Value} {d.Key}"))}) in {data}");
-            var settings = engine.Settings(result);
-            settings.Validate();
-            var device = engine.ResolveDevice(result, logger);
             var evaluation = EvaluationRun.Execute(data, Path.Combine(folder, "report"), settings, device, logger);
             Console.WriteLine($"heatmaps of the hardest parts: {Path.Combine(folder, "report", "examples")}");
             if (result.GetValue(enginOnly)) return ExitCodes.Success;

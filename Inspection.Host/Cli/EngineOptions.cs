@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Inspection.Engine.Backbones;
 using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
@@ -9,21 +10,37 @@ namespace Inspection.Host.Cli;
 /// <summary>Options shared by the commands that train or run a model.</summary>
 public sealed class EngineOptions
 {
-    public Option<string> Device { get; } = new("--device") { Description = "cpu, cuda, cuda:N or auto (default: INSPECTION_DEVICE, else cpu).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ComputeDevice.DeviceVariable) ?? "cpu" };
-    public Option<string> Backbone { get; } = new("--backbone") { Description = "resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs --backbone-weights).", DefaultValueFactory = _ => "resnet18" };
-    public Option<string?> BackboneWeights { get; } = new("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth); 'untrained' keeps random weights (timing runs only)." };
-    public Option<string[]> Layers { get; } = new("--layers") { Description = "Feature layers, shallow to deep.", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true };
-    public Option<int> ImageSize { get; } = new("--image-size") { Description = "Input size (square); for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).", DefaultValueFactory = _ => 256 };
-    public Option<double> CoresetRatio { get; } = new("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 };
+    public Option<string> Device { get; } = new Option<string>("--device") { Description = "cpu, cuda, cuda:N or auto (default: INSPECTION_DEVICE, else cpu).", DefaultValueFactory = _ => Environment.GetEnvironmentVariable(ComputeDevice.DeviceVariable) ?? "cpu" }.NotBlank();
+    public Option<string> Backbone { get; } = new Option<string>("--backbone") { Description = "resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs --backbone-weights).", DefaultValueFactory = _ => "resnet18" }
+        .OneOf(BackboneFactory.ResNet18, BackboneFactory.WideResNet50);
+    public Option<string?> BackboneWeights { get; } = new Option<string?>("--backbone-weights") { Description = "torchvision-layout weights (.safetensors or .pth); 'untrained' keeps random weights (timing runs only)." }
+        .NotBlank().WeightsFile();
+    public Option<string[]> Layers { get; } = new Option<string[]>("--layers") { Description = "Feature layers, shallow to deep (layer1 to layer4).", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true }
+        .EachOneOf(LayerNames).ShallowToDeep(LayerNames);
+    public Option<int> ImageSize { get; } = new Option<int>("--image-size") { Description = "Input size (square); for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).", DefaultValueFactory = _ => 256 }
+        .InRange(32, 2048);
+    public Option<double> CoresetRatio { get; } = new Option<double>("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 }
+        .InRange(0.0, 1.0, aboveMin: true);
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
-    public Option<int?> ProjectionDims { get; } = new("--projection-dims") { Description = "Dimensions of the coreset's random projection (default: anomalib's Johnson-Lindenstrauss choice, about 300)." };
-    public Option<int> MinTrainImages { get; } = new("--min-train-images") { Description = "Fewest readable training images to train on (unreadable ones are skipped with a warning).", DefaultValueFactory = _ => 1 };
+    public Option<int?> ProjectionDims { get; } = new Option<int?>("--projection-dims") { Description = "Dimensions of the coreset's random projection (default: anomalib's Johnson-Lindenstrauss choice, about 300)." }
+        .InRange(1, 100_000);
+    public Option<int> MinTrainImages { get; } = new Option<int>("--min-train-images") { Description = "Fewest readable training images to train on (unreadable ones are skipped with a warning).", DefaultValueFactory = _ => 1 }
+        .InRange(1, 1_000_000);
     public Option<bool> HoldoutOutsideBank { get; } = new("--holdout-outside-bank") { Description = "Keep the train/good images held back for calibration out of the bank (default: they join it after calibrating)." };
-    public Option<int> BatchSize { get; } = new("--batch-size") { Description = "Images per batch.", DefaultValueFactory = _ => 8 };
+    public Option<int> BatchSize { get; } = new Option<int>("--batch-size") { Description = "Images per batch (1 to 1024).", DefaultValueFactory = _ => 8 }
+        .InRange(1, MaxBatch);
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
-    public Option<int> KnnBudgetMb { get; } = new("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 };
-    public Option<string> Precision { get; } = new("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" };
-    public Option<string?> KnnPrecision { get; } = new("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." };
+    public Option<int> KnnBudgetMb { get; } = new Option<int>("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 }
+        .InRange(1, 1 << 20, hint: "1 MB to 1 TB");
+    public Option<string> Precision { get; } = new Option<string>("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" }
+        .OneOf(Precisions);
+    public Option<string?> KnnPrecision { get; } = new Option<string?>("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." }
+        .OneOf(Precisions);
+
+    /// <summary>Largest batch: beyond it one batch's features alone outgrow the memory of any device this runs on.</summary>
+    public const int MaxBatch = 1024;
+    private static readonly string[] LayerNames = ["layer1", "layer2", "layer3", "layer4"];
+    private static readonly string[] Precisions = [ComputePrecision.Float32, ComputePrecision.BFloat16, ComputePrecision.Float16];
 
     public void AddTo(Command command, bool training)
     {
@@ -68,5 +85,30 @@ public sealed class EngineOptions
         .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
         .AddFilter(level => level >= (result.GetValue(Verbose) ? LogLevel.Debug : LogLevel.Warning)));
 
-    public torch.Device ResolveDevice(ParseResult result, ILogger logger) => ComputeDevice.Resolve(result.GetValue(Device), logger);
+    /// <summary>
+    /// The device, or an <see cref="ArgumentException"/> (exit 2) when it cannot be used here: an unavailable CUDA is
+    /// this run's input being unusable on this machine, not a failure of the program.
+    /// </summary>
+    public torch.Device ResolveDevice(ParseResult result, ILogger logger)
+    {
+        try
+        {
+            return ComputeDevice.Resolve(result.GetValue(Device), logger);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new ArgumentException(e.Message, e);
+        }
+    }
+
+    /// <summary>Every check of the training settings and the device, before a command does any work.</summary>
+    public (PatchCoreSettings Settings, torch.Device Device) Prepare(ParseResult result, ILogger logger)
+    {
+        var settings = Settings(result);
+        settings.Validate();
+        // The factory says so too, but only once training has begun (after the demo generated its data).
+        if (settings.Backbone == BackboneFactory.WideResNet50 && settings.BackboneWeights == null)
+            throw new ArgumentException($"Backbone {settings.Backbone} needs a weights file: give {BackboneWeights.Name} (torchvision layout, .safetensors or .pth; 'untrained' for timing runs).");
+        return (settings, ResolveDevice(result, logger));
+    }
 }

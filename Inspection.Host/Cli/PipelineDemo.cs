@@ -28,7 +28,8 @@ public static class PipelineDemo
         var line = pipeline.StartLine("demo", new LineOptions { HeatmapFolder = Path.Combine(folder, "pipeline-heatmaps") });
         var inbox = Inbox.Create(pipeline.System);
         var clock = Stopwatch.StartNew();
-        pipeline.StartReplayCamera("demo", "cam-1", line, files, framesPerSecond, inbox.Receiver);
+        var camera = pipeline.StartReplayCamera("demo", "cam-1", line, files, framesPerSecond, inbox.Receiver);
+        inbox.Watch(camera); // a camera that dies (it refuses a frame rate it cannot keep) ends the wait instead of hanging it
         var results = new List<StoredResult>();
         CameraStats? stats = null;
         while (stats == null)
@@ -44,6 +45,9 @@ public static class PipelineDemo
                 case CameraStats s:
                     stats = s;
                     break;
+                case Terminated:
+                    Console.Error.WriteLine($"error: the simulated camera stopped after {results.Count} of {files.Count} frames");
+                    return ExitCodes.Failure;
             }
         }
         double seconds = clock.Elapsed.TotalSeconds;

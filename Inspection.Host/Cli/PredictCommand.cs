@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
-using Inspection.Engine.Data;
 using Inspection.Engine.Imaging;
+using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
 
@@ -19,20 +19,20 @@ public static class PredictCommand
     {
         var engine = new EngineOptions();
         var model = new Option<string>("--model") { Description = "Model file written by train.", Required = true };
-        var output = new Option<string>("--out") { Description = "Folder for heatmaps and results.jsonl.", Required = true };
-        var inputs = new Argument<string[]>("inputs") { Description = "Image files or folders of images.", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out") { Description = "Folder for heatmaps and results.jsonl.", Required = true }.OutputFolder();
+        var inputs = new Argument<string[]>("inputs") { Description = "Image files, or folders whose images (subfolders included) are scored.", Arity = ArgumentArity.OneOrMore };
         var command = new Command("predict", "Score images with a trained model.") { model, output, inputs };
         engine.AddTo(command, training: false);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("predict");
-            var files = ExpandInputs(result.GetValue(inputs)!);
+            string outFolder = result.GetValue(output)!;
+            var files = PredictInputs.Expand(result.GetValue(inputs)!, exclude: outFolder, warn: Console.Error.WriteLine);
             var device = engine.ResolveDevice(result, logger);
             using var patchCore = PatchCoreModel.Load(result.GetValue(model)!, device, logger, (long)result.GetValue(engine.KnnBudgetMb) << 20);
-            string outFolder = result.GetValue(output)!;
             Directory.CreateDirectory(outFolder);
-            using var lines = new StreamWriter(Path.Combine(outFolder, "results.jsonl"));
+            var lines = new List<string>();
             int failed = 0;
             int batchSize = result.GetValue(engine.BatchSize);
             int size = patchCore.Metadata.ImageSize;
@@ -76,17 +76,24 @@ public static class PredictCommand
                     });
                 }
             }
+            // Whole or not at all, like the model file: a results.jsonl is never a cut-off list.
+            AtomicFile.WriteLines(Path.Combine(outFolder, "results.jsonl"), lines);
+            if (failed == files.Count)
+            {
+                Console.Error.WriteLine($"error: none of the {files.Count} image(s) could be scored (each has a JSON line with its error)");
+                return ExitCodes.BadInput;
+            }
             if (failed > 0) Console.Error.WriteLine($"error: {failed} of {files.Count} images could not be scored (see their error lines)");
             return failed > 0 ? ExitCodes.SomeImagesFailed : ExitCodes.Success;
         }));
         return command;
     }
 
-    private static void Emit(StreamWriter file, object line)
+    private static void Emit(List<string> lines, object line)
     {
         string json = JsonSerializer.Serialize(line, Json);
         Console.WriteLine(json);
-        file.WriteLine(json);
+        lines.Add(json);
     }
 
     private static string Unique(string path)
@@ -95,23 +102,5 @@ public static class PredictCommand
         for (int i = 2; File.Exists(candidate); i++)
             candidate = Path.Combine(Path.GetDirectoryName(path)!, $"{Path.GetFileNameWithoutExtension(path)}_{i}.png");
         return candidate;
-    }
-
-    /// <summary>Files as given, folders expanded to their images (sorted); a missing path or an empty folder is an error.</summary>
-    public static List<string> ExpandInputs(IEnumerable<string> inputs)
-    {
-        var files = new List<string>();
-        foreach (var input in inputs)
-        {
-            if (Directory.Exists(input))
-            {
-                var images = MvtecCategory.ImagesIn(input);
-                if (images.Count == 0) throw new DatasetException($"Folder '{input}' holds no images ({string.Join(", ", MvtecCategory.ImageExtensions)}).");
-                files.AddRange(images);
-            }
-            else if (File.Exists(input)) files.Add(input);
-            else throw new FileNotFoundException($"Input '{input}' does not exist.", input);
-        }
-        return files;
     }
 }

@@ -8,9 +8,9 @@ public static class SynthCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--out") { Description = "Folder to write the synthetic line into.", Required = true };
+        var output = new Option<string>("--out") { Description = "Folder to write the synthetic line into.", Required = true }.OutputFolder();
         var seed = new Option<int>("--seed") { Description = "Seed of the line.", DefaultValueFactory = _ => 7 };
-        var train = new Option<int>("--train") { Description = "Good training images.", DefaultValueFactory = _ => 40 };
+        var train = new Option<int>("--train") { Description = "Good training images (1 to 10000).", DefaultValueFactory = _ => 40 }.InRange(1, 10_000);
         var command = new Command("synth", "Write a synthetic product line (textured parts, seeded defects, masks) in MVTec layout.") { output, seed, train };
         command.SetAction(result => CommandRunner.Run(() =>
         {

@@ -13,18 +13,16 @@ public static class TrainCommand
     {
         var engine = new EngineOptions();
         var data = new Option<string>("--data") { Description = "Category folder in MVTec layout (train/good, optional validation/good).", Required = true };
-        var output = new Option<string>("--out") { Description = "Model file to write.", Required = true };
+        var output = new Option<string>("--out") { Description = "Model file to write.", Required = true }.OutputFile("model file");
         var command = new Command("train", "Train a PatchCore model on defect-free images.") { data, output };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("train");
-            var settings = engine.Settings(result);
-            settings.Validate();
+            var (settings, device) = engine.Prepare(result, logger);
             var category = MvtecCategory.Open(result.GetValue(data)!);
             var split = TrainingSplit.Of(category, settings);
-            var device = engine.ResolveDevice(result, logger);
             using var model = ConsoleProgress.Run(progress =>
                 new PatchCoreTrainer(settings, device, logger, progress).Train(split, null, category.Root));
             string path = result.GetValue(output)!;

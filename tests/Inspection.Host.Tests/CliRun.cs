@@ -25,7 +25,7 @@ public static class CliRun
             Console.SetError(error);
             try
             {
-                int code = CommandLine.Build().Parse(args).Invoke();
+                int code = CommandLine.Run(args); // as Program.cs runs it
                 return (code, output.ToString(), error.ToString());
             }
             finally

@@ -14,21 +14,11 @@ public sealed class CliCollection;
 [Collection("cli")]
 public class CliTests(ITestOutputHelper log)
 {
-    /// <summary>Exactly one error line (progress lines may precede it on stderr) and the exit code.</summary>
-    private static void AssertOneErrorLine((int ExitCode, string Out, string Error) run, int code, string expected)
-    {
-        Assert.Equal(code, run.ExitCode);
-        var errors = run.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(l => !l.StartsWith('[')).ToList();
-        Assert.Single(errors);
-        Assert.StartsWith("error: ", errors[0]);
-        Assert.Contains(expected, errors[0]);
-    }
-
     [Fact]
     public void Train_on_a_folder_without_train_good_fails_with_one_line()
     {
         using var folder = new TempFolder();
-        AssertOneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "no train/good");
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "no train/good");
         Assert.False(File.Exists(folder.File("m.inspection")));
     }
 
@@ -37,7 +27,7 @@ public class CliTests(ITestOutputHelper log)
     {
         using var folder = new TempFolder();
         Directory.CreateDirectory(folder.File("train", "good"));
-        AssertOneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "holds no images");
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "holds no images");
     }
 
     [Fact]
@@ -46,7 +36,7 @@ public class CliTests(ITestOutputHelper log)
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 2, TrainGood: 4, TestGood: 1, DefectsPerType: 1, Size: 64));
-        AssertOneErrorLine(CliRun.Invoke("train", "--data", data, "--image-size", "100", "--out", folder.File("m.inspection")),
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", data, "--image-size", "100", "--out", folder.File("m.inspection")),
             ExitCodes.BadInput, "multiple of 16 (for example 96 or 112)");
         Assert.False(File.Exists(folder.File("m.inspection")));
     }
@@ -57,7 +47,7 @@ public class CliTests(ITestOutputHelper log)
         using var folder = new TempFolder();
         File.WriteAllBytes(folder.File("broken.inspection"), [1, 2, 3, 4]);
         File.WriteAllBytes(folder.File("a.png"), [1, 2, 3]);
-        AssertOneErrorLine(CliRun.Invoke("predict", "--model", folder.File("broken.inspection"), folder.File("a.png"), "--out", folder.File("out")),
+        CliAssert.OneErrorLine(CliRun.Invoke("predict", "--model", folder.File("broken.inspection"), folder.File("a.png"), "--out", folder.File("out")),
             ExitCodes.BadInput, "cannot be loaded");
     }
 
@@ -69,7 +59,7 @@ public class CliTests(ITestOutputHelper log)
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(TrainGood: 6, TestGood: 2, DefectsPerType: 1, Size: 64));
         string mask = Directory.GetFiles(Path.Combine(data, "ground_truth"), "*_mask.png", SearchOption.AllDirectories).First();
         using (var small = new SKBitmap(32, 32)) using (var png = small.Encode(SKEncodedImageFormat.Png, 100)) File.WriteAllBytes(mask, png.ToArray());
-        AssertOneErrorLine(CliRun.Invoke("evaluate", "--data", data, "--image-size", "64"), ExitCodes.BadInput, "32x32");
+        CliAssert.OneErrorLine(CliRun.Invoke("evaluate", "--data", data, "--image-size", "64"), ExitCodes.BadInput, "32x32");
     }
 
     [Fact]

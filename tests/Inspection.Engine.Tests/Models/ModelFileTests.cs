@@ -48,7 +48,8 @@ public class ModelFileTests
         string path = folder.File("large.inspection");
         // 3,001 x 384 floats: the file is streamed in blocks of 1,048,576 values, so two whole blocks and a remainder.
         using var bank = torch.randn(3001, 384);
-        ModelFile.Write(path, Metadata() with { EmbeddingDimensions = 384 }, bank);
+        var metadata = Metadata();
+        ModelFile.Write(path, metadata with { EmbeddingDimensions = 384, Training = metadata.Training with { BankSize = 3001, Patches = 30010 } }, bank);
         var (_, read) = ModelFile.Read(path);
         using (read)
         {
