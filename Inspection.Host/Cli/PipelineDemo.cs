@@ -15,7 +15,9 @@ namespace Inspection.Host.Cli;
 /// </summary>
 public static class PipelineDemo
 {
-    public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond)
+    /// <param name="onResult">Called with each result as it arrives, and the node's actor system (tests stop it from here).</param>
+    public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond,
+        Action<StoredResult, ActorSystem>? onResult = null)
     {
         string database = Path.Combine(folder, "inspection.db");
         await using var node = await InspectionNodeHost.StartSingle(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
@@ -38,6 +40,7 @@ public static class PipelineDemo
             {
                 case StoredResult r:
                     results.Add(r);
+                    onResult?.Invoke(r, pipeline.System);
                     Console.WriteLine(r.Error == null
                         ? $"  frame {r.Frame.Sequence,3} {Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}: score {r.Score:F3} ({r.NormalisedScore:F2}) {(r.Defective ? "FAIL" : "pass")} in {r.LatencyMs:F0} ms"
                         : $"  frame {r.Frame.Sequence,3} {r.Source}: failed: {r.Error}");
@@ -46,6 +49,12 @@ public static class PipelineDemo
                     stats = s;
                     break;
                 case Terminated:
+                    // Ctrl+C and SIGTERM run the actor system's coordinated shutdown, which stops the camera too.
+                    if (CoordinatedShutdown.Get(pipeline.System).ShutdownReason is not null)
+                    {
+                        Console.Error.WriteLine($"error: the demo was stopped (Ctrl+C or SIGTERM) after {results.Count} of {files.Count} frames");
+                        return ExitCodes.Interrupted;
+                    }
                     Console.Error.WriteLine($"error: the simulated camera stopped after {results.Count} of {files.Count} frames");
                     return ExitCodes.Failure;
             }
