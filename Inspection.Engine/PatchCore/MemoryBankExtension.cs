@@ -23,7 +23,8 @@ public static class MemoryBankExtension
                 "must be projected to the same dimensions.");
         using var scope = NewDisposeScope();
         Tensor covered;
-        using (var search = new NearestNeighbourSearch(projectedBank.to(ScalarType.Float32), budgetBytes, pruned: false))
+        // Exact 1-NN; on the CPU the pruned search, as the bank's patches keep their principal axes under the projection.
+        using (var search = new NearestNeighbourSearch(projectedBank.to(ScalarType.Float32), budgetBytes))
         {
             var (distances, _) = search.Search(projectedPatches.to(ScalarType.Float32), 1);
             covered = distances.flatten().square();

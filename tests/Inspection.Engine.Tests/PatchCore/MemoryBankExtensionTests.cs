@@ -11,21 +11,24 @@ namespace Inspection.Engine.Tests.PatchCore;
 public class MemoryBankExtensionTests
 {
     [Theory]
-    [InlineData(3_000)] // one worker on the CPU path
-    [InlineData(70_001)] // several workers
-    public void Extending_a_greedy_coreset_continues_the_greedy_selection(int points)
+    [InlineData(3_000, 20, 40, false)] // one worker on the CPU path, the bank searched by matrix products
+    [InlineData(70_001, 1_100, 120, true)] // several workers, the pruned 1-NN search (a large bank on few principal axes)
+    public void Extending_a_greedy_coreset_continues_the_greedy_selection(int points, int taken, int dims, bool pruned)
     {
         manual_seed(12);
-        using var centers = randn(50, 40) * 3;
+        // Clusters spread over a few axes, as patches are; centred and small, so the distances' float rounding stays far
+        // below the gaps between the greedy's candidates.
+        using var centers = randn(50, 12).matmul(randn(12, dims)) * 0.3;
         using var which = randint(0, 50, [points]);
-        using var all = centers.index_select(0, which) + randn(points, 40);
+        using var all = centers.index_select(0, which) + randn(points, dims) * 0.3;
         long start = 123;
-        var greedy = CoresetSampler.BruteForce(all, 60, start);
-        // The bank: the start (which seeds the distances) and the first 20 selections; the rest of the loop goes on from it.
-        var bankIndices = new[] { start }.Concat(greedy.Take(20)).ToArray();
+        var greedy = CoresetSampler.BruteForce(all, taken + 40, start);
+        // The bank: the start (which seeds the distances) and the first selections; the rest of the loop goes on from it.
+        var bankIndices = new[] { start }.Concat(greedy.Take(taken)).ToArray();
         using var bank = all.index_select(0, tensor(bankIndices));
+        using (var search = new NearestNeighbourSearch(bank)) Assert.Equal(pruned, search.IsPruned);
         var continued = MemoryBankExtension.Select(bank, all, 40);
-        Assert.Equal(greedy.Skip(20).ToArray(), continued);
+        Assert.Equal(greedy.Skip(taken).ToArray(), continued);
     }
 
     [Fact]
