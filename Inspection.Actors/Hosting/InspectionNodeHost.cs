@@ -27,6 +27,12 @@ public sealed class InspectionNodeHost : IAsyncDisposable
     public InspectionNodeOptions Options { get; }
     public ActorSystem System => Pipeline.System;
 
+    /// <summary>
+    /// Cancelled when the host begins to stop: SIGTERM, SIGINT and SIGQUIT reach the process as a stop of the host (its
+    /// console lifetime cancels the runtime's default exit), so code that runs until stopped must wait on this token.
+    /// </summary>
+    public CancellationToken Stopping => _host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
     /// <param name="hocon">Settings placed before all others (log levels, shutdown behaviour).</param>
     /// <param name="logging">Where Microsoft.Extensions.Logging goes; null: nowhere.</param>
     public static async Task<InspectionNodeHost> Start(InspectionNodeOptions options, string hocon = "akka.loglevel = ERROR\nakka.stdout-loglevel = ERROR",

@@ -24,12 +24,12 @@ public static class BackboneBenchCommand
         var repeats = new Option<int>("--repeats") { Description = "Timed batches per batch size (after two warm-up batches); the median is reported.", DefaultValueFactory = _ => 10 }
             .InRange(1, 10_000);
         var command = new Command("bench-backbone", "Time the backbone alone (folded and module by module) on random images.") { batches, repeats };
-        engine.AddTo(command, training: true);
+        engine.AddBackboneTo(command); // training, kNN and batch options would have no effect here
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);
             var logger = logging.CreateLogger("bench-backbone");
-            var (settings, device) = engine.Prepare(result, logger);
+            var (settings, device) = engine.Prepare(engine.BackboneSettings(result), result, logger);
             int count = result.GetValue(repeats);
             using var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, logger, settings.Precision);
             var table = new Table().AddColumns("batch", "folded ms/image", "module by module ms/image", "folded images/s");

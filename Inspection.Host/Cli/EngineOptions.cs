@@ -62,6 +62,28 @@ public sealed class EngineOptions
         command.Options.Add(KnnPrecision);
     }
 
+    /// <summary>The options that choose a backbone and its input, for commands that run the backbone alone.</summary>
+    public void AddBackboneTo(Command command)
+    {
+        command.Options.Add(Device);
+        command.Options.Add(Verbose);
+        command.Options.Add(Backbone);
+        command.Options.Add(BackboneWeights);
+        command.Options.Add(Layers);
+        command.Options.Add(ImageSize);
+        command.Options.Add(Precision);
+    }
+
+    /// <summary>The settings of the backbone options (<see cref="AddBackboneTo"/>); the rest keep their defaults.</summary>
+    public PatchCoreSettings BackboneSettings(ParseResult result) => new()
+    {
+        Backbone = result.GetValue(Backbone)!,
+        BackboneWeights = result.GetValue(BackboneWeights),
+        Layers = result.GetValue(Layers)!,
+        ImageSize = result.GetValue(ImageSize),
+        Precision = result.GetValue(Precision)!,
+    };
+
     public PatchCoreSettings Settings(ParseResult result) => new()
     {
         Backbone = result.GetValue(Backbone)!,
@@ -102,9 +124,11 @@ public sealed class EngineOptions
     }
 
     /// <summary>Every check of the training settings and the device, before a command does any work.</summary>
-    public (PatchCoreSettings Settings, torch.Device Device) Prepare(ParseResult result, ILogger logger)
+    public (PatchCoreSettings Settings, torch.Device Device) Prepare(ParseResult result, ILogger logger) => Prepare(Settings(result), result, logger);
+
+    /// <inheritdoc cref="Prepare(ParseResult, ILogger)"/>
+    public (PatchCoreSettings Settings, torch.Device Device) Prepare(PatchCoreSettings settings, ParseResult result, ILogger logger)
     {
-        var settings = Settings(result);
         settings.Validate();
         // The factory says so too, but only once training has begun (after the demo generated its data).
         if (settings.Backbone == BackboneFactory.WideResNet50 && settings.BackboneWeights == null)

@@ -38,12 +38,19 @@ public static class NodeCommand
         var pipeline = node.Pipeline;
         Console.WriteLine($"node akka.tcp://{options.SystemName}@{options.Hostname}:{options.Port} roles [{string.Join(", ", options.Roles)}] " +
                           $"seeds [{string.Join(", ", options.SeedNodes)}] {options.Persistence} {options.Database}");
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        cluster.RegisterOnMemberUp(() => Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up"));
         var printer = system.ActorOf(Props.Create(() => new ResultPrinter()), "result-printer");
         DistributedPubSub.Get(system).Mediator.Tell(new Subscribe(LineActor.ResultsTopic, printer));
 
+        // A stop (SIGTERM, Ctrl+C) or the actor system's end (this node downed by the cluster) ends every wait below.
+        var ended = Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, node.Stopping).ContinueWith(_ => { }), system.WhenTerminated);
         foreach (var (line, folder) in config.Lines)
         {
-            var trained = await pipeline.Train(line, folder, shards: 0, TimeSpan.FromHours(2));
+            var training = pipeline.Train(line, folder, shards: 0, TimeSpan.FromHours(2));
+            if (await Task.WhenAny(training, ended) != training)
+                return Ended(system, $"while training line '{line}' (the line keeps the model it had)");
+            var trained = await training;
             Console.WriteLine($"line '{line}' serves {trained.Version}: {trained.BankSize} bank vectors in {trained.Shards} shard(s), trained in {trained.Seconds:F1} s");
         }
         var lines = new Dictionary<string, IActorRef>();
@@ -56,22 +63,33 @@ public static class NodeCommand
             Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
         }
 
-        using var stop = new CancellationTokenSource();
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; stop.Cancel(); };
-        EventHandler onExit = (_, _) => stop.Cancel();
-        Console.CancelKeyPress += onCancel;
-        AppDomain.CurrentDomain.ProcessExit += onExit;
-        try
-        {
-            await Task.Delay(config.Seconds is { } s ? TimeSpan.FromSeconds(s) : Timeout.InfiniteTimeSpan, stop.Token);
-        }
-        catch (OperationCanceledException) { }
-        finally
-        {
-            Console.CancelKeyPress -= onCancel;
-            AppDomain.CurrentDomain.ProcessExit -= onExit;
-        }
+        var timer = Task.Delay(config.Seconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan);
+        if (await Task.WhenAny(timer, ended) != timer) return Ended(system, null);
         return ExitCodes.Success; // disposing the node leaves the cluster gracefully: shards hand over
+    }
+
+    /// <summary>
+    /// The exit of a node that was stopped or removed. Stopped by a signal: 0 once it ran (that is how nodes are
+    /// stopped), 130 if it was still training. Downed by the cluster (its peers lost it for longer than the split-brain
+    /// resolver waits, and this node was on the side that gives way): an error, since it no longer serves anything.
+    /// </summary>
+    private static int Ended(ActorSystem system, string? during)
+    {
+        var reason = CoordinatedShutdown.Get(system).ShutdownReason;
+        if (reason is CoordinatedShutdown.ClusterDowningReason)
+        {
+            Console.Error.WriteLine($"error: this node was downed by the cluster{(during is null ? "" : " " + during)}: its peers could not reach it, " +
+                                    "or it was on the smaller side of a split (keep-majority; on a tie the side with the lowest address stays); " +
+                                    "its shards move to the remaining gpu nodes. Restart it to rejoin.");
+            return ExitCodes.Failure;
+        }
+        if (during is null)
+        {
+            Console.WriteLine("node stopped");
+            return ExitCodes.Success;
+        }
+        Console.Error.WriteLine($"error: the node was stopped (Ctrl+C or SIGTERM) {during}");
+        return ExitCodes.Interrupted;
     }
 
     /// <summary>Prints every published result, one line each.</summary>

@@ -60,6 +60,10 @@ public class CliOptionTests
     [InlineData("--out '' cannot be used as the model file: the path is empty", "train", "--data", "{data}", "--out", "")]
     [InlineData("Unrecognized command or argument '--epochs'", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--epochs", "3")]
     [InlineData("Unrecognized command or argument 'frobnicate'", "frobnicate")]
+    // bench-backbone takes only the options it uses: training and kNN options would change nothing there.
+    [InlineData("Unrecognized command or argument '--coreset-ratio'", "bench-backbone", "--coreset-ratio", "0.5")]
+    [InlineData("Unrecognized command or argument '--knn-budget-mb'", "bench-backbone", "--knn-budget-mb", "64")]
+    [InlineData("--batch-sizes must be between 1 and 1024, got 0", "bench-backbone", "--batch-sizes", "0")]
     [InlineData("Required command was not provided", new string[0])]
     public void A_bad_option_value_ends_the_run_with_one_line_naming_it_and_writes_nothing(string expected, params string[] args)
     {
