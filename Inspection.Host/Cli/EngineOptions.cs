@@ -49,17 +49,8 @@ public sealed class EngineOptions
         command.Options.Add(KnnBudgetMb);
         command.Options.Add(Verbose);
         if (!training) return;
-        command.Options.Add(Backbone);
-        command.Options.Add(BackboneWeights);
-        command.Options.Add(Layers);
-        command.Options.Add(ImageSize);
-        command.Options.Add(CoresetRatio);
-        command.Options.Add(Seed);
-        command.Options.Add(ProjectionDims);
-        command.Options.Add(MinTrainImages);
-        command.Options.Add(HoldoutOutsideBank);
-        command.Options.Add(Precision);
-        command.Options.Add(KnnPrecision);
+        foreach (var option in BackboneOptions) command.Options.Add(option);
+        foreach (var option in TrainingOptions) command.Options.Add(option);
     }
 
     /// <summary>The options that choose a backbone and its input, for commands that run the backbone alone.</summary>
@@ -67,12 +58,11 @@ public sealed class EngineOptions
     {
         command.Options.Add(Device);
         command.Options.Add(Verbose);
-        command.Options.Add(Backbone);
-        command.Options.Add(BackboneWeights);
-        command.Options.Add(Layers);
-        command.Options.Add(ImageSize);
-        command.Options.Add(Precision);
+        foreach (var option in BackboneOptions) command.Options.Add(option);
     }
+
+    private Option[] BackboneOptions => [Backbone, BackboneWeights, Layers, ImageSize, Precision];
+    private Option[] TrainingOptions => [CoresetRatio, Seed, ProjectionDims, MinTrainImages, HoldoutOutsideBank, KnnPrecision];
 
     /// <summary>The settings of the backbone options (<see cref="AddBackboneTo"/>); the rest keep their defaults.</summary>
     public PatchCoreSettings BackboneSettings(ParseResult result) => new()
@@ -84,19 +74,14 @@ public sealed class EngineOptions
         Precision = result.GetValue(Precision)!,
     };
 
-    public PatchCoreSettings Settings(ParseResult result) => new()
+    public PatchCoreSettings Settings(ParseResult result) => BackboneSettings(result) with
     {
-        Backbone = result.GetValue(Backbone)!,
-        BackboneWeights = result.GetValue(BackboneWeights),
-        Layers = result.GetValue(Layers)!,
-        ImageSize = result.GetValue(ImageSize),
         CoresetRatio = result.GetValue(CoresetRatio),
         Seed = result.GetValue(Seed),
         ProjectionDimensions = result.GetValue(ProjectionDims),
         MinTrainingImages = result.GetValue(MinTrainImages),
         BankIncludesHoldout = !result.GetValue(HoldoutOutsideBank),
         BatchSize = result.GetValue(BatchSize),
-        Precision = result.GetValue(Precision)!,
         KnnPrecision = result.GetValue(KnnPrecision),
         KnnBudgetBytes = (long)result.GetValue(KnnBudgetMb) << 20,
     };

@@ -39,12 +39,24 @@ public static class NodeCommand
         Console.WriteLine($"node akka.tcp://{options.SystemName}@{options.Hostname}:{options.Port} roles [{string.Join(", ", options.Roles)}] " +
                           $"seeds [{string.Join(", ", options.SeedNodes)}] {options.Persistence} {options.Database}");
         var cluster = Akka.Cluster.Cluster.Get(system);
-        cluster.RegisterOnMemberUp(() => Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up"));
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() =>
+        {
+            Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up");
+            joined.TrySetResult();
+        });
         var printer = system.ActorOf(Props.Create(() => new ResultPrinter()), "result-printer");
         DistributedPubSub.Get(system).Mediator.Tell(new Subscribe(LineActor.ResultsTopic, printer));
 
         // A stop (SIGTERM, Ctrl+C) or the actor system's end (this node downed by the cluster) ends every wait below.
         var ended = Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, node.Stopping).ContinueWith(_ => { }), system.WhenTerminated);
+        if (config.Lines.Count > 0 && !joined.Task.IsCompleted)
+        {
+            // Training needs the cluster (registry, shards, every gpu node's extractor): wait for it as long as Akka
+            // keeps trying the seeds, rather than fail the first request after its timeout.
+            Console.WriteLine($"training starts once this node has joined the cluster (seeds: {string.Join(", ", options.SeedNodes)})");
+            if (await Task.WhenAny(joined.Task, ended) != joined.Task) return Ended(system, "before it had joined the cluster (no line was trained)");
+        }
         foreach (var (line, folder) in config.Lines)
         {
             var training = pipeline.Train(line, folder, shards: 0, TimeSpan.FromHours(2));

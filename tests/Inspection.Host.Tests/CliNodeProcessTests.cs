@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Inspection.Actors.Hosting;
+using Inspection.Engine.Data;
 using Inspection.Host.Cli;
 using Xunit;
 using Xunit.Abstractions;
@@ -30,6 +31,26 @@ public class CliNodeProcessTests(ITestOutputHelper log)
 
         Assert.Equal(ExitCodes.Success, node.Process.ExitCode);
         Assert.Contains("node stopped", node.Output);
+    }
+
+    [Fact]
+    public async Task A_training_node_whose_seed_is_not_up_waits_to_join_and_a_stop_then_exits_130()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 3, TrainGood: 4, TestGood: 1, DefectsPerType: 1, Size: 64));
+        string seed = $"akka.tcp://inspection@127.0.0.1:{InspectionNodeHost.FreePort()}"; // nothing listens there
+        using var node = NodeProcess.Start(log, "--port", InspectionNodeHost.FreePort().ToString(), "--seed-node", seed, "--db", folder.File("node.db"),
+            "--image-size", "64", "--train", $"line-a={data}");
+        await node.WaitForLine(l => l.StartsWith("training starts once this node has joined the cluster"), Patience);
+
+        Assert.Equal(0, kill(node.Process.Id, SIGTERM));
+        await node.Process.WaitForExitAsync().WaitAsync(Patience);
+
+        Assert.Equal(ExitCodes.Interrupted, node.Process.ExitCode);
+        var errors = node.Errors.Where(l => l.StartsWith("error: ")).ToList();
+        Assert.Single(errors);
+        Assert.Contains("before it had joined the cluster", errors[0]);
     }
 
     [Fact]
