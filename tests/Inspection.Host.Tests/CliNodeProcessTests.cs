@@ -57,7 +57,9 @@ public class CliNodeProcessTests(ITestOutputHelper log)
     public async Task A_node_whose_only_peer_dies_with_the_lower_address_is_downed_and_exits_with_one_error_line()
     {
         using var folder = new TempFolder();
-        var ports = new[] { InspectionNodeHost.FreePort(), InspectionNodeHost.FreePort() }.Order().ToArray();
+        int other = InspectionNodeHost.FreePort(), port;
+        while ((port = InspectionNodeHost.FreePort()) == other) { } // two distinct ports, whatever the OS hands out
+        var ports = new[] { port, other }.Order().ToArray();
         string seed = $"akka.tcp://inspection@127.0.0.1:{ports[0]}";
         using var first = NodeProcess.Start(log, "--port", ports[0].ToString(), "--db", folder.File("a.db"));
         await first.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
