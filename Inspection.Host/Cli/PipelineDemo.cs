@@ -15,9 +15,7 @@ namespace Inspection.Host.Cli;
 /// </summary>
 public static class PipelineDemo
 {
-    /// <param name="onResult">Called with each result as it arrives, and the node's actor system (tests stop it from here).</param>
-    public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond,
-        Action<StoredResult, ActorSystem>? onResult = null)
+    public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond)
     {
         string database = Path.Combine(folder, "inspection.db");
         await using var node = await InspectionNodeHost.StartSingle(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
@@ -40,7 +38,6 @@ public static class PipelineDemo
             {
                 case StoredResult r:
                     results.Add(r);
-                    onResult?.Invoke(r, pipeline.System);
                     Console.WriteLine(r.Error == null
                         ? $"  frame {r.Frame.Sequence,3} {Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}: score {r.Score:F3} ({r.NormalisedScore:F2}) {(r.Defective ? "FAIL" : "pass")} in {r.LatencyMs:F0} ms"
                         : $"  frame {r.Frame.Sequence,3} {r.Source}: failed: {r.Error}");

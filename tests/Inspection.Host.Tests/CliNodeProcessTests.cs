@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Inspection.Actors.Hosting;
 using Inspection.Engine.Data;
 using Inspection.Host.Cli;
@@ -23,10 +21,10 @@ public class CliNodeProcessTests(ITestOutputHelper log)
     public async Task SIGTERM_stops_a_running_node_with_exit_0()
     {
         using var folder = new TempFolder();
-        using var node = NodeProcess.Start(log, "--port", InspectionNodeHost.FreePort().ToString(), "--db", folder.File("node.db"));
+        using var node = CliProcess.Start(log, "node", "--port", InspectionNodeHost.FreePort().ToString(), "--db", folder.File("node.db"));
         await node.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
 
-        Assert.Equal(0, kill(node.Process.Id, SIGTERM));
+        node.Terminate();
         await node.Process.WaitForExitAsync().WaitAsync(Patience);
 
         Assert.Equal(ExitCodes.Success, node.Process.ExitCode);
@@ -40,11 +38,11 @@ public class CliNodeProcessTests(ITestOutputHelper log)
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 3, TrainGood: 4, TestGood: 1, DefectsPerType: 1, Size: 64));
         string seed = $"akka.tcp://inspection@127.0.0.1:{InspectionNodeHost.FreePort()}"; // nothing listens there
-        using var node = NodeProcess.Start(log, "--port", InspectionNodeHost.FreePort().ToString(), "--seed-node", seed, "--db", folder.File("node.db"),
+        using var node = CliProcess.Start(log, "node", "--port", InspectionNodeHost.FreePort().ToString(), "--seed-node", seed, "--db", folder.File("node.db"),
             "--image-size", "64", "--train", $"line-a={data}");
         await node.WaitForLine(l => l.StartsWith("training starts once this node has joined the cluster"), Patience);
 
-        Assert.Equal(0, kill(node.Process.Id, SIGTERM));
+        node.Terminate();
         await node.Process.WaitForExitAsync().WaitAsync(Patience);
 
         Assert.Equal(ExitCodes.Interrupted, node.Process.ExitCode);
@@ -61,9 +59,9 @@ public class CliNodeProcessTests(ITestOutputHelper log)
         while ((port = InspectionNodeHost.FreePort()) == other) { } // two distinct ports, whatever the OS hands out
         var ports = new[] { port, other }.Order().ToArray();
         string seed = $"akka.tcp://inspection@127.0.0.1:{ports[0]}";
-        using var first = NodeProcess.Start(log, "--port", ports[0].ToString(), "--db", folder.File("a.db"));
+        using var first = CliProcess.Start(log, "node", "--port", ports[0].ToString(), "--db", folder.File("a.db"));
         await first.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
-        using var second = NodeProcess.Start(log, "--port", ports[1].ToString(), "--seed-node", seed, "--db", folder.File("b.db"));
+        using var second = CliProcess.Start(log, "node", "--port", ports[1].ToString(), "--seed-node", seed, "--db", folder.File("b.db"));
         await second.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
 
         first.Process.Kill(); // SIGKILL: gone without leaving the cluster, as after a native fault
@@ -74,81 +72,5 @@ public class CliNodeProcessTests(ITestOutputHelper log)
         var errors = second.Errors.Where(l => l.StartsWith("error: ")).ToList();
         Assert.Single(errors);
         Assert.Contains("this node was downed by the cluster", errors[0]);
-    }
-
-    private const int SIGTERM = 15;
-
-    [DllImport("libc", SetLastError = true)]
-    private static extern int kill(int pid, int signal);
-
-    /// <summary>A child <c>inspection node</c> whose output lines are collected as they arrive.</summary>
-    private sealed class NodeProcess : IDisposable
-    {
-        private readonly List<string> _out = [], _err = [];
-        private readonly ITestOutputHelper _log;
-        private TaskCompletionSource _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        public Process Process { get; }
-
-        private NodeProcess(Process process, ITestOutputHelper log)
-        {
-            Process = process;
-            _log = log;
-        }
-
-        public static NodeProcess Start(ITestOutputHelper log, params string[] args)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inspection.dll"));
-            info.ArgumentList.Add("node");
-            foreach (var a in args) info.ArgumentList.Add(a);
-            var node = new NodeProcess(new Process { StartInfo = info }, log);
-            node.Process.OutputDataReceived += (_, e) => node.Add(node._out, e.Data);
-            node.Process.ErrorDataReceived += (_, e) => node.Add(node._err, e.Data);
-            node.Process.Start();
-            node.Process.BeginOutputReadLine();
-            node.Process.BeginErrorReadLine();
-            return node;
-        }
-
-        public string Output { get { lock (_out) return string.Join('\n', _out); } }
-        public IReadOnlyList<string> Errors { get { lock (_out) return _err.ToList(); } }
-
-        private void Add(List<string> lines, string? line)
-        {
-            if (line is null) return;
-            TaskCompletionSource signal;
-            lock (_out)
-            {
-                lines.Add(line);
-                signal = _line;
-                _line = new(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            try { _log.WriteLine($"[{Process.Id}] {line}"); } catch (InvalidOperationException) { } // after the test ended
-            signal.TrySetResult();
-        }
-
-        /// <summary>Waits until a line of stdout matches, failing if the process exits first or the time runs out.</summary>
-        public async Task WaitForLine(Func<string, bool> match, TimeSpan timeout)
-        {
-            using var cancel = new CancellationTokenSource(timeout);
-            while (true)
-            {
-                Task next;
-                lock (_out)
-                {
-                    if (_out.Any(match)) return;
-                    next = _line.Task;
-                }
-                var exited = Process.WaitForExitAsync(cancel.Token);
-                if (await Task.WhenAny(next, exited).WaitAsync(cancel.Token) == exited)
-                    throw new Xunit.Sdk.XunitException($"the node exited with {Process.ExitCode} before the expected line:\n{Output}\n{string.Join('\n', Errors)}");
-            }
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited) Process.Kill(entireProcessTree: true);
-            Process.Dispose();
-        }
     }
 }
