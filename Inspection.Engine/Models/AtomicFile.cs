@@ -23,9 +23,10 @@ public static class AtomicFile
         }
         catch (Exception e)
         {
-            try { File.Delete(temp); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { }
+            string? leftBehind = null;
+            try { File.Delete(temp); } catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException) { leftBehind = temp; }
             if (e is IOException or UnauthorizedAccessException && e is not OutputWriteException)
-                throw new OutputWriteException(path, Directory.Exists(full) ? "it is a folder" : e.Message, e);
+                throw new OutputWriteException(path, Directory.Exists(full) ? "it is a folder" : e.Message, e, leftBehind);
             throw;
         }
     }

@@ -38,7 +38,7 @@ public class ModelFileTests
         Assert.Equal(Metadata().Calibration, metadata.Calibration);
         Assert.Equal(Metadata().Training, metadata.Training);
         Assert.Equal(["layer2", "layer3"], metadata.Layers);
-        Assert.False(File.Exists(path + ".partial"));
+        Assert.Equal([path], Directory.GetFileSystemEntries(Path.GetDirectoryName(path)!)); // no temporary file left beside it
     }
 
     [Fact]
