@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using SkiaSharp;
 
@@ -35,12 +36,12 @@ public static class ImageDecoder
         byte[] bytes;
         try
         {
-            if (Directory.Exists(path)) throw new ImageReadException(path, "it is a folder, not an image file");
             bytes = File.ReadAllBytes(path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new ImageReadException(path, e.Message, e);
+            // Reading a folder fails as access denied; name what it is (checked only on failure, off the frame path).
+            throw new ImageReadException(path, Directory.Exists(path) ? "it is a folder, not an image file" : e.Message, e);
         }
         return Decode(bytes, path, maxPixels);
     }
@@ -88,29 +89,27 @@ public static class ImageDecoder
         int w = stored.Width, h = stored.Height;
         bool transposed = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
         int outW = transposed ? h : w, outH = transposed ? w : h;
-        // Where displayed pixel (x, y) is stored.
-        Func<int, int, (int X, int Y)> source = origin switch
+        // Where displayed pixel (x, y) is stored: sx = ax x + bx y + cx, sy = ay x + by y + cy.
+        var (ax, bx, cx, ay, by, cy) = origin switch
         {
-            SKEncodedOrigin.TopRight => (x, y) => (w - 1 - x, y),
-            SKEncodedOrigin.BottomRight => (x, y) => (w - 1 - x, h - 1 - y),
-            SKEncodedOrigin.BottomLeft => (x, y) => (x, h - 1 - y),
-            SKEncodedOrigin.LeftTop => (x, y) => (y, x),
-            SKEncodedOrigin.RightTop => (x, y) => (y, h - 1 - x),
-            SKEncodedOrigin.RightBottom => (x, y) => (w - 1 - y, h - 1 - x),
-            SKEncodedOrigin.LeftBottom => (x, y) => (w - 1 - y, x),
-            _ => (x, y) => (x, y),
+            SKEncodedOrigin.TopRight => (-1, 0, w - 1, 0, 1, 0),
+            SKEncodedOrigin.BottomRight => (-1, 0, w - 1, 0, -1, h - 1),
+            SKEncodedOrigin.BottomLeft => (1, 0, 0, 0, -1, h - 1),
+            SKEncodedOrigin.LeftTop => (0, 1, 0, 1, 0, 0),
+            SKEncodedOrigin.RightTop => (0, 1, 0, -1, 0, h - 1),
+            SKEncodedOrigin.RightBottom => (0, -1, w - 1, -1, 0, h - 1),
+            SKEncodedOrigin.LeftBottom => (0, -1, w - 1, 1, 0, 0),
+            _ => (1, 0, 0, 0, 1, 0),
         };
         var shown = new SKBitmap(new SKImageInfo(outW, outH, SKColorType.Rgba8888, SKAlphaType.Unpremul));
         using (stored)
         {
-            var from = stored.GetPixelSpan();
-            var to = shown.GetPixelSpan();
+            // Whole RGBA pixels as one 32-bit value each.
+            var from = MemoryMarshal.Cast<byte, uint>(stored.GetPixelSpan());
+            var to = MemoryMarshal.Cast<byte, uint>(shown.GetPixelSpan());
             for (int y = 0; y < outH; y++)
                 for (int x = 0; x < outW; x++)
-                {
-                    var (sx, sy) = source(x, y);
-                    from.Slice((sy * w + sx) * 4, 4).CopyTo(to.Slice((y * outW + x) * 4, 4));
-                }
+                    to[y * outW + x] = from[(ay * x + by * y + cy) * w + ax * x + bx * y + cx];
         }
         return shown;
     }
