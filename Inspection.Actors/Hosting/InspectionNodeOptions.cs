@@ -11,7 +11,7 @@ public sealed record InspectionNodeOptions
     /// <summary>akka.tcp://inspection@host:port addresses; empty = this node forms a new cluster alone.</summary>
     public IReadOnlyList<string> SeedNodes { get; init; } =
         (Environment.GetEnvironmentVariable("INSPECTION_SEED_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-    public IReadOnlyList<string> Roles { get; init; } = ["gpu", "ingest", "api"];
+    public IReadOnlyList<string> Roles { get; init; } = NodeConfigurationChecks.KnownRoles;
     public PersistenceBackend Persistence { get; init; } = PersistenceBackend.Sqlite;
     /// <summary>SQLite: a connection string or a file path; PostgreSQL: a connection string.</summary>
     public required string Database { get; init; }

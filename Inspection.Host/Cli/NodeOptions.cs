@@ -23,7 +23,7 @@ public sealed class NodeOptions
         .InRange(1, 65535, hint: "leave it out for a free port");
     public Option<string[]> SeedNodes { get; } = SeedNodeRule(new Option<string[]>("--seed-node")
         { Description = $"Seed node akka.tcp://{SystemName}@host:port (repeatable; default INSPECTION_SEED_NODES, else this node).", AllowMultipleArgumentsPerToken = true });
-    public Option<string[]> Roles { get; } = new Option<string[]>("--roles") { Description = "gpu, ingest, api.", DefaultValueFactory = _ => ["gpu", "ingest", "api"], AllowMultipleArgumentsPerToken = true }
+    public Option<string[]> Roles { get; } = new Option<string[]>("--roles") { Description = "gpu, ingest, api.", DefaultValueFactory = _ => [.. NodeConfigurationChecks.KnownRoles], AllowMultipleArgumentsPerToken = true }
         .EachOneOf([.. NodeConfigurationChecks.KnownRoles]);
     public Option<string> Database { get; } = new Option<string>("--db") { Description = "SQLite file, or a PostgreSQL connection string with --postgres.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("INSPECTION_DB") ?? "inspection.db" }.NotBlank();
     public Option<bool> Postgres { get; } = new("--postgres") { Description = "--db is a PostgreSQL connection string." };
@@ -77,8 +77,9 @@ public sealed class NodeOptions
         }
 
         var (settings, _) = engine.Prepare(result, logger);
-        // A missing or bad weights file fails here, with its own line, instead of inside the training actor.
-        if (lines.Count > 0) BackboneFactory.Create(settings.Backbone, settings.Layers, TorchSharp.torch.CPU, settings.BackboneWeights, logger).Dispose();
+        // A missing or bad weights file fails here, with its own line, instead of inside the training actor (the embedded
+        // ResNet18 needs no such check).
+        if (lines.Count > 0 && settings.BackboneWeights is not null) BackboneFactory.Create(settings.Backbone, settings.Layers, TorchSharp.torch.CPU, settings.BackboneWeights, logger).Dispose();
         // A free port was just free, but the host name may not resolve or not be this machine's: checked either way.
         if (NodeConfigurationChecks.ListenProblem(host, port) is { } listenProblem)
         {

@@ -111,7 +111,7 @@ internal static class OptionRules
         }
     }
 
-    private static T? Value<T>(OptionResult result) where T : class => TryValue<T>(result, out var value) ? value : null;
+    internal static T? Value<T>(OptionResult result) where T : class => TryValue<T>(result, out var value) ? value : null;
 
     private static void Check<T>(OptionResult result, string name, T value, T min, T max, bool aboveMin, string? hint) where T : INumber<T>
     {

@@ -38,10 +38,7 @@ internal static class PathRules
 
     private static void Check(OptionResult result, string name, string what, Func<string, string?> problem)
     {
-        string? path;
-        try { path = result.GetValueOrDefault<string?>(); }
-        catch (InvalidOperationException) { return; }
-        if (path == null || problem(path) is not { } why) return;
+        if (OptionRules.Value<string>(result) is not { } path || problem(path) is not { } why) return;
         result.AddError($"{name} '{path}' cannot be used as the {what}: {why}.");
     }
 }
