@@ -40,6 +40,27 @@ public static class PipelineMetrics
     public static readonly Histogram<double> Persist =
         Meter.CreateHistogram<double>("inspection.persist.duration", "ms", "From a result to its stored event.");
 
+    /// <summary>Frames a line accepted (tag <c>line</c>): each gets exactly one result, scored or failed.</summary>
+    public static readonly Counter<long> FramesAccepted =
+        Meter.CreateCounter<long>("inspection.frames.accepted", "{frame}", "Frames a line accepted.");
+
+    /// <summary>Frames a line refused because its in-flight limit was reached (tag <c>line</c>).</summary>
+    public static readonly Counter<long> FramesDropped =
+        Meter.CreateCounter<long>("inspection.frames.dropped", "{frame}", "Frames refused by a full line (back-pressure).");
+
+    /// <summary>Stored results (tags <c>line</c>, <c>verdict</c>: pass, fail or error).</summary>
+    public static readonly Counter<long> Results =
+        Meter.CreateCounter<long>("inspection.results", "{result}", "Stored results by verdict.");
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> InFlightByLine = new(StringComparer.Ordinal);
+
+    /// <summary>Frames accepted and not yet answered, per line hosted on this node (the line's queue depth).</summary>
+    public static readonly ObservableGauge<int> InFlight = Meter.CreateObservableGauge("inspection.line.in_flight",
+        () => InFlightByLine.Select(p => new Measurement<int>(p.Value, new KeyValuePair<string, object?>("line", p.Key))),
+        "{frame}", "Frames in flight per line.");
+
+    public static void SetInFlight(string line, int count) => InFlightByLine[line] = count;
+
     /// <summary>Milliseconds since <paramref name="start"/> (a <see cref="Stopwatch.GetTimestamp"/> value).</summary>
     public static double Since(long start) => Stopwatch.GetElapsedTime(start).TotalMilliseconds;
 }

@@ -5,6 +5,8 @@ using Akka.Actor;
 using Akka.Cluster.Routing;
 using Akka.Routing;
 using Inspection.Actors.Extraction;
+using Inspection.Actors.Lines;
+using Inspection.Actors.Results;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Serialization;
 using Inspection.Actors.Training;
@@ -20,6 +22,7 @@ namespace Inspection.Actors.Hosting;
 public static class InspectionNodeHosting
 {
     public const string FeatureExtractorPath = "feature-extractor";
+    public const string TrainingPath = "training";
 
     public static AkkaConfigurationBuilder WithInspectionNode(this AkkaConfigurationBuilder builder, InspectionNodeOptions options)
     {
@@ -47,6 +50,15 @@ public static class InspectionNodeHosting
         else
             builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
         builder.WithModelRegistry();
+        // Lines live on ingest nodes as shard entities; every other node reaches them through a proxy.
+        if (options.Roles.Contains("ingest"))
+            builder.WithShardRegion<LineRegion>(LineRegion.TypeName,
+                (_, registry, _) => line => LineActor.Props(line, registry.Get<ModelRegistry>(), registry.Get<FeatureExtractors>(),
+                    options.Lines with { Index = registry.Get<ResultIndex>() }),
+                new LineMessageExtractor(),
+                new ShardOptions { Role = "ingest", StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
+        else
+            builder.WithShardRegionProxy<LineRegion>(LineRegion.TypeName, "ingest", new LineMessageExtractor());
         builder.WithActors(async (system, registry, _) =>
         {
             var shards = await registry.GetAsync<MemoryBankShardRegion>();
@@ -56,11 +68,16 @@ public static class InspectionNodeHosting
                 new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
                 new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors");
             registry.Register<FeatureExtractors>(extractors);
+            // Training reaches the coordinators of the gpu nodes the same way (a cancel is broadcast to all of them).
+            registry.Register<TrainingCoordinators>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
+                new RoundRobinGroup(["/user/" + TrainingPath]),
+                new ClusterRouterGroupSettings(10_000, ["/user/" + TrainingPath], allowLocalRoutees: true, useRole: "gpu"))), "trainers"));
+            registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(ResultStore.For(options)), "result-index"));
             if (gpu)
             {
                 var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout };
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction), FeatureExtractorPath));
-                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), "training"));
+                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), TrainingPath));
             }
         });
         return builder;

@@ -20,6 +20,11 @@ public sealed record InspectionNodeOptions
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
     public int BatchSize { get; init; } = 8;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
+    /// <summary>
+    /// How lines hosted on this node (ingest role) treat frames; their results are also stored in the result store
+    /// (<see cref="Results.ResultStore"/>) for queries. Only lines reached through <see cref="Lines.LineRegion"/>.
+    /// </summary>
+    public Lines.LineOptions Lines { get; init; } = new();
     /// <summary>Settings for models trained on this node.</summary>
     public Engine.PatchCore.PatchCoreSettings Training { get; init; } = new();
 }

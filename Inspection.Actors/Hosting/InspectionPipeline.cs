@@ -9,11 +9,17 @@ using Inspection.Actors.Training;
 
 namespace Inspection.Actors.Hosting;
 
-/// <summary>What a program on a node uses: start lines and cameras, train, ask the registry.</summary>
-public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, IActorRef extractors, IActorRef? trainer)
+/// <summary>
+/// What a program on a node uses: start lines and cameras, train, ask the registry. <see cref="Lines"/> reaches every
+/// line of the cluster (shard entities on ingest nodes); <see cref="StartLine"/> runs one on this node instead (CLI
+/// node and demo). <see cref="Trainers"/> reaches the training coordinators of every gpu node.
+/// </summary>
+public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, IActorRef extractors, IActorRef? trainer, IActorRef lines, IActorRef trainers)
 {
     public ActorSystem System => system;
     public IActorRef Registry => registry;
+    public IActorRef Lines => lines;
+    public IActorRef Trainers => trainers;
 
     public static async Task<InspectionPipeline> For(ActorSystem system)
     {
@@ -21,7 +27,7 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
         var registry = await actors.GetAsync<ModelRegistry>();
         var extractors = await actors.GetAsync<FeatureExtractors>();
         actors.TryGet<TrainingCoordinator>(out var trainer);
-        return new InspectionPipeline(system, registry, extractors, trainer);
+        return new InspectionPipeline(system, registry, extractors, trainer, await actors.GetAsync<LineRegion>(), await actors.GetAsync<TrainingCoordinators>());
     }
 
     public IActorRef StartLine(string line, LineOptions options) =>

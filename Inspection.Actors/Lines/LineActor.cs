@@ -6,6 +6,7 @@ using Akka.Persistence;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Registry;
+using Inspection.Actors.Results;
 using Inspection.Engine.Imaging;
 
 namespace Inspection.Actors.Lines;
@@ -14,7 +15,9 @@ namespace Inspection.Actors.Lines;
 /// One production line's intake: takes frames from its cameras while fewer than MaxInFlight are open (refusing the rest,
 /// which the cameras count), sends them to feature extraction, and turns each answer into a stored result: persisted,
 /// published on <see cref="ResultsTopic"/> and told to the camera. Every accepted frame gets exactly one result: scored,
-/// or failed with a reason (unknown line, no model, corrupt image, a shard or node lost, no answer in time).
+/// or failed with a reason (unknown line, no model, corrupt image, a shard or node lost, no answer in time). A frame
+/// that repeats a client key (an HTTP retry) gets the first frame's result and is not scored again. Verdicts follow the
+/// line's current threshold, which an operator may have changed since the model was trained.
 /// </summary>
 public sealed class LineActor : ReceivePersistentActor, IWithTimers
 {
@@ -27,7 +30,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<FrameId, OpenFrame> _open = new();
     private ModelDeployment? _deployment;
     private string _missing = "the model registry has not answered yet";
-    private long _accepted, _rejected, _scored, _failed;
+    private long _accepted, _rejected, _scored, _failed, _flagged;
+    // Client keys of open frames, and of recent results (oldest first in _recentOrder) for retries after completion.
+    private readonly Dictionary<string, FrameId> _openKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StoredResult> _recent = new(StringComparer.Ordinal);
+    private readonly Queue<string> _recentOrder = new();
+    private readonly List<StoredResult> _replayed = [];
     // Frames that arrived before the registry said whether this line has a model.
     private readonly List<CapturedFrame> _parked = [];
     private bool _registryAnswered;
@@ -42,10 +50,22 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         _extractors = extractors;
         _options = options;
 
-        Recover<StoredResult>(Count);
+        Recover<StoredResult>(r =>
+        {
+            Count(r);
+            Remember(r);
+            if (_options.Index != null) _replayed.Add(r);
+        });
+        // Results replayed since the last snapshot are offered to the index again (it keeps one row per id), so one
+        // stored just before a crash, and not yet indexed, becomes queryable.
+        Recover<RecoveryCompleted>(_ =>
+        {
+            foreach (var r in _replayed) _options.Index!.Tell(new IndexResult(r, []));
+            _replayed.Clear();
+        });
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is LineCounters c) (_scored, _failed) = (c.Scored, c.Failed);
+            if (offer.Snapshot is LineCounters c) (_scored, _failed, _flagged) = (c.Scored, c.Failed, c.Flagged);
         });
         // Results stay in the journal (they are the line's history); the snapshot only shortens recovery.
         Command<SaveSnapshotSuccess>(_ => { });
@@ -54,6 +74,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<InspectionResult>(Complete);
         Command<ModelDeployment>(d => { if (d.Line == _line) Deploy(d); });
         Command<DeploymentChanged>(c => { if (c.Deployment.Line == _line) Deploy(c.Deployment); });
+        Command<LineDeleted>(d =>
+        {
+            if (d.Line != _line) return;
+            _deployment = null;
+            _missing = $"line '{_line}' was deleted";
+        });
         Command<NoDeployment>(n =>
         {
             if (n.Line != _line) return;
@@ -68,7 +94,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             ReleaseParked();
         });
         Command<SweepOpenFrames>(_ => Sweep());
-        Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count)));
+        Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count, _flagged)));
         Command<SubscribeAck>(_ => { });
     }
 
@@ -87,9 +113,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
 
     private void Take(CapturedFrame captured)
     {
+        if (captured.ClientKey is { } key && Repeat(captured, key)) return;
         if (_open.Count >= _options.MaxInFlight)
         {
             _rejected++;
+            PipelineMetrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("line", _line));
             Sender.Tell(new FrameRejected(captured.Frame, $"line '{_line}' has {_open.Count} frames in flight (limit {_options.MaxInFlight})"));
             return;
         }
@@ -99,14 +127,43 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             return;
         }
         _accepted++;
-        Sender.Tell(new FrameAccepted(captured.Frame));
-        _open[captured.Frame] = new OpenFrame(captured, Sender, DateTime.UtcNow);
+        PipelineMetrics.FramesAccepted.Add(1, new KeyValuePair<string, object?>("line", _line));
+        if (captured.ResultId == null) captured = captured with { ResultId = Guid.CreateVersion7().ToString("N") };
+        Sender.Tell(new FrameAccepted(captured.Frame, captured.ResultId));
+        _open[captured.Frame] = new OpenFrame(captured, [Sender], DateTime.UtcNow, DateTimeOffset.UtcNow);
+        if (captured.ClientKey != null) _openKeys[captured.ClientKey] = captured.Frame;
+        PipelineMetrics.SetInFlight(_line, _open.Count);
         if (_deployment == null && !_registryAnswered)
         {
             _parked.Add(captured);
             return;
         }
         Dispatch(captured);
+    }
+
+    /// <summary>A frame whose client key is open or answered: the sender waits for, or gets, that frame's result.</summary>
+    private bool Repeat(CapturedFrame captured, string key)
+    {
+        if (_recent.TryGetValue(key, out var done))
+        {
+            Sender.Tell(new FrameAccepted(captured.Frame, done.ResultId));
+            Sender.Tell(done);
+            return true;
+        }
+        if (_openKeys.TryGetValue(key, out var frame) && _open.TryGetValue(frame, out var open))
+        {
+            Sender.Tell(new FrameAccepted(captured.Frame, open.Captured.ResultId));
+            open.Waiters.Add(Sender);
+            return true;
+        }
+        return false;
+    }
+
+    private void Remember(StoredResult r)
+    {
+        if (r.ClientKey == null || _options.RememberedKeys <= 0 || !_recent.TryAdd(r.ClientKey, r)) return;
+        _recentOrder.Enqueue(r.ClientKey);
+        while (_recentOrder.Count > _options.RememberedKeys) _recent.Remove(_recentOrder.Dequeue());
     }
 
     private void Dispatch(CapturedFrame captured)
@@ -134,29 +191,55 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private void Complete(InspectionResult result)
     {
         if (!_open.Remove(result.Frame, out var open)) return; // already failed by the sweep: one result per frame
+        if (open.Captured.ClientKey != null) _openKeys.Remove(open.Captured.ClientKey);
+        PipelineMetrics.SetInFlight(_line, _open.Count);
+        result = Judged(result);
+        string id = open.Captured.ResultId!;
         string? heatmap = null;
         if (!result.Failed && _options.HeatmapFolder != null && result.AnomalyMap != null && _deployment != null)
-            heatmap = WriteHeatmap(open.Captured, result, _deployment);
+            heatmap = WriteImages(id, open.Captured, result, _deployment);
         var stored = new StoredResult(result.Frame, open.Captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
-            result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow);
+            result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow, id, open.Captured.ClientKey, open.Received);
         // PersistAsync: results are stored in order without stopping intake while the database writes.
         long started = Stopwatch.GetTimestamp();
         PersistAsync(stored, r =>
         {
             PipelineMetrics.Persist.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", _line));
             Count(r);
+            Remember(r);
+            PipelineMetrics.Results.Add(1, new KeyValuePair<string, object?>("line", _line),
+                new KeyValuePair<string, object?>("verdict", ResultStore.VerdictOf(r)));
             // Every SnapshotEvery results the counters are snapshotted, so recovery does not replay every result.
-            if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(new LineCounters(_scored, _failed));
-            open.Camera.Tell(r);
-            try { DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(ResultsTopic, r)); }
-            catch (Exception e) when (e is not OutOfMemoryException) { _log.Debug("Result not published: {0}", e.Message); }
+            if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(new LineCounters(_scored, _failed, _flagged));
+            if (_options.Index != null)
+            {
+                _options.Index.Tell(new IndexResult(r, open.Waiters));
+                return;
+            }
+            foreach (var waiter in open.Waiters) waiter.Tell(r);
+            ResultPublisher.Publish(Context.System, r, _log);
         });
+    }
+
+    /// <summary>
+    /// The verdict at the line's current threshold: the scorer judged with the one its model was deployed with, and an
+    /// operator may have moved it since (same model version only; another version's scores are on another scale).
+    /// </summary>
+    private InspectionResult Judged(InspectionResult result)
+    {
+        if (result.Failed || _deployment is not { } d || d.Version != result.ModelVersion) return result;
+        return result with { Defective = result.Score > d.ImageThreshold, NormalisedScore = d.Calibration().NormaliseImage(result.Score) };
     }
 
     /// <summary>Counters follow stored results only, so a snapshot never counts a result twice.</summary>
     private void Count(StoredResult r)
     {
-        if (r.Error == null) _scored++; else _failed++;
+        if (r.Error != null) _failed++;
+        else
+        {
+            _scored++;
+            if (r.Defective) _flagged++;
+        }
     }
 
     private void Sweep()
@@ -168,16 +251,23 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
                 _options.FrameTimeout.TotalMilliseconds));
     }
 
-    private string? WriteHeatmap(CapturedFrame captured, InspectionResult result, ModelDeployment d)
+    /// <summary>Writes the overlay, the plain heatmap and, for a flagged frame, the frame itself; returns the overlay's path.</summary>
+    private string? WriteImages(string id, CapturedFrame captured, InspectionResult result, ModelDeployment d)
     {
         try
         {
             var calibration = d.Calibration();
             var map = result.AnomalyMap!.ToFloats().Select(calibration.NormalisePixel).ToArray();
-            string path = Path.Combine(_options.HeatmapFolder!, _line, $"{result.Frame.Camera}-{result.Frame.Sequence:D8}.png");
+            string folder = _options.HeatmapFolder!;
+            string overlay = ResultFiles.Overlay(folder, _line, id);
             using var original = ImageDecoder.Decode(captured.Encoded, captured.Source);
-            HeatmapRenderer.WriteOverlay(original, map, result.AnomalyMap.Columns, result.AnomalyMap.Rows, 0f, 1f, path);
-            return path;
+            HeatmapRenderer.WriteOverlay(original, map, result.AnomalyMap.Columns, result.AnomalyMap.Rows, 0f, 1f, overlay);
+            using (var colours = HeatmapRenderer.Colorize(map, result.AnomalyMap.Columns, result.AnomalyMap.Rows, 0f, 1f))
+            using (var png = colours.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100))
+                File.WriteAllBytes(ResultFiles.Heatmap(folder, _line, id), png.ToArray());
+            if (result.Defective)
+                File.WriteAllBytes(ResultFiles.Image(folder, _line, id, ImageExtension(captured)), captured.Encoded);
+            return overlay;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageReadException)
         {
@@ -186,7 +276,18 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    private static string ImageExtension(CapturedFrame captured)
+    {
+        var b = captured.Encoded;
+        if (b.Length > 4 && b[0] == 0x89 && b[1] == (byte)'P' && b[2] == (byte)'N' && b[3] == (byte)'G') return ".png";
+        if (b.Length > 2 && b[0] == 0xFF && b[1] == 0xD8) return ".jpg";
+        if (b.Length > 2 && b[0] == (byte)'B' && b[1] == (byte)'M') return ".bmp";
+        string extension = Path.GetExtension(captured.Source).ToLowerInvariant();
+        return ImageDecoder.Extensions.Contains(extension) ? extension : ".img";
+    }
+
     private sealed record SweepOpenFrames;
 
-    private sealed record OpenFrame(CapturedFrame Captured, IActorRef Camera, DateTime Since);
+    /// <summary>An accepted frame: who waits for its result (the camera, and any retry of it), and since when.</summary>
+    private sealed record OpenFrame(CapturedFrame Captured, List<IActorRef> Waiters, DateTime Since, DateTimeOffset Received);
 }

@@ -11,4 +11,11 @@ public sealed record LineOptions
     public string? HeatmapFolder { get; init; }
     /// <summary>Stored results between snapshots of the line's counters (recovery replays at most this many).</summary>
     public int SnapshotEvery { get; init; } = 1000;
+    /// <summary>
+    /// Stored results are told here (an <see cref="Results.IndexResult"/>, on this node) instead of straight to the camera:
+    /// the index stores them for queries first and then answers the waiting requests. Null: told to the camera directly.
+    /// </summary>
+    public Akka.Actor.IActorRef? Index { get; init; }
+    /// <summary>Client keys (Idempotency-Key, frame id) whose results the line remembers to answer a retry without scoring.</summary>
+    public int RememberedKeys { get; init; } = 10_000;
 }

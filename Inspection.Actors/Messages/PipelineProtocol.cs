@@ -2,11 +2,18 @@ namespace Inspection.Actors.Messages;
 
 // Frames from cameras through feature extraction to results.
 
-/// <summary>An encoded image (PNG, JPEG, BMP) captured by a camera; Source names the file or stream for people.</summary>
-public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source);
+/// <summary>
+/// An encoded image (PNG, JPEG, BMP) captured by a camera; Source names the file or stream for people. ResultId names
+/// the result to be (null: the line picks one); ClientKey is the sender's own key for the frame (an HTTP
+/// Idempotency-Key or frame id): a second frame with the same key gets the first one's result and is not scored again.
+/// </summary>
+public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null);
 
-/// <summary>The line took the frame: exactly one <see cref="InspectionResult"/> will follow for it.</summary>
-public sealed record FrameAccepted(FrameId Frame);
+/// <summary>
+/// The line took the frame: exactly one result will follow for it. ResultId names that result (for a repeated client
+/// key, the first frame's).
+/// </summary>
+public sealed record FrameAccepted(FrameId Frame, string? ResultId = null);
 
 /// <summary>The line refused the frame (back-pressure); the camera counts it as dropped or offers it again.</summary>
 public sealed record FrameRejected(FrameId Frame, string Reason);
@@ -14,20 +21,25 @@ public sealed record FrameRejected(FrameId Frame, string Reason);
 /// <summary>Frames of one line for feature extraction; results go to ReplyTo via the line's scorer.</summary>
 public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames);
 
-/// <summary>A result as stored and published: no map, but the path of its heatmap overlay when one was written.</summary>
+/// <summary>
+/// A result as stored and published: no map, but the path of its heatmap overlay when one was written (the plain
+/// heatmap and, for flagged frames, the original image lie beside it: see <see cref="ResultFiles"/>). ResultId is
+/// unique across the cluster and its restarts; ReceivedAt is when the line took the frame.
+/// </summary>
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
-    double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt);
+    double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
+    DateTimeOffset ReceivedAt = default);
 
 /// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
 public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished);
 
 public sealed record GetCameraStats;
 
-/// <summary>Counts of one line.</summary>
-public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight);
+/// <summary>Counts of one line: Rejected frames were refused (back-pressure, counted as dropped); Flagged is of Scored.</summary>
+public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight, long Flagged = 0);
 
 public sealed record GetLineStats(string Line);
 
 /// <summary>Snapshot of a line's result counters, so a restart does not replay every result ever stored.</summary>
-public sealed record LineCounters(long Scored, long Failed);
+public sealed record LineCounters(long Scored, long Failed, long Flagged = 0);

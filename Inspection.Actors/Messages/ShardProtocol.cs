@@ -41,7 +41,7 @@ public sealed record ReadSlice(string EntityId) : IShardMessage;
 public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows);
 
 /// <summary>Where a shard lives and how much of its slice it holds.</summary>
-public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset);
+public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset, string Device = "");
 
 /// <summary>Persisted: one stored chunk.</summary>
 public sealed record BankSliceChunk(int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows);

@@ -2,21 +2,28 @@ namespace Inspection.Actors.Messages;
 
 /// <summary>
 /// Train a new model version of a line from a category folder (MVTec layout) and switch the line to it; Shards 0 means
-/// one shard per gpu node.
+/// one shard per gpu node. Settings (null: the node's) choose backbone, image size and coreset ratio. With a JobId,
+/// <see cref="TrainingProgressed"/> goes to ProgressTo as the work advances and <see cref="CancelTraining"/> can stop it.
 /// </summary>
-public sealed record TrainLine(string Line, string DataFolder, int Shards);
+public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null);
+
+/// <summary>Where a training job stands (stages: features, coreset, extension, calibration, storing).</summary>
+public sealed record TrainingProgressed(string JobId, string Stage, long Done, long Total);
+
+/// <summary>Stop the training job of that id, wherever it runs (sent to every gpu node); the line keeps its model.</summary>
+public sealed record CancelTraining(string JobId);
 
 /// <summary>The new version is stored in every shard and active; the previous one served until this moment.</summary>
 public sealed record TrainingCompleted(string Line, string Version, int TrainImages, long BankSize, int Shards, double Seconds);
 
-/// <summary>Training failed; the line keeps its previous model.</summary>
-public sealed record TrainingFailed(string Line, string Reason);
+/// <summary>Training failed or was cancelled; the line keeps its previous model.</summary>
+public sealed record TrainingFailed(string Line, string Reason, bool Cancelled = false);
 
 /// <summary>
 /// Add defect-free images to a trained line without retraining: their coreset-sampled patches are appended to the
 /// current bank as a new version, switched to atomically once stored. Replies TrainingCompleted or TrainingFailed.
 /// </summary>
-public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files);
+public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null);
 
 /// <summary>Training features of a batch of good images, computed by whichever gpu node's extractor receives it.</summary>
 public sealed record ExtractTrainingPatches(

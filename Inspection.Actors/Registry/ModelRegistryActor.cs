@@ -15,6 +15,8 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     public const string Topic = "deployments";
     private readonly Dictionary<string, ModelDeployment?> _lines = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _versionsIssued = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LineSettings> _settings = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<ThresholdSet>> _thresholds = new(StringComparer.Ordinal);
 
     public override string PersistenceId => "model-registry";
 
@@ -23,6 +25,9 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         Recover<LineAdded>(e => _lines.TryAdd(e.Line, null));
         Recover<ActivateModel>(e => Apply(e.Deployment));
         Recover<VersionName>(e => _versionsIssued[e.Line] = Math.Max(_versionsIssued.GetValueOrDefault(e.Line), Number(e.Version)));
+        Recover<LineConfigured>(Apply);
+        Recover<LineDeleted>(Apply);
+        Recover<ThresholdSet>(e => Apply(e));
 
         Command<RegisterLine>(c =>
         {
@@ -37,10 +42,33 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         });
         Command<ActivateModel>(c => Persist(c, e =>
         {
-            Apply(e.Deployment);
-            DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, new DeploymentChanged(e.Deployment)));
+            var deployed = Apply(e.Deployment);
+            Publish(new DeploymentChanged(deployed));
             Sender.Tell(new ModelActivated(e.Deployment.Line, e.Deployment.Version));
         }));
+        Command<ConfigureLine>(c => Persist(new LineConfigured(c.Line, c.Settings), e => { Apply(e); Sender.Tell(e); }));
+        Command<DeleteLine>(c =>
+        {
+            if (!_lines.ContainsKey(c.Line)) { Sender.Tell(new LineDeleted(c.Line, false)); return; }
+            Persist(new LineDeleted(c.Line, true), e => { Apply(e); Publish(e); Sender.Tell(e); });
+        });
+        Command<SetThreshold>(c =>
+        {
+            if (!_lines.TryGetValue(c.Line, out var d) || d is null)
+            {
+                Sender.Tell(new NoDeployment(c.Line, _lines.ContainsKey(c.Line), d is null && _lines.ContainsKey(c.Line)
+                    ? $"line '{c.Line}' has no trained model yet" : $"unknown line '{c.Line}'"));
+                return;
+            }
+            Persist(new ThresholdSet(c.Line, c.Score, c.By, DateTimeOffset.UtcNow), e =>
+            {
+                var changed = Apply(e);
+                if (changed != null) Publish(new DeploymentChanged(changed));
+                Sender.Tell(e);
+            });
+        });
+        Command<GetLine>(q => Sender.Tell(new LineDetails(q.Line, _lines.ContainsKey(q.Line), _settings.GetValueOrDefault(q.Line) ?? LineSettings.Default,
+            _lines.GetValueOrDefault(q.Line), _thresholds.TryGetValue(q.Line, out var t) ? t.ToList() : [])));
         Command<GetDeployment>(q => Sender.Tell(_lines.TryGetValue(q.Line, out var d)
             ? d is null ? new NoDeployment(q.Line, true, $"line '{q.Line}' has no trained model yet") : d
             : new NoDeployment(q.Line, false, $"unknown line '{q.Line}'")));
@@ -49,7 +77,42 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
             .ToList())));
     }
 
-    private void Apply(ModelDeployment deployment) => _lines[deployment.Line] = deployment;
+    /// <summary>A new version brings its calibrated threshold, unless the line's policy keeps the operator's.</summary>
+    private ModelDeployment Apply(ModelDeployment deployment)
+    {
+        if (_settings.GetValueOrDefault(deployment.Line)?.ThresholdPolicy == LineSettings.ManualPolicy
+            && _thresholds.TryGetValue(deployment.Line, out var set) && set.Count > 0)
+            deployment = deployment with { ImageThreshold = set[^1].Score };
+        _lines[deployment.Line] = deployment;
+        return deployment;
+    }
+
+    private void Apply(LineConfigured e)
+    {
+        _lines.TryAdd(e.Line, null);
+        _settings[e.Line] = e.Settings;
+    }
+
+    private void Apply(LineDeleted e)
+    {
+        _lines.Remove(e.Line);
+        _settings.Remove(e.Line);
+        _thresholds.Remove(e.Line);
+    }
+
+    /// <summary>The operator's threshold replaces the current model's (the model's own stays in its file and shards).</summary>
+    private ModelDeployment? Apply(ThresholdSet e)
+    {
+        if (!_thresholds.TryGetValue(e.Line, out var list)) _thresholds[e.Line] = list = [];
+        list.Add(e);
+        if (_lines.GetValueOrDefault(e.Line) is not { } d) return null;
+        return _lines[e.Line] = d with { ImageThreshold = e.Score };
+    }
+
+    private static void Publish(object message)
+    {
+        DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, message));
+    }
 
     private static int Number(string version) => int.TryParse(version.TrimStart('v'), out var n) ? n : 0;
 

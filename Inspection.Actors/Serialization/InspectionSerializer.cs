@@ -67,6 +67,16 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(TrainingCompleted)] = "TC",
         [typeof(TrainingFailed)] = "TF",
         [typeof(FeatureBlock)] = "FB",
+        [typeof(ConfigureLine)] = "CL",
+        [typeof(LineConfigured)] = "LC",
+        [typeof(DeleteLine)] = "DL",
+        [typeof(LineDeleted)] = "LD",
+        [typeof(SetThreshold)] = "TS",
+        [typeof(ThresholdSet)] = "TH",
+        [typeof(GetLine)] = "GN",
+        [typeof(LineDetails)] = "LN",
+        [typeof(TrainingProgressed)] = "TG",
+        [typeof(CancelTraining)] = "CT",
     };
 
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
@@ -101,7 +111,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case SupportAnswer m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.K); Write(w, m.CenterDistances); Write(w, m.Indices); Write(w, m.PatchDistances); break;
                 case ShardUnavailable m: w.Write(m.EntityId); w.Write(m.QueryId); w.Write(m.Reason); break;
                 case GetShardState m: w.Write(m.EntityId); break;
-                case ShardState m: w.Write(m.EntityId); w.Write(m.Address); w.Write(m.ChunksStored); w.Write(m.ChunkCount); w.Write(m.Rows); w.Write(m.GlobalOffset); break;
+                case ShardState m: w.Write(m.EntityId); w.Write(m.Address); w.Write(m.ChunksStored); w.Write(m.ChunkCount); w.Write(m.Rows); w.Write(m.GlobalOffset); w.Write(m.Device); break;
                 case BankSliceChunk m: w.Write(m.ChunkIndex); w.Write(m.ChunkCount); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case ShardSnapshot m: w.Write(m.ChunkCount); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case ModelDeployment m: Write(w, m); break;
@@ -131,12 +141,14 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case DeploymentChanged m: Write(w, m.Deployment); break;
                 case LineAdded m: w.Write(m.Line); break;
                 case CapturedFrame m: Write(w, m); break;
-                case FrameAccepted m: Write(w, m.Frame); break;
+                case FrameAccepted m: Write(w, m.Frame); WriteOptional(w, m.ResultId); break;
                 case FrameRejected m: Write(w, m.Frame); w.Write(m.Reason); break;
                 case ExtractFrames m: w.Write(m.Line); w.Write(m.Version); w.Write(m.Frames.Count); foreach (var f in m.Frames) Write(w, f); break;
                 case StoredResult m:
                     Write(w, m.Frame); w.Write(m.Source); w.Write(m.ModelVersion); w.Write(m.Score); w.Write(m.NormalisedScore); w.Write(m.Defective);
                     WriteOptional(w, m.Error); w.Write(m.LatencyMs); WriteOptional(w, m.HeatmapPath); w.Write(m.CompletedAt.UtcTicks);
+                    // Added fields follow the original ones, so results stored before them stay readable.
+                    w.Write(m.ResultId); WriteOptional(w, m.ClientKey); w.Write(m.ReceivedAt.UtcTicks);
                     break;
                 case CameraStats m:
                     w.Write(m.Line); w.Write(m.Camera); w.Write(m.Captured); w.Write(m.Accepted); w.Write(m.Dropped); w.Write(m.Results); w.Write(m.Failed); w.Write(m.Finished);
@@ -144,13 +156,21 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case GetCameraStats: break;
                 case LineStats m:
                     w.Write(m.Line); WriteOptional(w, m.Version); w.Write(m.Accepted); w.Write(m.Rejected); w.Write(m.Scored); w.Write(m.Failed); w.Write(m.InFlight);
+                    w.Write(m.Flagged);
                     break;
                 case GetLineStats m: w.Write(m.Line); break;
-                case LineCounters m: w.Write(m.Scored); w.Write(m.Failed); break;
-                case TrainLine m: w.Write(m.Line); w.Write(m.DataFolder); w.Write(m.Shards); break;
+                case LineCounters m: w.Write(m.Scored); w.Write(m.Failed); w.Write(m.Flagged); break;
+                case TrainLine m:
+                    w.Write(m.Line); w.Write(m.DataFolder); w.Write(m.Shards);
+                    w.Write(m.Settings != null); if (m.Settings != null) Write(w, m.Settings);
+                    WriteOptional(w, m.JobId); WriteRef(w, m.ProgressTo);
+                    break;
                 case ReadSlice m: w.Write(m.EntityId); break;
                 case SliceContents m: w.Write(m.EntityId); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
-                case AddGoodImages m: w.Write(m.Line); w.Write(m.Files.Count); foreach (var f in m.Files) w.Write(f); break;
+                case AddGoodImages m:
+                    w.Write(m.Line); w.Write(m.Files.Count); foreach (var f in m.Files) w.Write(f);
+                    WriteOptional(w, m.JobId); WriteRef(w, m.ProgressTo);
+                    break;
                 case ExtractTrainingPatches m:
                     w.Write(m.RequestId); w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
                     WriteOptional(w, m.BackboneWeights); w.Write(m.Precision); w.Write(m.ImageSize);
@@ -165,8 +185,22 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case GetExtractorStats: break;
                 case ExtractorStats m: w.Write(m.Address); w.Write(m.TrainingBatches); w.Write(m.Frames); break;
                 case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); break;
-                case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); break;
+                case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); w.Write(m.Cancelled); break;
                 case FeatureBlock m: Write(w, m); break;
+                case ConfigureLine m: w.Write(m.Line); Write(w, m.Settings); break;
+                case LineConfigured m: w.Write(m.Line); Write(w, m.Settings); break;
+                case DeleteLine m: w.Write(m.Line); break;
+                case LineDeleted m: w.Write(m.Line); w.Write(m.Existed); break;
+                case SetThreshold m: w.Write(m.Line); w.Write(m.Score); w.Write(m.By); break;
+                case ThresholdSet m: Write(w, m); break;
+                case GetLine m: w.Write(m.Line); break;
+                case LineDetails m:
+                    w.Write(m.Line); w.Write(m.Known); Write(w, m.Settings);
+                    w.Write(m.Deployment != null); if (m.Deployment != null) Write(w, m.Deployment);
+                    w.Write(m.Thresholds.Count); foreach (var t in m.Thresholds) Write(w, t);
+                    break;
+                case TrainingProgressed m: w.Write(m.JobId); w.Write(m.Stage); w.Write(m.Done); w.Write(m.Total); break;
+                case CancelTraining m: w.Write(m.JobId); break;
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
         }
@@ -188,7 +222,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "SX" => new SupportAnswer(r.ReadString(), r.ReadInt64(), r.ReadInt32(), ReadFloats(r), ReadLongs(r), ReadFloats(r)),
             "SU" => new ShardUnavailable(r.ReadString(), r.ReadInt64(), r.ReadString()),
             "GS" => new GetShardState(r.ReadString()),
-            "ST" => new ShardState(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64()),
+            "ST" => new ShardState(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), r.ReadInt64(), r.ReadString()),
             "BC" => new BankSliceChunk(r.ReadInt32(), r.ReadInt32(), r.ReadInt64(), ReadBlock(r)),
             "SN" => new ShardSnapshot(r.ReadInt32(), r.ReadInt64(), ReadBlock(r)),
             "MD" => ReadDeployment(r),
@@ -206,20 +240,19 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "DC" => new DeploymentChanged(ReadDeployment(r)),
             "LA" => new LineAdded(r.ReadString()),
             "CF" => ReadCaptured(r),
-            "FA" => new FrameAccepted(ReadFrame(r)),
+            "FA" => new FrameAccepted(ReadFrame(r), ReadOptional(r)),
             "FR" => new FrameRejected(ReadFrame(r), r.ReadString()),
             "EF" => new ExtractFrames(r.ReadString(), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadCaptured(r)).ToList()),
-            "SR" => new StoredResult(ReadFrame(r), r.ReadString(), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
-                ReadOptional(r), r.ReadDouble(), ReadOptional(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero)),
+            "SR" => ReadStored(r),
             "CS" => new CameraStats(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadBoolean()),
             "GC" => new GetCameraStats(),
-            "LX" => new LineStats(r.ReadString(), ReadOptional(r), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32()),
+            "LX" => new LineStats(r.ReadString(), ReadOptional(r), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64(), r.ReadInt32(), r.ReadInt64()),
             "GL" => new GetLineStats(r.ReadString()),
-            "LK" => new LineCounters(r.ReadInt64(), r.ReadInt64()),
-            "TL" => new TrainLine(r.ReadString(), r.ReadString(), r.ReadInt32()),
+            "LK" => new LineCounters(r.ReadInt64(), r.ReadInt64(), More(r) ? r.ReadInt64() : 0),
+            "TL" => ReadTrainLine(r),
             "RS" => new ReadSlice(r.ReadString()),
             "SC" => new SliceContents(r.ReadString(), r.ReadInt64(), ReadBlock(r)),
-            "AG" => new AddGoodImages(r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList()),
+            "AG" => ReadAddGoodImages(r),
             "ET" => new ExtractTrainingPatches(r.ReadInt64(), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(),
                 ReadOptional(r), r.ReadString(), r.ReadInt32(), Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadCaptured(r)).ToList()),
             "TP" => new TrainingPatches(r.ReadInt64(), r.ReadInt32(), r.ReadInt32(), r.ReadBoolean() ? ReadBlock(r) : null,
@@ -227,7 +260,17 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "GE" => new GetExtractorStats(),
             "ES" => new ExtractorStats(r.ReadString(), r.ReadInt64(), r.ReadInt64()),
             "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble()),
-            "TF" => new TrainingFailed(r.ReadString(), r.ReadString()),
+            "TF" => new TrainingFailed(r.ReadString(), r.ReadString(), r.ReadBoolean()),
+            "CL" => new ConfigureLine(r.ReadString(), ReadSettings(r)),
+            "LC" => new LineConfigured(r.ReadString(), ReadSettings(r)),
+            "DL" => new DeleteLine(r.ReadString()),
+            "LD" => new LineDeleted(r.ReadString(), r.ReadBoolean()),
+            "TS" => new SetThreshold(r.ReadString(), r.ReadSingle(), r.ReadString()),
+            "TH" => ReadThreshold(r),
+            "GN" => new GetLine(r.ReadString()),
+            "LN" => ReadLineDetails(r),
+            "TG" => new TrainingProgressed(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64()),
+            "CT" => new CancelTraining(r.ReadString()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
                 r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null),
@@ -247,14 +290,72 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
 
     private static void Write(BinaryWriter w, CapturedFrame m)
     {
-        Write(w, m.Frame); w.Write(m.Source); Write(w, m.Encoded);
+        Write(w, m.Frame); w.Write(m.Source); Write(w, m.Encoded); WriteOptional(w, m.ResultId); WriteOptional(w, m.ClientKey);
     }
 
     private static CapturedFrame ReadCaptured(BinaryReader r)
     {
         var frame = ReadFrame(r);
         string source = r.ReadString();
-        return new CapturedFrame(frame, ReadArray<byte>(r), source);
+        var encoded = ReadArray<byte>(r);
+        return new CapturedFrame(frame, encoded, source, ReadOptional(r), ReadOptional(r));
+    }
+
+    private static StoredResult ReadStored(BinaryReader r)
+    {
+        var stored = new StoredResult(ReadFrame(r), r.ReadString(), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
+            ReadOptional(r), r.ReadDouble(), ReadOptional(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero));
+        // Results journalled before ids existed get one from their frame, which was unique per line then.
+        if (!More(r)) return stored with { ResultId = LegacyResultId(stored.Frame), ReceivedAt = stored.CompletedAt };
+        return stored with { ResultId = r.ReadString(), ClientKey = ReadOptional(r), ReceivedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) };
+    }
+
+    /// <summary>The id given to a result stored before results had ids.</summary>
+    public static string LegacyResultId(FrameId frame) => $"{frame.Line}-{frame.Camera}-{frame.Sequence}";
+
+    private static bool More(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length;
+
+    private static void Write(BinaryWriter w, LineSettings s)
+    {
+        w.Write(s.Backbone); w.Write(s.ImageSize); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
+    }
+
+    private static LineSettings ReadSettings(BinaryReader r) => new(r.ReadString(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadString());
+
+    private static void Write(BinaryWriter w, ThresholdSet t)
+    {
+        w.Write(t.Line); w.Write(t.Score); w.Write(t.By); w.Write(t.At.UtcTicks);
+    }
+
+    private static ThresholdSet ReadThreshold(BinaryReader r) => new(r.ReadString(), r.ReadSingle(), r.ReadString(), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero));
+
+    private static void WriteRef(BinaryWriter w, IActorRef? actor) =>
+        WriteOptional(w, actor == null ? null : Akka.Serialization.Serialization.SerializedActorPath(actor));
+
+    private IActorRef? ReadRef(BinaryReader r) => ReadOptional(r) is { } path ? system.Provider.ResolveActorRef(path) : null;
+
+    private TrainLine ReadTrainLine(BinaryReader r)
+    {
+        var command = new TrainLine(r.ReadString(), r.ReadString(), r.ReadInt32());
+        if (!More(r)) return command;
+        return command with { Settings = r.ReadBoolean() ? ReadSettings(r) : null, JobId = ReadOptional(r), ProgressTo = ReadRef(r) };
+    }
+
+    private AddGoodImages ReadAddGoodImages(BinaryReader r)
+    {
+        var command = new AddGoodImages(r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList());
+        if (!More(r)) return command;
+        return command with { JobId = ReadOptional(r), ProgressTo = ReadRef(r) };
+    }
+
+    private static LineDetails ReadLineDetails(BinaryReader r)
+    {
+        string line = r.ReadString();
+        bool known = r.ReadBoolean();
+        var settings = ReadSettings(r);
+        var deployment = r.ReadBoolean() ? ReadDeployment(r) : null;
+        var thresholds = Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadThreshold(r)).ToList();
+        return new LineDetails(line, known, settings, deployment, thresholds);
     }
 
     private static void Write(BinaryWriter w, ModelDeployment m)

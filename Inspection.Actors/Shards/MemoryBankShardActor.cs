@@ -232,7 +232,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         : $"shard {_entityId} holds {_chunks.Count} of {_chunkCount} chunks of its bank slice";
 
     private ShardState State() => new(_entityId, Cluster.Get(Context.System).SelfAddress.ToString(),
-        _slice is not null ? _chunkCount : _chunks.Count, _chunkCount, _slice?.shape[0] ?? 0, _offset);
+        _slice is not null ? _chunkCount : _chunks.Count, _chunkCount, _slice?.shape[0] ?? 0, _offset, _device.ToString());
 
     protected override void PostStop()
     {

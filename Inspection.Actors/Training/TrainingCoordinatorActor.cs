@@ -22,6 +22,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private readonly string _device;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly HashSet<string> _training = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CancellationTokenSource> _jobs = new(StringComparer.Ordinal);
 
     private readonly IActorRef? _extractors;
     // Captured here: the training itself runs after awaits, where there is no actor context to ask.
@@ -35,11 +36,16 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         _shards = shardRegion;
         _settings = settings;
         _device = device;
-        Receive<TrainLine>(c => Run(c.Line, () => Train(c)));
-        Receive<AddGoodImages>(c => Run(c.Line, () => Extend(c)));
+        Receive<TrainLine>(c => Run(c.Line, c.JobId, cancel => Train(c, cancel)));
+        Receive<AddGoodImages>(c => Run(c.Line, c.JobId, cancel => Extend(c, cancel)));
+        Receive<CancelTraining>(c =>
+        {
+            if (_jobs.TryGetValue(c.JobId, out var job)) job.Cancel();
+        });
         Receive<TrainingOutcome>(o =>
         {
             _training.Remove(o.Line);
+            if (o.JobId != null && _jobs.Remove(o.JobId, out var job)) job.Dispose();
             o.ReplyTo.Tell(o.Result);
         });
     }
@@ -47,7 +53,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null) =>
         Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device, extractors));
 
-    private void Run(string line, Func<Task<object>> work)
+    private void Run(string line, string? jobId, Func<CancellationToken, Task<object>> work)
     {
         if (!_training.Add(line))
         {
@@ -55,22 +61,53 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             return;
         }
         var replyTo = Sender;
-        work().ContinueWith(t => new TrainingOutcome(line, replyTo,
-                t.IsCompletedSuccessfully ? t.Result : new TrainingFailed(line, t.Exception?.GetBaseException().Message ?? "cancelled")))
+        var cancel = new CancellationTokenSource();
+        if (jobId != null) _jobs[jobId] = cancel;
+        Task.Run(() => work(cancel.Token)).ContinueWith(t => new TrainingOutcome(line, jobId, replyTo,
+                t.IsCompletedSuccessfully ? t.Result
+                : cancel.IsCancellationRequested ? new TrainingFailed(line, "cancelled", Cancelled: true)
+                : new TrainingFailed(line, t.Exception?.GetBaseException().Message ?? "cancelled")))
             .PipeTo(Self);
     }
 
-    private async Task<object> Train(TrainLine command)
+    /// <summary>Tells the job's requester where the work stands, and stops the work (by throwing) once it is cancelled.</summary>
+    private sealed class JobProgress(string? jobId, IActorRef? to, CancellationToken cancel) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (jobId != null) to?.Tell(new TrainingProgressed(jobId, value.Stage, value.Done, value.Total));
+        }
+    }
+
+    /// <summary>The node's training settings with a line's own backbone, image size and coreset ratio.</summary>
+    private PatchCoreSettings SettingsFor(LineSettings? line)
+    {
+        if (line == null) return _settings;
+        var settings = _settings with
+        {
+            Backbone = line.Backbone, ImageSize = line.ImageSize, CoresetRatio = line.CoresetRatio,
+            // A weights file belongs to the backbone it was given for.
+            BackboneWeights = line.Backbone == _settings.Backbone ? _settings.BackboneWeights : null,
+        };
+        settings.Validate();
+        return settings;
+    }
+
+    private async Task<object> Train(TrainLine command, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
+        var settings = SettingsFor(command.Settings);
+        var progress = new JobProgress(command.JobId, command.ProgressTo, cancel);
         var category = MvtecCategory.Open(command.DataFolder);
-        var split = TrainingSplit.Of(category, _settings);
+        var split = TrainingSplit.Of(category, settings);
         await _registry.Ask<LineRegistered>(new RegisterLine(command.Line), TimeSpan.FromSeconds(30));
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
         // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here.
-        var source = _extractors == null ? null : new DistributedPatchSource(_extractors, _settings, window: 4, TimeSpan.FromMinutes(5));
-        using var model = await Task.Run(() => new PatchCoreTrainer(_settings, ComputeDevice.Resolve(_device)).Train(split, null, category.Root, source));
+        var source = _extractors == null ? null : new DistributedPatchSource(_extractors, settings, window: 4, TimeSpan.FromMinutes(5));
+        using var model = await Task.Run(() => new PatchCoreTrainer(settings, ComputeDevice.Resolve(_device), progress: progress).Train(split, null, category.Root, source), cancel);
+        progress.Report(new TrainingProgress("storing", 0, 1));
         if (source != null)
             _log.Info("Training features of line {0}: {1}", command.Line, string.Join(", ", source.BatchesPerNode.Select(n => $"{n.Value} batches on {n.Key}")));
         // 0 shards means one per gpu node currently up.
@@ -78,7 +115,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             : _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
         int shards = Math.Max(1, Math.Min(requested, model.BankSize));
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2));
+        // The last point of no return: once activated, the new version serves.
+        cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
+        progress.Report(new TrainingProgress("storing", 1, 1));
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
         return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds);
     }
@@ -88,7 +128,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     /// (MemoryBankExtension), published as the next
     /// version with the same calibration; nothing of the original training set is processed again.
     /// </summary>
-    private async Task<object> Extend(AddGoodImages command)
+    private async Task<object> Extend(AddGoodImages command, CancellationToken cancel)
     {
         var clock = Stopwatch.StartNew();
         if (command.Files.Count == 0) return new TrainingFailed(command.Line, "no images were given");
@@ -103,8 +143,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             slices.Add(slice);
         }
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
-        using var model = await Task.Run(() => ExtendedModel(d, slices, command.Files));
+        using var model = await Task.Run(() => ExtendedModel(d, slices, command.Files), cancel);
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2));
+        cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} extended to {1}: {2} bank vectors (+{3})", command.Line, version.Version, model.BankSize, model.BankSize - d.BankSize);
         return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds);
@@ -160,8 +201,11 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         }
     }
 
-    private sealed record TrainingOutcome(string Line, IActorRef ReplyTo, object Result);
+    private sealed record TrainingOutcome(string Line, string? JobId, IActorRef ReplyTo, object Result);
 }
 
 /// <summary>Registry key of this node's training coordinator.</summary>
 public sealed class TrainingCoordinator;
+
+/// <summary>Registry key of the router to every gpu node's training coordinator.</summary>
+public sealed class TrainingCoordinators;

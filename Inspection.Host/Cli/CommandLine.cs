@@ -17,6 +17,7 @@ public static class CommandLine
         root.Subcommands.Add(BackboneBenchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         return root;
     }
 

@@ -32,7 +32,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new SupportAnswer("l/v1/1", 8, 2, [0f, 1.5f, 0f, 2f], [17, 30, 4, 5], [3f, 3.5f, 1f, 1.25f]),
             new ShardUnavailable("l/v1/1", 9, "holds no bank slice"),
             new GetShardState("l/v1/0"),
-            new ShardState("l/v1/0", "akka.tcp://inspection@127.0.0.1:1234", 2, 3, 4096, 0),
+            new ShardState("l/v1/0", "akka.tcp://inspection@127.0.0.1:1234", 2, 3, 4096, 0, "cuda:1"),
             new BankSliceChunk(2, 3, 4096, Block(3, 3)),
             new ShardSnapshot(3, 0, Block(6, 3)),
             Deployment(),
@@ -53,19 +53,36 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new ReadSlice("l/v1/0"),
             new SliceContents("l/v1/0", 100, Block(2, 3)),
             new AddGoodImages("l", ["a.png", "b.png"]),
+            new AddGoodImages("l", ["a.png"], "job-1"),
             new TrainLine("l", "/data/l", 0),
+            new TrainLine("l", "/data/l", 2, new LineSettings("wide_resnet50_2", 320, 0.01, 2, LineSettings.ManualPolicy), "job-2"),
+            new TrainingProgressed("job-2", "coreset", 40, 921),
+            new CancelTraining("job-2"),
+            new TrainingFailed("l", "cancelled", Cancelled: true),
+            new ConfigureLine("l", LineSettings.Default),
+            new LineConfigured("l", LineSettings.Default with { ImageSize = 128 }),
+            new DeleteLine("l"),
+            new LineDeleted("l", true),
+            new SetThreshold("l", 4.25f, "key-abcd"),
+            new ThresholdSet("l", 4.25f, "key-abcd", DateTimeOffset.UnixEpoch.AddDays(20000)),
+            new GetLine("l"),
+            new LineDetails("l", true, LineSettings.Default, Deployment(), [new ThresholdSet("l", 1.5f, "anonymous", DateTimeOffset.UnixEpoch)]),
+            new LineDetails("m", false, LineSettings.Default, null, []),
             new TrainingCompleted("l", "v2", 10, 1000, 2, 12.5),
             new TrainingFailed("l", "no images"),
             new CapturedFrame(frame, [1, 2, 3], "cam.png"),
+            new CapturedFrame(frame, [1, 2, 3], "f-17", "0190abcd", "frame:cam-2/f-17"),
             new FrameAccepted(frame),
+            new FrameAccepted(frame, "0190abcd"),
             new FrameRejected(frame, "busy"),
             new ExtractFrames("l", "v1", [new CapturedFrame(frame, [4, 5], "x.png")]),
-            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, "/tmp/h.png", DateTimeOffset.UnixEpoch),
+            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, "/tmp/h.png", DateTimeOffset.UnixEpoch, "0190abcd", "key:retry-1",
+                DateTimeOffset.UnixEpoch.AddSeconds(-1)),
             new CameraStats("l", "c", 10, 8, 2, 8, 1, true),
             new GetCameraStats(),
-            new LineStats("l", "v1", 10, 2, 7, 1, 0),
+            new LineStats("l", "v1", 10, 2, 7, 1, 0, 3),
             new GetLineStats("l"),
-            new LineCounters(1000, 3),
+            new LineCounters(1000, 3, 17),
             new ExtractTrainingPatches(3, "resnet18", ["layer2", "layer3"], null, "fp32", 256, [new CapturedFrame(frame, [9], "t.png")]),
             new TrainingPatches(3, 1, 4, Block(4, 3), [], "akka.tcp://inspection@127.0.0.1:1"),
             new TrainingPatches(4, 2, 0, null, ["t.png: truncated"], "akka.tcp://inspection@127.0.0.1:1"),
@@ -138,6 +155,42 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         stream.Write(now.AsSpan(markerAt + 5));
         var old = (ModelDeployment)serializer.FromBinary(stream.ToArray(), "MD");
         Assert.Equal(JsonSerializer.Serialize(current), JsonSerializer.Serialize(old));
+    }
+
+    [Fact]
+    public void Results_journalled_before_result_ids_still_read_with_an_id_from_their_frame()
+    {
+        // A journal written before results had ids holds StoredResult without the fields that follow CompletedAt.
+        var frame = new FrameId("line-a", "cam-2", 42);
+        var current = new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, null, DateTimeOffset.UnixEpoch.AddDays(1), "id", "key:k",
+            DateTimeOffset.UnixEpoch);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var bytes = serializer.ToBinary(current);
+        int added = 1 + "id".Length + 1 + 1 + "key:k".Length + 8; // id, optional key, received-at ticks
+        var old = (StoredResult)serializer.FromBinary(bytes[..^added], "SR");
+        Assert.Equal("line-a-cam-2-42", old.ResultId);
+        Assert.Null(old.ClientKey);
+        Assert.Equal(current.CompletedAt, old.ReceivedAt);
+        Assert.Equal(current with { ResultId = old.ResultId, ClientKey = null, ReceivedAt = current.CompletedAt }, old);
+        // Counters snapshotted before flagged frames were counted read as none flagged.
+        var counters = serializer.ToBinary(new LineCounters(5, 1, 2));
+        Assert.Equal(new LineCounters(5, 1, 0), serializer.FromBinary(counters[..^8], "LK"));
+    }
+
+    [Fact]
+    public void A_training_command_carries_the_actor_its_progress_goes_to()
+    {
+        var watcher = CreateTestProbe();
+        var command = new TrainLine("l", "/data/l", 0, LineSettings.Default, "job-1", watcher.Ref);
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(command);
+        var back = (TrainLine)serializer.FromBinary(serializer.ToBinary(command), serializer.Manifest(command));
+        Assert.Equal(watcher.Ref, back.ProgressTo);
+        back.ProgressTo!.Tell(new TrainingProgressed("job-1", "features", 1, 2));
+        watcher.ExpectMsg<TrainingProgressed>(p => p.Done == 1);
+        // Training commands of the former layout (line, folder, shards) still read.
+        var old = new TrainLine("l", "/data/l", 3);
+        var oldBytes = serializer.ToBinary(old);
+        Assert.Equal(old, serializer.FromBinary(oldBytes[..^3], "TL")); // no settings (1 byte), no job id (1), no actor (1)
     }
 
     [Fact]

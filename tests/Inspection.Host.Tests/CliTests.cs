@@ -121,7 +121,11 @@ public class CliTests(ITestOutputHelper log)
         Assert.Equal(2, results.Count);
         Assert.Contains(results, l => l.Contains("part-hole.png") && l.Contains("FAIL"));
         Assert.Contains(results, l => l.Contains("part-good.png"));
-        Assert.Equal(2, Directory.GetFiles(Path.Combine(folder.File("heatmaps"), "line-a"), "*.png").Length);
+        // One overlay and one plain heatmap per frame, and the flagged frame itself.
+        var files = Directory.GetFiles(Path.Combine(folder.File("heatmaps"), "line-a")).Select(Path.GetFileName).ToList();
+        Assert.Equal(2, files.Count(f => f!.EndsWith("-overlay.png")));
+        Assert.Equal(2, files.Count(f => f!.EndsWith("-heatmap.png")));
+        Assert.Single(files, f => f!.EndsWith("-image.png"));
     }
 
     [Fact]

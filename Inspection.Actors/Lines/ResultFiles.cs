@@ -1,0 +1,31 @@
+namespace Inspection.Actors.Lines;
+
+/// <summary>
+/// Where a result's images lie, beside each other under the heatmap folder: folder/line/id-overlay.png (the frame
+/// under its anomaly map), id-heatmap.png (the map alone) and, for flagged frames, id-image.ext (the frame as it came,
+/// for review and for adding it to the model).
+/// </summary>
+public static class ResultFiles
+{
+    public static string Overlay(string folder, string line, string resultId) => Path.Combine(LineFolder(folder, line), resultId + "-overlay.png");
+
+    public static string Heatmap(string folder, string line, string resultId) => Path.Combine(LineFolder(folder, line), resultId + "-heatmap.png");
+
+    public static string Image(string folder, string line, string resultId, string extension) =>
+        Path.Combine(LineFolder(folder, line), resultId + "-image" + extension);
+
+    /// <summary>The heatmap beside an overlay (the path stored with a result).</summary>
+    public static string HeatmapBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-heatmap.png";
+
+    /// <summary>The original frame beside an overlay, when it was kept; null otherwise.</summary>
+    public static string? ImageBeside(string overlayPath)
+    {
+        string stem = Path.GetFileName(overlayPath)[..^"-overlay.png".Length] + "-image";
+        string? folder = Path.GetDirectoryName(overlayPath);
+        if (folder == null || !Directory.Exists(folder)) return null;
+        return Directory.EnumerateFiles(folder, stem + ".*").FirstOrDefault();
+    }
+
+    // A line name may hold characters a file name cannot: it is escaped as in a URL.
+    private static string LineFolder(string folder, string line) => Path.Combine(folder, Uri.EscapeDataString(line));
+}

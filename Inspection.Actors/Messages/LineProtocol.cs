@@ -1,0 +1,38 @@
+namespace Inspection.Actors.Messages;
+
+// A line's own settings, threshold and lifetime, kept by the model registry (persisted; survives a full restart).
+
+/// <summary>
+/// How a line is trained and judged. Shards 0: one per gpu node at training time. ThresholdPolicy
+/// <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold; <see cref="ManualPolicy"/>:
+/// the last threshold an operator set stays in force across retraining.
+/// </summary>
+public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy)
+{
+    public const string CalibratedPolicy = "calibrated";
+    public const string ManualPolicy = "manual";
+    public static readonly IReadOnlyList<string> Policies = [CalibratedPolicy, ManualPolicy];
+    public static LineSettings Default { get; } = new(Inspection.Engine.Backbones.BackboneFactory.ResNet18, 256, 0.1, 0, CalibratedPolicy);
+}
+
+/// <summary>Create a line or change its settings; replied to (and persisted) as <see cref="LineConfigured"/>.</summary>
+public sealed record ConfigureLine(string Line, LineSettings Settings);
+
+public sealed record LineConfigured(string Line, LineSettings Settings);
+
+/// <summary>Remove a line: it serves no model and is no longer listed; its version numbers are never issued again.</summary>
+public sealed record DeleteLine(string Line);
+
+/// <summary>Reply to <see cref="DeleteLine"/>, persisted and published on the deployments topic.</summary>
+public sealed record LineDeleted(string Line, bool Existed);
+
+/// <summary>Set the image-score threshold of a trained line's current model; By names who did it.</summary>
+public sealed record SetThreshold(string Line, float Score, string By);
+
+/// <summary>A threshold change as persisted: the reply to <see cref="SetThreshold"/> (else <see cref="NoDeployment"/>).</summary>
+public sealed record ThresholdSet(string Line, float Score, string By, DateTimeOffset At);
+
+public sealed record GetLine(string Line);
+
+/// <summary>Everything the registry knows of one line; Known false: there is no such line.</summary>
+public sealed record LineDetails(string Line, bool Known, LineSettings Settings, ModelDeployment? Deployment, IReadOnlyList<ThresholdSet> Thresholds);

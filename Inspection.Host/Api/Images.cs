@@ -1,0 +1,47 @@
+using Inspection.Engine.Imaging;
+using Microsoft.AspNetCore.Http.HttpResults;
+using SkiaSharp;
+
+namespace Inspection.Host.Api;
+
+/// <summary>
+/// The check every image sent to the API passes before any work is queued for it: not empty, not more pixels than
+/// allowed (413), and decodable as the engine decodes it (422 naming why not: corrupt, truncated, a format not read).
+/// </summary>
+public static class Images
+{
+    public static ProblemHttpResult? Check(byte[] bytes, string name, ServeSettings settings)
+    {
+        if (bytes.Length == 0) return Problems.Unprocessable($"image '{Names.Shorten(name)}' is empty");
+        if (bytes.Length > settings.MaxFrameBytes && settings.MaxFrameBytes > 0)
+            return Problems.TooLarge($"image '{Names.Shorten(name)}' is {bytes.Length} bytes; the limit is {settings.MaxFrameBytes} (MaxFrameBytes)");
+        // The header alone says how large the decoded image would be: a huge image is refused before it is decoded.
+        using (var codec = SKCodec.Create(new MemoryStream(bytes)))
+        {
+            if (codec != null && (long)codec.Info.Width * codec.Info.Height > settings.MaxPixels)
+                return Problems.TooLarge($"image '{Names.Shorten(name)}' is {codec.Info.Width}x{codec.Info.Height} pixels; the limit is {settings.MaxPixels} pixels (MaxPixels)");
+        }
+        try
+        {
+            using var decoded = ImageDecoder.Decode(bytes, name, settings.MaxPixels);
+            return null;
+        }
+        catch (ImageReadException e) { return Problems.Unprocessable(e.Message); }
+    }
+
+    public static string ExtensionOf(byte[] b) =>
+        b.Length > 4 && b[0] == 0x89 && b[1] == (byte)'P' ? ".png"
+        : b.Length > 2 && b[0] == 0xFF && b[1] == 0xD8 ? ".jpg"
+        : b.Length > 2 && b[0] == (byte)'B' && b[1] == (byte)'M' ? ".bmp"
+        : ".img";
+
+    public static string ContentTypeOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".png" => "image/png",
+        ".jpg" or ".jpeg" => "image/jpeg",
+        ".bmp" => "image/bmp",
+        ".gif" => "image/gif",
+        ".webp" => "image/webp",
+        _ => "application/octet-stream",
+    };
+}

@@ -1,0 +1,27 @@
+namespace Inspection.Host.Api;
+
+/// <summary>PUT /lines/{line}: the settings to change; absent ones keep their value (or the default for a new line).</summary>
+public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy);
+
+/// <summary>A line's settings. Shards 0: one per gpu node at training time. ThresholdPolicy: calibrated or manual.</summary>
+public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy);
+
+/// <summary>
+/// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
+/// with who set it and when.
+/// </summary>
+public sealed record ThresholdView(float Score, string Source, string? SetBy, DateTimeOffset? SetAt);
+
+/// <summary>Frames of a line: accepted (each gets one result), scored, failed, dropped (refused when full), flagged, in flight.</summary>
+public sealed record LineCountersView(long Accepted, long Scored, long Failed, long Dropped, long Flagged, int InFlight);
+
+/// <summary>Reviewed results: false alarms (flagged, reviewed good), misses (passed, reviewed defect), confirmed defects.</summary>
+public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misses, long ConfirmedDefects);
+
+/// <summary>One line. ModelVersion is null until the line is trained; Counters null when no ingest node answered.</summary>
+public sealed record LineView(
+    string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
+    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob);
+
+/// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
+public sealed record ThresholdRequest(float? Score, float? Normalised);

@@ -1,0 +1,122 @@
+using Akka.Actor;
+using Inspection.Actors.Messages;
+using Inspection.Engine.PatchCore;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Inspection.Host.Api;
+
+/// <summary>/api/v1/lines: create, list, read, delete lines, and set a line's threshold.</summary>
+public static class LineRoutes
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var lines = api.MapGroup("/lines").WithTags("Lines");
+        lines.MapGet("/", List).WithSummary("List the lines with their model, threshold and counters.");
+        lines.MapGet("/{line}", Get).WithSummary("One line: model version, bank size, shards, threshold, counters and reviews.");
+        lines.MapPut("/{line}", Put).WithSummary("Create a line or change its settings (backbone, image size, coreset ratio, shard count, threshold policy).");
+        lines.MapDelete("/{line}", Delete).WithSummary("Delete a line and its results.");
+        lines.MapPut("/{line}/threshold", SetThreshold).WithSummary("Set the image-score threshold of the line's current model (applies to frames scored after it).");
+    }
+
+    private static async Task<Ok<IReadOnlyList<LineView>>> List(ApiContext api, CancellationToken cancel)
+    {
+        var pipeline = await api.Pipeline();
+        var list = await pipeline.Registry.Ask<LineList>(new ListLines(), ApiContext.AskTimeout, cancel);
+        var views = await Task.WhenAll(list.Lines.Select(async l => (await View(api, l.Line, cancel))!));
+        return TypedResults.Ok<IReadOnlyList<LineView>>(views.Where(v => v != null).ToList());
+    }
+
+    private static async Task<Results<Ok<LineView>, ProblemHttpResult>> Get(string line, ApiContext api, CancellationToken cancel) =>
+        await View(api, line, cancel) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+
+    private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api, CancellationToken cancel)
+    {
+        if (Names.Problem("line", line) is { } bad) return Problems.BadRequest(bad);
+        var pipeline = await api.Pipeline();
+        var existing = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var s = existing.Settings;
+        var settings = new LineSettings(body?.Backbone ?? s.Backbone, body?.ImageSize ?? s.ImageSize, body?.CoresetRatio ?? s.CoresetRatio,
+            body?.Shards ?? s.Shards, body?.ThresholdPolicy ?? s.ThresholdPolicy);
+        if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
+        await pipeline.Registry.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
+        var view = (await View(api, line, cancel))!;
+        return existing.Known ? TypedResults.Ok(view) : TypedResults.Created($"/api/v1/lines/{line}", view);
+    }
+
+    /// <summary>Why the settings cannot train a model; null if they can (the engine's own checks, before any work).</summary>
+    private static string? SettingsProblem(LineSettings s)
+    {
+        if (!LineSettings.Policies.Contains(s.ThresholdPolicy))
+            return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(" or ", LineSettings.Policies)}";
+        if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one per gpu node) to 256";
+        try
+        {
+            new PatchCoreSettings { Backbone = s.Backbone, ImageSize = s.ImageSize, CoresetRatio = s.CoresetRatio }.Validate();
+            return null;
+        }
+        catch (ArgumentException e) { return e.Message; }
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, ApiContext api, CancellationToken cancel)
+    {
+        var pipeline = await api.Pipeline();
+        if (api.Jobs.ActiveFor(line) is { } job) return Problems.Conflict($"line '{line}' has job {job.Id} running: cancel it first (DELETE /api/v1/jobs/{job.Id})");
+        var deleted = await pipeline.Registry.Ask<LineDeleted>(new DeleteLine(line), ApiContext.AskTimeout, cancel);
+        if (!deleted.Existed) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        await api.Store.DeleteLine(line, cancel);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Results<Ok<ThresholdView>, ProblemHttpResult>> SetThreshold(string line, ThresholdRequest? body, HttpContext http, ApiContext api,
+        CancellationToken cancel)
+    {
+        if (body is null || (body.Score is null) == (body.Normalised is null))
+            return Problems.BadRequest("give exactly one of score (the model's scale) or normalised (0 to 1, 0.5 at the current threshold)");
+        var pipeline = await api.Pipeline();
+        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        if (!details.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        if (details.Deployment is not { } d) return Problems.Conflict($"line '{line}' has no trained model yet: train it first");
+        float score;
+        if (body.Score is { } given)
+        {
+            if (!float.IsFinite(given) || given < 0) return Problems.BadRequest($"score {given} is not a finite number of at least 0");
+            score = given;
+        }
+        else
+        {
+            float n = body.Normalised!.Value;
+            if (!(n >= 0 && n <= 1)) return Problems.BadRequest($"normalised {n} is not between 0 and 1");
+            // Normalised scores put the current threshold at 0.5 over the calibrated range: invert that.
+            score = d.ImageThreshold + (n - 0.5f) * Math.Max(d.ImageMax - d.ImageMin, 1e-6f);
+            if (score < 0) score = 0;
+        }
+        var reply = await pipeline.Registry.Ask<object>(new SetThreshold(line, score, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
+        return reply is ThresholdSet set
+            ? TypedResults.Ok(new ThresholdView(set.Score, "operator", set.By, set.At))
+            : Problems.Conflict((reply as NoDeployment)?.Reason ?? "the threshold was not set");
+    }
+
+    /// <summary>The line's view, or null for an unknown line. Counters come from the line itself (null if it did not answer).</summary>
+    public static async Task<LineView?> View(ApiContext api, string line, CancellationToken cancel)
+    {
+        var pipeline = await api.Pipeline();
+        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        if (!details.Known) return null;
+        var statsTask = pipeline.Lines.Ask<LineStats>(new GetLineStats(line), TimeSpan.FromSeconds(3), cancel);
+        var reviewsTask = api.Store.Reviews(line, cancel);
+        LineStats? stats = null;
+        try { stats = await statsTask; }
+        catch (Exception e) when (e is AskTimeoutException or TaskCanceledException) { }
+        var reviews = await reviewsTask;
+        var s = details.Settings;
+        var d = details.Deployment;
+        var last = details.Thresholds.Count > 0 ? details.Thresholds[^1] : null;
+        ThresholdView? threshold = d is null ? null
+            : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
+            : new ThresholdView(d.ImageThreshold, "model", null, null);
+        return new LineView(line, new LineSettingsView(s.Backbone, s.ImageSize, s.CoresetRatio, s.Shards, s.ThresholdPolicy), d?.Version, d?.BankSize ?? 0,
+            d?.ShardCount ?? 0, threshold,
+            stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
+            new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id);
+    }
+}
