@@ -41,7 +41,8 @@ public static class ApiServer
             o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
         });
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = c => c.ProblemDetails.Detail ??= Problems.DefaultDetail(c.HttpContext, c.ProblemDetails.Status));
+        builder.Services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer<SecurityDocumentTransformer>());
         builder.Services.AddSingleton(settings);
         builder.Services.AddSingleton(keys);
@@ -81,6 +82,7 @@ public static class ApiServer
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseMiddleware<ApiKeyMiddleware>();
+        app.UseMiddleware<BadRequestMiddleware>();
         app.MapHealthChecks("/healthz/live", Health(LiveTag));
         app.MapHealthChecks("/healthz/ready", Health(ReadyTag));
         app.MapPrometheusScrapingEndpoint("/metrics");

@@ -14,6 +14,10 @@ public sealed class BackboneWarmup
 {
     private volatile string? _problem = "the backbone is loading";
     private volatile bool _ready;
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the warm-up has ended, loaded or not.</summary>
+    public Task Done => _done.Task;
 
     public void Start(InspectionNodeOptions node) => Task.Run(() =>
     {
@@ -25,6 +29,7 @@ public sealed class BackboneWarmup
             _ready = true;
         }
         catch (Exception e) when (e is not OutOfMemoryException) { _problem = $"the backbone does not load: {e.Message}"; }
+        finally { _done.TrySetResult(); }
     });
 
     public HealthCheckResult Health() => _ready ? HealthCheckResult.Healthy("backbone loaded") : HealthCheckResult.Unhealthy(_problem);

@@ -34,12 +34,12 @@ public sealed class JobWatcher : ReceiveActor
         });
         Receive<TrainingFailed>(f =>
         {
-            job.Ended(f.Reason, f.Cancelled);
+            job.Stop(f.Reason, f.Cancelled);
             Context.Stop(Self);
         });
         Receive<Terminated>(_ =>
         {
-            job.Ended("the gpu node running the job left the cluster; the line keeps the model it had", cancelled: false);
+            job.Stop("the gpu node running the job left the cluster; the line keeps the model it had", cancelled: false);
             Context.Stop(Self);
         });
     }

@@ -18,6 +18,16 @@ public static class Problems
     public static ProblemHttpResult Unprocessable(string detail) => Of(StatusCodes.Status422UnprocessableEntity, "Unprocessable image", detail);
     public static ProblemHttpResult Unavailable(string detail) => Of(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail);
 
+    /// <summary>What a problem the framework answers by itself (routing, content-type matching) says, so none is bare.</summary>
+    public static string? DefaultDetail(HttpContext context, int? status) => status switch
+    {
+        StatusCodes.Status404NotFound => $"there is no route {context.Request.Method} {context.Request.Path} (the routes: /openapi/v1.json)",
+        StatusCodes.Status405MethodNotAllowed => $"{context.Request.Path} does not take {context.Request.Method} (the routes: /openapi/v1.json)",
+        StatusCodes.Status415UnsupportedMediaType =>
+            $"{context.Request.Method} {context.Request.Path} does not take content type '{context.Request.ContentType ?? "(none)"}' (the types each route takes: /openapi/v1.json)",
+        _ => null,
+    };
+
     /// <summary>Writes a problem outside an endpoint (middleware).</summary>
     public static Task Write(HttpContext context, int status, string title, string detail)
     {

@@ -24,6 +24,10 @@ public sealed class TrainingJob(string id, string line, string kind)
     private long? _bankSize;
     private CalibrationView? _calibration;
     private DateTimeOffset? _started, _finished;
+    private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the job has ended (succeeded, failed or cancelled).</summary>
+    public Task Ended => _ended.Task;
 
     public string Id => id;
     public string Line => line;
@@ -52,15 +56,17 @@ public sealed class TrainingJob(string id, string line, string kind)
             (_state, _progress, _version, _bankSize, _calibration, _finished) = (Succeeded, 1, done.Version, done.BankSize, calibration, DateTimeOffset.UtcNow);
             _stage = "done";
         }
+        _ended.TrySetResult();
     }
 
-    public void Ended(string reason, bool cancelled)
+    public void Stop(string reason, bool cancelled)
     {
         lock (_gate)
         {
             if (_finished != null) return;
             (_state, _error, _finished) = (cancelled ? Cancelled : Failed, cancelled ? null : reason, DateTimeOffset.UtcNow);
         }
+        _ended.TrySetResult();
     }
 
     public JobView View()

@@ -21,9 +21,14 @@ public sealed class CliProcess : IDisposable
         _log = log;
     }
 
-    public static CliProcess Start(ITestOutputHelper log, params string[] args)
+    public static CliProcess Start(ITestOutputHelper log, params string[] args) => StartIn(log, null, null, args);
+
+    /// <summary>Starts it in <paramref name="workingDirectory"/> (null: the test's) with extra environment variables.</summary>
+    public static CliProcess StartIn(ITestOutputHelper log, string? workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory != null) info.WorkingDirectory = workingDirectory;
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inspection.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
         var child = new CliProcess(new Process { StartInfo = info }, log);
