@@ -52,6 +52,14 @@ public static class PipelineMetrics
     public static readonly Counter<long> Results =
         Meter.CreateCounter<long>("inspection.results", "{result}", "Stored results by verdict.");
 
+    /// <summary>Results a sink delivered (tags <c>line</c>, <c>sink</c>: webhook or mqtt).</summary>
+    public static readonly Counter<long> SinkDeliveries =
+        Meter.CreateCounter<long>("inspection.sink.deliveries", "{result}", "Results delivered by a result sink.");
+
+    /// <summary>Failed delivery attempts of a sink (tags <c>line</c>, <c>sink</c>); each is retried with backoff.</summary>
+    public static readonly Counter<long> SinkFailures =
+        Meter.CreateCounter<long>("inspection.sink.failures", "{attempt}", "Failed delivery attempts of a result sink.");
+
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> InFlightByLine = new(StringComparer.Ordinal);
 
     /// <summary>Frames accepted and not yet answered, per line hosted on this node (the line's queue depth).</summary>

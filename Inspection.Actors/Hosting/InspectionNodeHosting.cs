@@ -39,9 +39,12 @@ public static class InspectionNodeHosting
             akka.cluster.roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
+            akka.persistence.query.journal.sql.connection-string = {{Quote(connection)}}
             """, HoconAddMode.Prepend);
         foreach (var file in new[] { persistence, "roles.conf", "base.conf" })
             builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
+        // Akka.Persistence.Sql's own defaults, the read journal's among them (result sinks query the journal).
+        builder.AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append);
 
         builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
         bool gpu = options.Roles.Contains("gpu");

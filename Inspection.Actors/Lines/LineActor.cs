@@ -7,6 +7,7 @@ using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Results;
+using Inspection.Actors.Sinks;
 using Inspection.Engine.Imaging;
 
 namespace Inspection.Actors.Lines;
@@ -41,7 +42,10 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private bool _registryAnswered;
 
     public ITimerScheduler Timers { get; set; } = null!;
-    public override string PersistenceId => "line-results/" + _line;
+    public override string PersistenceId => PersistenceIdOf(_line);
+
+    /// <summary>The journal of a line's results (read by its result sinks).</summary>
+    public static string PersistenceIdOf(string line) => "line-results/" + line;
 
     public LineActor(string line, IActorRef registry, IActorRef extractors, LineOptions options)
     {
@@ -79,7 +83,10 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             if (d.Line != _line) return;
             _deployment = null;
             _missing = $"line '{_line}' was deleted";
+            StartSinks(null);
         });
+        Command<LineDetails>(d => { if (d.Line == _line && d.Known) StartSinks(d.Settings); });
+        Command<LineConfigured>(c => { if (c.Line == _line) StartSinks(c.Settings); });
         Command<NoDeployment>(n =>
         {
             if (n.Line != _line) return;
@@ -96,6 +103,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<SweepOpenFrames>(_ => Sweep());
         Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count, _flagged)));
         Command<SubscribeAck>(_ => { });
+        Command<SettingsUnknown>(_ => _log.Warning("Line {0}: its settings could not be read from the registry; result sinks start when they change", _line));
     }
 
     public static Props Props(string line, IActorRef registry, IActorRef extractors, LineOptions options) =>
@@ -107,6 +115,9 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         try { DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ModelRegistryActor.Topic, Self)); }
         catch (Exception e) when (e is not OutOfMemoryException) { _log.Info("No distributed pub-sub: {0}", e.Message); }
         _registry.Ask<object>(new GetDeployment(_line), TimeSpan.FromSeconds(10)).PipeTo(Self);
+        // The line's settings say where its results go (webhook, MQTT); a failed ask leaves the sinks as they are.
+        _registry.Ask<LineDetails>(new GetLine(_line), TimeSpan.FromSeconds(10))
+            .ContinueWith(t => t.IsCompletedSuccessfully ? (object)t.Result : new SettingsUnknown()).PipeTo(Self);
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.FrameTimeout.Ticks / 4));
         Timers.StartPeriodicTimer("sweep", new SweepOpenFrames(), period);
     }
@@ -285,6 +296,30 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         string extension = Path.GetExtension(captured.Source).ToLowerInvariant();
         return ImageDecoder.Extensions.Contains(extension) ? extension : ".img";
     }
+
+    /// <summary>
+    /// Starts the sinks the settings name and stops the others (a changed webhook URL is a new sink: it starts at the
+    /// journal's end, as a sink added now delivers results from now on).
+    /// </summary>
+    private void StartSinks(LineSettings? settings)
+    {
+        var wanted = new Dictionary<string, Func<IResultSink>>();
+        if (settings?.Webhook is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri))
+            wanted["sink-webhook-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url)))[..12]] =
+                () => new WebhookSink(uri);
+        if (settings?.Mqtt == true && _options.MqttBroker is { } broker)
+        {
+            int colon = broker.LastIndexOf(':');
+            wanted["sink-mqtt"] = () => new MqttSink(broker[..colon], int.Parse(broker[(colon + 1)..]), _line);
+        }
+        else if (settings?.Mqtt == true) _log.Warning("Line {0} publishes to MQTT, but this node has no MQTT broker configured", _line);
+        foreach (var child in Context.GetChildren().Where(c => c.Path.Name.StartsWith("sink-") && !wanted.ContainsKey(c.Path.Name)))
+            Context.Stop(child);
+        foreach (var (name, make) in wanted)
+            if (Context.Child(name).IsNobody()) Context.ActorOf(ResultSinkActor.Props(_line, make(), LastSequenceNr), name);
+    }
+
+    private sealed record SettingsUnknown;
 
     private sealed record SweepOpenFrames;
 

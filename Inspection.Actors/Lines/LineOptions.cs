@@ -16,6 +16,8 @@ public sealed record LineOptions
     /// the index stores them for queries first and then answers the waiting requests. Null: told to the camera directly.
     /// </summary>
     public Akka.Actor.IActorRef? Index { get; init; }
+    /// <summary>host:port of the MQTT broker for lines that publish their results there; null: none.</summary>
+    public string? MqttBroker { get; init; }
     /// <summary>Client keys (Idempotency-Key, frame id) whose results the line remembers to answer a retry without scoring.</summary>
     public int RememberedKeys { get; init; } = 10_000;
 }

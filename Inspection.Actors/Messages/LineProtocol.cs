@@ -3,11 +3,13 @@ namespace Inspection.Actors.Messages;
 // A line's own settings, threshold and lifetime, kept by the model registry (persisted; survives a full restart).
 
 /// <summary>
-/// How a line is trained and judged. Shards 0: one per gpu node at training time. ThresholdPolicy
-/// <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold; <see cref="ManualPolicy"/>:
-/// the last threshold an operator set stays in force across retraining.
+/// How a line is trained and judged, and where its results go. Shards 0: one per gpu node at training time.
+/// ThresholdPolicy <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold;
+/// <see cref="ManualPolicy"/>: the last threshold an operator set stays in force across retraining. Webhook: an
+/// http(s) URL every result is posted to; Mqtt: results are published on inspection/{line}/results.
 /// </summary>
-public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy)
+public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
+    string? Webhook = null, bool Mqtt = false)
 {
     public const string CalibratedPolicy = "calibrated";
     public const string ManualPolicy = "manual";

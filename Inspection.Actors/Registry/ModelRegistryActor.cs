@@ -46,7 +46,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
             Publish(new DeploymentChanged(deployed));
             Sender.Tell(new ModelActivated(e.Deployment.Line, e.Deployment.Version));
         }));
-        Command<ConfigureLine>(c => Persist(new LineConfigured(c.Line, c.Settings), e => { Apply(e); Sender.Tell(e); }));
+        Command<ConfigureLine>(c => Persist(new LineConfigured(c.Line, c.Settings), e => { Apply(e); Publish(e); Sender.Tell(e); }));
         Command<DeleteLine>(c =>
         {
             if (!_lines.ContainsKey(c.Line)) { Sender.Tell(new LineDeleted(c.Line, false)); return; }

@@ -77,6 +77,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(LineDetails)] = "LN",
         [typeof(TrainingProgressed)] = "TG",
         [typeof(CancelTraining)] = "CT",
+        [typeof(Sinks.SinkOffset)] = "SO",
     };
 
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
@@ -201,6 +202,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     break;
                 case TrainingProgressed m: w.Write(m.JobId); w.Write(m.Stage); w.Write(m.Done); w.Write(m.Total); break;
                 case CancelTraining m: w.Write(m.JobId); break;
+                case Sinks.SinkOffset m: w.Write(m.SequenceNr); break;
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
         }
@@ -271,6 +273,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "LN" => ReadLineDetails(r),
             "TG" => new TrainingProgressed(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64()),
             "CT" => new CancelTraining(r.ReadString()),
+            "SO" => new Sinks.SinkOffset(r.ReadInt64()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
                 r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null),
@@ -318,9 +321,11 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     private static void Write(BinaryWriter w, LineSettings s)
     {
         w.Write(s.Backbone); w.Write(s.ImageSize); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
+        WriteOptional(w, s.Webhook); w.Write(s.Mqtt);
     }
 
-    private static LineSettings ReadSettings(BinaryReader r) => new(r.ReadString(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadString());
+    private static LineSettings ReadSettings(BinaryReader r) =>
+        new(r.ReadString(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadString(), ReadOptional(r), r.ReadBoolean());
 
     private static void Write(BinaryWriter w, ThresholdSet t)
     {

@@ -1,10 +1,14 @@
 namespace Inspection.Host.Api;
 
-/// <summary>PUT /lines/{line}: the settings to change; absent ones keep their value (or the default for a new line).</summary>
-public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy);
+/// <summary>
+/// PUT /lines/{line}: the settings to change; absent ones keep their value (or the default for a new line). Webhook:
+/// an http(s) URL each result is posted to ("" removes it); Mqtt: publish results on inspection/{line}/results.
+/// </summary>
+public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
+    string? Webhook, bool? Mqtt);
 
 /// <summary>A line's settings. Shards 0: one per gpu node at training time. ThresholdPolicy: calibrated or manual.</summary>
-public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy);
+public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt);
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",

@@ -96,6 +96,11 @@ public static class ServeConfiguration
         if (s.Port is < 0 or > 65535) throw new ArgumentException($"{Named("Port")} {s.Port} is not a port (1 to 65535, or 0 for a free one)");
         if (s.Persistence == PersistenceBackend.PostgreSql && NodeConfigurationChecks.DatabaseProblem(s.Persistence, s.Postgres!) is { } db)
             throw new ArgumentException($"{Named("Postgres")} cannot be used: {db}"); // not repeated: it holds a password
+        if (s.Mqtt != null)
+        {
+            try { if (HttpEndpoint.Parse(s.Mqtt).Port == 0) throw new ArgumentException("port 0"); }
+            catch (ArgumentException) { throw new ArgumentException($"{Named("Mqtt")} '{s.Mqtt}' is not host:port of an MQTT broker (e.g. 127.0.0.1:1883)"); }
+        }
         if (s.MaxFrameBytes < 1) throw new ArgumentException($"{Named("MaxFrameBytes")} {s.MaxFrameBytes} must be at least 1");
         if (s.MaxUploadBytes < 1) throw new ArgumentException($"{Named("MaxUploadBytes")} {s.MaxUploadBytes} must be at least 1");
         if (s.MaxPixels < 1) throw new ArgumentException($"{Named("MaxPixels")} {s.MaxPixels} must be at least 1");

@@ -18,6 +18,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("Hostname", "INSPECTION_HOSTNAME", "--hostname", false, "address the cluster node binds and advertises (default 127.0.0.1)"),
         new("Port", "INSPECTION_PORT", "--port", false, "cluster TCP port (default: a free one)"),
         new("Postgres", "INSPECTION_POSTGRES", "--postgres", false, "PostgreSQL connection string: the journal every node of a cluster shares (default: SQLite in the data folder)"),
+        new("Mqtt", "INSPECTION_MQTT", "--mqtt", false, "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),
         new("PublicRead", "INSPECTION_PUBLIC_READ", "--public-read", false, "read routes answer without an API key (true/false, default false)"),
         new("Device", "INSPECTION_DEVICE", "--device", false, "cpu, cuda, cuda:N or auto for this node's backbones and shards (default cpu)"),
         new("BackboneWeights", "INSPECTION_BACKBONE_WEIGHTS", "--backbone-weights", false, "weights file (.safetensors or .pth) for lines with the wide_resnet50_2 backbone"),

@@ -25,6 +25,8 @@ public sealed class ServeSettings
     public int Port { get; set; }
     /// <summary>PostgreSQL connection string; none: SQLite under <see cref="DataDir"/> (one machine only).</summary>
     public string? Postgres { get; set; }
+    /// <summary>host:port of the MQTT broker lines publish their results to (lines with mqtt on); none: no MQTT.</summary>
+    public string? Mqtt { get; set; }
     /// <summary>Read routes answer without an API key.</summary>
     public bool PublicRead { get; set; }
     public string Device { get; set; } = "cpu";

@@ -73,6 +73,7 @@ public static class ServeCommand
                 MaxInFlight = settings.MaxInFlight,
                 FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds),
                 HeatmapFolder = settings.HeatmapFolder,
+                MqttBroker = settings.Mqtt,
             },
         };
         var app = ApiServer.Build(settings, node, new ApiKeys(keys),

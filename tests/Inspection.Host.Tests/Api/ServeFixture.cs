@@ -41,12 +41,18 @@ public sealed class ServeFixture : IAsyncLifetime
         {
             Http = $"127.0.0.1:{InspectionNodeHost.FreePort()}", DataDir = Data, ApiKeys = [Key], FolderRoots = [Root], Port = port,
             MaxFrameBytes = 2 << 20, MaxPixels = 4_000_000, MaxInFlight = MaxInFlight, FrameDeadlineSeconds = 20,
+            // The broker .ci/run starts (scripts/mosquitto.sh); without it the MQTT test is skipped.
+            Mqtt = Environment.GetEnvironmentVariable("INSPECTION_TEST_MQTT") is { Length: > 0 } broker ? broker : null,
         };
         Directory.CreateDirectory(Data);
         var node = new InspectionNodeOptions
         {
             Database = Settings.Database, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
-            Lines = new() { MaxInFlight = MaxInFlight, FrameTimeout = TimeSpan.FromSeconds(Settings.FrameDeadlineSeconds), HeatmapFolder = Settings.HeatmapFolder },
+            Lines = new()
+            {
+                MaxInFlight = MaxInFlight, FrameTimeout = TimeSpan.FromSeconds(Settings.FrameDeadlineSeconds), HeatmapFolder = Settings.HeatmapFolder,
+                MqttBroker = Settings.Mqtt,
+            },
         };
         App = ApiServer.Build(Settings, node, new ApiKeys(Settings.ApiKeys));
         await App.StartAsync();
@@ -81,6 +87,16 @@ public sealed class ServeFixture : IAsyncLifetime
         var job = App.Services.GetRequiredService<JobRegistry>().Get(id) ?? throw new InvalidOperationException($"no job {id}");
         await job.Ended.WaitAsync(timeout ?? TimeSpan.FromMinutes(5));
         return await Client.GetFromJsonAsync<JsonElement>($"/api/v1/jobs/{id}");
+    }
+
+    /// <summary>Creates and trains a line of its own for a test that changes line settings.</summary>
+    public async Task TrainLine(string line, object? settings = null)
+    {
+        (await Client.PutAsJsonAsync($"/api/v1/lines/{line}", settings ?? new { imageSize = 128 })).EnsureSuccessStatusCode();
+        var started = await Client.PostAsJsonAsync($"/api/v1/lines/{line}/training", new { folder = Category });
+        started.EnsureSuccessStatusCode();
+        var job = await WaitForJob((await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!);
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
     }
 
     public byte[] Image(string kind, int index = 0) => File.ReadAllBytes(Directory.GetFiles(Path.Combine(Category, "test", kind)).Order().ElementAt(index));
