@@ -48,6 +48,10 @@ public static class PipelineMetrics
     public static readonly Counter<long> FramesDropped =
         Meter.CreateCounter<long>("inspection.frames.dropped", "{frame}", "Frames refused by a full line (back-pressure).");
 
+    /// <summary>Attempts made again because shards were unavailable or an attempt got no answer (tag <c>line</c>).</summary>
+    public static readonly Counter<long> FramesRetried =
+        Meter.CreateCounter<long>("inspection.frames.retried", "{attempt}", "Frame attempts made again within the frame deadline.");
+
     /// <summary>Stored results (tags <c>line</c>, <c>verdict</c>: pass, fail or error).</summary>
     public static readonly Counter<long> Results =
         Meter.CreateCounter<long>("inspection.results", "{result}", "Stored results by verdict.");

@@ -152,7 +152,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         {
             if (request.Version == deployment.Version) Accept(request, replyTo);
             else foreach (var f in request.Frames)
-                replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, $"model {request.Version} of line '{request.Line}' is not served (current: {deployment.Version})", 0));
+                replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, $"model {request.Version} of line '{request.Line}' is not served (current: {deployment.Version})", 0, retryable: true));
         }
     }
 

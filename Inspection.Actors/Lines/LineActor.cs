@@ -101,6 +101,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             ReleaseParked();
         });
         Command<SweepOpenFrames>(_ => Sweep());
+        Command<RetryFrame>(r => Redispatch(r.Frame));
         Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count, _flagged)));
         Command<SubscribeAck>(_ => { });
         Command<SettingsUnknown>(_ => _log.Warning("Line {0}: its settings could not be read from the registry; result sinks start when they change", _line));
@@ -182,7 +183,34 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         if (_deployment == null)
             Complete(InspectionResult.Failure(captured.Frame, "", _missing, 0));
         else
+        {
+            if (_open.TryGetValue(captured.Frame, out var open)) open.AttemptSince = DateTime.UtcNow;
             _extractors.Tell(new ExtractFrames(_line, _deployment.Version, [captured]));
+        }
+    }
+
+    /// <summary>
+    /// Tries a frame again after a failure of the cluster's (not of the frame), if its deadline leaves time: a shard
+    /// that was lost restarts on another node within seconds. Only the first result to arrive is stored.
+    /// </summary>
+    private bool Retry(InspectionResult result)
+    {
+        if (!result.Retryable || !_open.TryGetValue(result.Frame, out var open) || open.RetryPending) return false;
+        var wait = TimeSpan.FromMilliseconds(Math.Min(2000, 250 << Math.Min(open.Attempts, 3)));
+        if (DateTime.UtcNow + wait >= open.Since + _options.FrameTimeout) return false;
+        open.RetryPending = true;
+        open.LastError = result.Error;
+        Timers.StartSingleTimer(("retry", result.Frame), new RetryFrame(result.Frame), wait);
+        return true;
+    }
+
+    private void Redispatch(FrameId frame)
+    {
+        if (!_open.TryGetValue(frame, out var open)) return;
+        open.RetryPending = false;
+        open.Attempts++;
+        PipelineMetrics.FramesRetried.Add(1, new KeyValuePair<string, object?>("line", _line));
+        Dispatch(open.Captured);
     }
 
     private void Deploy(ModelDeployment deployment)
@@ -201,7 +229,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
 
     private void Complete(InspectionResult result)
     {
-        if (!_open.Remove(result.Frame, out var open)) return; // already failed by the sweep: one result per frame
+        if (Retry(result)) return;
+        if (!_open.Remove(result.Frame, out var open)) return; // already answered or failed by the sweep: one result per frame
+        Timers.Cancel(("retry", result.Frame));
+        if (result.Retryable)
+            result = result with { Error = $"{result.Error} (after {open.Attempts + 1} attempt(s); the frame deadline of {_options.FrameTimeout.TotalSeconds:0.#} s leaves no time for another)" };
         if (open.Captured.ClientKey != null) _openKeys.Remove(open.Captured.ClientKey);
         PipelineMetrics.SetInFlight(_line, _open.Count);
         result = Judged(result);
@@ -253,13 +285,17 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>Fails frames past their deadline, and makes again attempts that got no answer at all.</summary>
     private void Sweep()
     {
-        var cutoff = DateTime.UtcNow - _options.FrameTimeout;
-        foreach (var stale in _open.Values.Where(o => o.Since < cutoff).ToList())
+        var now = DateTime.UtcNow;
+        foreach (var stale in _open.Values.Where(o => o.Since < now - _options.FrameTimeout).ToList())
             Complete(InspectionResult.Failure(stale.Captured.Frame, _deployment?.Version ?? "",
-                $"no result within {_options.FrameTimeout.TotalSeconds:0.#} s (a feature-extraction or shard node may have been lost)",
+                $"no result within the frame deadline of {_options.FrameTimeout.TotalSeconds:0.#} s after {stale.Attempts + 1} attempt(s)" +
+                (stale.LastError != null ? $"; last: {stale.LastError}" : " (a feature-extraction or shard node may have been lost)"),
                 _options.FrameTimeout.TotalMilliseconds));
+        foreach (var silent in _open.Values.Where(o => !o.RetryPending && o.AttemptSince < now - _options.AttemptTimeout && _deployment != null).ToList())
+            Redispatch(silent.Captured.Frame);
     }
 
     /// <summary>Writes the overlay, the plain heatmap and, for a flagged frame, the frame itself; returns the overlay's path.</summary>
@@ -323,6 +359,18 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
 
     private sealed record SweepOpenFrames;
 
-    /// <summary>An accepted frame: who waits for its result (the camera, and any retry of it), and since when.</summary>
-    private sealed record OpenFrame(CapturedFrame Captured, List<IActorRef> Waiters, DateTime Since, DateTimeOffset Received);
+    private sealed record RetryFrame(FrameId Frame);
+
+    /// <summary>An accepted frame: who waits for its result (the camera, and any retry of it), since when, and its attempts.</summary>
+    private sealed class OpenFrame(CapturedFrame captured, List<IActorRef> waiters, DateTime since, DateTimeOffset received)
+    {
+        public CapturedFrame Captured { get; } = captured;
+        public List<IActorRef> Waiters { get; } = waiters;
+        public DateTime Since { get; } = since;
+        public DateTimeOffset Received { get; } = received;
+        public DateTime AttemptSince { get; set; } = since;
+        public int Attempts { get; set; }
+        public bool RetryPending { get; set; }
+        public string? LastError { get; set; }
+    }
 }

@@ -5,8 +5,13 @@ public sealed record LineOptions
 {
     /// <summary>Frames accepted but not yet answered; beyond this the line refuses frames (back-pressure).</summary>
     public int MaxInFlight { get; init; } = 64;
-    /// <summary>A frame without a result after this long is failed explicitly (a node died mid-request).</summary>
+    /// <summary>
+    /// The frame deadline: a frame without a result after this long is failed explicitly. Until then a frame whose
+    /// shards were unavailable (a node lost, its shard restarting elsewhere) is tried again.
+    /// </summary>
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    /// <summary>An attempt without any answer after this long (its extraction node lost) is made again, within the deadline.</summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Where heatmap overlays of scored frames are written; null writes none.</summary>
     public string? HeatmapFolder { get; init; }
     /// <summary>Stored results between snapshots of the line's counters (recovery replays at most this many).</summary>

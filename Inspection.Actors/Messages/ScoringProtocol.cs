@@ -30,14 +30,15 @@ public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Pat
 
 /// <summary>
 /// The outcome for one frame: scored (score, normalised score, verdict, anomaly map) or failed (Error says why, for
-/// example a shard that did not answer in time). Never both, never neither.
+/// example a shard that did not answer in time). Never both, never neither. Retryable: the failure is the cluster's
+/// (a shard unavailable, a model switch), not the frame's, so the line tries the frame again within its deadline.
 /// </summary>
 public sealed record InspectionResult(
     FrameId Frame, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error, double LatencyMs,
-    FeatureBlock? AnomalyMap)
+    FeatureBlock? AnomalyMap, bool Retryable = false)
 {
     public bool Failed => Error != null;
 
-    public static InspectionResult Failure(FrameId frame, string version, string error, double latencyMs) =>
-        new(frame, version, float.NaN, float.NaN, false, error, latencyMs, null);
+    public static InspectionResult Failure(FrameId frame, string version, string error, double latencyMs, bool retryable = false) =>
+        new(frame, version, float.NaN, float.NaN, false, error, latencyMs, null, retryable);
 }

@@ -216,7 +216,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Timers.Cancel(id);
         _log.Warning("Line {0}: failing {1} frames: {2}", p.Deployment.Line, p.Batch.Frames.Count, reason);
         double latency = p.Clock.Elapsed.TotalMilliseconds;
-        foreach (var frame in p.Batch.Frames) p.ReplyTo.Tell(InspectionResult.Failure(frame, p.Deployment.Version, reason, latency));
+        foreach (var frame in p.Batch.Frames) p.ReplyTo.Tell(InspectionResult.Failure(frame, p.Deployment.Version, reason, latency, retryable: true));
     }
 
     private string TimeoutReason(long id)

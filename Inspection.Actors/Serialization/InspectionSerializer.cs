@@ -126,6 +126,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     w.Write(m.Error != null); if (m.Error != null) w.Write(m.Error);
                     w.Write(m.LatencyMs);
                     w.Write(m.AnomalyMap != null); if (m.AnomalyMap != null) Write(w, m.AnomalyMap);
+                    w.Write(m.Retryable);
                     break;
                 case FrameId m: Write(w, m); break;
                 case ActivateModel m: Write(w, m.Deployment); break;
@@ -276,7 +277,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "SO" => new Sinks.SinkOffset(r.ReadInt64()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
-                r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null),
+                r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null, r.ReadBoolean()),
             "FI" => ReadFrame(r),
             "FB" => ReadBlock(r),
             _ => throw new SerializationException($"Unknown Inspection message manifest '{manifest}'."),
