@@ -33,3 +33,12 @@ public sealed record DeploymentChanged(ModelDeployment Deployment);
 
 /// <summary>Persisted registry events.</summary>
 public sealed record LineAdded(string Line);
+
+/// <summary>Asks the registry for the stamp of the journal it lives in.</summary>
+public sealed record GetJournalStamp;
+
+/// <summary>
+/// The identity of a cluster's journal: written once by the registry into the journal it uses, so a node can tell
+/// whether its own journal is the same database (it finds the same stamp there) or another one.
+/// </summary>
+public sealed record JournalStamp(string Id);

@@ -17,6 +17,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     private readonly Dictionary<string, int> _versionsIssued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LineSettings> _settings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ThresholdSet>> _thresholds = new(StringComparer.Ordinal);
+    private string? _stamp;
 
     public override string PersistenceId => "model-registry";
 
@@ -28,6 +29,11 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         Recover<LineConfigured>(Apply);
         Recover<LineDeleted>(Apply);
         Recover<ThresholdSet>(e => Apply(e));
+        Recover<JournalStamp>(e => _stamp = e.Id);
+        // A journal without a stamp (new, or written before stamps) gets one, before the commands that wait for it.
+        Recover<RecoveryCompleted>(_ => { if (_stamp == null) Self.Tell(new StampJournal()); });
+        Command<StampJournal>(_ => Stamp(null));
+        Command<GetJournalStamp>(_ => Stamp(Sender));
 
         Command<RegisterLine>(c =>
         {
@@ -108,6 +114,23 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         if (_lines.GetValueOrDefault(e.Line) is not { } d) return null;
         return _lines[e.Line] = d with { ImageThreshold = e.Score };
     }
+
+    /// <summary>Writes the journal's stamp if it has none yet (Persist holds later commands until it is stored), then answers.</summary>
+    private void Stamp(IActorRef? replyTo)
+    {
+        if (_stamp != null)
+        {
+            replyTo?.Tell(new JournalStamp(_stamp));
+            return;
+        }
+        Persist(new JournalStamp(Guid.NewGuid().ToString("N")), e =>
+        {
+            _stamp = e.Id;
+            replyTo?.Tell(e);
+        });
+    }
+
+    private sealed record StampJournal;
 
     private static void Publish(object message)
     {

@@ -78,6 +78,8 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(TrainingProgressed)] = "TG",
         [typeof(CancelTraining)] = "CT",
         [typeof(Sinks.SinkOffset)] = "SO",
+        [typeof(GetJournalStamp)] = "GJ",
+        [typeof(JournalStamp)] = "JS",
     };
 
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
@@ -204,6 +206,8 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case TrainingProgressed m: w.Write(m.JobId); w.Write(m.Stage); w.Write(m.Done); w.Write(m.Total); break;
                 case CancelTraining m: w.Write(m.JobId); break;
                 case Sinks.SinkOffset m: w.Write(m.SequenceNr); break;
+                case GetJournalStamp: break;
+                case JournalStamp m: w.Write(m.Id); break;
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
         }
@@ -275,6 +279,8 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "TG" => new TrainingProgressed(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64()),
             "CT" => new CancelTraining(r.ReadString()),
             "SO" => new Sinks.SinkOffset(r.ReadInt64()),
+            "GJ" => new GetJournalStamp(),
+            "JS" => new JournalStamp(r.ReadString()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
                 r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null, r.ReadBoolean()),

@@ -37,6 +37,21 @@ public static class ServeCommand
         return command;
     }
 
+    /// <summary>Null when this node's journal is the cluster's; a registry that does not answer is only warned about.</summary>
+    private static async Task<string?> JournalProblem(ActorSystem system)
+    {
+        try
+        {
+            var pipeline = await InspectionPipeline.For(system);
+            return await JournalCheck.Problem(system, pipeline.Registry, TimeSpan.FromSeconds(30));
+        }
+        catch (Exception e) when (e is AskTimeoutException or TimeoutException)
+        {
+            Console.Error.WriteLine($"warning: the journal could not be compared with the cluster's ({e.Message}); check that every node uses the same database");
+            return null;
+        }
+    }
+
     private static string Describe(ServeSettingKey key) => $"{char.ToUpperInvariant(key.Description[0])}{key.Description[1..]} [{key.Environment}].";
 
     private static async Task<int> Run(ServeSettings settings)
@@ -92,11 +107,25 @@ public static class ServeCommand
         }
         Console.WriteLine($"health: {http}/healthz/ready, metrics: {http}/metrics");
         var cluster = Akka.Cluster.Cluster.Get(system);
-        cluster.RegisterOnMemberUp(() => Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up"));
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() =>
+        {
+            Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up");
+            joined.TrySetResult();
+        });
 
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var stopped = Task.Delay(Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { });
-        await Task.WhenAny(stopped, system.WhenTerminated);
+        var ended = Task.WhenAny(stopped, system.WhenTerminated);
+        if (await Task.WhenAny(joined.Task, ended) == joined.Task && await JournalProblem(system) is { } problem)
+        {
+            Console.Error.WriteLine($"error: {problem}. Every node of a cluster must use the cluster's one journal: the same PostgreSQL database " +
+                                    "(--postgres \"Host=...\" on every node). SQLite, the default, is for a one-machine factory. This node leaves the cluster.");
+            await app.StopAsync();
+            await app.DisposeAsync();
+            return ExitCodes.BadInput;
+        }
+        await ended;
         bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
         await app.StopAsync();
         await app.DisposeAsync();

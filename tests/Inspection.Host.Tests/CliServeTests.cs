@@ -129,6 +129,27 @@ public sealed class CliServeTests(ITestOutputHelper log)
         Assert.True(serve.Process.WaitForExit(TimeSpan.FromSeconds(15)));
     }
 
+    [Fact]
+    public async Task A_node_whose_journal_is_not_the_clusters_refuses_to_join_with_one_error()
+    {
+        using var folder = new TempFolder();
+        int seedPort = InspectionNodeHost.FreePort();
+        using var first = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{InspectionNodeHost.FreePort()}", "--port", seedPort.ToString(),
+            "--data-dir", folder.File("first"));
+        await first.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        // A gpu node with a SQLite file of its own, as the README once suggested.
+        using var second = CliProcess.Start(log, "serve", "--roles", "gpu", "--seed", $"akka.tcp://inspection@127.0.0.1:{seedPort}",
+            "--data-dir", folder.File("second"));
+        Assert.True(second.Process.WaitForExit(TimeSpan.FromMinutes(2)), "the node with its own journal kept running");
+        Assert.Equal(ExitCodes.BadInput, second.Process.ExitCode);
+        string error = Assert.Single(second.Errors, e => e.StartsWith("error:"));
+        Assert.Contains("this node's journal holds nothing of the cluster's", error);
+        Assert.Contains("the same PostgreSQL database", error);
+        Assert.False(first.Process.HasExited);
+        first.Terminate();
+        Assert.True(first.Process.WaitForExit(TimeSpan.FromSeconds(15)));
+    }
+
     private static bool PortFree(int port)
     {
         try
