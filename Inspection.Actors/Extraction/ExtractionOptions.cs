@@ -7,4 +7,6 @@ public sealed record ExtractionOptions
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     public string Device { get; init; } = "cpu";
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long a batch keeps asking shards that did not answer (one restarting elsewhere) before its frames fail.</summary>
+    public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
 }

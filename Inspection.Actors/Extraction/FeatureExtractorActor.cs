@@ -218,7 +218,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     {
         string key = $"{d.Line}/{d.Version}";
         if (!_scorers.TryGetValue(key, out var scorer))
-            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout), Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}"));
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget).WithDispatcher(Hosting.ComputeDispatcher.Id), Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}"));
         return scorer;
     }
 

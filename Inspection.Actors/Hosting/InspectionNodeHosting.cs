@@ -78,8 +78,8 @@ public static class InspectionNodeHosting
             registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(ResultStore.For(options)), "result-index"));
             if (gpu)
             {
-                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout };
-                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction), FeatureExtractorPath));
+                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget };
+                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
                 registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), TrainingPath));
             }
         });

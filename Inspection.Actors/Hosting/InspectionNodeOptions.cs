@@ -18,6 +18,8 @@ public sealed record InspectionNodeOptions
     /// <summary>Device for shards on this node (cpu, cuda, cuda:N, auto).</summary>
     public string Device { get; init; } = "cpu";
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
+    /// <summary>How long scorers on this node keep asking a shard that is not answering (restarting elsewhere) before frames fail.</summary>
+    public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
     public int BatchSize { get; init; } = 8;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>

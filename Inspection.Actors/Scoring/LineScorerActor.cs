@@ -27,11 +27,19 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private ModelDeployment _deployment;
     private AnomalyMapGenerator _maps;
     private long _nextQuery;
+    private readonly TimeSpan _retryBudget;
+    private static readonly TimeSpan RetryRound = TimeSpan.FromSeconds(2);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout)
+    /// <param name="timeout">How long one round of a shard query may take.</param>
+    /// <param name="retryBudget">
+    /// How long a batch keeps asking shards that did not answer or had no bank yet (a shard restarting on another node
+    /// after its node was lost) before its frames fail; the features are kept, so nothing is extracted again.
+    /// </param>
+    public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null)
     {
+        _retryBudget = retryBudget ?? TimeSpan.Zero;
         _deployment = deployment;
         _shards = shardRegion;
         _timeout = timeout;
@@ -41,13 +49,14 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Receive<NearestAnswer>(OnNearest);
         Receive<RowsAnswer>(OnRows);
         Receive<SupportAnswer>(OnSupport);
-        Receive<ShardUnavailable>(u => Fail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}"));
-        Receive<GatherTimeout>(t => Fail(t.QueryId, TimeoutReason(t.QueryId)));
+        Receive<ShardUnavailable>(u => AskAgainOrFail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}", TimeSpan.FromMilliseconds(500)));
+        Receive<GatherTimeout>(t => AskAgainOrFail(t.QueryId, TimeoutReason(t.QueryId), TimeSpan.Zero));
+        Receive<AskAgain>(a => AskMissing(a.QueryId));
         Receive<ModelDeployment>(Switch);
     }
 
-    public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout));
+    public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null) =>
+        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget));
 
     /// <summary>A new model version takes over for batches started from now on; batches in flight finish on theirs.</summary>
     private void Switch(ModelDeployment deployment)
@@ -75,7 +84,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
-        for (int s = 0; s < d.ShardCount; s++) _shards.Tell(new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
+        Ask(pending, s => new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
         Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
     }
 
@@ -114,7 +123,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from its owner.
         p.Stage = GatherStage.Rows;
         var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).ToArray();
-        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(new QueryRows(p.Deployment.ShardEntity(s), answer.QueryId, mStar));
+        Ask(p, s => new QueryRows(p.Deployment.ShardEntity(s), answer.QueryId, mStar));
     }
 
     private void OnRows(RowsAnswer answer)
@@ -147,9 +156,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         p.Stage = GatherStage.Support;
         var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);
         var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
-        for (int s = 0; s < p.Deployment.ShardCount; s++)
-            _shards.Tell(new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors,
-                p.Deployment.EffectiveKnnPrecision));
+        Ask(p, s => new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors,
+            p.Deployment.EffectiveKnnPrecision));
         RecordStep("support", started, p);
     }
 
@@ -219,6 +227,50 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         foreach (var frame in p.Batch.Frames) p.ReplyTo.Tell(InspectionResult.Failure(frame, p.Deployment.Version, reason, latency, retryable: true));
     }
 
+    /// <summary>Sends the stage's query to every shard, keeping it to ask again the ones that do not answer.</summary>
+    private void Ask(PendingBatch p, Func<int, object> query)
+    {
+        p.Query = query;
+        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(query(s));
+    }
+
+    /// <summary>Within the retry budget, asks again (after <paramref name="after"/>) the shards that have not answered; else fails the batch.</summary>
+    private void AskAgainOrFail(long id, string reason, TimeSpan after)
+    {
+        if (!_pending.TryGetValue(id, out var p)) return;
+        if (p.Clock.Elapsed + after + TimeSpan.FromTicks(Math.Min(_timeout.Ticks, RetryRound.Ticks)) > _retryBudget)
+        {
+            Fail(id, p.Rounds > 0 ? $"{reason} (asked {p.Rounds + 1} times)" : reason);
+            return;
+        }
+        if (p.AskAgainPending) return;
+        p.AskAgainPending = true;
+        p.LastProblem = reason;
+        if (after > TimeSpan.Zero) Timers.StartSingleTimer(("again", id), new AskAgain(id), after);
+        else AskMissing(id);
+    }
+
+    private void AskMissing(long id)
+    {
+        if (!_pending.TryGetValue(id, out var p) || p.Query == null) return;
+        p.AskAgainPending = false;
+        p.Rounds++;
+        foreach (int s in Missing(p)) _shards.Tell(p.Query(s));
+        // Later rounds are short: a shard back on another node answers at once, and buffered queries are not lost.
+        Timers.StartSingleTimer(id, new GatherTimeout(id), TimeSpan.FromTicks(Math.Min(_timeout.Ticks, RetryRound.Ticks)));
+    }
+
+    private static IEnumerable<int> Missing(PendingBatch p)
+    {
+        IEnumerable<int> answered = p.Stage switch
+        {
+            GatherStage.Nearest => p.Nearest.Keys,
+            GatherStage.Rows => p.Rows.Keys,
+            _ => p.Support.Keys,
+        };
+        return Enumerable.Range(0, p.Deployment.ShardCount).Except(answered).ToList();
+    }
+
     private string TimeoutReason(long id)
     {
         if (!_pending.TryGetValue(id, out var p)) return "";
@@ -242,6 +294,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
     private sealed record GatherTimeout(long QueryId);
 
+    private sealed record AskAgain(long QueryId);
+
     private enum GatherStage { Nearest, Rows, Support }
 
     private sealed class PendingBatch(ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
@@ -257,5 +311,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         public float[]? PatchScores { get; set; }
         public long[]? Locations { get; set; }
         public int[]? MaxPatch { get; set; }
+        public Func<int, object>? Query { get; set; }
+        public int Rounds { get; set; }
+        public bool AskAgainPending { get; set; }
+        public string? LastProblem { get; set; }
     }
 }

@@ -252,6 +252,6 @@ public static class MemoryBankShardHosting
     /// <summary>Hosts memory-bank shard entities on nodes with <paramref name="role"/>, each resident on <paramref name="device"/>.</summary>
     public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device) =>
         Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithShardRegion<MemoryBankShardRegion>(builder, TypeName,
-            entityId => MemoryBankShardActor.Props(entityId, device), new ShardMessageExtractor(),
+            entityId => MemoryBankShardActor.Props(entityId, device).WithDispatcher(Hosting.ComputeDispatcher.Id), new ShardMessageExtractor(),
             new Akka.Cluster.Hosting.ShardOptions { Role = role, StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
 }

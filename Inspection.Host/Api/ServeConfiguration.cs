@@ -57,6 +57,8 @@ public static class ServeConfiguration
             string where = key != null && origin.TryGetValue(key.Key, out var o) ? o : "a setting";
             throw new ArgumentException($"{where}: {(e.InnerException ?? e).Message}");
         }
+        // Lists bind by appending to what a property holds, so list defaults are filled in after binding.
+        if (!origin.ContainsKey(nameof(ServeSettings.Roles))) settings.Roles = [.. NodeConfigurationChecks.KnownRoles];
         Check(settings, k => origin.TryGetValue(k, out var o) ? o : ServeSettingKey.All.First(s => s.Key == k).Flag);
         return settings;
     }

@@ -16,7 +16,8 @@ public sealed class ServeSettings
     public string[] ApiKeys { get; set; } = [];
     /// <summary>Server folders that training may read; a folder outside them (symbolic links resolved) is refused.</summary>
     public string[] FolderRoots { get; set; } = [];
-    public string[] Roles { get; set; } = [.. NodeConfigurationChecks.KnownRoles];
+    /// <summary>Unset: every role (ServeConfiguration fills it in; a list default would be appended to by the binder).</summary>
+    public string[] Roles { get; set; } = [];
     /// <summary>akka.tcp://inspection@host:port; none: this node is its own seed.</summary>
     public string[] Seeds { get; set; } = [];
     /// <summary>Address the Akka node binds and advertises.</summary>

@@ -52,6 +52,31 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
     }
 
     [Fact]
+    public void A_shard_restarting_elsewhere_is_asked_again_within_the_retry_budget_and_the_batch_scores()
+    {
+        var shards = CreateTestProbe();
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 2) with { NumNeighbors = 1 }, shards, TimeSpan.FromMilliseconds(300),
+            retryBudget: TimeSpan.FromSeconds(10)));
+        var frame = new FrameId("line", "c", 1);
+        scorer.Tell(new ScoreFrames([frame], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
+        var asked = new[] { shards.ExpectMsg<QueryNearest>(), shards.ExpectMsg<QueryNearest>() };
+        var zero = asked.Single(q => q.EntityId.EndsWith("/0"));
+        var one = asked.Single(q => q.EntityId.EndsWith("/1"));
+        shards.Reply(new NearestAnswer(zero.EntityId, zero.QueryId, 1, Enumerable.Repeat(1f, 64).ToArray(), new long[64]));
+        // Shard 1 has no bank yet (restarting on another node), then stays silent for a round: it is asked again, only it.
+        scorer.Tell(new ShardUnavailable(one.EntityId, one.QueryId, "holds no bank slice"), shards.Ref);
+        var again = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(5));
+        Assert.Equal(one.EntityId, again.EntityId);
+        var third = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(5)); // after the silent round
+        Assert.Equal(one.EntityId, third.EntityId);
+        shards.Reply(new NearestAnswer(third.EntityId, third.QueryId, 1, Enumerable.Repeat(4f, 64).ToArray(), Enumerable.Repeat(50L, 64).ToArray()));
+        var result = ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5));
+        Assert.Null(result.Error);
+        Assert.Equal(1f, result.Score); // the nearest over both shards
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
     public void A_shard_that_does_not_answer_fails_every_frame_of_the_batch_explicitly()
     {
         var shards = CreateTestProbe();
