@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts a throw-away PostgreSQL server on a free 127.0.0.1 port for the tests, and prints the connection string.
-#   source scripts/postgres.sh start   -> exports INSPECTION_POSTGRES, PG_TEST_DIR
+#   source scripts/postgres.sh start   -> exports INSPECTION_TEST_POSTGRES, PG_TEST_DIR
 #   scripts/postgres.sh stop            -> stops the server in $PG_TEST_DIR and removes it
 set -euo pipefail
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
@@ -26,7 +26,7 @@ case "${1:-start}" in
       -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1" start >/dev/null
     as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres inspection
     export PG_TEST_DIR
-    export INSPECTION_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=inspection"
+    export INSPECTION_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=inspection"
     echo "PostgreSQL test server on 127.0.0.1:$port ($PG_TEST_DIR)" >&2
     ;;
   stop)

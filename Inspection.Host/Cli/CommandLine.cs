@@ -18,6 +18,7 @@ public static class CommandLine
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(LoadTestCommand.Create());
         return root;
     }
 

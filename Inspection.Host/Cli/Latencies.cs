@@ -9,4 +9,8 @@ public static class Latencies
         var sorted = latencies.Order().ToList();
         return (sorted[sorted.Count / 2], sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(sorted.Count * 0.99) - 1)]);
     }
+
+    /// <summary>The nearest-rank percentile <paramref name="p"/> (0 to 1) of sorted latencies.</summary>
+    public static double Percentile(IReadOnlyList<double> sorted, double p) =>
+        sorted.Count == 0 ? double.NaN : sorted[Math.Clamp((int)Math.Ceiling(sorted.Count * p) - 1, 0, sorted.Count - 1)];
 }

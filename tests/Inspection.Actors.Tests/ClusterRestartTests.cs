@@ -27,7 +27,7 @@ public class ClusterRestartTests(ITestOutputHelper output)
     }
 
     /// <summary>PostgreSQL connection string of the server .ci/run starts; without it the PostgreSQL case is skipped.</summary>
-    private static readonly string? Postgres = Environment.GetEnvironmentVariable("INSPECTION_POSTGRES");
+    private static readonly string? Postgres = Environment.GetEnvironmentVariable("INSPECTION_TEST_POSTGRES");
 
     [SkippableTheory]
     [InlineData(PersistenceBackend.Sqlite)]
@@ -35,7 +35,7 @@ public class ClusterRestartTests(ITestOutputHelper output)
     public async Task A_restarted_cluster_serves_the_same_model_with_identical_scores(PersistenceBackend backend)
     {
         Skip.If(backend == PersistenceBackend.PostgreSql && string.IsNullOrEmpty(Postgres),
-            "INSPECTION_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
+            "INSPECTION_TEST_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 9, TrainGood: 10, TestGood: 2, DefectsPerType: 1, Size: 96));

@@ -8,7 +8,7 @@ namespace Inspection.Actors.Tests;
 /// <summary>The result store on both databases: one row per result, lookups, newest-first pages, reviews.</summary>
 public sealed class ResultStoreTests
 {
-    private static readonly string? Postgres = Environment.GetEnvironmentVariable("INSPECTION_POSTGRES");
+    private static readonly string? Postgres = Environment.GetEnvironmentVariable("INSPECTION_TEST_POSTGRES");
 
     [SkippableTheory]
     [InlineData(PersistenceBackend.Sqlite)]
@@ -16,7 +16,7 @@ public sealed class ResultStoreTests
     public async Task Results_are_stored_once_found_by_id_and_key_paged_filtered_and_reviewed(PersistenceBackend backend)
     {
         Skip.If(backend == PersistenceBackend.PostgreSql && string.IsNullOrEmpty(Postgres),
-            "INSPECTION_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
+            "INSPECTION_TEST_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
         using var folder = new TempFolder();
         var store = new ResultStore(backend, backend == PersistenceBackend.Sqlite ? folder.File("results.db") : Postgres!);
         string line = "store-" + Guid.NewGuid().ToString("N")[..8], other = line + "-other";

@@ -28,6 +28,10 @@ public sealed class CliProcess : IDisposable
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (workingDirectory != null) info.WorkingDirectory = workingDirectory;
+        // A child sees only the settings its test gives: the test run's own (the test database, the broker) would
+        // otherwise become the child's (INSPECTION_POSTGRES is serve's journal setting).
+        foreach (var name in info.Environment.Keys.Where(k => k.StartsWith("INSPECTION_", StringComparison.Ordinal) && !InheritedSettings.Contains(k)).ToList())
+            info.Environment.Remove(name);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "inspection.dll"));
         foreach (var a in args) info.ArgumentList.Add(a);
@@ -39,6 +43,9 @@ public sealed class CliProcess : IDisposable
         child.Process.BeginErrorReadLine();
         return child;
     }
+
+    /// <summary>Variables of the test run a child keeps: caches, data and native library locations, debugging.</summary>
+    private static readonly string[] InheritedSettings = ["INSPECTION_CACHE", "INSPECTION_DATASETS", "INSPECTION_LIBTORCH", "INSPECTION_DEBUG"];
 
     public string Output { get { lock (_out) return string.Join('\n', _out); } }
     public IReadOnlyList<string> Errors { get { lock (_out) return _err.ToList(); } }

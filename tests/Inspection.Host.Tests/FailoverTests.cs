@@ -30,8 +30,8 @@ public sealed class FailoverTests(ITestOutputHelper log)
     [SkippableFact]
     public async Task A_gpu_node_killed_mid_stream_loses_no_frame_and_a_new_one_takes_shards()
     {
-        string? postgres = Environment.GetEnvironmentVariable("INSPECTION_POSTGRES");
-        Skip.If(string.IsNullOrEmpty(postgres), "INSPECTION_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
+        string? postgres = Environment.GetEnvironmentVariable("INSPECTION_TEST_POSTGRES");
+        Skip.If(string.IsNullOrEmpty(postgres), "INSPECTION_TEST_POSTGRES is not set: .ci/run starts a PostgreSQL server and sets it (scripts/postgres.sh)");
         string tire = Datasets.Find("tire");
         using var folder = new TempFolder();
         string database = await NewDatabase(postgres!);
