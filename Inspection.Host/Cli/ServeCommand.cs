@@ -119,7 +119,9 @@ public static class ServeCommand
         var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
         var stopped = Task.Delay(Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { });
         var ended = Task.WhenAny(stopped, system.WhenTerminated);
-        if (await Task.WhenAny(joined.Task, ended) == joined.Task && await JournalProblem(system) is { } problem)
+        // The journal check waits for the registry; a stop during it is not kept waiting.
+        var check = Task.WhenAny(joined.Task, ended).ContinueWith(t => t.Result == joined.Task ? JournalProblem(system) : Task.FromResult<string?>(null)).Unwrap();
+        if (await Task.WhenAny(check, ended) == check && await check is { } problem)
         {
             Console.Error.WriteLine($"error: {problem}. Every node of a cluster must use the cluster's one journal: the same PostgreSQL database " +
                                     "(--postgres \"Host=...\" on every node). SQLite, the default, is for a one-machine factory. This node leaves the cluster.");
