@@ -74,6 +74,19 @@ public static class ApiServer
                     }
                     catch (Exception e) when (e is not OutOfMemoryException) { return HealthCheckResult.Unhealthy($"the database does not answer: {e.Message}"); }
                 }, tags: [ReadyTag]);
+            b.WithHealthCheck("registry", async (system, registry, cancel) =>
+            {
+                try
+                {
+                    await registry.Get<Inspection.Actors.Registry.ModelRegistry>().Ask<Inspection.Actors.Messages.LineList>(
+                        new Inspection.Actors.Messages.ListLines(), TimeSpan.FromSeconds(5), cancel);
+                    return HealthCheckResult.Healthy("the model registry answers");
+                }
+                catch (Exception e) when (e is AskTimeoutException or TaskCanceledException or MissingActorRegistryEntryException)
+                {
+                    return HealthCheckResult.Unhealthy("the model registry does not answer yet");
+                }
+            }, tags: [ReadyTag]);
             if (node.Roles.Contains("gpu"))
                 b.WithHealthCheck("backbones", (_, _, _) => Task.FromResult(sp.GetRequiredService<BackboneWarmup>().Health()), tags: [ReadyTag]);
         });

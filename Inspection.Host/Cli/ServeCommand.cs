@@ -43,7 +43,7 @@ public static class ServeCommand
         try
         {
             var pipeline = await InspectionPipeline.For(system);
-            return await JournalCheck.Problem(system, pipeline.Registry, TimeSpan.FromSeconds(30));
+            return await JournalCheck.Problem(system, pipeline.Registry, TimeSpan.FromSeconds(60));
         }
         catch (Exception e) when (e is AskTimeoutException or TimeoutException)
         {
@@ -129,6 +129,7 @@ public static class ServeCommand
             await app.DisposeAsync();
             return ExitCodes.BadInput;
         }
+        if (!ended.IsCompleted) Console.WriteLine("ready: the cluster's registry answers");
         await ended;
         bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
         await app.StopAsync();

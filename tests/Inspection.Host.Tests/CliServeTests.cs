@@ -16,7 +16,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         using var folder = new TempFolder();
         int http = InspectionNodeHost.FreePort();
         using var serve = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{http}", "--data-dir", folder.File("data"));
-        await serve.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        await serve.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         Assert.Contains($"HTTP API on http://127.0.0.1:{http}/api/v1", serve.Output);
         string key = File.ReadAllText(folder.File("data", "api-key")).Trim();
         Assert.Contains($"API key (generated, stored in {folder.File("data", "api-key")}): {key}", serve.Output);
@@ -35,7 +35,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         Assert.Contains("node stopped", serve.Output);
         // The port is free again, and a second start reuses the stored key instead of making another.
         using var again = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{http}", "--data-dir", folder.File("data"));
-        await again.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        await again.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         Assert.Contains($"API key (stored in {folder.File("data", "api-key")}): {key}", again.Output);
         again.Terminate();
         Assert.True(again.Process.WaitForExit(TimeSpan.FromSeconds(15)));
@@ -47,7 +47,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         Skip.IfNot(PortFree(8080), "port 8080 is taken on this machine, so serve's default endpoint cannot be tried");
         using var folder = new TempFolder();
         using var serve = CliProcess.StartIn(log, folder.Path, null, "serve");
-        await serve.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        await serve.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         Assert.Contains("roles [gpu, ingest, api]", serve.Output);
         Assert.Contains("HTTP API on http://127.0.0.1:8080/api/v1", serve.Output);
         Assert.Contains($"SQLite {folder.File("inspection-data", "inspection.db")}", serve.Output);
@@ -115,7 +115,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
             ["INSPECTION_HTTP"] = $"127.0.0.1:{http}", ["INSPECTION_DATA_DIR"] = folder.File("data"), ["INSPECTION_API_KEYS"] = string.Join(",", keys),
         };
         using var serve = CliProcess.StartIn(log, null, environment, "serve");
-        await serve.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        await serve.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         Assert.DoesNotContain("API key (", serve.Output); // configured keys are never printed
         Assert.False(File.Exists(folder.File("data", "api-key")));
         using var client = new HttpClient();
@@ -136,7 +136,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         int seedPort = InspectionNodeHost.FreePort();
         using var first = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{InspectionNodeHost.FreePort()}", "--port", seedPort.ToString(),
             "--data-dir", folder.File("first"));
-        await first.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+        await first.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         // A gpu node with a SQLite file of its own, as the README once suggested.
         using var second = CliProcess.Start(log, "serve", "--roles", "gpu", "--seed", $"akka.tcp://inspection@127.0.0.1:{seedPort}",
             "--data-dir", folder.File("second"));

@@ -61,11 +61,11 @@ public sealed class FailoverTests(ITestOutputHelper log)
         try
         {
             var api = Start("api", "api,ingest", seedPort);
-            await api.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+            await api.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
             var gpu1 = Start("gpu1", "gpu", InspectionNodeHost.FreePort());
             var gpu2 = Start("gpu2", "gpu", InspectionNodeHost.FreePort());
-            await gpu1.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
-            await gpu2.WaitForLine(l => l.StartsWith("joined the cluster"), TimeSpan.FromMinutes(2));
+            await gpu1.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
+            await gpu2.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{http}"), Timeout = TimeSpan.FromMinutes(3) };
             client.DefaultRequestHeaders.Add("X-Api-Key", Key);
             await Until(client, c => c.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up") == 3, "three members up");

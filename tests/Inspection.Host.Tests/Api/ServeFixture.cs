@@ -77,6 +77,8 @@ public sealed class ServeFixture : IAsyncLifetime
         Akka.Cluster.Cluster.Get(System).RegisterOnMemberUp(() => up.TrySetResult());
         await up.Task.WaitAsync(TimeSpan.FromMinutes(1));
         await App.Services.GetRequiredService<BackboneWarmup>().Done.WaitAsync(TimeSpan.FromMinutes(2));
+        var pipeline = await InspectionPipeline.For(System);
+        await pipeline.Registry.Ask<Inspection.Actors.Messages.LineList>(new Inspection.Actors.Messages.ListLines(), TimeSpan.FromMinutes(1));
         var ready = await Anonymous.GetAsync("/healthz/ready");
         Assert.True(ready.IsSuccessStatusCode, "not ready: " + await ready.Content.ReadAsStringAsync());
     }
