@@ -30,6 +30,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         var clock = System.Diagnostics.Stopwatch.StartNew();
         serve.Terminate();
         Assert.True(serve.Process.WaitForExit(TimeSpan.FromSeconds(15)), "serve did not exit within 15 s of SIGTERM");
+        serve.Process.WaitForExit(); // its output read to the end
         log.WriteLine($"exited {clock.Elapsed.TotalSeconds:F1} s after SIGTERM");
         Assert.Equal(ExitCodes.Success, serve.Process.ExitCode);
         Assert.Contains("node stopped", serve.Output);
@@ -39,6 +40,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         Assert.Contains($"API key (stored in {folder.File("data", "api-key")}): {key}", again.Output);
         again.Terminate();
         Assert.True(again.Process.WaitForExit(TimeSpan.FromSeconds(15)));
+        again.Process.WaitForExit(); // its output read to the end
     }
 
     [SkippableFact]
@@ -56,6 +58,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("http://127.0.0.1:8080/healthz/live")).StatusCode);
         serve.Terminate();
         Assert.True(serve.Process.WaitForExit(TimeSpan.FromSeconds(15)));
+        serve.Process.WaitForExit(); // its output read to the end
         Assert.Equal(ExitCodes.Success, serve.Process.ExitCode);
     }
 
@@ -105,6 +108,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         using (var bad = CliProcess.StartIn(log, null, new Dictionary<string, string> { ["INSPECTION_MAX_IN_FLIGHT"] = "lots" }, "serve", "--data-dir", folder.File("data")))
         {
             Assert.True(bad.Process.WaitForExit(TimeSpan.FromMinutes(1)));
+            bad.Process.WaitForExit(); // and for its output to be read to the end
             Assert.Equal(ExitCodes.BadInput, bad.Process.ExitCode);
             Assert.Contains("INSPECTION_MAX_IN_FLIGHT", string.Join("\n", bad.Errors));
         }
@@ -127,6 +131,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         }
         serve.Terminate();
         Assert.True(serve.Process.WaitForExit(TimeSpan.FromSeconds(15)));
+        serve.Process.WaitForExit(); // its output read to the end
     }
 
     [Fact]
@@ -141,6 +146,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         using var second = CliProcess.Start(log, "serve", "--roles", "gpu", "--seed", $"akka.tcp://inspection@127.0.0.1:{seedPort}",
             "--data-dir", folder.File("second"));
         Assert.True(second.Process.WaitForExit(TimeSpan.FromMinutes(2)), "the node with its own journal kept running");
+        second.Process.WaitForExit(); // its output read to the end
         Assert.Equal(ExitCodes.BadInput, second.Process.ExitCode);
         string error = Assert.Single(second.Errors, e => e.StartsWith("error:"));
         Assert.Contains("this node's journal holds nothing of the cluster's", error);
@@ -148,6 +154,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         Assert.False(first.Process.HasExited);
         first.Terminate();
         Assert.True(first.Process.WaitForExit(TimeSpan.FromSeconds(15)));
+        first.Process.WaitForExit(); // its output read to the end
     }
 
     private static bool PortFree(int port)
