@@ -21,8 +21,8 @@ public sealed class FailoverTests(ITestOutputHelper log)
 {
     private const string Key = "failover-key-0123456789abcdef";
     private const int Frames = 200, KillAt = 100, JoinAt = 150;
-    // Finding the node dead (~6 s), downing it (~5 s more), moving the shard coordinator and restarting the shard from
-    // the journal take 15 to 25 s on two busy cores: the line's frame deadline leaves room for that.
+    // Finding the node dead, downing it, moving the shard coordinator and restarting the shard from the journal take
+    // longer on two busy cores than the default deadline allows (docs/benchmarks.md): the line's deadline leaves room.
     private const int FrameDeadline = 60;
     // A steady 2 frames/s: what two cores hold with four node processes on them, one retraining or starting up.
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(500);
