@@ -34,6 +34,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private long _accepted, _rejected, _scored, _failed, _flagged;
     // Client keys of open frames, and of recent results (oldest first in _recentOrder) for retries after completion.
     private readonly Dictionary<string, FrameId> _openKeys = new(StringComparer.Ordinal);
+    // Client keys of frames whose result is being written: a retry then waits for that write, not for a second scoring.
+    private readonly Dictionary<string, OpenFrame> _persisting = new(StringComparer.Ordinal);
     private readonly Dictionary<string, StoredResult> _recent = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
     private readonly List<StoredResult> _replayed = [];
@@ -162,7 +164,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(done);
             return true;
         }
-        if (_openKeys.TryGetValue(key, out var frame) && _open.TryGetValue(frame, out var open))
+        if ((_openKeys.TryGetValue(key, out var frame) && _open.TryGetValue(frame, out var open)) || _persisting.TryGetValue(key, out open))
         {
             Sender.Tell(new FrameAccepted(captured.Frame, open.Captured.ResultId));
             open.Waiters.Add(Sender);
@@ -245,8 +247,10 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow, id, open.Captured.ClientKey, open.Received);
         // PersistAsync: results are stored in order without stopping intake while the database writes.
         long started = Stopwatch.GetTimestamp();
+        if (stored.ClientKey != null) _persisting[stored.ClientKey] = open;
         PersistAsync(stored, r =>
         {
+            if (r.ClientKey != null) _persisting.Remove(r.ClientKey);
             PipelineMetrics.Persist.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", _line));
             Count(r);
             Remember(r);
@@ -256,7 +260,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(new LineCounters(_scored, _failed, _flagged));
             if (_options.Index != null)
             {
-                _options.Index.Tell(new IndexResult(r, open.Waiters));
+                _options.Index.Tell(new IndexResult(r, open.Waiters.ToList()));
                 return;
             }
             foreach (var waiter in open.Waiters) waiter.Tell(r);

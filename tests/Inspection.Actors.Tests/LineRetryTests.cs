@@ -15,24 +15,10 @@ namespace Inspection.Actors.Tests;
 public sealed class LineRetryTests : TestKit
 {
     private static readonly TempFolder Folder = new();
-    private static readonly ModelDeployment Model =
-        new("retry-line", "v1", 1, 100, 4, 1, "resnet18", ["layer2"], null, 64, 8, 4.0, 2f, 1f, 3f, 0.5f, 0f, 1f);
+    private static readonly ModelDeployment Model = FakeRegistry.Model("retry-line");
 
     public LineRetryTests() : base(ConfigurationFactory.ParseString("akka.actor.provider = local").WithFallback(TestSupport.NodeConfig(Folder.File("retry.db"))))
     {
-    }
-
-    /// <summary>A registry that knows the line's model.</summary>
-    private IActorRef Registry(ModelDeployment model)
-    {
-        var registry = CreateTestProbe();
-        registry.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
-        {
-            if (message is GetDeployment) sender.Tell(model);
-            if (message is GetLine g) sender.Tell(new LineDetails(g.Line, true, LineSettings.Default, model, []));
-            return AutoPilot.KeepRunning;
-        }));
-        return registry.Ref;
     }
 
     private static InspectionResult Scored(FrameId frame) => new(frame, "v1", 2.5f, 0.75f, true, null, 5, null);
@@ -42,7 +28,7 @@ public sealed class LineRetryTests : TestKit
     {
         var model = Model with { Line = "retry-a" };
         var extractors = CreateTestProbe();
-        var line = Sys.ActorOf(LineActor.Props(model.Line, Registry(model), extractors.Ref, new LineOptions { FrameTimeout = TimeSpan.FromSeconds(20) }));
+        var line = Sys.ActorOf(LineActor.Props(model.Line, FakeRegistry.Knowing(CreateTestProbe(), model), extractors.Ref, new LineOptions { FrameTimeout = TimeSpan.FromSeconds(20) }));
         var camera = CreateTestProbe();
         var frame = new FrameId(model.Line, "cam", 1);
         line.Tell(new CapturedFrame(frame, [1, 2, 3], "x.png"), camera.Ref);
@@ -72,7 +58,7 @@ public sealed class LineRetryTests : TestKit
     {
         var model = Model with { Line = "retry-b" };
         var extractors = CreateTestProbe();
-        var line = Sys.ActorOf(LineActor.Props(model.Line, Registry(model), extractors.Ref,
+        var line = Sys.ActorOf(LineActor.Props(model.Line, FakeRegistry.Knowing(CreateTestProbe(), model), extractors.Ref,
             new LineOptions { FrameTimeout = TimeSpan.FromSeconds(2), AttemptTimeout = TimeSpan.FromSeconds(10) }));
         var camera = CreateTestProbe();
         var corrupt = new FrameId(model.Line, "cam", 1);
