@@ -80,6 +80,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(Sinks.SinkOffset)] = "SO",
         [typeof(GetJournalStamp)] = "GJ",
         [typeof(JournalStamp)] = "JS",
+        [typeof(Cameras.CameraFrameIdsReserved)] = "KR",
+        [typeof(Cameras.CameraFileInspected)] = "KI",
+        [typeof(Cameras.CameraState)] = "KS",
     };
 
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
@@ -208,6 +211,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 case Sinks.SinkOffset m: w.Write(m.SequenceNr); break;
                 case GetJournalStamp: break;
                 case JournalStamp m: w.Write(m.Id); break;
+                case Cameras.CameraFrameIdsReserved m: w.Write(m.UpTo); break;
+                case Cameras.CameraFileInspected m: Write(w, m.File); break;
+                case Cameras.CameraState m: w.Write(m.ReservedUpTo); w.Write(m.Inspected.Count); foreach (var f in m.Inspected) Write(w, f); break;
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
         }
@@ -281,6 +287,9 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "SO" => new Sinks.SinkOffset(r.ReadInt64()),
             "GJ" => new GetJournalStamp(),
             "JS" => new JournalStamp(r.ReadString()),
+            "KR" => new Cameras.CameraFrameIdsReserved(r.ReadInt64()),
+            "KI" => new Cameras.CameraFileInspected(ReadCameraFile(r)),
+            "KS" => new Cameras.CameraState(r.ReadInt64(), Enumerable.Range(0, r.ReadInt32()).Select(_ => ReadCameraFile(r)).ToList()),
             "SF" => ReadScoreFrames(r),
             "IR" => new InspectionResult(ReadFrame(r), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadBoolean(),
                 r.ReadBoolean() ? r.ReadString() : null, r.ReadDouble(), r.ReadBoolean() ? ReadBlock(r) : null, r.ReadBoolean()),
@@ -289,6 +298,15 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             _ => throw new SerializationException($"Unknown Inspection message manifest '{manifest}'."),
         };
     }
+
+    private static void Write(BinaryWriter w, Cameras.CameraFile f)
+    {
+        w.Write(f.Name);
+        w.Write(f.Length);
+        w.Write(f.WrittenTicks);
+    }
+
+    private static Cameras.CameraFile ReadCameraFile(BinaryReader r) => new(r.ReadString(), r.ReadInt64(), r.ReadInt64());
 
     private static void WriteOptional(BinaryWriter w, string? value)
     {

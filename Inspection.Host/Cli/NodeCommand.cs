@@ -70,8 +70,11 @@ public static class NodeCommand
         {
             if (!lines.TryGetValue(line, out var lineActor))
                 lines[line] = lineActor = pipeline.StartLine(line, new LineOptions { HeatmapFolder = config.HeatmapFolder });
-            string name = $"folder-{lines.Count}-{Path.GetFileName(Path.GetFullPath(folder).TrimEnd('/'))}";
-            system.ActorOf(FolderCameraActor.Props(line, name, folder, lineActor, DropPolicy.Wait), Uri.EscapeDataString($"camera-{line}-{name}"));
+            // The name is the camera's identity in the journal (the files it has inspected): the same folder keeps it across restarts.
+            string full = Path.GetFullPath(folder).TrimEnd('/');
+            string name = $"folder-{Path.GetFileName(full)}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant()}";
+            var cameraOptions = new FolderCameraOptions { DoneFolder = result.GetValue(nodeOptions.MoveDone) ? Path.Combine(full, "done") : null };
+            system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}"));
             Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
         }
 

@@ -29,13 +29,14 @@ public sealed class NodeOptions
     public Option<bool> Postgres { get; } = new("--postgres") { Description = "--db is a PostgreSQL connection string." };
     public Option<string[]> Train { get; } = new Option<string[]>("--train") { Description = "line=folder: train (or retrain) a line from an MVTec-layout folder at start.", AllowMultipleArgumentsPerToken = true }.NotBlank();
     public Option<string[]> Camera { get; } = new Option<string[]>("--camera") { Description = "line=folder: watch an existing folder as a camera of that line.", AllowMultipleArgumentsPerToken = true }.NotBlank();
+    public Option<bool> MoveDone { get; } = new("--move-done") { Description = "Move each camera file that has its result into a done/ folder inside the camera's folder." };
     public Option<string?> Heatmaps { get; } = new Option<string?>("--heatmaps") { Description = "Folder for heatmap overlays of scored frames." }.OutputFolder();
     public Option<double?> Duration { get; } = new Option<double?>("--for") { Description = "Stop after this many seconds." }
         .InRange(0, MaxSeconds, aboveMin: true, hint: "seconds; leave it out to run until stopped");
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, Heatmaps, Duration })
+        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, MoveDone, Heatmaps, Duration })
             command.Options.Add(option);
     }
 

@@ -1,0 +1,22 @@
+namespace Inspection.Actors.Cameras;
+
+/// <summary>
+/// A file as a folder camera knows it: its name, length and last write time. A file written again under the same name
+/// (a camera that overwrites "latest.png") is another frame; the same bytes seen again after a restart are not.
+/// </summary>
+public sealed record CameraFile(string Name, long Length, long WrittenTicks)
+{
+    public static CameraFile Of(FileInfo file) => new(file.Name, file.Length, file.LastWriteTimeUtc.Ticks);
+
+    /// <summary>The client key the line remembers the frame's result under, so a re-offered file is not scored again.</summary>
+    public string ClientKey(string camera) => $"file:{camera}/{Name}@{Length}/{WrittenTicks}";
+}
+
+/// <summary>Journal event: frame ids up to <see cref="UpTo"/> (exclusive) are taken; a restart continues from there.</summary>
+public sealed record CameraFrameIdsReserved(long UpTo);
+
+/// <summary>Journal event: the file has its stored result (scored or failed) and is not inspected again.</summary>
+public sealed record CameraFileInspected(CameraFile File);
+
+/// <summary>Snapshot: the frame ids taken, and the inspected files still in the folder.</summary>
+public sealed record CameraState(long ReservedUpTo, IReadOnlyList<CameraFile> Inspected);
