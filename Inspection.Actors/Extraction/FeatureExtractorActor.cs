@@ -86,6 +86,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         Receive<NoDeployment>(Unavailable);
         Receive<Status.Failure>(f => _log.Warning("Model registry did not answer: {0}", f.Cause.Message));
         Receive<FlushDeadline>(deadline => Flush(deadline.Line));
+        Receive<Decoded>(decoded => Extract(decoded.Line, decoded.Batch));
         Receive<SubscribeAck>(_ => { });
     }
 
@@ -108,9 +109,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             if (parked.Count == 1) _registry.Ask<object>(new GetDeployment(request.Line), TimeSpan.FromSeconds(10)).PipeTo(Self);
             return;
         }
-        var pending = _pending.TryGetValue(request.Line, out var p) ? p : _pending[request.Line] = new PendingLine(deployment.Version);
-        if (pending.Version != request.Version) Flush(request.Line); // never mix versions in a batch
-        pending = _pending.TryGetValue(request.Line, out p) ? p : _pending[request.Line] = new PendingLine(request.Version);
+        if (_pending.TryGetValue(request.Line, out var open) && open.Version != request.Version) Flush(request.Line); // never mix versions in a batch
+        var pending = _pending.TryGetValue(request.Line, out var p) ? p : _pending[request.Line] = new PendingLine(deployment);
         foreach (var frame in request.Frames)
         {
             pending.Decodes.Add(Decode(frame, deployment.ImageSize, request.Line, request.Version, replyTo, Self));
@@ -163,13 +163,23 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             foreach (var f in request.Frames) replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, missing.Reason, 0));
     }
 
+    /// <summary>
+    /// Closes the line's batch: once all its frames are decoded (on the thread pool; this actor does not wait for them),
+    /// it is extracted. Frames arriving meanwhile start the next batch.
+    /// </summary>
     private void Flush(string line)
     {
         Timers.Cancel(line);
         if (!_pending.Remove(line, out var pending) || pending.Frames.Count == 0) return;
-        pending.AwaitDecodes(); // frames that did not decode have had their failed result
+        var self = Self;
+        Task.WhenAll(pending.Decodes).ContinueWith(_ => self.Tell(new Decoded(line, pending)), TaskScheduler.Default);
+    }
+
+    private void Extract(string line, PendingLine pending)
+    {
+        pending.KeepDecoded(); // frames that did not decode have had their failed result
         if (pending.Frames.Count == 0) return;
-        var deployment = _deployments[line];
+        var deployment = pending.Deployment; // the version its frames were sent for, even if the line has moved on since
         try
         {
             // The backbone runs in the precision the bank was built with; shards search in float32 (exact distances).
@@ -230,25 +240,28 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     private sealed record FlushDeadline(string Line);
 
-    private sealed class PendingLine(string version)
+    private sealed record Decoded(string Line, PendingLine Batch);
+
+    private sealed class PendingLine(ModelDeployment deployment)
     {
-        public string Version { get; } = version;
+        public ModelDeployment Deployment { get; } = deployment;
+        public string Version => Deployment.Version;
         public List<FrameId> Frames { get; } = [];
         public List<Task<PreparedImage?>> Decodes { get; } = [];
         public List<IActorRef> ReplyTo { get; } = [];
         public List<PreparedImage> Images { get; } = [];
 
         /// <summary>
-        /// Waits for every frame's decode and keeps the frames that decoded, with <see cref="Frames"/>,
-        /// <see cref="ReplyTo"/> and <see cref="Images"/> aligned.
+        /// Keeps the frames that decoded (every decode has ended), with <see cref="Frames"/>, <see cref="ReplyTo"/> and
+        /// <see cref="Images"/> aligned.
         /// </summary>
-        public void AwaitDecodes()
+        public void KeepDecoded()
         {
             var frames = new List<FrameId>();
             var replies = new List<IActorRef>();
             for (int i = 0; i < Decodes.Count; i++)
             {
-                if (Decodes[i].GetAwaiter().GetResult() is not { } image) continue;
+                if (Decodes[i].Result is not { } image) continue; // ended: Flush waited for all of them
                 Images.Add(image);
                 frames.Add(Frames[i]);
                 replies.Add(ReplyTo[i]);
