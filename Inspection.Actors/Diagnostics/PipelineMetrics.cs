@@ -40,6 +40,10 @@ public static class PipelineMetrics
     public static readonly Histogram<double> Persist =
         Meter.CreateHistogram<double>("inspection.persist.duration", "ms", "From a result to its stored event.");
 
+    /// <summary>Keeping a scored frame's images on the line's node (tag <c>line</c>): the frame and its map, and the overlay and heatmap when drawn at once.</summary>
+    public static readonly Histogram<double> ResultImages =
+        Meter.CreateHistogram<double>("inspection.result_images.duration", "ms", "Keeping one scored frame's images.");
+
     /// <summary>Frames a line accepted (tag <c>line</c>): each gets exactly one result, scored or failed.</summary>
     public static readonly Counter<long> FramesAccepted =
         Meter.CreateCounter<long>("inspection.frames.accepted", "{frame}", "Frames a line accepted.");

@@ -302,22 +302,14 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             Redispatch(silent.Captured.Frame);
     }
 
-    /// <summary>Writes the overlay, the plain heatmap and, for a flagged frame, the frame itself; returns the overlay's path.</summary>
+    /// <summary>Keeps the frame and its map (and draws the overlay and heatmap unless they are drawn on request); returns the overlay's path.</summary>
     private string? WriteImages(string id, CapturedFrame captured, InspectionResult result, ModelDeployment d)
     {
         try
         {
-            var calibration = d.Calibration();
-            var map = result.AnomalyMap!.ToFloats().Select(calibration.NormalisePixel).ToArray();
-            string folder = _options.HeatmapFolder!;
-            string overlay = ResultFiles.Overlay(folder, _line, id);
-            using var original = ImageDecoder.Decode(captured.Encoded, captured.Source);
-            HeatmapRenderer.WriteOverlay(original, map, result.AnomalyMap.Columns, result.AnomalyMap.Rows, 0f, 1f, overlay);
-            using (var colours = HeatmapRenderer.Colorize(map, result.AnomalyMap.Columns, result.AnomalyMap.Rows, 0f, 1f))
-            using (var png = colours.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100))
-                File.WriteAllBytes(ResultFiles.Heatmap(folder, _line, id), png.ToArray());
-            if (result.Defective)
-                File.WriteAllBytes(ResultFiles.Image(folder, _line, id, ImageExtension(captured)), captured.Encoded);
+            long started = Stopwatch.GetTimestamp();
+            string overlay = ResultImages.Keep(_options.HeatmapFolder!, _line, id, captured, result.AnomalyMap!, d, draw: !_options.ImagesOnRequest);
+            PipelineMetrics.ResultImages.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", _line));
             return overlay;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageReadException)
@@ -325,16 +317,6 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             _log.Warning("Heatmap of {0} not written: {1}", result.Frame, e.Message);
             return null;
         }
-    }
-
-    private static string ImageExtension(CapturedFrame captured)
-    {
-        var b = captured.Encoded;
-        if (b.Length > 4 && b[0] == 0x89 && b[1] == (byte)'P' && b[2] == (byte)'N' && b[3] == (byte)'G') return ".png";
-        if (b.Length > 2 && b[0] == 0xFF && b[1] == 0xD8) return ".jpg";
-        if (b.Length > 2 && b[0] == (byte)'B' && b[1] == (byte)'M') return ".bmp";
-        string extension = Path.GetExtension(captured.Source).ToLowerInvariant();
-        return ImageDecoder.Extensions.Contains(extension) ? extension : ".img";
     }
 
     /// <summary>

@@ -14,6 +14,11 @@ public sealed record LineOptions
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
     /// <summary>Where heatmap overlays of scored frames are written; null writes none.</summary>
     public string? HeatmapFolder { get; init; }
+    /// <summary>
+    /// Overlays and heatmaps are drawn when first asked for (the HTTP API), not for every frame; the frame and its map
+    /// are kept either way.
+    /// </summary>
+    public bool ImagesOnRequest { get; init; }
     /// <summary>Stored results between snapshots of the line's counters (recovery replays at most this many).</summary>
     public int SnapshotEvery { get; init; } = 1000;
     /// <summary>

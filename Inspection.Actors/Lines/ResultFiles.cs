@@ -1,9 +1,9 @@
 namespace Inspection.Actors.Lines;
 
 /// <summary>
-/// Where a result's images lie, beside each other under the heatmap folder: folder/line/id-overlay.png (the frame
-/// under its anomaly map), id-heatmap.png (the map alone) and, for flagged frames, id-image.ext (the frame as it came,
-/// for review and for adding it to the model).
+/// Where a result's images lie, beside each other under the heatmap folder: folder/line/id-image.ext (the frame as it
+/// came, for review and for adding it to the model), id-map.bin (its anomaly map), id-overlay.png (the frame under its
+/// map) and id-heatmap.png (the map alone); the last two may be drawn only when first asked for (<see cref="ResultImages"/>).
 /// </summary>
 public static class ResultFiles
 {
@@ -16,6 +16,9 @@ public static class ResultFiles
 
     /// <summary>The heatmap beside an overlay (the path stored with a result).</summary>
     public static string HeatmapBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-heatmap.png";
+
+    /// <summary>The anomaly map beside an overlay.</summary>
+    public static string MapBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-map.bin";
 
     /// <summary>The original frame beside an overlay, when it was kept; null otherwise.</summary>
     public static string? ImageBeside(string overlayPath)

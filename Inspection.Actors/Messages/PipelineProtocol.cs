@@ -22,8 +22,8 @@ public sealed record FrameRejected(FrameId Frame, string Reason);
 public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames);
 
 /// <summary>
-/// A result as stored and published: no map, but the path of its heatmap overlay when one was written (the plain
-/// heatmap and, for flagged frames, the original image lie beside it: see <see cref="ResultFiles"/>). ResultId is
+/// A result as stored and published: no map, but the path of its heatmap overlay (the frame, its map and the plain
+/// heatmap lie beside it; the overlay and heatmap may be drawn only when asked for: see <see cref="Lines.ResultImages"/>). ResultId is
 /// unique across the cluster and its restarts; ReceivedAt is when the line took the frame.
 /// </summary>
 public sealed record StoredResult(

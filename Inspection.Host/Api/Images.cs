@@ -29,12 +29,6 @@ public static class Images
         catch (ImageReadException e) { return Problems.Unprocessable(e.Message); }
     }
 
-    public static string ExtensionOf(byte[] b) =>
-        b.Length > 4 && b[0] == 0x89 && b[1] == (byte)'P' ? ".png"
-        : b.Length > 2 && b[0] == 0xFF && b[1] == 0xD8 ? ".jpg"
-        : b.Length > 2 && b[0] == (byte)'B' && b[1] == (byte)'M' ? ".bmp"
-        : ".img";
-
     public static string ContentTypeOf(string path) => Path.GetExtension(path).ToLowerInvariant() switch
     {
         ".png" => "image/png",

@@ -16,12 +16,12 @@ public static class ResultRoutes
         var results = api.MapGroup("/results").WithTags("Results");
         results.MapGet("/", List).WithSummary("Results newest first, filtered by line, camera, verdict and time; cursor continues a page.");
         results.MapGet("/{id}", Get).WithSummary("One result.");
-        results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, r => ResultFiles.HeatmapBeside(r), c))
+        results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Heatmap, c))
             .Produces(200, contentType: "image/png").WithSummary("The result's anomaly map, coloured.");
-        results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, r => r, c))
+        results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Overlay, c))
             .Produces(200, contentType: "image/png").WithSummary("The frame under its anomaly map.");
         results.MapGet("/{id}/image", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultFiles.ImageBeside, c))
-            .Produces(200, contentType: "image/png").WithSummary("The frame as it was sent (kept for flagged frames).");
+            .Produces(200, contentType: "image/png").WithSummary("The frame as it was sent (kept for scored frames).");
         results.MapPost("/{id}/review", Review).WithSummary("Record an operator's verdict; a false alarm marked good with addToModel joins the line's bank as a new version.");
     }
 
@@ -50,7 +50,8 @@ public static class ResultRoutes
     {
         if (await api.Store.Get(id, cancel) is not { } r) return Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
         if (r.HeatmapPath == null) return Problems.NotFound($"result {id} has no images ({(r.Error != null ? "the frame failed" : "none were written")})");
-        string? file = path(r.HeatmapPath);
+        // Drawn on the thread pool when first asked for: the overlay and heatmap are not drawn for every frame.
+        string? file = await Task.Run(() => path(r.HeatmapPath), cancel);
         if (file == null || !File.Exists(file)) return Problems.NotFound($"this image of result {id} was not kept");
         return TypedResults.PhysicalFile(file, Images.ContentTypeOf(file));
     }
@@ -66,7 +67,7 @@ public static class ResultRoutes
         if (body.AddToModel)
         {
             image = record.HeatmapPath is { } overlay ? ResultFiles.ImageBeside(overlay) : null;
-            if (image == null) return Problems.Conflict($"the image of result {id} was not kept (images are kept for flagged frames): it cannot be added to the model");
+            if (image == null) return Problems.Conflict($"the image of result {id} was not kept (images are kept for scored frames): it cannot be added to the model");
         }
         await api.Store.Review(id, label, ApiKeyMiddleware.Caller(http), DateTimeOffset.UtcNow, cancel);
         string? jobId = null;

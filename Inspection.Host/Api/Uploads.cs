@@ -35,8 +35,7 @@ public static class Uploads
                     Directory.Delete(folder, recursive: true);
                     return (null, problem);
                 }
-                string extension = Path.GetExtension(file.FileName).ToLowerInvariant();
-                if (!ImageDecoder.Extensions.Contains(extension)) extension = Images.ExtensionOf(bytes);
+                string extension = ImageSignature.ExtensionOf(bytes, file.FileName);
                 await File.WriteAllBytesAsync(Path.Combine(good, $"{index++:D5}{extension}"), bytes, cancel);
             }
             return (folder, null);

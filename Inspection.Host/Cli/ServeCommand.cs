@@ -90,6 +90,7 @@ public static class ServeCommand
                 MaxInFlight = settings.MaxInFlight,
                 FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds),
                 HeatmapFolder = settings.HeatmapFolder,
+                ImagesOnRequest = true,
                 MqttBroker = settings.Mqtt,
             },
         };

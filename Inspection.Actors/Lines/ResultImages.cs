@@ -1,0 +1,89 @@
+using Inspection.Actors.Messages;
+using Inspection.Engine.Imaging;
+using SkiaSharp;
+
+namespace Inspection.Actors.Lines;
+
+/// <summary>
+/// A scored frame's images. What every result keeps is cheap to write: the frame as it came and its anomaly map,
+/// normalised by the model's calibration, in half precision. The overlay and the coloured heatmap are drawn from those
+/// two, either at once (a CLI node, whose users open the folder) or when first asked for (the HTTP API: drawing and
+/// PNG-encoding them for every frame took about as much of the node's CPU as scoring; docs/benchmarks.md).
+/// </summary>
+public static class ResultImages
+{
+    private static ReadOnlySpan<byte> Magic => "IMAP"u8;
+
+    /// <summary>Writes the frame and its map (and, with <paramref name="draw"/>, the overlay and heatmap); returns the overlay's path.</summary>
+    public static string Keep(string folder, string line, string id, CapturedFrame captured, FeatureBlock map, ModelDeployment deployment, bool draw)
+    {
+        var calibration = deployment.Calibration();
+        var values = map.ToFloats().Select(calibration.NormalisePixel).ToArray();
+        string overlay = ResultFiles.Overlay(folder, line, id);
+        Directory.CreateDirectory(Path.GetDirectoryName(overlay)!);
+        File.WriteAllBytes(ResultFiles.Image(folder, line, id, ImageSignature.ExtensionOf(captured.Encoded, captured.Source)), captured.Encoded);
+        using (var file = File.Create(ResultFiles.MapBeside(overlay)))
+        using (var writer = new BinaryWriter(file))
+        {
+            writer.Write(Magic);
+            writer.Write(map.Rows);
+            writer.Write(map.Columns);
+            writer.Write(FeatureBlock.FromFloats(values, map.Rows, map.Columns, FeaturePrecision.Float16).Data);
+        }
+        if (draw)
+        {
+            using var original = ImageDecoder.Decode(captured.Encoded, captured.Source);
+            DrawOverlay(original, values, map.Columns, map.Rows, overlay);
+            DrawHeatmap(values, map.Columns, map.Rows, ResultFiles.HeatmapBeside(overlay));
+        }
+        return overlay;
+    }
+
+    /// <summary>The overlay's file, drawn now if it was not yet; null when the frame or map it needs is not there.</summary>
+    public static string? Overlay(string overlayPath)
+    {
+        if (File.Exists(overlayPath)) return overlayPath;
+        if (ResultFiles.ImageBeside(overlayPath) is not { } image || ReadMap(ResultFiles.MapBeside(overlayPath)) is not { } map) return null;
+        using var original = ImageDecoder.Decode(image);
+        DrawOverlay(original, map.Values, map.Columns, map.Rows, overlayPath);
+        return overlayPath;
+    }
+
+    /// <summary>The heatmap's file, drawn now if it was not yet; null when the map is not there.</summary>
+    public static string? Heatmap(string overlayPath)
+    {
+        string heatmap = ResultFiles.HeatmapBeside(overlayPath);
+        if (File.Exists(heatmap)) return heatmap;
+        if (ReadMap(ResultFiles.MapBeside(overlayPath)) is not { } map) return null;
+        DrawHeatmap(map.Values, map.Columns, map.Rows, heatmap);
+        return heatmap;
+    }
+
+    private static void DrawOverlay(SKBitmap original, float[] map, int columns, int rows, string path) =>
+        WriteWhole(path, HeatmapRenderer.EncodeOverlayPng(original, map, columns, rows, 0f, 1f));
+
+    private static void DrawHeatmap(float[] map, int columns, int rows, string path)
+    {
+        using var colours = HeatmapRenderer.Colorize(map, columns, rows, 0f, 1f);
+        using var png = colours.Encode(SKEncodedImageFormat.Png, 100);
+        WriteWhole(path, png.ToArray());
+    }
+
+    /// <summary>Written beside and moved into place, so a request drawing the same image at the same time never reads half of it.</summary>
+    private static void WriteWhole(string path, byte[] bytes)
+    {
+        string temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    private static (float[] Values, int Columns, int Rows)? ReadMap(string path)
+    {
+        if (!File.Exists(path)) return null;
+        using var reader = new BinaryReader(File.OpenRead(path));
+        if (!reader.ReadBytes(Magic.Length).AsSpan().SequenceEqual(Magic)) throw new InvalidDataException($"{path} is not an anomaly map");
+        int rows = reader.ReadInt32(), columns = reader.ReadInt32();
+        var data = reader.ReadBytes(rows * columns * 2);
+        return (new FeatureBlock(rows, columns, FeaturePrecision.Float16, data).ToFloats(), columns, rows);
+    }
+}
