@@ -18,7 +18,9 @@ public static class ResultImages
     public static string Keep(string folder, string line, string id, CapturedFrame captured, FeatureBlock map, ModelDeployment deployment, bool draw)
     {
         var calibration = deployment.Calibration();
-        var values = map.ToFloats().Select(calibration.NormalisePixel).ToArray();
+        // Drawn from the half-precision values kept, so an image drawn now and one drawn on request are the same.
+        var kept = FeatureBlock.FromFloats(map.ToFloats().Select(calibration.NormalisePixel).ToArray(), map.Rows, map.Columns, FeaturePrecision.Float16);
+        var values = kept.ToFloats();
         string overlay = ResultFiles.Overlay(folder, line, id);
         Directory.CreateDirectory(Path.GetDirectoryName(overlay)!);
         File.WriteAllBytes(ResultFiles.Image(folder, line, id, ImageSignature.ExtensionOf(captured.Encoded, captured.Source)), captured.Encoded);
@@ -28,7 +30,7 @@ public static class ResultImages
             writer.Write(Magic);
             writer.Write(map.Rows);
             writer.Write(map.Columns);
-            writer.Write(FeatureBlock.FromFloats(values, map.Rows, map.Columns, FeaturePrecision.Float16).Data);
+            writer.Write(kept.Data);
         }
         if (draw)
         {

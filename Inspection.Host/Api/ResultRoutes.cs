@@ -51,7 +51,12 @@ public static class ResultRoutes
         if (await api.Store.Get(id, cancel) is not { } r) return Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
         if (r.HeatmapPath == null) return Problems.NotFound($"result {id} has no images ({(r.Error != null ? "the frame failed" : "none were written")})");
         // Drawn on the thread pool when first asked for: the overlay and heatmap are not drawn for every frame.
-        string? file = await Task.Run(() => path(r.HeatmapPath), cancel);
+        string? file;
+        try { file = await Task.Run(() => path(r.HeatmapPath), cancel); }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Inspection.Engine.Imaging.ImageReadException)
+        {
+            return Problems.NotFound($"this image of result {id} cannot be drawn from what was kept: {e.Message}");
+        }
         if (file == null || !File.Exists(file)) return Problems.NotFound($"this image of result {id} was not kept");
         return TypedResults.PhysicalFile(file, Images.ContentTypeOf(file));
     }
