@@ -10,11 +10,10 @@ public static class ResultViews
     {
         string self = $"/api/v1/results/{r.Id}";
         bool images = r.HeatmapPath != null;
-        bool image = r.Verdict == ResultWords.Fail && images;
         return new ResultView(r.Id, r.Line, r.Camera, FrameName(r.Source, r.Sequence), r.ModelVersion, r.Score, r.NormalisedScore, r.Verdict,
             r.Error, Math.Round(r.LatencyMs, 2), r.ReceivedAt, r.CompletedAt,
             r.ReviewLabel is null ? null : new ReviewView(r.ReviewLabel, r.ReviewedBy ?? "", r.ReviewedAt ?? r.CompletedAt),
-            new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, image ? self + "/image" : null));
+            new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, images ? self + "/image" : null));
     }
 
     public static ResultView Of(StoredResult r) => Of(Record(r));

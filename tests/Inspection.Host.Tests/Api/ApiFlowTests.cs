@@ -58,10 +58,12 @@ public sealed class ApiFlowTests(ServeFixture serve)
                 Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await png.Content.ReadAsByteArrayAsync())[..4]);
             }
         }
-        // The flagged frame itself is kept for review; the passed one is not.
-        Assert.Equal(JsonValueKind.Null, good.GetProperty("links").GetProperty("image").ValueKind);
-        var image = await serve.Client.GetAsync(bad.GetProperty("links").GetProperty("image").GetString());
-        Assert.Equal(serve.Image("hole"), await image.Content.ReadAsByteArrayAsync());
+        // Every scored frame is kept as it was sent, for review (a passed one may be a miss) and to be added to the model.
+        foreach (var (result, name) in new[] { (good, "good"), (bad, "hole") })
+        {
+            var image = await serve.Client.GetAsync(result.GetProperty("links").GetProperty("image").GetString());
+            Assert.Equal(serve.Image(name), await image.Content.ReadAsByteArrayAsync());
+        }
     }
 
     [Fact]
