@@ -33,16 +33,14 @@ public static class ImageCompleteness
     private static bool? EndsAsItsFormatEnds(byte[] b)
     {
         ReadOnlySpan<byte> s = b;
-        if (s.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G']))
-            return s.EndsWith((ReadOnlySpan<byte>)[(byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
-        if (s.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8]))
-            return s.EndsWith((ReadOnlySpan<byte>)[0xFF, 0xD9]);
-        if (s.StartsWith("GIF8"u8))
-            return s[^1] == 0x3B;
-        if (s.StartsWith("BM"u8))
-            return s.Length >= 6 && s.Length >= BinaryPrimitives.ReadUInt32LittleEndian(s[2..6]);
-        if (s.StartsWith("RIFF"u8) && s.Length >= 12 && s[8..12].SequenceEqual("WEBP"u8))
-            return s.Length >= 8 + (long)BinaryPrimitives.ReadUInt32LittleEndian(s[4..8]);
+        switch (ImageSignature.ExtensionOf(s))
+        {
+            case ".png": return s.EndsWith((ReadOnlySpan<byte>)[(byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82]);
+            case ".jpg": return s.EndsWith((ReadOnlySpan<byte>)[0xFF, 0xD9]);
+            case ".gif": return s[^1] == 0x3B;
+            case ".bmp": return s.Length >= 6 && s.Length >= BinaryPrimitives.ReadUInt32LittleEndian(s[2..6]);
+            case ".webp": return s.Length >= 8 + (long)BinaryPrimitives.ReadUInt32LittleEndian(s[4..8]);
+        }
         // Too short to hold a whole signature, and the start of one: its first bytes are still being written.
         foreach (var magic in Signatures)
             if (s.Length < magic.Length && magic.AsSpan().StartsWith(s)) return false;
