@@ -2,12 +2,15 @@
 # One `inspection serve` node under load, as docs/benchmarks.md records it: every role, SQLite, the tire line trained
 # through the API on all its train/good images, then `inspection loadtest` at each client count in CLIENTS, and the
 # server's own stage histograms (mean ms per observation, from /metrics) after each run.
-# Usage: scripts/load-bench.sh            (CLIENTS="8 16" SECONDS_PER_RUN=40 INSPECTION_DATASETS=../shared/datasets)
+# Usage: scripts/load-bench.sh   (ENGINE=0 skips the closing `inspection bench`; CLIENTS="8 16" SECONDS_PER_RUN=40 WARMUP=20 INSPECTION_DATASETS=../shared/datasets;
+#        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(realpath "${INSPECTION_DATASETS:-../shared/datasets}")
 clients=${CLIENTS:-8 16}
 seconds=${SECONDS_PER_RUN:-40}
+warmup=${WARMUP:-20}
+rates=${RATES:-}
 port=${PORT:-18180}
 work=$(mktemp -d)
 key="load-$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")"
@@ -42,10 +45,22 @@ for name in sorted(counts):
     if counts[name]: print(f"  {name}: {sums[name] / counts[name]:.1f} mean over {counts[name]:.0f}")'
 }
 cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
-for n in $clients; do
-  echo "== $n clients, $seconds s"
+run() {
+  echo "== $1, $seconds s after $warmup s of warm-up"
   before=$(cpu)
-  "${inspection[@]}" loadtest --url "$url" --line tire --images "$data/tire/test" --clients "$n" --seconds "$seconds" --api-key "$key"
-  echo "  server CPU: $(echo "$(cpu) $before $seconds" | awk '{printf "%.0f %% of one core", ($1 - $2) / $3 * 100}') (this machine: $(nproc) cores)"
+  "${inspection[@]}" loadtest --url "$url" --line tire --images "$data/tire/test" --seconds "$seconds" --warmup "$warmup" --api-key "$key" "${@:2}"
+  echo "  server CPU: $(echo "$(cpu) $before $seconds $warmup" | awk '{printf "%.0f %% of one core", ($1 - $2) / ($3 + $4) * 100}') over warm-up and run (this machine: $(nproc) cores)"
   stages
-done
+}
+if [ -n "$rates" ]; then
+  for r in $rates; do run "open loop, $r frames/s" --rate "$r" --clients "${MAX_OPEN:-256}"; done
+else
+  for n in $clients; do run "$n clients" --clients "$n"; done
+fi
+# The engine alone on the same data and machine, once the server has stopped: the figure the load is compared with.
+kill $server; wait $server 2>/dev/null || true
+if [ "${ENGINE:-1}" = 1 ]; then
+  echo "== engine alone (inspection bench, the same test images)"
+  "${inspection[@]}" bench --data "$data/tire" --batch-sizes ${ENGINE_BATCHES:-4 8} --images 64 --pipeline-shards 0 --bank-sizes --sweep-seconds 0 2>/dev/null \
+    | grep -E "^(train|decode|│ batch|│ [0-9])"
+fi

@@ -197,13 +197,14 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             if (groups.Count == 1) scorer.Tell(new ScoreFrames(pending.Frames, block), groups[0].Key);
             else
             {
-                var all = block.ToFloats();
-                int rowsPerFrame = block.Rows / pending.Frames.Count, width = rowsPerFrame * block.Columns;
+                int rowsPerFrame = block.Rows / pending.Frames.Count, width = block.Data.Length / pending.Frames.Count; // bytes per frame
                 foreach (var group in groups)
                 {
-                    var values = group.SelectMany(i => all.Skip(i * width).Take(width)).ToArray();
-                    scorer.Tell(new ScoreFrames(group.Select(i => pending.Frames[i]).ToList(),
-                        FeatureBlock.FromFloats(values, group.Count() * rowsPerFrame, block.Columns)), group.Key);
+                    var frames = group.ToList();
+                    var bytes = new byte[frames.Count * width];
+                    for (int g = 0; g < frames.Count; g++) Array.Copy(block.Data, (long)frames[g] * width, bytes, (long)g * width, width);
+                    scorer.Tell(new ScoreFrames(frames.Select(i => pending.Frames[i]).ToList(),
+                        new FeatureBlock(frames.Count * rowsPerFrame, block.Columns, block.Precision, bytes)), group.Key);
                 }
             }
         }

@@ -50,9 +50,30 @@ public sealed record FeatureBlock(int Rows, int Columns, FeaturePrecision Precis
         for (int i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
     }
 
+    /// <summary>
+    /// The values as a float32 [Rows, Columns] tensor on <paramref name="device"/>: one copy of the bytes into the host
+    /// tensor (half precision is widened by libtorch), never through an intermediate .NET array, which for a batch's
+    /// patches would be megabytes of large-object heap per query.
+    /// </summary>
     public Tensor ToTensor(Device device)
     {
-        using var host = tensor(ToFloats(), [Rows, Columns]);
-        return DeviceTransfer.ToDevice(host, device);
+        using var scope = NewDisposeScope();
+        var type = Precision == FeaturePrecision.Float32 ? ScalarType.Float32 : ScalarType.Float16;
+        var host = empty([Rows, Columns], type);
+        if (Data.Length > 0) Data.CopyTo(host.bytes);
+        var values = type == ScalarType.Float32 ? host : host.to(ScalarType.Float32);
+        return DeviceTransfer.ToDevice(values, device).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Row <paramref name="row"/> as float32 into <paramref name="destination"/> (Columns long).</summary>
+    public void CopyRow(int row, Span<float> destination)
+    {
+        if (Precision == FeaturePrecision.Float32)
+        {
+            MemoryMarshal.Cast<byte, float>(Data).Slice(row * Columns, Columns).CopyTo(destination);
+            return;
+        }
+        var halves = MemoryMarshal.Cast<byte, Half>(Data).Slice(row * Columns, Columns);
+        for (int i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
     }
 }

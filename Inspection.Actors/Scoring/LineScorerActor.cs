@@ -140,7 +140,6 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             var values = rows.Rows.ToFloats();
             for (int i = 0; i < rows.Indices.Length; i++) owned[rows.Indices[i]] = values.AsSpan(i * dims, dims).ToArray();
         }
-        var patches = p.Batch.Patches.ToFloats();
         var centers = new float[frames * dims];
         var worst = new float[frames * dims];
         for (int f = 0; f < frames; f++)
@@ -151,7 +150,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
                 return;
             }
             center.CopyTo(centers, f * dims);
-            Array.Copy(patches, (long)p.MaxPatch[f] * dims, worst, (long)f * dims, dims);
+            p.Batch.Patches.CopyRow(p.MaxPatch[f], worst.AsSpan(f * dims, dims)); // one row, not the batch's whole block
         }
         p.Stage = GatherStage.Support;
         var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using static TorchSharp.torch;
@@ -92,23 +93,29 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         using (var scope = NewDisposeScope())
         {
             var rotatedQueries = queries.to(ScalarType.Float32).matmul(_rotation).contiguous();
-            var rotated = HostArrays.ToArray<float>(rotatedQueries);
-            var headNorms = HostArrays.ToArray<float>(rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1));
-            // Every SeedStride-th query is searched first; each of the others then starts from the full distance to its
-            // anchor's nearest vector (neighbouring patches have close neighbours), which prunes from the first tile on.
-            var anchors = Enumerable.Range(0, m).Where(q => q % SeedStride == 0).ToArray();
-            Improve(rotatedQueries, rotated, headNorms, anchors, best, bestIndex);
-            var others = Enumerable.Range(0, m).Where(q => q % SeedStride != 0).ToArray();
-            if (others.Length > 0)
+            // A pooled copy: a fresh array per search (megabytes for a batch of images) was large-object-heap churn.
+            var rotated = ArrayPool<float>.Shared.Rent(m * _dims);
+            MemoryMarshal.Cast<byte, float>(rotatedQueries.bytes).CopyTo(rotated);
+            try
             {
-                Parallel.For(0, others.Length, i =>
+                var headNorms = HostArrays.ToArray<float>(rotatedQueries.narrow(1, 0, HeadDimensions).pow(2).sum(1));
+                // Every SeedStride-th query is searched first; each of the others then starts from the full distance to its
+                // anchor's nearest vector (neighbouring patches have close neighbours), which prunes from the first tile on.
+                var anchors = Enumerable.Range(0, m).Where(q => q % SeedStride == 0).ToArray();
+                Improve(rotatedQueries, rotated, headNorms, anchors, best, bestIndex);
+                var others = Enumerable.Range(0, m).Where(q => q % SeedStride != 0).ToArray();
+                if (others.Length > 0)
                 {
-                    int q = others[i], seed = bestIndex[q - q % SeedStride];
-                    best[q] = Squared(rotated.AsSpan(q * _dims, _dims), seed, float.PositiveInfinity);
-                    bestIndex[q] = seed;
-                });
-                Improve(rotatedQueries, rotated, headNorms, others, best, bestIndex);
+                    Parallel.For(0, others.Length, i =>
+                    {
+                        int q = others[i], seed = bestIndex[q - q % SeedStride];
+                        best[q] = Squared(rotated.AsSpan(q * _dims, _dims), seed, float.PositiveInfinity);
+                        bestIndex[q] = seed;
+                    });
+                    Improve(rotatedQueries, rotated, headNorms, others, best, bestIndex);
+                }
             }
+            finally { ArrayPool<float>.Shared.Return(rotated); }
         }
         var distances = tensor(best, [m, 1]).sqrt_();
         return (distances, tensor(bestIndex.Select(i => (long)i).ToArray(), [m, 1]));

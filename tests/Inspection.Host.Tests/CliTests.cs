@@ -129,6 +129,21 @@ public class CliTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Bench_with_bank_sizes_given_no_value_skips_the_knn_scaling_table()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 5, TrainGood: 6, TestGood: 1, DefectsPerType: 1, Size: 64));
+        var run = CliRun.Invoke("bench", "--data", data, "--image-size", "64", "--batch-sizes", "1", "--images", "2", "--bank-sizes",
+            "--sweep-seconds", "0", "--pipeline-shards", "0", "--out", folder.File("bench"));
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Out + run.Error);
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder.File("bench"), "bench.json"))).RootElement;
+        Assert.Equal(0, report.GetProperty("knnScaling").GetArrayLength());
+        Assert.DoesNotContain("exact 1-NN against bank size", run.Out);
+        Assert.Contains("images/s, decode included", run.Out);
+    }
+
+    [Fact]
     public void Bench_times_the_engine_and_the_pipeline_against_bank_size_and_writes_json_and_a_plot()
     {
         using var folder = new TempFolder();
@@ -141,6 +156,7 @@ public class CliTests(ITestOutputHelper log)
         Assert.Equal(ExitCodes.Success, run.ExitCode);
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(outFolder, "bench.json"))).RootElement;
         Assert.Equal(2, report.GetProperty("rows").GetArrayLength());
+        Assert.All(report.GetProperty("rows").EnumerateArray(), r => Assert.True(r.GetProperty("imagesPerSecondWithDecode").GetDouble() > 0));
         Assert.Equal(2, report.GetProperty("knnScaling").GetArrayLength());
         Assert.All(report.GetProperty("knnScaling").EnumerateArray(), r => Assert.Equal(2, r.GetProperty("Images").GetInt32()));
         Assert.Equal(2, report.GetProperty("backbone").GetProperty("batch").GetInt32());
