@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One `inspection serve` node under load, as docs/benchmarks.md records it: every role, SQLite, the tire line trained
 # through the API on all its train/good images, then `inspection loadtest` at each client count in CLIENTS, and the
-# server's own stage histograms (mean ms per observation, from /metrics) after each run.
-# Usage: scripts/load-bench.sh   (ENGINE=0 skips the closing `inspection bench`; CLIENTS="8 16" SECONDS_PER_RUN=40 WARMUP=20 INSPECTION_DATASETS=../shared/datasets;
+# server's own stage histograms (mean ms per observation, from /metrics) after each run, then `inspection bench`.
+# Usage: scripts/load-bench.sh   (ENGINE=0 skips the `inspection bench` after each repeat, REPEATS=1; CLIENTS="8 16" SECONDS_PER_RUN=40 WARMUP=20 INSPECTION_DATASETS=../shared/datasets;
 #        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,15 +52,19 @@ run() {
   echo "  server CPU: $(echo "$(cpu) $before $seconds $warmup" | awk '{printf "%.0f %% of one core", ($1 - $2) / ($3 + $4) * 100}') over warm-up and run (this machine: $(nproc) cores)"
   stages
 }
-if [ -n "$rates" ]; then
-  for r in $rates; do run "open loop, $r frames/s" --rate "$r" --clients "${MAX_OPEN:-256}"; done
-else
-  for n in $clients; do run "$n clients" --clients "$n"; done
-fi
-# The engine alone on the same data and machine, once the server has stopped: the figure the load is compared with.
-kill $server; wait $server 2>/dev/null || true
-if [ "${ENGINE:-1}" = 1 ]; then
+# The engine alone on the same data and machine (the server idles meanwhile): the figure the load is compared with.
+# Repeats alternate the two, because a shared VM's speed drifts by tens of percent over minutes.
+engine() {
   echo "== engine alone (inspection bench, the same test images)"
   "${inspection[@]}" bench --data "$data/tire" --batch-sizes ${ENGINE_BATCHES:-4 8} --images 64 --pipeline-shards 0 --bank-sizes --sweep-seconds 0 2>/dev/null \
     | grep -E "^(train|decode|│ batch|│ [0-9])"
-fi
+}
+for repeat in $(seq "${REPEATS:-1}"); do
+  [ "${REPEATS:-1}" = 1 ] || echo "=== repeat $repeat"
+  if [ -n "$rates" ]; then
+    for r in $rates; do run "open loop, $r frames/s" --rate "$r" --clients "${MAX_OPEN:-256}"; done
+  else
+    for n in $clients; do run "$n clients" --clients "$n"; done
+  fi
+  if [ "${ENGINE:-1}" = 1 ]; then engine; fi
+done

@@ -53,17 +53,15 @@ public static class LoadTestCommand
         var counters = new Counters();
         var measureFrom = Stopwatch.GetTimestamp() + (long)(warmup * Stopwatch.Frequency);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(warmup + seconds));
-        double peakMemory = 0, startMemory = 0;
+        // The server's working set once a second over the measured part: its start, middle and end show whether memory
+        // stays flat under the load (the question an overload run asks), the peak how much it needs.
+        var memorySamples = new List<double>();
         var memory = Task.Run(async () =>
         {
             while (!stop.IsCancellationRequested)
             {
                 double now = await ServerMemory(http);
-                if (Stopwatch.GetTimestamp() >= measureFrom)
-                {
-                    if (startMemory == 0) startMemory = now;
-                    peakMemory = Math.Max(peakMemory, now);
-                }
+                if (Stopwatch.GetTimestamp() >= measureFrom && now > 0) memorySamples.Add(now);
                 try { await Task.Delay(1000, stop.Token); } catch (OperationCanceledException) { }
             }
         });
@@ -88,8 +86,10 @@ public static class LoadTestCommand
             Console.WriteLine($"latency ms: p50 {Latencies.Percentile(sorted, 0.5):F1}, p95 {Latencies.Percentile(sorted, 0.95):F1}, p99 {Latencies.Percentile(sorted, 0.99):F1}, max {sorted[^1]:F1}");
         Console.WriteLine("answers: " + (counters.Statuses.IsEmpty ? "none" : string.Join(", ", counters.Statuses.OrderBy(p => p.Key).Select(p => $"{p.Key} x{p.Value}"))));
         if (counters.NotSent > 0) Console.WriteLine($"not sent: {counters.NotSent} frames due while {clients} requests were open (the load generator was the limit)");
-        Console.WriteLine(peakMemory > 0
-            ? $"server working set: {startMemory / (1 << 20):F0} MiB when measuring began, peak {peakMemory / (1 << 20):F0} MiB (from its /metrics)"
+        static string MiB(double bytes) => (bytes / (1 << 20)).ToString("F0", CultureInfo.InvariantCulture);
+        Console.WriteLine(memorySamples.Count > 0
+            ? $"server working set: {MiB(memorySamples[0])} MiB when measuring began, {MiB(memorySamples[memorySamples.Count / 2])} half-way, " +
+              $"{MiB(memorySamples[^1])} at the end, peak {MiB(memorySamples.Max())} MiB (from its /metrics)"
             : "server memory: not read (no /metrics)");
         if (before is { } b0 && after is { } b1)
             Console.WriteLine($"server line counters over the run{(warmup > 0 ? ", warm-up included" : "")}: accepted {b1.Accepted - b0.Accepted}, scored {b1.Scored - b0.Scored}, " +

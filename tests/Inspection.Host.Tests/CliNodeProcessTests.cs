@@ -10,7 +10,7 @@ namespace Inspection.Host.Tests;
 /// <c>inspection node</c> as operators run it, a separate process: SIGTERM (how containers and service managers stop
 /// a process) stops it with exit 0, and a node that dies abruptly (a native fault, SIGKILL) takes its peer with it when
 /// the peer is on the losing side of a two-node split, which then exits with one error line instead of running on
-/// outside the cluster.
+/// outside the cluster. A camera node killed and started again inspects every file of its folder once.
 /// </summary>
 [Collection("cli")]
 public class CliNodeProcessTests(ITestOutputHelper log)
@@ -72,5 +72,46 @@ public class CliNodeProcessTests(ITestOutputHelper log)
         var errors = second.Errors.Where(l => l.StartsWith("error: ")).ToList();
         Assert.Single(errors);
         Assert.Contains("this node was downed by the cluster", errors[0]);
+    }
+
+    [Fact]
+    public async Task A_camera_node_killed_and_started_again_inspects_every_file_once_under_unique_frame_ids()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 6, TrainGood: 6, TestGood: 6, DefectsPerType: 1, Size: 64));
+        var images = Directory.EnumerateFiles(Path.Combine(data, "test", "good"), "*.png").Order(StringComparer.Ordinal).ToList();
+        string camera = folder.File("camera"), db = folder.File("node.db");
+        Directory.CreateDirectory(camera);
+        void Drop(string name, int image) => File.Copy(images[image], Path.Combine(camera, name));
+        Task Scored(CliProcess node, string name) => node.WaitForLine(l => l.StartsWith("result ") && l.Contains($": {name} "), Patience);
+        foreach (var (name, i) in new[] { ("a0.png", 0), ("a1.png", 1), ("a2.png", 2) }) Drop(name, i);
+        string firstOutput;
+
+        using (var first = CliProcess.Start(log, "node", "--port", InspectionNodeHost.FreePort().ToString(), "--db", db, "--image-size", "64",
+                   "--train", $"line-a={data}", "--camera", $"line-a={camera}"))
+        {
+            foreach (var name in new[] { "a0.png", "a1.png", "a2.png" }) await Scored(first, name);
+            first.Process.Kill(); // SIGKILL: no shutdown, no last journal write
+            await first.Process.WaitForExitAsync().WaitAsync(Patience);
+            firstOutput = first.Output;
+        }
+        Drop("b0.png", 3);
+        Drop("b1.png", 4);
+        using var second = CliProcess.Start(log, "node", "--port", InspectionNodeHost.FreePort().ToString(), "--db", db, "--image-size", "64",
+            "--camera", $"line-a={camera}");
+        await Scored(second, "b0.png");
+        await Scored(second, "b1.png");
+        // A file dropped after both: by its result the camera has scanned the folder, old files included, again and again.
+        Drop("c0.png", 5);
+        await Scored(second, "c0.png");
+        second.Terminate();
+        await second.Process.WaitForExitAsync().WaitAsync(Patience);
+
+        // Every result either run stored, as the node prints it: "result <frame id>: <file> ...".
+        var stored = (firstOutput + "\n" + second.Output).Split('\n').Where(l => l.StartsWith("result "))
+            .Select(l => (Frame: l["result ".Length..l.IndexOf(": ", StringComparison.Ordinal)], File: l.Split(": ")[1].Split(' ')[0])).ToList();
+        Assert.Equal(["a0.png", "a1.png", "a2.png", "b0.png", "b1.png", "c0.png"], stored.Select(r => r.File).Order(StringComparer.Ordinal));
+        Assert.Equal(stored.Count, stored.Select(r => r.Frame).Distinct().Count()); // no frame id reused after the restart
     }
 }
