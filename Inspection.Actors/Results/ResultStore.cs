@@ -149,6 +149,27 @@ public sealed class ResultStore
         return new ResultPage(page, Cursor(page[^1]));
     }
 
+    /// <summary>
+    /// The line's results completed since <paramref name="since"/>, oldest first, as narrow rows: an hour of a busy line
+    /// is tens of thousands of rows, read for its counts, latency percentiles and recent scores.
+    /// </summary>
+    public async Task<IReadOnlyList<ResultSample>> Samples(string line, DateTimeOffset since, CancellationToken cancel = default)
+    {
+        await using var connection = await Open(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, verdict, latency_ms, score, normalised, completed_at FROM inspection_results " +
+                              "WHERE line = @line AND completed_at >= @since ORDER BY completed_at, id";
+        Add(command, "line", line);
+        Add(command, "since", Micros(since));
+        var samples = new List<ResultSample>();
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel))
+            samples.Add(new ResultSample(reader.GetString(0), reader.GetString(1), Convert.ToDouble(reader.GetValue(2)),
+                reader.IsDBNull(3) ? null : Convert.ToDouble(reader.GetValue(3)), reader.IsDBNull(4) ? null : Convert.ToDouble(reader.GetValue(4)),
+                FromMicros(Convert.ToInt64(reader.GetValue(5)))));
+        return samples;
+    }
+
     /// <summary>Records an operator's label for a result; false if there is no such result.</summary>
     public async Task<bool> Review(string id, string label, string by, DateTimeOffset at, CancellationToken cancel = default)
     {

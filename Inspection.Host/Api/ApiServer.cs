@@ -9,6 +9,7 @@ using Inspection.Engine.Backbones;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.FileProviders;
 using OpenTelemetry.Metrics;
 using Scalar.AspNetCore;
 
@@ -16,7 +17,8 @@ namespace Inspection.Host.Api;
 
 /// <summary>
 /// The web application of <c>inspection serve</c>: one generic host with the cluster node (Akka.Hosting), Kestrel,
-/// the /api/v1 routes (on nodes with the api role), health checks, Prometheus metrics and the OpenAPI document.
+/// the /api/v1 routes and the dashboard at / (on nodes with the api role), health checks, Prometheus metrics and the
+/// OpenAPI document.
 /// </summary>
 public static class ApiServer
 {
@@ -110,7 +112,10 @@ public static class ApiServer
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);
             EventRoutes.Map(v1);
-            app.MapGet("/", () => Results.Redirect("/api-reference")).ExcludeFromDescription();
+            // The operator dashboard at /: static files that call the routes above with the same key rules.
+            var dashboard = new ManifestEmbeddedFileProvider(typeof(ApiServer).Assembly, "Dashboard");
+            app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = dashboard });
+            app.UseStaticFiles(new StaticFileOptions { FileProvider = dashboard });
         }
         app.Lifetime.ApplicationStarted.Register(() =>
         {

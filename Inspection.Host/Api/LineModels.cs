@@ -29,3 +29,18 @@ public sealed record LineView(
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);
+
+/// <summary>
+/// A line's results over the last Minutes: frames (every stored result), passed, failed (flagged), errors; FailRate is
+/// failed over scored frames (null before any); FramesPerSecond is frames over the whole window; latency percentiles of
+/// the window's results (null when it has none).
+/// </summary>
+public sealed record SummaryWindowView(int Minutes, long Frames, long Passed, long Failed, long Errors, double? FailRate, double FramesPerSecond,
+    double? P50LatencyMs, double? P99LatencyMs);
+
+/// <summary>One recent result, for a line's score sparkline and last verdicts.</summary>
+public sealed record RecentScoreView(string Id, string Verdict, double? Score, double? NormalisedScore, DateTimeOffset CompletedAt);
+
+/// <summary>GET /lines/{line}/summary: the line's model and threshold, its 1, 5 and 60 minute windows and its last results (oldest first).</summary>
+public sealed record LineSummaryView(string Line, string? ModelVersion, float? Threshold, DateTimeOffset At, IReadOnlyList<SummaryWindowView> Windows,
+    IReadOnlyList<RecentScoreView> Recent);

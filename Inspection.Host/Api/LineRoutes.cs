@@ -15,6 +15,7 @@ public static class LineRoutes
         lines.MapGet("/{line}", Get).WithSummary("One line: model version, bank size, shards, threshold, counters and reviews.");
         lines.MapPut("/{line}", Put).WithSummary("Create a line or change its settings (backbone, image size, coreset ratio, shard count, threshold policy).");
         lines.MapDelete("/{line}", Delete).WithSummary("Delete a line and its results.");
+        lines.MapGet("/{line}/summary", Summary).WithSummary("The line's results over the last 1, 5 and 60 minutes (counts, fail rate, frames/s, latency) and its last scores.");
         lines.MapPut("/{line}/threshold", SetThreshold).WithSummary("Set the image-score threshold of the line's current model (applies to frames scored after it).");
     }
 
@@ -28,6 +29,11 @@ public static class LineRoutes
 
     private static async Task<Results<Ok<LineView>, ProblemHttpResult>> Get(string line, ApiContext api, CancellationToken cancel) =>
         await View(api, line, cancel) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+
+    private static async Task<Results<Ok<LineSummaryView>, ProblemHttpResult>> Summary(string line, ApiContext api, CancellationToken cancel) =>
+        await View(api, line, cancel) is { } view
+            ? TypedResults.Ok(await LineSummaries.Of(view, api.Store, DateTimeOffset.UtcNow, cancel))
+            : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
 
     private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api, CancellationToken cancel)
     {
