@@ -17,6 +17,9 @@ public static class ResultFiles
     /// <summary>The heatmap beside an overlay (the path stored with a result).</summary>
     public static string HeatmapBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-heatmap.png";
 
+    /// <summary>The mask of pixels over the threshold beside an overlay.</summary>
+    public static string MaskBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-mask.png";
+
     /// <summary>The anomaly map beside an overlay.</summary>
     public static string MapBeside(string overlayPath) => overlayPath[..^"-overlay.png".Length] + "-map.bin";
 

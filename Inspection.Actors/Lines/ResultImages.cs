@@ -61,6 +61,23 @@ public static class ResultImages
         return heatmap;
     }
 
+    /// <summary>
+    /// The mask of the map's pixels over the model's pixel threshold (white; the rest black), drawn now if it was not
+    /// yet; null when the map is not there. The kept map is normalised so that the threshold is 0.5.
+    /// </summary>
+    public static string? Mask(string overlayPath)
+    {
+        string mask = ResultFiles.MaskBeside(overlayPath);
+        if (File.Exists(mask)) return mask;
+        if (ReadMap(ResultFiles.MapBeside(overlayPath)) is not { } map) return null;
+        using var bitmap = new SKBitmap(new SKImageInfo(map.Columns, map.Rows, SKColorType.Gray8, SKAlphaType.Opaque));
+        var pixels = bitmap.GetPixelSpan();
+        for (int i = 0; i < map.Values.Length; i++) pixels[i] = map.Values[i] > 0.5f ? (byte)255 : (byte)0;
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        WriteWhole(mask, png.ToArray());
+        return mask;
+    }
+
     private static void DrawOverlay(SKBitmap original, float[] map, int columns, int rows, string path) =>
         WriteWhole(path, HeatmapRenderer.EncodeOverlayPng(original, map, columns, rows, 0f, 1f));
 

@@ -1,7 +1,7 @@
 namespace Inspection.Host.Api;
 
 /// <summary>Where a result's images are.</summary>
-public sealed record ResultLinks(string Self, string? Heatmap, string? Overlay, string? Image);
+public sealed record ResultLinks(string Self, string? Heatmap, string? Overlay, string? Image, string? Mask);
 
 /// <summary>An operator's review of a result.</summary>
 public sealed record ReviewView(string Label, string By, DateTimeOffset At);

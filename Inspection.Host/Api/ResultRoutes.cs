@@ -20,6 +20,8 @@ public static class ResultRoutes
             .Produces(200, contentType: "image/png").WithSummary("The result's anomaly map, coloured.");
         results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Overlay, c))
             .Produces(200, contentType: "image/png").WithSummary("The frame under its anomaly map.");
+        results.MapGet("/{id}/mask.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Mask, c))
+            .Produces(200, contentType: "image/png").WithSummary("The mask of the anomaly map's pixels over the model's pixel threshold (white).");
         results.MapGet("/{id}/image", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultFiles.ImageBeside, c))
             .Produces(200, contentType: "image/png").WithSummary("The frame as it was sent (kept for scored frames).");
         results.MapPost("/{id}/review", Review).WithSummary("Record an operator's verdict; a false alarm marked good with addToModel joins the line's bank as a new version.");

@@ -13,7 +13,8 @@ public static class ResultViews
         return new ResultView(r.Id, r.Line, r.Camera, FrameName(r.Source, r.Sequence), r.ModelVersion, r.Score, r.NormalisedScore, r.Verdict,
             r.Error, Math.Round(r.LatencyMs, 2), r.ReceivedAt, r.CompletedAt,
             r.ReviewLabel is null ? null : new ReviewView(r.ReviewLabel, r.ReviewedBy ?? "", r.ReviewedAt ?? r.CompletedAt),
-            new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, images ? self + "/image" : null));
+            new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, images ? self + "/image" : null,
+                images ? self + "/mask.png" : null));
     }
 
     public static ResultView Of(StoredResult r) => Of(Record(r));

@@ -1,201 +1,27 @@
-// The operator dashboard: plain JavaScript, no build step. Every figure comes from the same /api/v1 routes any client
-// uses, with the same API key rules: the key is kept in this browser tab's sessionStorage (never in a URL) and sent as
-// X-Api-Key. Results arrive live from each line's Server-Sent Events stream, read with fetch so that the key can go in
-// a header (EventSource cannot send one).
+// The operator dashboard's pages, chosen by the address's fragment: #/ the lines overview, #/lines/{line} its frames,
+// #/lines/{line}/review its review queue. Each page stops its streams and handlers when another one opens.
 'use strict';
 
-const KEY = 'inspection.apiKey';
-const REFRESH_MS = 30000; // windows age and latencies are recomputed by the server this often; results arrive live
-const SETTLE_MS = 5000;   // and this long after results arrived, for the latencies they bring
-const RECENT = 60;
-const lines = new Map(); // line name -> { view, element, summary, known: ids it counts, pending: results before it }
+let open = null;
 
-class AccessError extends Error {
-  constructor(status) {
-    super(status === 401 ? 'Sign in with an API key to see this server.' : 'That API key is not accepted by this server.');
-    this.status = status;
-  }
-}
-
-function authHeaders() {
-  const key = sessionStorage.getItem(KEY);
-  return key ? { 'X-Api-Key': key } : {};
-}
-
-async function api(path, options = {}) {
-  const response = await fetch('/api/v1' + path, { ...options, headers: { ...authHeaders(), ...(options.headers || {}) } });
-  if (response.status === 401 || response.status === 403) throw new AccessError(response.status);
-  if (!response.ok) {
-    let detail = response.statusText;
-    try { detail = (await response.json()).detail || detail; } catch { /* not a problem document */ }
-    throw new Error(`${path}: ${response.status} ${detail}`);
-  }
-  return response.json();
-}
-
-function element(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  for (const child of children) node.append(child);
-  return node;
-}
-
-function svg(tag, attributes = {}) {
-  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
-  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
-  return node;
-}
-
-function showStatus(text, problem = false) {
-  const status = document.getElementById('status');
-  status.textContent = text;
-  status.classList.toggle('problem', problem);
-  status.hidden = text === '';
-}
-
-function showSignedIn() {
-  const signedIn = sessionStorage.getItem(KEY) !== null;
-  document.getElementById('signin').hidden = signedIn;
-  document.getElementById('signedin').hidden = !signedIn;
-}
-
-const number = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
-const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
-const show = (value, format = number) => (value === null || value === undefined ? '–' : format.format(value));
-
-// One result stored since the summary was read: counted in every window, appended to the recent scores.
-function apply(line, result) {
-  const entry = lines.get(line);
-  if (!entry) return;
-  if (!entry.summary) { entry.pending.push(result); return; } // arrived before the first summary
-  if (entry.known.has(result.id)) return;
-  entry.known.add(result.id);
-  for (const window of entry.summary.windows) {
-    window.frames += 1;
-    if (result.verdict === 'pass') window.passed += 1;
-    else if (result.verdict === 'fail') window.failed += 1;
-    else window.errors += 1;
-    const scored = window.passed + window.failed;
-    window.failRate = scored > 0 ? window.failed / scored : null;
-    window.framesPerSecond = window.frames / (window.minutes * 60);
-  }
-  entry.summary.recent.push({ id: result.id, verdict: result.verdict, score: result.score, normalisedScore: result.normalisedScore });
-  if (entry.summary.recent.length > RECENT) entry.summary.recent.splice(0, entry.summary.recent.length - RECENT);
-  if (result.modelVersion) entry.summary.modelVersion = result.modelVersion;
-  render(line);
-  // Latency percentiles need the window's latencies, which the server has: read its summary once things settle.
-  if (!entry.settle) entry.settle = setTimeout(() => { entry.settle = null; refresh(line).catch(e => showStatus(e.message, true)); }, SETTLE_MS);
-}
-
-function sparkline(recent, threshold) {
-  const width = 400, height = 56, pad = 4;
-  const chart = svg('svg', { class: 'spark', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
-    'aria-label': 'Recent scores against the threshold' });
-  const scores = recent.filter(r => r.score !== null && r.score !== undefined);
-  const top = Math.max(threshold || 0, ...scores.map(r => r.score)) * 1.1 || 1;
-  const y = value => height - pad - (value / top) * (height - 2 * pad);
-  const x = i => pad + (scores.length < 2 ? 0 : (i / (scores.length - 1)) * (width - 2 * pad));
-  if (threshold) chart.append(svg('line', { class: 'threshold', x1: 0, x2: width, y1: y(threshold), y2: y(threshold) }));
-  chart.append(svg('polyline', { points: scores.map((r, i) => `${x(i)},${y(r.score)}`).join(' ') }));
-  scores.forEach((r, i) => { if (r.verdict === 'fail') chart.append(svg('circle', { cx: x(i), cy: y(r.score), r: 2.5 })); });
-  return chart;
-}
-
-function render(line) {
-  const { summary, element: card } = lines.get(line);
-  const [minute, five, hour] = summary.windows;
-  const figure = (label, value, id) => element('div', {}, element('dt', {}, label), element('dd', { 'data-testid': id }, value));
-  const row = window => element('tr', {},
-    element('td', {}, `last ${window.minutes} min`),
-    element('td', { 'data-testid': `frames-${window.minutes}` }, String(window.frames)),
-    element('td', { 'data-testid': `passed-${window.minutes}` }, String(window.passed)),
-    element('td', { 'data-testid': `failed-${window.minutes}` }, String(window.failed)),
-    element('td', {}, String(window.errors)),
-    element('td', { 'data-testid': `fail-rate-${window.minutes}` }, show(window.failRate, percent)));
-  card.replaceChildren(
-    element('header', {}, element('h2', {}, line), element('span', { class: 'version', 'data-testid': 'model-version' },
-      summary.modelVersion ? `model ${summary.modelVersion}` : 'not trained')),
-    element('dl', { class: 'figures' },
-      figure('frames/s', show(minute.framesPerSecond), 'frames-per-second'),
-      figure('threshold', show(summary.threshold), 'threshold'),
-      figure('p50 latency', five.p50LatencyMs === null ? '–' : `${show(five.p50LatencyMs)} ms`, 'p50'),
-      figure('p99 latency', five.p99LatencyMs === null ? '–' : `${show(five.p99LatencyMs)} ms`, 'p99')),
-    element('table', { class: 'windows' },
-      element('thead', {}, element('tr', {}, ...['', 'frames', 'pass', 'fail', 'error', 'fail rate'].map(h => element('th', {}, h)))),
-      element('tbody', {}, row(five), row(hour))),
-    sparkline(summary.recent, summary.threshold),
-    element('p', { class: 'caption' }, `last ${summary.recent.length} scores; dashed: the threshold`),
-    element('div', { class: 'verdicts', 'aria-label': 'Last verdicts', 'data-testid': 'verdicts' },
-      ...summary.recent.slice(-30).map(r => element('span', { class: r.verdict, title: `${r.verdict} ${show(r.score)}` }))));
-}
-
-// Reads the line's event stream until it ends or fails, then opens it again after a pause.
-async function follow(line) {
-  for (;;) {
-    try {
-      const response = await fetch(`/api/v1/lines/${encodeURIComponent(line)}/events`, { headers: authHeaders() });
-      if (response.status === 401 || response.status === 403 || response.status === 404) return;
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      let buffer = '';
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        buffer += value;
-        let end;
-        while ((end = buffer.indexOf('\n\n')) >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          const data = block.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
-          if (block.includes('event: result') && data) apply(line, JSON.parse(data));
-        }
-      }
-    } catch (e) {
-      console.warn(`events of ${line}:`, e);
-    }
-    await new Promise(resolve => setTimeout(resolve, 2000));
-  }
-}
-
-async function refresh(line) {
-  const summary = await api(`/lines/${encodeURIComponent(line)}/summary`);
-  const entry = lines.get(line);
-  entry.summary = summary;
-  entry.known = new Set(summary.recent.map(r => r.id));
-  render(line);
-  for (const result of entry.pending.splice(0)) apply(line, result);
-}
-
-async function load() {
-  showSignedIn();
-  let views;
+async function route() {
+  open?.abort();
+  open = new AbortController();
+  const container = document.getElementById('view');
+  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(p => p !== '').map(decodeURIComponent);
+  document.querySelectorAll('.bar nav a').forEach(a => a.removeAttribute('aria-current'));
   try {
-    views = await api('/lines');
+    if (parts[0] === 'lines' && parts[1] && parts[2] === 'review') await showReview(container, parts[1], open.signal);
+    else if (parts[0] === 'lines' && parts[1]) await showLine(container, parts[1], open.signal);
+    else {
+      document.querySelector('.bar nav a[href="/"]').setAttribute('aria-current', 'page');
+      await showOverview(container, open.signal);
+    }
   } catch (e) {
     showStatus(e.message, true);
-    return;
-  }
-  showStatus(views.length === 0 ? 'No lines yet: create one with PUT /api/v1/lines/{line} and train it.' : '');
-  const container = document.getElementById('lines');
-  for (const view of views) {
-    if (lines.has(view.name)) continue;
-    const card = element('article', { class: 'line', 'data-line': view.name });
-    container.append(card);
-    lines.set(view.name, { view, element: card, summary: null, known: new Set(), pending: [], settle: null });
-    follow(view.name); // opened before the first summary; results it brings that the summary holds are skipped by id
-    await refresh(view.name);
   }
 }
 
-document.getElementById('signin').addEventListener('submit', event => {
-  event.preventDefault();
-  const key = document.getElementById('key').value.trim();
-  if (key === '') return;
-  sessionStorage.setItem(KEY, key);
-  location.reload(); // streams opened without the key start again with it
-});
-document.getElementById('signout').addEventListener('click', () => {
-  sessionStorage.removeItem(KEY);
-  location.reload();
-});
-setInterval(() => { for (const line of lines.keys()) refresh(line).catch(e => showStatus(e.message, true)); }, REFRESH_MS);
-load();
+window.addEventListener('hashchange', route);
+showSignedIn();
+route();

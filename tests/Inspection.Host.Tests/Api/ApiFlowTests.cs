@@ -50,7 +50,7 @@ public sealed class ApiFlowTests(ServeFixture serve)
             Assert.Equal(result.GetProperty("score").GetSingle(), stored.GetProperty("score").GetSingle());
             Assert.Equal("flow", stored.GetProperty("camera").GetString());
             Assert.Equal("v1", stored.GetProperty("modelVersion").GetString()![..2]);
-            foreach (var link in new[] { "heatmap", "overlay" })
+            foreach (var link in new[] { "heatmap", "overlay", "mask" })
             {
                 var png = await serve.Client.GetAsync(stored.GetProperty("links").GetProperty(link).GetString());
                 Assert.Equal(HttpStatusCode.OK, png.StatusCode);
@@ -58,6 +58,18 @@ public sealed class ApiFlowTests(ServeFixture serve)
                 Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, (await png.Content.ReadAsByteArrayAsync())[..4]);
             }
         }
+        // The mask marks the pixels over the threshold: some on the flagged frame, fewer on the good one.
+        int Marked(JsonElement result)
+        {
+            var bytes = serve.Client.GetByteArrayAsync(result.GetProperty("links").GetProperty("mask").GetString()).GetAwaiter().GetResult();
+            using var mask = SkiaSharp.SKBitmap.Decode(bytes);
+            int marked = 0;
+            for (int y = 0; y < mask.Height; y++)
+                for (int x = 0; x < mask.Width; x++)
+                    if (mask.GetPixel(x, y).Red > 127) marked++;
+            return marked;
+        }
+        Assert.True(Marked(bad) > Marked(good), "the flagged frame's mask marks more pixels than the good one's");
         // Every scored frame is kept as it was sent, for review (a passed one may be a miss) and to be added to the model.
         foreach (var (result, name) in new[] { (good, "good"), (bad, "hole") })
         {

@@ -1,0 +1,68 @@
+// A line's latest frames: thumbnails of their overlays with score and verdict, a filter to failures, and for the frame
+// clicked the image as sent, its overlay, the mask of pixels over the threshold and where its score falls among the
+// line's recent scores.
+'use strict';
+
+const FRAMES = 24;
+
+async function showLine(container, line, signal, failuresOnly = false) {
+  const summary = await api(`/lines/${encodeURIComponent(line)}/summary`);
+  const page = await api(`/results?line=${encodeURIComponent(line)}&limit=${FRAMES}${failuresOnly ? '&verdict=fail' : ''}`);
+  showStatus('');
+  const filter = element('input', { type: 'checkbox', id: 'failures-only' });
+  filter.checked = failuresOnly;
+  filter.addEventListener('change', () => showLine(container, line, signal, filter.checked).catch(e => showStatus(e.message, true)));
+  const grid = element('div', { class: 'frames', 'data-testid': 'frames' });
+  const detail = element('section', { class: 'detail', 'data-testid': 'detail', hidden: '' });
+  container.replaceChildren(
+    element('div', { class: 'title' },
+      element('h1', {}, line), element('a', { href: '#/' }, '← all lines'),
+      element('a', { href: `#/lines/${encodeURIComponent(line)}/review` }, 'Review queue'),
+      element('label', { class: 'filter' }, filter, ' failures only')),
+    grid, detail);
+  if (page.items.length === 0) grid.append(element('p', { class: 'status' }, failuresOnly ? 'No failed frames yet.' : 'No frames yet.'));
+  for (const result of page.items) {
+    const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },
+      element('span', { class: 'score' }, `${show(result.score)} · ${result.verdict}`));
+    if (result.links.overlay) {
+      const img = element('img', { alt: `overlay of ${result.frameId}`, loading: 'lazy' });
+      thumb.prepend(img);
+      imageUrl(result.links.overlay).then(url => { if (!signal.aborted) img.src = url; }).catch(() => img.replaceWith(element('span', { class: 'missing' }, 'no image')));
+    }
+    thumb.addEventListener('click', () => showDetail(detail, result, summary).catch(e => showStatus(e.message, true)));
+    grid.append(thumb);
+  }
+}
+
+async function showDetail(detail, result, summary) {
+  const picture = (label, path, id) => {
+    const img = element('img', { alt: `${label} of ${result.frameId}`, 'data-testid': id });
+    if (path) imageUrl(path).then(url => { img.src = url; }).catch(() => img.replaceWith(element('span', { class: 'missing' }, `no ${label}`)));
+    return element('figure', {}, img, element('figcaption', {}, label));
+  };
+  detail.hidden = false;
+  detail.replaceChildren(
+    element('h2', {}, `${result.frameId} · ${result.verdict} · score ${show(result.score)}`),
+    element('div', { class: 'pictures' },
+      picture('frame', result.links.image, 'detail-image'), picture('overlay', result.links.overlay, 'detail-overlay'),
+      picture('mask over the threshold', result.links.mask, 'detail-mask')),
+    distribution(summary.recent.map(r => r.score).filter(s => s !== null && s !== undefined), summary.threshold, result.score));
+  detail.scrollIntoView({ block: 'nearest' });
+}
+
+/** A histogram of the line's recent scores, the threshold dashed and this frame's score marked. */
+function distribution(scores, threshold, score) {
+  const width = 600, height = 90, bins = 30;
+  const chart = svg('svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, role: 'img',
+    'aria-label': 'Where the score falls among the line\u2019s recent scores' });
+  const top = Math.max(threshold || 0, score || 0, ...scores) * 1.05 || 1;
+  const counts = new Array(bins).fill(0);
+  for (const s of scores) counts[Math.min(bins - 1, Math.floor((s / top) * bins))] += 1;
+  const most = Math.max(1, ...counts);
+  counts.forEach((count, i) => chart.append(svg('rect', {
+    x: (i * width) / bins + 1, width: width / bins - 2, y: height - (count / most) * (height - 10), height: (count / most) * (height - 10) })));
+  if (threshold) chart.append(svg('line', { class: 'threshold', x1: (threshold / top) * width, x2: (threshold / top) * width, y1: 0, y2: height }));
+  if (score !== null && score !== undefined) chart.append(svg('line', { class: 'marker', x1: (score / top) * width, x2: (score / top) * width, y1: 0, y2: height }));
+  return element('figure', { class: 'distribution' }, chart,
+    element('figcaption', {}, `this frame (solid) among the line's last ${scores.length} scores; dashed: the threshold`));
+}
