@@ -170,6 +170,22 @@ public sealed class ResultStore
         return samples;
     }
 
+    /// <summary>The line's last <paramref name="limit"/> scored results (newest first), or with <paramref name="reviewedOnly"/> its reviewed ones.</summary>
+    public async Task<IReadOnlyList<ScoredSample>> Scored(string line, int limit, bool reviewedOnly = false, CancellationToken cancel = default)
+    {
+        await using var connection = await Open(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT score, review_label FROM inspection_results WHERE line = @line AND score IS NOT NULL AND verdict <> 'error'" +
+                              (reviewedOnly ? " AND review_label IS NOT NULL" : "") + " ORDER BY completed_at DESC, id DESC LIMIT @limit";
+        Add(command, "line", line);
+        Add(command, "limit", limit);
+        var samples = new List<ScoredSample>();
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel))
+            samples.Add(new ScoredSample(Convert.ToDouble(reader.GetValue(0)), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        return samples;
+    }
+
     /// <summary>Records an operator's label for a result; false if there is no such result.</summary>
     public async Task<bool> Review(string id, string label, string by, DateTimeOffset at, CancellationToken cancel = default)
     {

@@ -44,3 +44,12 @@ public sealed record RecentScoreView(string Id, string Verdict, double? Score, d
 /// <summary>GET /lines/{line}/summary: the line's model and threshold, its 1, 5 and 60 minute windows and its last results (oldest first).</summary>
 public sealed record LineSummaryView(string Line, string? ModelVersion, float? Threshold, DateTimeOffset At, IReadOnlyList<SummaryWindowView> Windows,
     IReadOnlyList<RecentScoreView> Recent);
+
+/// <summary>
+/// GET /lines/{line}/threshold/preview?score=x: what a threshold of Candidate would change against the Current one. Over
+/// the line's Recent last scored frames: how many are flagged now and would be, and how many would flip. Over its
+/// Reviewed frames: how many would flip, and how many verdicts agree with the operators' labels now and would.
+/// RecentScores are the recent frames' scores (newest first), for a histogram.
+/// </summary>
+public sealed record ThresholdPreviewView(float Current, float Candidate, int Recent, int RecentFlaggedNow, int RecentFlaggedAtCandidate,
+    int RecentFlips, int Reviewed, int ReviewedFlips, int ReviewedAgreeNow, int ReviewedAgreeAtCandidate, IReadOnlyList<double> RecentScores);

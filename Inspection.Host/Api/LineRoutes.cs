@@ -16,6 +16,8 @@ public static class LineRoutes
         lines.MapPut("/{line}", Put).WithSummary("Create a line or change its settings (backbone, image size, coreset ratio, shard count, threshold policy).");
         lines.MapDelete("/{line}", Delete).WithSummary("Delete a line and its results.");
         lines.MapGet("/{line}/summary", Summary).WithSummary("The line's results over the last 1, 5 and 60 minutes (counts, fail rate, frames/s, latency) and its last scores.");
+        lines.MapGet("/{line}/threshold/preview", Preview)
+            .WithSummary("What a threshold of score would change: flagged and flipped frames among the last scored ones and the reviewed ones.");
         lines.MapPut("/{line}/threshold", SetThreshold).WithSummary("Set the image-score threshold of the line's current model (applies to frames scored after it).");
     }
 
@@ -34,6 +36,14 @@ public static class LineRoutes
         await View(api, line, cancel) is { } view
             ? TypedResults.Ok(await LineSummaries.Of(view, api.Store, DateTimeOffset.UtcNow, cancel))
             : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+
+    private static async Task<Results<Ok<ThresholdPreviewView>, ProblemHttpResult>> Preview(string line, float? score, ApiContext api, CancellationToken cancel)
+    {
+        if (score is not { } candidate || !float.IsFinite(candidate)) return Problems.BadRequest("give the threshold to preview as ?score= (a number on the model's scale)");
+        if (await View(api, line, cancel) is not { } view) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        if (view.Threshold is not { } current) return Problems.Conflict($"line '{Names.Shorten(line)}' is not trained yet: it has no threshold to move");
+        return TypedResults.Ok(await ThresholdPreviews.Of(line, current.Score, candidate, api.Store, cancel));
+    }
 
     private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api, CancellationToken cancel)
     {

@@ -18,6 +18,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
     element('div', { class: 'title' },
       element('h1', {}, line), element('a', { href: '#/' }, '← all lines'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}/review` }, 'Review queue'),
+      element('a', { href: `#/lines/${encodeURIComponent(line)}/threshold` }, 'Threshold'),
       element('label', { class: 'filter' }, filter, ' failures only')),
     grid, detail);
   if (page.items.length === 0) grid.append(element('p', { class: 'status' }, failuresOnly ? 'No failed frames yet.' : 'No frames yet.'));
@@ -46,12 +47,13 @@ async function showDetail(detail, result, summary) {
     element('div', { class: 'pictures' },
       picture('frame', result.links.image, 'detail-image'), picture('overlay', result.links.overlay, 'detail-overlay'),
       picture('mask over the threshold', result.links.mask, 'detail-mask')),
-    distribution(summary.recent.map(r => r.score).filter(s => s !== null && s !== undefined), summary.threshold, result.score));
+    distribution(summary.recent.map(r => r.score).filter(s => s !== null && s !== undefined), summary.threshold, result.score,
+      `this frame (solid) among the line's last ${summary.recent.length} scores; dashed: the threshold`));
   detail.scrollIntoView({ block: 'nearest' });
 }
 
-/** A histogram of the line's recent scores, the threshold dashed and this frame's score marked. */
-function distribution(scores, threshold, score) {
+/** A histogram of the line's recent scores, the threshold dashed and one score marked (solid). */
+function distribution(scores, threshold, score, caption) {
   const width = 600, height = 90, bins = 30;
   const chart = svg('svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, role: 'img',
     'aria-label': 'Where the score falls among the line\u2019s recent scores' });
@@ -64,5 +66,5 @@ function distribution(scores, threshold, score) {
   if (threshold) chart.append(svg('line', { class: 'threshold', x1: (threshold / top) * width, x2: (threshold / top) * width, y1: 0, y2: height }));
   if (score !== null && score !== undefined) chart.append(svg('line', { class: 'marker', x1: (score / top) * width, x2: (score / top) * width, y1: 0, y2: height }));
   return element('figure', { class: 'distribution' }, chart,
-    element('figcaption', {}, `this frame (solid) among the line's last ${scores.length} scores; dashed: the threshold`));
+    element('figcaption', {}, caption));
 }

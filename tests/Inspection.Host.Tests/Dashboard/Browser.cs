@@ -38,6 +38,13 @@ public sealed class Browser : IAsyncDisposable
         return await context.NewPageAsync();
     }
 
+    /// <summary>Types the key into the page's sign-in field; the page reloads and reads the lines with it, whose answer this returns.</summary>
+    public static async Task<IResponse> SignIn(IPage page, string key)
+    {
+        await page.FillAsync("#key", key);
+        return await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#signin button"), r => r.Url.EndsWith("/api/v1/lines"));
+    }
+
     /// <summary>Saves what the page shows to INSPECTION_TEST_SCREENSHOTS/{name}.png when that folder is set (for a look by eye).</summary>
     public static async Task Screenshot(IPage page, string name)
     {

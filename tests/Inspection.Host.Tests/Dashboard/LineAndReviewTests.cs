@@ -21,8 +21,7 @@ public sealed class LineAndReviewTests(ServeFixture serve)
     {
         var page = await browser.Page();
         await page.GotoAsync(Url);
-        await page.FillAsync("#key", ServeFixture.Key);
-        await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#signin button"), r => r.Url.EndsWith("/api/v1/lines"));
+        await Browser.SignIn(page, ServeFixture.Key);
         return page;
     }
 

@@ -17,13 +17,6 @@ public sealed class OverviewTests(ServeFixture serve)
 {
     private string Url => "http://" + serve.Settings.Http + "/";
 
-    /// <summary>Types the key into the sign-in field; the page reloads and reads the lines with it.</summary>
-    private static async Task<IResponse> SignIn(IPage page)
-    {
-        await page.FillAsync("#key", ServeFixture.Key);
-        return await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#signin button"), r => r.Url.EndsWith("/api/v1/lines"));
-    }
-
     [SkippableFact]
     public async Task Without_a_key_the_page_asks_for_one_and_shows_no_line()
     {
@@ -42,7 +35,7 @@ public sealed class OverviewTests(ServeFixture serve)
         await using var browser = await Browser.Start();
         var page = await browser.Page();
         await page.GotoAsync(Url);
-        var lines = await SignIn(page);
+        var lines = await Browser.SignIn(page, ServeFixture.Key);
         Assert.Equal(200, lines.Status);
         Assert.Equal(ServeFixture.Key, await page.EvaluateAsync<string>("sessionStorage.getItem('inspection.apiKey')"));
         Assert.DoesNotContain(ServeFixture.Key, page.Url); // never in a URL

@@ -1,0 +1,61 @@
+// Threshold tuning: a slider over the line's recent scores, showing as it moves how many of the recent frames and of the
+// reviewed ones would flip at the new value (the server's own count, GET /lines/{line}/threshold/preview), and a button
+// that applies it through PUT /lines/{line}/threshold, which records who set it and when.
+'use strict';
+
+async function showThreshold(container, line, signal) {
+  const path = `/lines/${encodeURIComponent(line)}`;
+  const view = await api(path);
+  if (!view.threshold) throw new Error(`line '${line}' is not trained yet: it has no threshold to tune`);
+  const first = await api(`${path}/threshold/preview?score=${view.threshold.score}`);
+  showStatus(signedIn() ? '' : 'Sign in to apply a threshold: it changes the line, so it needs an API key.');
+  const top = Math.max(view.threshold.score, ...first.recentScores) * 1.2 || 1;
+  const slider = element('input', { type: 'range', id: 'threshold', min: '0', max: String(top), step: String(top / 1000),
+    value: String(view.threshold.score), 'aria-label': 'Threshold' });
+  const value = element('output', { for: 'threshold', 'data-testid': 'candidate' });
+  const figures = element('dl', { class: 'figures wide' });
+  const setBy = element('p', { class: 'caption', 'data-testid': 'set-by' });
+  const apply = element('button', { type: 'button', id: 'apply' }, 'Apply');
+  apply.disabled = !signedIn();
+  const chart = element('div', { class: 'tuning-chart' });
+  const showSetBy = threshold => {
+    setBy.textContent = `threshold ${show(threshold.score)} (${threshold.source}` +
+      (threshold.setBy ? `, set by ${threshold.setBy} at ${new Date(threshold.setAt).toLocaleString()})` : ')');
+  };
+  showSetBy(view.threshold);
+  const render = preview => {
+    value.textContent = show(preview.candidate);
+    const figure = (label, text, id) => element('div', {}, element('dt', {}, label), element('dd', { 'data-testid': id }, text));
+    figures.replaceChildren(
+      figure('recent frames that flip', `${preview.recentFlips} of ${preview.recent}`, 'recent-flips'),
+      figure('flagged now → then', `${preview.recentFlaggedNow} → ${preview.recentFlaggedAtCandidate}`, 'recent-flagged'),
+      figure('reviewed frames that flip', `${preview.reviewedFlips} of ${preview.reviewed}`, 'reviewed-flips'),
+      figure('agree with reviews now → then', `${preview.reviewedAgreeNow} → ${preview.reviewedAgreeAtCandidate}`, 'reviewed-agree'));
+    chart.replaceChildren(distribution(preview.recentScores, preview.current, preview.candidate,
+      `the line's last ${preview.recent} scores; dashed: the threshold in force, solid: the one previewed`));
+  };
+  render(first);
+  let pending = null;
+  slider.addEventListener('input', () => {
+    clearTimeout(pending);
+    pending = setTimeout(async () => {
+      try {
+        const preview = await api(`${path}/threshold/preview?score=${slider.value}`, { signal });
+        if (Number(slider.value) === preview.candidate || Math.abs(Number(slider.value) - preview.candidate) < 1e-4 * top) render(preview);
+      } catch (e) { if (!signal.aborted) showStatus(e.message, true); }
+    }, 100);
+  });
+  apply.addEventListener('click', async () => {
+    try {
+      const threshold = await api(`${path}/threshold`, {
+        method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ score: Number(slider.value) }) });
+      showSetBy(threshold);
+      render(await api(`${path}/threshold/preview?score=${slider.value}`));
+    } catch (e) { showStatus(e.message, true); }
+  });
+  container.replaceChildren(
+    element('div', { class: 'title' },
+      element('h1', {}, `${line}: threshold`), element('a', { href: '#/' }, '← all lines'),
+      element('a', { href: `#/lines/${encodeURIComponent(line)}` }, 'Frames')),
+    element('div', { class: 'tuning' }, slider, value, apply), setBy, figures, chart);
+}
