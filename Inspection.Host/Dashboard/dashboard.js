@@ -1,5 +1,6 @@
 // The operator dashboard's pages, chosen by the address's fragment: #/ the lines overview, #/lines/{line} its frames,
-// #/lines/{line}/review its review queue, #/lines/{line}/threshold its threshold tuning. Each page stops its streams and handlers when another one opens.
+// #/lines/{line}/review its review queue, #/lines/{line}/threshold its threshold tuning, #/training the training
+// jobs. Each page stops its streams and handlers when another one opens.
 'use strict';
 
 let open = null;
@@ -11,7 +12,8 @@ async function route() {
   const parts = location.hash.replace(/^#\/?/, '').split('/').filter(p => p !== '').map(decodeURIComponent);
   document.querySelectorAll('.bar nav a').forEach(a => a.removeAttribute('aria-current'));
   try {
-    if (parts[0] === 'lines' && parts[1] && parts[2] === 'review') await showReview(container, parts[1], open.signal);
+    if (parts[0] === 'training') await showTraining(container, open.signal);
+    else if (parts[0] === 'lines' && parts[1] && parts[2] === 'review') await showReview(container, parts[1], open.signal);
     else if (parts[0] === 'lines' && parts[1] && parts[2] === 'threshold') await showThreshold(container, parts[1], open.signal);
     else if (parts[0] === 'lines' && parts[1]) await showLine(container, parts[1], open.signal);
     else {

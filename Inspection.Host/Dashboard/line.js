@@ -55,7 +55,7 @@ async function showDetail(detail, result, summary) {
 /** A histogram of the line's recent scores, the threshold dashed and one score marked (solid). */
 function distribution(scores, threshold, score, caption) {
   const width = 600, height = 90, bins = 30;
-  const chart = svg('svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, role: 'img',
+  const chart = svg('svg', { class: 'histogram', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
     'aria-label': 'Where the score falls among the line\u2019s recent scores' });
   const top = Math.max(threshold || 0, score || 0, ...scores) * 1.05 || 1;
   const counts = new Array(bins).fill(0);

@@ -1,0 +1,66 @@
+// Training: start a job for a line from a server folder (under one of the server's folder roots) or from uploaded good
+// images, and follow it: stage, images embedded, coreset progress, ETA; when it is done, the version it made and its
+// calibration figures.
+'use strict';
+
+async function showTraining(container, signal) {
+  const views = await api('/lines');
+  showStatus(signedIn() ? '' : 'Sign in to train: training changes a line, so it needs an API key.');
+  const line = element('input', { id: 'training-line', list: 'known-lines', placeholder: 'line name', required: '' });
+  const known = element('datalist', { id: 'known-lines' }, ...views.map(v => element('option', { value: v.name })));
+  const folder = element('input', { id: 'training-folder', placeholder: 'server folder in MVTec layout (train/good/...)' });
+  const files = element('input', { id: 'training-files', type: 'file', multiple: '', accept: 'image/png,image/jpeg,image/bmp' });
+  const start = element('button', { type: 'submit', id: 'start-training' }, 'Start training');
+  start.disabled = !signedIn();
+  const job = element('section', { class: 'job', 'data-testid': 'job', hidden: '' });
+  const form = element('form', { class: 'training-form' },
+    element('label', {}, 'Line', line), known,
+    element('label', {}, 'Folder on the server', folder),
+    element('label', {}, 'or good images to upload', files), start);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    try {
+      const path = `/lines/${encodeURIComponent(line.value.trim())}/training`;
+      let accepted;
+      if (files.files.length > 0) {
+        const body = new FormData();
+        for (const file of files.files) body.append('images', file);
+        accepted = await api(path, { method: 'POST', body });
+      } else {
+        accepted = await api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ folder: folder.value.trim() }) });
+      }
+      await followJob(job, accepted.jobId, signal);
+    } catch (e) { showStatus(e.message, true); }
+  });
+  container.replaceChildren(element('div', { class: 'title' }, element('h1', {}, 'Training'), element('a', { href: '#/' }, '← all lines')), form, job);
+}
+
+/** Shows a job once a second until it ends or the page is left. */
+async function followJob(section, id, signal) {
+  section.hidden = false;
+  const bar = element('progress', { max: '1', value: '0', 'data-testid': 'job-progress' });
+  const facts = element('dl', { class: 'figures wide' });
+  const state = element('p', { class: 'rate', 'data-testid': 'job-state' });
+  const calibration = element('div', { 'data-testid': 'job-calibration' });
+  section.replaceChildren(element('h2', {}, `job ${id}`), state, bar, facts, calibration);
+  const figure = (label, text, testid) => element('div', {}, element('dt', {}, label), element('dd', testid ? { 'data-testid': testid } : {}, text));
+  while (!signal.aborted) {
+    const view = await api(`/jobs/${encodeURIComponent(id)}`, { signal });
+    state.textContent = `${view.line}: ${view.state}${view.stage ? ` (${view.stage})` : ''}${view.error ? `: ${view.error}` : ''}`;
+    bar.value = view.progress;
+    facts.replaceChildren(
+      figure('images embedded', `${view.imagesEmbedded} of ${view.imagesTotal}`),
+      figure('coreset steps', `${view.coresetSteps} of ${view.coresetTotal}`),
+      figure('progress', percent.format(view.progress), 'job-percent'),
+      figure('time left', view.etaSeconds === null ? '–' : `${Math.ceil(view.etaSeconds)} s`));
+    if (view.state === 'succeeded' && view.calibration) {
+      const c = view.calibration;
+      calibration.replaceChildren(element('h3', {}, `version ${view.version}: ${view.bankSize} bank vectors`),
+        element('dl', { class: 'figures wide' },
+          figure('image threshold', show(c.imageThreshold), 'calibration-threshold'), figure('image score range', `${show(c.imageMin)} – ${show(c.imageMax)}`),
+          figure('pixel threshold', show(c.pixelThreshold))));
+    }
+    if (['succeeded', 'failed', 'cancelled'].includes(view.state)) return;
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
+}

@@ -1,0 +1,56 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Inspection.Host.Tests.Api;
+using Microsoft.Playwright;
+using Xunit;
+
+namespace Inspection.Host.Tests.Dashboard;
+
+/// <summary>A training job started from the dashboard in a real browser: its progress advances to done, with the calibration the server reports.</summary>
+[Collection(ServeCollection.Name)]
+public sealed class TrainingTests(ServeFixture serve)
+{
+    private const string Line = "from-dashboard";
+
+    [SkippableFact]
+    public async Task A_job_started_from_a_server_folder_advances_to_succeeded_and_shows_its_calibration()
+    {
+        await using var browser = await Browser.Start();
+        (await serve.Client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 128 })).EnsureSuccessStatusCode();
+        var page = await browser.Page();
+        await page.GotoAsync("http://" + serve.Settings.Http + "/");
+        await Browser.SignIn(page, ServeFixture.Key);
+        await page.EvaluateAsync("location.hash = '#/training'");
+        await page.FillAsync("#training-line", Line);
+        await page.FillAsync("#training-folder", serve.Category);
+
+        // Every state and progress the page shows, recorded in the page as it renders them.
+        await page.EvaluateAsync(@"() => {
+            window.seen = [];
+            new MutationObserver(() => {
+                const state = document.querySelector('[data-testid=job-state]'), bar = document.querySelector('[data-testid=job-progress]');
+                if (state && bar) window.seen.push([state.textContent, Number(bar.value)]);
+            }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+        }");
+        var started = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#start-training"), r => r.Url.EndsWith($"/lines/{Line}/training"));
+        Assert.Equal(202, started.Status);
+        string id = (await started.JsonAsync())!.Value.GetProperty("jobId").GetString()!;
+        await Assertions.Expect(page.GetByTestId("job-state")).ToContainTextAsync("succeeded", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+
+        var seen = (await page.EvaluateAsync<JsonElement>("() => window.seen")).EnumerateArray()
+            .Select(e => (State: e[0].GetString()!, Progress: e[1].GetDouble())).ToList();
+        Assert.Contains(seen, s => Regex.IsMatch(s.State, "queued|running") && s.Progress < 1); // followed while it ran
+        var progress = seen.Select(s => s.Progress).ToList();
+        Assert.Equal(progress.Order(), progress); // it only advances
+        Assert.Equal(1.0, progress[^1], 3);
+        Assert.Contains("succeeded", seen[^1].State);
+
+        var job = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/jobs/{id}");
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        float threshold = job.GetProperty("calibration").GetProperty("imageThreshold").GetSingle();
+        await Assertions.Expect(page.GetByTestId("calibration-threshold")).ToHaveTextAsync(threshold.ToString("0.#", CultureInfo.InvariantCulture));
+        await Browser.Screenshot(page, "training");
+    }
+}
