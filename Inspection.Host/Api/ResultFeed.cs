@@ -9,14 +9,15 @@ namespace Inspection.Host.Api;
 
 /// <summary>
 /// Results as they are stored anywhere in the cluster (the results topic), handed to the open event streams of their
-/// line. Each stream has a bounded buffer that drops its oldest results when the client reads too slowly, so one slow
+/// line (or of every line). Each stream has a bounded buffer that drops its oldest results when the client reads too slowly, so one slow
 /// browser never holds up the node.
 /// </summary>
 public sealed class ResultFeed
 {
-    private readonly ConcurrentDictionary<Guid, (string Line, Channel<StoredResult> Channel)> _streams = new();
+    private readonly ConcurrentDictionary<Guid, (string? Line, Channel<StoredResult> Channel)> _streams = new();
 
-    public (Guid Id, ChannelReader<StoredResult> Reader) Open(string line)
+    /// <summary>A stream of the results of <paramref name="line"/>, or of every line when it is null.</summary>
+    public (Guid Id, ChannelReader<StoredResult> Reader) Open(string? line)
     {
         var channel = Channel.CreateBounded<StoredResult>(new BoundedChannelOptions(256) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
         var id = Guid.NewGuid();
@@ -32,7 +33,7 @@ public sealed class ResultFeed
     public void Publish(StoredResult result)
     {
         foreach (var (_, (line, channel)) in _streams)
-            if (line == result.Frame.Line) channel.Writer.TryWrite(result);
+            if (line == null || line == result.Frame.Line) channel.Writer.TryWrite(result);
     }
 
     /// <summary>Subscribes the feed to the cluster's results topic.</summary>

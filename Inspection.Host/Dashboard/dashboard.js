@@ -1,6 +1,6 @@
 // The operator dashboard's pages, chosen by the address's fragment: #/ the lines overview, #/lines/{line} its frames,
 // #/lines/{line}/review its review queue, #/lines/{line}/threshold its threshold tuning, #/training the training
-// jobs. Each page stops its streams and handlers when another one opens.
+// jobs, #/cluster the cluster. Each page stops its streams and handlers when another one opens.
 'use strict';
 
 let open = null;
@@ -13,6 +13,7 @@ async function route() {
   document.querySelectorAll('.bar nav a').forEach(a => a.removeAttribute('aria-current'));
   try {
     if (parts[0] === 'training') await showTraining(container, open.signal);
+    else if (parts[0] === 'cluster') await showCluster(container, open.signal);
     else if (parts[0] === 'lines' && parts[1] && parts[2] === 'review') await showReview(container, parts[1], open.signal);
     else if (parts[0] === 'lines' && parts[1] && parts[2] === 'threshold') await showThreshold(container, parts[1], open.signal);
     else if (parts[0] === 'lines' && parts[1]) await showLine(container, parts[1], open.signal);

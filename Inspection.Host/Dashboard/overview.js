@@ -77,12 +77,13 @@ function render(line) {
       ...summary.recent.slice(-30).map(r => element('span', { class: r.verdict, title: `${r.verdict} ${show(r.score)}` }))));
 }
 
-// Reads the line's event stream until it ends or fails, then opens it again after a pause, until the view closes.
-async function follow(line, signal) {
+// Reads the event stream of every line (one connection: a browser holds only a few per server) until it ends or
+// fails, then opens it again after a pause, until the view closes.
+async function follow(signal) {
   while (!signal.aborted) {
     try {
-      const response = await fetch(`/api/v1/lines/${encodeURIComponent(line)}/events`, { headers: authHeaders(), signal });
-      if (response.status === 401 || response.status === 403 || response.status === 404) return;
+      const response = await fetch('/api/v1/events', { headers: authHeaders(), signal });
+      if (response.status === 401 || response.status === 403) return;
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let buffer = '';
       for (;;) {
@@ -94,12 +95,12 @@ async function follow(line, signal) {
           const block = buffer.slice(0, end);
           buffer = buffer.slice(end + 2);
           const data = block.split('\n').filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
-          if (block.includes('event: result') && data) apply(line, JSON.parse(data));
+          if (block.includes('event: result') && data) { const result = JSON.parse(data); apply(result.line, result); }
         }
       }
     } catch (e) {
       if (signal.aborted) return;
-      console.warn(`events of ${line}:`, e);
+      console.warn('events:', e);
     }
     await new Promise(resolve => setTimeout(resolve, 2000));
   }
@@ -129,12 +130,19 @@ async function showOverview(container, signal) {
   const grid = element('section', { class: 'lines', id: 'lines', 'aria-label': 'Lines' });
   container.replaceChildren(grid);
   for (const view of views) {
-    const card = element('article', { class: 'line', 'data-line': view.name });
+    const card = element('article', { class: 'line', 'data-line': view.name }, element('header', {}, element('h2', {}, view.name)));
     grid.append(card);
     lines.set(view.name, { view, element: card, summary: null, known: new Set(), pending: [], settle: null });
-    follow(view.name, signal); // opened before the first summary; results it brings that the summary holds are skipped by id
-    await refresh(view.name);
   }
+  follow(signal); // opened before the first summaries; results they already hold are skipped by id
+  // Every line at once, and one that cannot be read says why on its own card without holding up the others.
+  await Promise.all(views.map(async view => {
+    try {
+      await refresh(view.name);
+    } catch (e) {
+      lines.get(view.name)?.element.append(element('p', { class: 'status problem' }, e.message));
+    }
+  }));
   const timer = setInterval(() => { for (const line of lines.keys()) refresh(line).catch(e => showStatus(e.message, true)); }, REFRESH_MS);
   signal.addEventListener('abort', () => {
     clearInterval(timer);

@@ -117,6 +117,26 @@ public sealed class ApiFlowTests(ServeFixture serve)
     }
 
     [Fact]
+    public async Task The_stream_of_every_line_carries_the_results_of_two_lines()
+    {
+        await serve.TrainLine("events-other");
+        await using var events = await EventStream.Open(serve.Client, "/api/v1/events");
+        Assert.Equal("text/event-stream", events.ContentType);
+        var ids = new Dictionary<string, string>();
+        foreach (var line in new[] { ServeFixture.Line, "events-other" })
+            ids[(await Json(await serve.PostFrame(serve.Image("good"), line: line))).GetProperty("id").GetString()!] = line;
+        var seen = new Dictionary<string, string>();
+        while (seen.Count < ids.Count)
+        {
+            var (type, eventId, data) = await events.Next(EventTimeout);
+            if (!ids.ContainsKey(eventId)) continue; // other tests' frames
+            Assert.Equal("result", type);
+            seen[eventId] = data.GetProperty("line").GetString()!;
+        }
+        Assert.Equal(ids, seen);
+    }
+
+    [Fact]
     public async Task A_frame_sent_without_waiting_arrives_on_the_event_stream_and_in_the_store()
     {
         await using var events = await EventStream.Open(serve.Client, $"/api/v1/lines/{ServeFixture.Line}/events");

@@ -16,7 +16,7 @@ namespace Inspection.Host.Tests.Dashboard;
 [Collection(ServeCollection.Name)]
 public sealed class ThresholdTests(ServeFixture serve)
 {
-    private const string Line = "tuning";
+    private const string Line = "dashboard-threshold";
 
     [SkippableFact]
     public async Task The_preview_shows_the_servers_flip_counts_and_apply_sets_the_threshold_with_who_set_it()

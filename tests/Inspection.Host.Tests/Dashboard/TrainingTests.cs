@@ -12,7 +12,7 @@ namespace Inspection.Host.Tests.Dashboard;
 [Collection(ServeCollection.Name)]
 public sealed class TrainingTests(ServeFixture serve)
 {
-    private const string Line = "from-dashboard";
+    private const string Line = "dashboard-training";
 
     [SkippableFact]
     public async Task A_job_started_from_a_server_folder_advances_to_succeeded_and_shows_its_calibration()
