@@ -30,6 +30,18 @@ public sealed class OverviewTests(ServeFixture serve)
     }
 
     [SkippableFact]
+    public async Task A_wrong_key_is_refused_as_the_api_refuses_it_and_shows_no_line()
+    {
+        await using var browser = await Browser.Start();
+        var page = await browser.Page();
+        await page.GotoAsync(Url);
+        var lines = await Browser.SignIn(page, "not-a-key-of-this-server");
+        Assert.Equal(403, lines.Status);
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("That API key is not accepted");
+        Assert.Equal(0, await page.Locator("article.line").CountAsync());
+    }
+
+    [SkippableFact]
     public async Task Signed_in_the_overview_lists_the_line_and_counts_frames_pushed_through_the_api_without_a_reload()
     {
         await using var browser = await Browser.Start();
