@@ -18,6 +18,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
         using var serve = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{http}", "--data-dir", folder.File("data"));
         await serve.WaitForLine(l => l.StartsWith("ready:"), TimeSpan.FromMinutes(2));
         Assert.Contains($"HTTP API on http://127.0.0.1:{http}/api/v1", serve.Output);
+        Assert.Contains($"dashboard: point a browser at http://127.0.0.1:{http}/", serve.Output);
         string key = File.ReadAllText(folder.File("data", "api-key")).Trim();
         Assert.Contains($"API key (generated, stored in {folder.File("data", "api-key")}): {key}", serve.Output);
         Assert.Contains($"curl -H \"X-Api-Key: {key}\" http://127.0.0.1:{http}/api/v1/lines", serve.Output);
