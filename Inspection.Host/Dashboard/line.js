@@ -12,7 +12,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
   const filter = element('input', { type: 'checkbox', id: 'failures-only' });
   filter.checked = failuresOnly;
   filter.addEventListener('change', () => showLine(container, line, signal, filter.checked).catch(e => showStatus(e.message, true)));
-  const grid = element('div', { class: 'frames', 'data-testid': 'frames' });
+  const grid = element('div', { class: 'frames', 'data-testid': 'frames', 'data-filter': failuresOnly ? 'fail' : 'all' });
   const detail = element('section', { class: 'detail', 'data-testid': 'detail', hidden: '' });
   container.replaceChildren(
     element('div', { class: 'title' },

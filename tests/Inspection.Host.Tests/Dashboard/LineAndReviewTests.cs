@@ -54,14 +54,15 @@ public sealed class LineAndReviewTests(ServeFixture serve)
         await page.WaitForFunctionAsync($"() => {{ const img = document.querySelector(\"button.thumb[data-result='{id}'] img\"); return img && img.complete && img.naturalWidth > 0; }}");
 
         await page.CheckAsync("#failures-only");
-        var thumb = page.Locator($"button.thumb[data-result='{id}']");
+        // The filtered list replaces the page's content: wait for it, so the click lands on the list that stays.
+        var thumb = page.Locator($"[data-testid=frames][data-filter=fail] button.thumb[data-result='{id}']");
         await Assertions.Expect(thumb).ToHaveClassAsync(new System.Text.RegularExpressions.Regex("fail"));
         var mask = await page.RunAndWaitForResponseAsync(() => thumb.ClickAsync(), r => r.Url.EndsWith($"/results/{id}/mask.png"));
         Assert.Equal(200, mask.Status);
         foreach (var picture in new[] { "detail-image", "detail-overlay", "detail-mask" })
             await Assertions.Expect(page.GetByTestId(picture)).ToHaveAttributeAsync("src", new System.Text.RegularExpressions.Regex("^blob:"));
         await Assertions.Expect(page.GetByTestId("detail")).ToContainTextAsync("fail");
-        Assert.Equal(0, await page.Locator("button.thumb.pass").CountAsync()); // the filter keeps failures only
+        Assert.Equal(0, await page.Locator("[data-filter=fail] button.thumb.pass").CountAsync()); // the filter keeps failures only
         await Browser.Screenshot(page, "line");
     }
 
