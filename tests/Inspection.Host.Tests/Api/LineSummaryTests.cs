@@ -18,7 +18,7 @@ public sealed class LineSummaryTests(ServeFixture serve)
     public async Task Each_window_counts_the_frames_scored_since_and_the_last_scores_end_with_them()
     {
         var before = await Summary();
-        string defect = Directory.GetDirectories(Path.Combine(serve.Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
+        string defect = serve.DefectKind;
         var results = new List<JsonElement>();
         foreach (var kind in new[] { "good", defect })
         {

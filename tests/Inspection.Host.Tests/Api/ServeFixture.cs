@@ -101,6 +101,18 @@ public sealed class ServeFixture : IAsyncLifetime
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
     }
 
+    /// <summary>The first defect type of the generated line's test images.</summary>
+    public string DefectKind => Directory.GetDirectories(Path.Combine(Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
+
+    /// <summary>The dashboard in a fresh tab, signed in with the key (it reloads and reads the lines with it).</summary>
+    public async Task<Microsoft.Playwright.IPage> SignedInDashboard(Dashboard.Browser browser)
+    {
+        var page = await browser.Page();
+        await page.GotoAsync("http://" + Settings.Http + "/");
+        await Dashboard.Browser.SignIn(page, Key);
+        return page;
+    }
+
     public byte[] Image(string kind, int index = 0) => File.ReadAllBytes(Directory.GetFiles(Path.Combine(Category, "test", kind)).Order().ElementAt(index));
 
     public async Task<HttpResponseMessage> PostFrame(byte[] image, string query = "", string type = "image/png", HttpClient? client = null,

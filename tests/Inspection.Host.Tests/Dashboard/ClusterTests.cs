@@ -18,9 +18,7 @@ public sealed class ClusterTests(ServeFixture serve)
     public async Task The_cluster_view_lists_every_node_and_shows_one_leaving_within_30_s()
     {
         await using var browser = await Browser.Start();
-        var page = await browser.Page();
-        await page.GotoAsync("http://" + serve.Settings.Http + "/");
-        await Browser.SignIn(page, ServeFixture.Key);
+        var page = await serve.SignedInDashboard(browser);
         await page.EvaluateAsync("location.hash = '#/cluster'");
         string self = $"akka.tcp://inspection@127.0.0.1:{serve.Settings.Port}";
         await Assertions.Expect(page.Locator($"tr[data-address='{self}']")).ToContainTextAsync("Up");

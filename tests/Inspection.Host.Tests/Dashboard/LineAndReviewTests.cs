@@ -14,23 +14,12 @@ namespace Inspection.Host.Tests.Dashboard;
 [Collection(ServeCollection.Name)]
 public sealed class LineAndReviewTests(ServeFixture serve)
 {
-    private string Url => "http://" + serve.Settings.Http + "/";
-
-    /// <summary>A tab on the dashboard, signed in with the key.</summary>
-    private async Task<IPage> SignedIn(Browser browser)
-    {
-        var page = await browser.Page();
-        await page.GotoAsync(Url);
-        await Browser.SignIn(page, ServeFixture.Key);
-        return page;
-    }
-
     private static Task Open(IPage page, string fragment) => page.EvaluateAsync($"location.hash = '{fragment}'");
 
     /// <summary>Pushes a defective frame and returns its result, which the model flags.</summary>
     private async Task<JsonElement> Flagged(int index)
     {
-        string defect = Directory.GetDirectories(Path.Combine(serve.Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
+        string defect = serve.DefectKind;
         var response = await serve.PostFrame(serve.Image(defect, index));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -46,7 +35,7 @@ public sealed class LineAndReviewTests(ServeFixture serve)
     {
         await using var browser = await Browser.Start();
         string id = (await Flagged(0)).GetProperty("id").GetString()!;
-        var page = await SignedIn(browser);
+        var page = await serve.SignedInDashboard(browser);
         var overlay = await page.RunAndWaitForResponseAsync(() => Open(page, $"#/lines/{ServeFixture.Line}"), r => r.Url.EndsWith($"/results/{id}/overlay.png"));
         Assert.Equal(200, overlay.Status);
         Assert.Equal("image/png", overlay.Headers["content-type"]);
@@ -72,7 +61,7 @@ public sealed class LineAndReviewTests(ServeFixture serve)
         await using var browser = await Browser.Start();
         string id = (await Flagged(1)).GetProperty("id").GetString()!;
         var before = await Reviews();
-        var page = await SignedIn(browser);
+        var page = await serve.SignedInDashboard(browser);
         await Open(page, $"#/lines/{ServeFixture.Line}/review");
         var item = page.Locator($"ol.queue li[data-result='{id}']");
         await Assertions.Expect(item).ToBeVisibleAsync();

@@ -63,7 +63,7 @@ public sealed class OverviewTests(ServeFixture serve)
 
         // One good and two defective frames: the counts move by what the server stored, with no reload of the page.
         var verdicts = new List<string>();
-        foreach (var (kind, index) in new[] { ("good", 0), (DefectKind(), 0), (DefectKind(), 1) })
+        foreach (var (kind, index) in new[] { ("good", 0), (serve.DefectKind, 0), (serve.DefectKind, 1) })
         {
             var response = await serve.PostFrame(serve.Image(kind, index));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -83,6 +83,4 @@ public sealed class OverviewTests(ServeFixture serve)
         Assert.Equal(five.GetProperty("frames").GetInt64().ToString(), await frames.InnerTextAsync());
     }
 
-    private string DefectKind() =>
-        Directory.GetDirectories(Path.Combine(serve.Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
 }

@@ -23,7 +23,7 @@ public sealed class ThresholdTests(ServeFixture serve)
     {
         await using var browser = await Browser.Start();
         await serve.TrainLine(Line);
-        string defect = Directory.GetDirectories(Path.Combine(serve.Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
+        string defect = serve.DefectKind;
         var scores = new List<double>();
         foreach (var (kind, index) in new[] { ("good", 0), ("good", 1), ("good", 2), (defect, 0), (defect, 1) })
         {
@@ -34,9 +34,7 @@ public sealed class ThresholdTests(ServeFixture serve)
             if (kind == defect && index == 0) // one reviewed frame, so the reviewed counts are not all zero
                 (await serve.Client.PostAsJsonAsync($"/api/v1/results/{result.GetProperty("id").GetString()}/review", new { label = "defect" })).EnsureSuccessStatusCode();
         }
-        var page = await browser.Page();
-        await page.GotoAsync("http://" + serve.Settings.Http + "/");
-        await Browser.SignIn(page, ServeFixture.Key);
+        var page = await serve.SignedInDashboard(browser);
         await page.EvaluateAsync($"location.hash = '#/lines/{Line}/threshold'");
         var slider = page.Locator("#threshold");
         await Assertions.Expect(slider).ToBeVisibleAsync();

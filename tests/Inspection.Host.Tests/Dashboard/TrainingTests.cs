@@ -19,9 +19,7 @@ public sealed class TrainingTests(ServeFixture serve)
     {
         await using var browser = await Browser.Start();
         (await serve.Client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 128 })).EnsureSuccessStatusCode();
-        var page = await browser.Page();
-        await page.GotoAsync("http://" + serve.Settings.Http + "/");
-        await Browser.SignIn(page, ServeFixture.Key);
+        var page = await serve.SignedInDashboard(browser);
         await page.EvaluateAsync("location.hash = '#/training'");
         await page.FillAsync("#training-line", Line);
         await page.FillAsync("#training-folder", serve.Category);
