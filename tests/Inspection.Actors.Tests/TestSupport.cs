@@ -20,6 +20,9 @@ internal static class TestSupport
             akka.persistence.snapshot-store.sql.connection-string = "Data Source={{sqliteFile}}"
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
+            # A message that comes is taken at once; the default wait only bounds a failure. CI machines under the
+            # whole suite's load took more than the 3 s default for a line's first persisted event.
+            akka.test.single-expect-default = 15s
             """)
         .WithFallback(ConfigurationFactory.ParseString(InspectionSerializer.Hocon))
         .WithFallback(ConfigurationFactory.ParseString(InspectionNodeHosting.EmbeddedHocon("persistence-sqlite.conf")))
