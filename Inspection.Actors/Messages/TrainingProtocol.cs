@@ -13,8 +13,13 @@ public sealed record TrainingProgressed(string JobId, string Stage, long Done, l
 /// <summary>Stop the training job of that id, wherever it runs (sent to every gpu node); the line keeps its model.</summary>
 public sealed record CancelTraining(string JobId);
 
-/// <summary>The new version is stored in every shard and active; the previous one served until this moment.</summary>
-public sealed record TrainingCompleted(string Line, string Version, int TrainImages, long BankSize, int Shards, double Seconds);
+/// <summary>
+/// The new version is stored in every shard and active; the previous one served until this moment. HeldOutGood and
+/// HeldOutDefective are the raw scores of the images it was calibrated on (empty for an extension, which keeps the
+/// calibration it had).
+/// </summary>
+public sealed record TrainingCompleted(string Line, string Version, int TrainImages, long BankSize, int Shards, double Seconds,
+    float[] HeldOutGood, float[] HeldOutDefective);
 
 /// <summary>Training failed or was cancelled; the line keeps its previous model.</summary>
 public sealed record TrainingFailed(string Line, string Reason, bool Cancelled = false);

@@ -191,7 +191,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     break;
                 case GetExtractorStats: break;
                 case ExtractorStats m: w.Write(m.Address); w.Write(m.TrainingBatches); w.Write(m.Frames); break;
-                case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); break;
+                case TrainingCompleted m: w.Write(m.Line); w.Write(m.Version); w.Write(m.TrainImages); w.Write(m.BankSize); w.Write(m.Shards); w.Write(m.Seconds); Write(w, m.HeldOutGood); Write(w, m.HeldOutDefective); break;
                 case TrainingFailed m: w.Write(m.Line); w.Write(m.Reason); w.Write(m.Cancelled); break;
                 case FeatureBlock m: Write(w, m); break;
                 case ConfigureLine m: w.Write(m.Line); Write(w, m.Settings); break;
@@ -272,7 +272,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToList(), r.ReadString()),
             "GE" => new GetExtractorStats(),
             "ES" => new ExtractorStats(r.ReadString(), r.ReadInt64(), r.ReadInt64()),
-            "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble()),
+            "TC" => new TrainingCompleted(r.ReadString(), r.ReadString(), r.ReadInt32(), r.ReadInt64(), r.ReadInt32(), r.ReadDouble(), ReadFloats(r), ReadFloats(r)),
             "TF" => new TrainingFailed(r.ReadString(), r.ReadString(), r.ReadBoolean()),
             "CL" => new ConfigureLine(r.ReadString(), ReadSettings(r)),
             "LC" => new LineConfigured(r.ReadString(), ReadSettings(r)),

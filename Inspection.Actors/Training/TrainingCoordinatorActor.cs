@@ -120,7 +120,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         progress.Report(new TrainingProgress("storing", 1, 1));
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
-        return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds);
+        var calibration = model.Metadata.Calibration;
+        return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds,
+            calibration.GoodScores, calibration.DefectiveScores);
     }
 
     /// <summary>
@@ -148,7 +150,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} extended to {1}: {2} bank vectors (+{3})", command.Line, version.Version, model.BankSize, model.BankSize - d.BankSize);
-        return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds);
+        return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
     }
 
     private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)

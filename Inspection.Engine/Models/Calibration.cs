@@ -13,6 +13,18 @@ public sealed record Calibration
     public required string Method { get; init; }
     public required int GoodImages { get; init; }
     public required int DefectiveImages { get; init; }
+    /// <summary>Raw image scores of the held-out good images, so people can see how close to the threshold they came.</summary>
+    public float[] GoodScores { get; init; } = [];
+    /// <summary>Raw image scores of the held-out defective images (none without a test or validation defect set).</summary>
+    public float[] DefectiveScores { get; init; } = [];
+
+    // A record compares arrays by reference; a calibration read back from a file must equal the one written.
+    public bool Equals(Calibration? other) => other is not null
+        && (ImageThreshold, PixelThreshold, ImageMin, ImageMax, PixelMin, PixelMax, Method, GoodImages, DefectiveImages)
+            == (other.ImageThreshold, other.PixelThreshold, other.ImageMin, other.ImageMax, other.PixelMin, other.PixelMax, other.Method, other.GoodImages, other.DefectiveImages)
+        && GoodScores.AsSpan().SequenceEqual(other.GoodScores) && DefectiveScores.AsSpan().SequenceEqual(other.DefectiveScores);
+
+    public override int GetHashCode() => HashCode.Combine(ImageThreshold, PixelThreshold, ImageMin, ImageMax, Method, GoodScores.Length, DefectiveScores.Length);
 
     /// <summary>anomalib's min-max normalisation: threshold maps to 0.5, clamped to [0, 1].</summary>
     public float NormaliseImage(float score) => Normalise(score, ImageThreshold, ImageMin, ImageMax);

@@ -229,6 +229,8 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 : "highest score of held-out good images (no defective images to calibrate on)") + $"; the good images were {heldOut}",
             GoodImages = good.Count,
             DefectiveImages = defects.Count,
+            GoodScores = [.. scores.Where((_, i) => !labels[i])],
+            DefectiveScores = [.. scores.Where((_, i) => labels[i])],
         };
     }
 

@@ -6,8 +6,12 @@ public sealed record TrainingRequest(string? Folder);
 /// <summary>202 answer of a job: its id and where to follow it.</summary>
 public sealed record JobAccepted(string JobId, string Location);
 
-/// <summary>Calibration of the version a job made: image threshold and the normalisation range.</summary>
-public sealed record CalibrationView(float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold);
+/// <summary>
+/// Calibration of the version a job made: image threshold, the normalisation range, and the raw scores of the held-out
+/// good and defective images it was calibrated on (empty after adding good images, which keeps the calibration).
+/// </summary>
+public sealed record CalibrationView(float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold,
+    IReadOnlyList<float> HeldOutGood, IReadOnlyList<float> HeldOutDefective);
 
 /// <summary>
 /// A training or good-images job. State: queued, running, succeeded, failed or cancelled. Progress 0 to 1 over the

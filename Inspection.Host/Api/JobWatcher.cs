@@ -28,7 +28,7 @@ public sealed class JobWatcher : ReceiveActor
             registry.Ask<LineDetails>(new GetLine(done.Line), TimeSpan.FromSeconds(10)).ContinueWith(t =>
             {
                 var d = t.IsCompletedSuccessfully ? t.Result.Deployment : null;
-                job.Complete(done, d is null || d.Version != done.Version ? null : new CalibrationView(d.ImageThreshold, d.ImageMin, d.ImageMax, d.PixelThreshold));
+                job.Complete(done, d is null || d.Version != done.Version ? null : new CalibrationView(d.ImageThreshold, d.ImageMin, d.ImageMax, d.PixelThreshold, done.HeldOutGood, done.HeldOutDefective));
                 self.Tell(PoisonPill.Instance);
             });
         });

@@ -1,6 +1,6 @@
 // Training: start a job for a line from a server folder (under one of the server's folder roots) or from uploaded good
 // images, and follow it: stage, images embedded, coreset progress, ETA; when it is done, the version it made and its
-// calibration figures.
+// calibration figures and the score histogram of the held-out images it was calibrated on.
 'use strict';
 
 async function showTraining(container, signal) {
@@ -58,9 +58,39 @@ async function followJob(section, id, signal) {
       calibration.replaceChildren(element('h3', {}, `version ${view.version}: ${view.bankSize} bank vectors`),
         element('dl', { class: 'figures wide' },
           figure('image threshold', show(c.imageThreshold), 'calibration-threshold'), figure('image score range', `${show(c.imageMin)} – ${show(c.imageMax)}`),
-          figure('pixel threshold', show(c.pixelThreshold))));
+          figure('pixel threshold', show(c.pixelThreshold))),
+        c.heldOutGood.length + c.heldOutDefective.length > 0 ? heldOutHistogram(c.heldOutGood, c.heldOutDefective, c.imageThreshold) : '');
     }
     if (['succeeded', 'failed', 'cancelled'].includes(view.state)) return;
     await new Promise(resolve => setTimeout(resolve, 1000));
   }
+}
+
+/**
+ * The raw scores of the held-out images, good in blue and defective in red, stacked per bin, with the threshold dashed:
+ * how far the good images stay below it and the defective ones above it.
+ */
+function heldOutHistogram(good, defective, threshold) {
+  const width = 600, height = 110, bins = 30;
+  const all = good.concat(defective);
+  const low = Math.min(threshold, ...all), high = Math.max(threshold, ...all);
+  const span = (high - low) * 1.1 || 1, start = low - (high - low) * 0.05;
+  const bin = s => Math.min(bins - 1, Math.max(0, Math.floor(((s - start) / span) * bins)));
+  const goodCounts = new Array(bins).fill(0), defectCounts = new Array(bins).fill(0);
+  for (const s of good) goodCounts[bin(s)] += 1;
+  for (const s of defective) defectCounts[bin(s)] += 1;
+  const most = Math.max(1, ...goodCounts.map((g, i) => g + defectCounts[i]));
+  const x = s => ((s - start) / span) * width;
+  const chart = svg('svg', { class: 'histogram held-out', viewBox: `0 0 ${width} ${height}`, preserveAspectRatio: 'none', role: 'img',
+    'aria-label': 'Scores of the held-out images against the threshold', 'data-testid': 'held-out-histogram' });
+  for (let i = 0; i < bins; i++) {
+    const goodHeight = (goodCounts[i] / most) * (height - 10), defectHeight = (defectCounts[i] / most) * (height - 10);
+    const left = (i * width) / bins + 1, barWidth = width / bins - 2;
+    if (goodCounts[i]) chart.append(svg('rect', { class: 'good', x: left, width: barWidth, y: height - goodHeight, height: goodHeight, 'data-count': goodCounts[i] }));
+    if (defectCounts[i]) chart.append(svg('rect', { class: 'defective', x: left, width: barWidth, y: height - goodHeight - defectHeight, height: defectHeight, 'data-count': defectCounts[i] }));
+  }
+  chart.append(svg('line', { class: 'threshold', x1: x(threshold), x2: x(threshold), y1: 0, y2: height }));
+  return element('figure', { class: 'distribution' }, chart, element('figcaption', {},
+    `scores of the ${good.length} held-out good images (blue)` + (defective.length ? ` and ${defective.length} defective images (red)` : '') +
+    ` from ${show(low)} to ${show(high)}; dashed: the threshold ${show(threshold)}`));
 }

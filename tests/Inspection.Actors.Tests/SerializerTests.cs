@@ -75,7 +75,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new InspectionResult(new FrameId("l", "c", 1), "v1", float.NaN, float.NaN, false, "shard l/v1/0 did not answer", 5000, null, Retryable: true),
             new LineDetails("l", true, LineSettings.Default with { Webhook = "http://127.0.0.1:9/hook", Mqtt = true }, Deployment(), [new ThresholdSet("l", 1.5f, "anonymous", DateTimeOffset.UnixEpoch)]),
             new LineDetails("m", false, LineSettings.Default, null, []),
-            new TrainingCompleted("l", "v2", 10, 1000, 2, 12.5),
+            new TrainingCompleted("l", "v2", 10, 1000, 2, 12.5, [1.5f, 2.25f], [4.75f]),
             new TrainingFailed("l", "no images"),
             new CapturedFrame(frame, [1, 2, 3], "cam.png"),
             new CapturedFrame(frame, [1, 2, 3], "f-17", "0190abcd", "frame:cam-2/f-17"),

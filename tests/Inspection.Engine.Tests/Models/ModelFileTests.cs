@@ -18,7 +18,7 @@ public class ModelFileTests
         Seed = 4,
         NumNeighbors = 9,
         BlurSigma = 4,
-        Calibration = new Calibration { ImageThreshold = 1.5f, PixelThreshold = 2f, ImageMin = 0.5f, ImageMax = 3f, PixelMin = 0, PixelMax = 4, Method = "test", GoodImages = 3, DefectiveImages = 0 },
+        Calibration = new Calibration { ImageThreshold = 1.5f, PixelThreshold = 2f, ImageMin = 0.5f, ImageMax = 3f, PixelMin = 0, PixelMax = 4, Method = "test", GoodImages = 3, DefectiveImages = 0, GoodScores = [1.25f, 1.5f, 0.75f] },
         Training = new TrainingSet { Source = "somewhere", Images = 10, Patches = 10240, BankSize = 2, TrainedAt = DateTimeOffset.UnixEpoch, Seconds = 1.5, CoresetSeconds = 0.5 },
     };
 

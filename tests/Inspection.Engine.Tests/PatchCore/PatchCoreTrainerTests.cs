@@ -37,6 +37,10 @@ public class PatchCoreTrainerTests
         Assert.Equal(withoutHoldout.Metadata.Calibration.ImageThreshold, withHoldout.Metadata.Calibration.ImageThreshold);
         var heldBack = PreparedImage.FromFiles(joined.Calibration.ToList(), 64);
         Assert.Equal(withoutHoldout.Metadata.Calibration.ImageThreshold, withoutHoldout.Inspect(heldBack).ImageScores.Max());
+        // The calibration keeps each held-back image's score, as scored against the bank without them.
+        Assert.Equal(withoutHoldout.Inspect(heldBack).ImageScores, withoutHoldout.Metadata.Calibration.GoodScores);
+        Assert.Equal(withoutHoldout.Metadata.Calibration.GoodScores, withHoldout.Metadata.Calibration.GoodScores);
+        Assert.Empty(withHoldout.Metadata.Calibration.DefectiveScores);
         // ... and they did join it: the bank grew by a tenth of their patches, and now scores them lower.
         Assert.Equal(20, withHoldout.Metadata.Training.Images);
         Assert.Equal(18, withoutHoldout.Metadata.Training.Images);

@@ -15,7 +15,7 @@ public sealed class TrainingTests(ServeFixture serve)
     private const string Line = "dashboard-training";
 
     [SkippableFact]
-    public async Task A_job_started_from_a_server_folder_advances_to_succeeded_and_shows_its_calibration()
+    public async Task A_job_started_from_a_server_folder_advances_to_succeeded_and_shows_its_calibration_and_the_held_out_histogram()
     {
         await using var browser = await Browser.Start();
         (await serve.Client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 128 })).EnsureSuccessStatusCode();
@@ -49,6 +49,15 @@ public sealed class TrainingTests(ServeFixture serve)
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
         float threshold = job.GetProperty("calibration").GetProperty("imageThreshold").GetSingle();
         await Assertions.Expect(page.GetByTestId("calibration-threshold")).ToHaveTextAsync(threshold.ToString("0.#", CultureInfo.InvariantCulture));
+
+        // The histogram of the held-out images holds every score the server reports for them, good and defective apart.
+        int good = job.GetProperty("calibration").GetProperty("heldOutGood").GetArrayLength();
+        int defective = job.GetProperty("calibration").GetProperty("heldOutDefective").GetArrayLength();
+        Assert.True(good > 0, "the job reports no held-out good scores");
+        async Task<int> Bars(string kind) => (await page.GetByTestId("held-out-histogram").Locator($"rect.{kind}").EvaluateAllAsync<int[]>(
+            "rects => rects.map(r => Number(r.dataset.count))")).Sum();
+        Assert.Equal(good, await Bars("good"));
+        Assert.Equal(defective, await Bars("defective"));
         await Browser.Screenshot(page, "training");
     }
 }
