@@ -1,6 +1,7 @@
 // The review queue: a line's flagged frames not yet reviewed, oldest first, each confirmed as a defect or rejected as a
 // false alarm with one click or a key press (D or F, on the first frame of the queue). A false alarm can join the
-// line's model through the incremental path. The page shows the line's reviewed false-alarm rate.
+// line's model through the incremental path; the page then follows that job to the version it makes. The page shows the
+// line's reviewed false-alarm rate.
 'use strict';
 
 async function showReview(container, line, signal) {
@@ -17,19 +18,21 @@ async function showReview(container, line, signal) {
   showRate(view.reviews);
   const addToModel = element('input', { type: 'checkbox', id: 'add-to-model' });
   const list = element('ol', { class: 'queue', 'data-testid': 'queue' });
+  const additions = element('ul', { class: 'additions', 'data-testid': 'additions' });
   container.replaceChildren(
     element('div', { class: 'title' },
       element('h1', {}, `${line}: review queue`), element('a', { href: '#/' }, '← all lines'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}` }, 'Frames'),
       element('label', { class: 'filter' }, addToModel, ' add false alarms to the model')),
-    rate, element('p', { class: 'caption' }, 'Keys: D confirms the first frame as a defect, F marks it a false alarm.'), list);
+    rate, element('p', { class: 'caption' }, 'Keys: D confirms the first frame as a defect, F marks it a false alarm.'), additions, list);
 
   const judge = async (item, result, label) => {
-    await api(`/results/${encodeURIComponent(result.id)}/review`, {
+    const answer = await api(`/results/${encodeURIComponent(result.id)}/review`, {
       method: 'POST', headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ label, addToModel: label === 'good' && addToModel.checked }),
     });
     item.remove();
+    if (answer.jobId) followAddition(additions, result, answer.jobId, signal);
     if (list.children.length === 0) list.append(element('li', { class: 'status' }, 'Nothing left to review.'));
     showRate((await api(`/lines/${encodeURIComponent(line)}`)).reviews);
   };
@@ -57,4 +60,20 @@ async function showReview(container, line, signal) {
   };
   document.addEventListener('keydown', keys);
   signal.addEventListener('abort', () => document.removeEventListener('keydown', keys));
+}
+
+/** One line per frame added to the model: its job's state, then the version it made, read every second until it ends. */
+async function followAddition(additions, result, jobId, signal) {
+  const entry = element('li', { 'data-job': jobId }, `${result.frameId}: adding to the model (job ${jobId})`);
+  additions.append(entry);
+  while (!signal.aborted) {
+    const job = await api(`/jobs/${encodeURIComponent(jobId)}`, { signal });
+    const done = ['succeeded', 'failed', 'cancelled'].includes(job.state);
+    entry.textContent = job.state === 'succeeded'
+      ? `${result.frameId} joined the model: the line now serves ${job.version} (${job.bankSize} bank vectors)`
+      : `${result.frameId}: adding to the model, ${job.state}${job.error ? `: ${job.error}` : ''} (job ${jobId})`;
+    entry.className = job.state === 'succeeded' ? 'done' : done ? 'problem' : '';
+    if (done) return;
+    await new Promise(resolve => setTimeout(resolve, 1000));
+  }
 }

@@ -90,4 +90,36 @@ public sealed class LineAndReviewTests(ServeFixture serve)
         Assert.Equal("defect", confirmed.GetProperty("review").GetProperty("label").GetString());
         await Browser.Screenshot(page, "review");
     }
+
+    [SkippableFact]
+    public async Task A_false_alarm_added_to_the_model_from_the_review_queue_becomes_the_lines_next_version()
+    {
+        const string line = "dashboard-review";
+        await using var browser = await Browser.Start();
+        await serve.TrainLine(line);
+        var flagged = await (await serve.PostFrame(serve.Image(serve.DefectKind, 0), line: line)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("fail", flagged.GetProperty("verdict").GetString());
+        string id = flagged.GetProperty("id").GetString()!;
+        var page = await serve.SignedInDashboard(browser);
+        await Open(page, $"#/lines/{line}/review");
+        var item = page.Locator($"ol.queue li[data-result='{id}']");
+        await Assertions.Expect(item).ToBeVisibleAsync();
+
+        await page.CheckAsync("#add-to-model");
+        var posted = await page.RunAndWaitForResponseAsync(() => item.Locator("button[data-action='good']").ClickAsync(),
+            r => r.Url.EndsWith($"/results/{id}/review") && r.Request.Method == "POST");
+        Assert.Equal(200, posted.Status);
+        string jobId = (await posted.JsonAsync())!.Value.GetProperty("jobId").GetString()!;
+        // The page follows the job it started to the version it made, and the server serves that version.
+        var addition = page.Locator($"[data-testid=additions] li[data-job='{jobId}']");
+        await Assertions.Expect(addition).ToContainTextAsync("joined the model", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+        var job = await serve.WaitForJob(jobId);
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        var view = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{line}");
+        Assert.Equal(job.GetProperty("version").GetString(), view.GetProperty("modelVersion").GetString());
+        Assert.NotEqual(flagged.GetProperty("modelVersion").GetString(), view.GetProperty("modelVersion").GetString());
+        await Assertions.Expect(addition).ToContainTextAsync($"now serves {view.GetProperty("modelVersion").GetString()}");
+        Assert.Equal(1, view.GetProperty("reviews").GetProperty("falseAlarms").GetInt64());
+        await Browser.Screenshot(page, "review-added");
+    }
 }
