@@ -96,6 +96,7 @@ public static class CoresetSampler
             current = next;
             if (progress != null && (i + 1) % reportEvery == 0) progress(i + 1);
         }
+        if (count % reportEvery != 0) progress?.Invoke(count); // the last step, which the reports above skipped
         return HostArrays.ToArray<long>(selected);
     }
 }

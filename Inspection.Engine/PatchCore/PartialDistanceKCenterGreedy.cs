@@ -140,6 +140,7 @@ internal sealed class PartialDistanceKCenterGreedy
             current = index;
             if (progress != null && (s + 1) % reportEvery == 0) progress(s + 1);
         }
+        if (count % reportEvery != 0) progress?.Invoke(count); // the last step, which the reports above skipped
         return selected;
     }
 

@@ -25,6 +25,23 @@ public class CoresetSamplerTests
     }
 
     [Fact]
+    public void Both_loops_report_rising_progress_ending_at_the_count()
+    {
+        manual_seed(4);
+        using var points = randn(3000, 20);
+        // 331 is no multiple of either loop's reporting step, so the last step is reported on its own.
+        foreach (var select in new Func<Action<long>, long[]>[]
+                 { p => CoresetSampler.Select(points, 331, seed: 1, p), p => CoresetSampler.BruteForce(points, 331, 5, p) })
+        {
+            var reports = new List<long>();
+            select(reports.Add);
+            Assert.True(reports.Count >= 2, $"{reports.Count} reports");
+            Assert.Equal(reports.Distinct().Order(), reports); // rising, each count once
+            Assert.Equal(331, reports[^1]);
+        }
+    }
+
+    [Fact]
     public void Cpu_selection_equals_the_brute_force_loop_on_clustered_data()
     {
         manual_seed(2);
