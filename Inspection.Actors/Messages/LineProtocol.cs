@@ -4,12 +4,14 @@ namespace Inspection.Actors.Messages;
 
 /// <summary>
 /// How a line is trained and judged, and where its results go. Shards 0: one per gpu node at training time.
+/// Replicas: how many copies of each shard the cluster keeps on distinct gpu nodes, so that one node's loss fails no
+/// frame; 0: as many as there are gpu nodes at training time, up to 2.
 /// ThresholdPolicy <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold;
 /// <see cref="ManualPolicy"/>: the last threshold an operator set stays in force across retraining. Webhook: an
 /// http(s) URL every result is posted to; Mqtt: results are published on inspection/{line}/results.
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
-    string? Webhook = null, bool Mqtt = false)
+    string? Webhook = null, bool Mqtt = false, int Replicas = 0)
 {
     public const string CalibratedPolicy = "calibrated";
     public const string ManualPolicy = "manual";

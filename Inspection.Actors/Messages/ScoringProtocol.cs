@@ -1,20 +1,33 @@
 namespace Inspection.Actors.Messages;
 
 /// <summary>
-/// A line's deployed model as the scorers need it: where its shards are (by key), how many neighbours Eq. 7 reweights
-/// with, and how to turn scores into verdicts.
+/// A line's deployed model as the scorers need it: where its shards are (by key: ShardCount slices of the bank, each
+/// held by Replicas entities on distinct nodes where the cluster has them), how many neighbours Eq. 7 reweights with,
+/// and how to turn scores into verdicts.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
-    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32, string? KnnPrecision = null)
+    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32, string? KnnPrecision = null, int Replicas = 1)
 {
     /// <summary>Number format of the shards' kNN products (the backbone's unless the model says otherwise).</summary>
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
-    public string ShardEntity(int index) => ShardKey.Of(Line, Version, index);
+    public string ShardEntity(int index, int replica = 0) => ShardKey.Of(Line, Version, index, replica);
+
+    /// <summary>First global bank row of slice <paramref name="index"/> (slices are contiguous and nearly equal).</summary>
+    public long SliceStart(int index) => BankSize * index / ShardCount;
+
+    /// <summary>The slice that holds global bank row <paramref name="row"/>.</summary>
+    public int SliceOf(long row)
+    {
+        int s = (int)Math.Min(ShardCount - 1, row * ShardCount / Math.Max(1, BankSize));
+        while (s > 0 && row < SliceStart(s)) s--;
+        while (s < ShardCount - 1 && row >= SliceStart(s + 1)) s++;
+        return s;
+    }
 
     /// <summary>The thresholds and normalisation of this model version, as the engine uses them.</summary>
     public Inspection.Engine.Models.Calibration Calibration(string method = "") => new()

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
-using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
@@ -11,12 +11,18 @@ using Inspection.Engine.Native;
 namespace Inspection.Actors.Scoring;
 
 /// <summary>
-/// Scores frames of one line against its sharded memory bank: scatter the patches to every shard, gather the nearest
-/// neighbours with a timeout and keep the global nearest per patch; for each frame take the worst patch and its nearest
-/// bank vector m*, fetch m* from its shard, ask every shard for its neighbours of m* with their distances to the worst
-/// patch, merge them to N_b(m*) (PatchCore Eq. 7, computed per frame as anomalib does, never as an N x N table) and
-/// reweight; build the anomaly map and the verdict. A shard that does not answer in time, or cannot, fails every frame
-/// of the batch explicitly: never a score from part of the bank.
+/// Scores frames of one line against its sharded, replicated memory bank, in three rounds of queries, each to one
+/// replica of every shard it needs: the nearest bank vector of every patch (all shards); m*, each frame's worst
+/// patch's nearest vector (only the shards that own one); N_b(m*) with the worst patch's distances (all shards), for
+/// PatchCore's Eq. 7, computed per frame as anomalib does. The merging is <see cref="ShardedSearchMerge"/>'s; this
+/// actor moves messages. It then builds the anomaly map and the verdict.
+/// <para>
+/// Replicas: a query goes to the replica of a shard with the fewest queries open. One that cannot answer, is on a node
+/// found unreachable, or is slow past the hedge delay, is replaced at once by another replica of the same shard, so
+/// with two replicas a node's loss costs no frame. Without a replica left, the batch asks again within its retry
+/// budget (a shard restarting on another node) and then fails every frame explicitly: never a score from part of the
+/// bank.
+/// </para>
 /// </summary>
 public sealed class LineScorerActor : ReceiveActor, IWithTimers
 {
@@ -24,6 +30,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, PendingBatch> _pending = new();
+    private readonly ReplicaChoice _replicas = new();
     private ModelDeployment _deployment;
     private AnomalyMapGenerator _maps;
     private long _nextQuery;
@@ -46,17 +53,34 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         _maps = new AnomalyMapGenerator(deployment.BlurSigma, CPU);
 
         Receive<ScoreFrames>(Start);
-        Receive<NearestAnswer>(OnNearest);
-        Receive<RowsAnswer>(OnRows);
-        Receive<SupportAnswer>(OnSupport);
-        Receive<ShardUnavailable>(u => AskAgainOrFail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}", TimeSpan.FromMilliseconds(500)));
-        Receive<GatherTimeout>(t => AskAgainOrFail(t.QueryId, TimeoutReason(t.QueryId), TimeSpan.Zero));
+        Receive<NearestAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Nearest, p => p.Nearest, a, OnNearest));
+        Receive<RowsAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Rows, p => p.Rows, a, OnRows));
+        Receive<SupportAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Support, p => p.Support, a, (id, p) => Finish(id, p)));
+        Receive<ShardUnavailable>(OnUnavailable);
+        Receive<GatherTimeout>(t => OnTimeout(t.QueryId));
+        Receive<HedgeDue>(h => Hedge(h.QueryId));
         Receive<AskAgain>(a => AskMissing(a.QueryId));
         Receive<ModelDeployment>(Switch);
+        Receive<ClusterEvent.UnreachableMember>(u => NodeLost(u.Member.Address));
+        Receive<ClusterEvent.MemberRemoved>(r =>
+        {
+            NodeLost(r.Member.Address);
+            _replicas.NodeRemoved(r.Member.Address);
+        });
+        Receive<ClusterEvent.ReachableMember>(r => _replicas.NodeBack(r.Member.Address));
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
     public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null) =>
         Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget));
+
+    private bool InCluster => Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider };
+
+    protected override void PreStart()
+    {
+        if (InCluster)
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberRemoved));
+    }
 
     /// <summary>A new model version takes over for batches started from now on; batches in flight finish on theirs.</summary>
     private void Switch(ModelDeployment deployment)
@@ -84,55 +108,48 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
-        Ask(pending, s => new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
-        Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
+        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount), s => new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
     }
 
-    private void OnNearest(NearestAnswer answer)
+    /// <summary>Keeps the first answer of each shard of the batch's current stage; the stage goes on once all are in.</summary>
+    private void OnAnswer<T>(string entityId, long queryId, GatherStage stage, Func<PendingBatch, Dictionary<int, T>> answers, T answer,
+        Action<long, PendingBatch> complete)
     {
-        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Nearest) return; // late answer of a failed batch
-        p.Nearest[ShardIndex(answer.EntityId)] = answer;
-        if (p.Nearest.Count < p.Deployment.ShardCount) return;
-        long started = Stopwatch.GetTimestamp();
+        if (!ShardKey.TryParse(entityId, out var key)) return;
+        _replicas.Answered(entityId, Sender.Path.Address.HasLocalScope && InCluster ? Cluster.Get(Context.System).SelfAddress : Sender.Path.Address);
+        if (!_pending.TryGetValue(queryId, out var p) || p.Stage != stage) return; // late answer of a finished or failed batch
+        var received = answers(p);
+        if (!p.Needed.Contains(key.Shard) || received.ContainsKey(key.Shard)) return; // a hedged query's second answer
+        received[key.Shard] = answer;
+        _replicas.Closed(p.Asked.GetValueOrDefault(key.Shard));
+        p.Asked.Remove(key.Shard);
+        if (received.Count < p.Needed.Count) return;
+        _replicas.Observe(p.StageClock.Elapsed);
+        complete(queryId, p);
+    }
 
-        // Global nearest per patch; shards in index order with strict '<' keep the lowest index on ties, like one search.
-        int m = p.Batch.Patches.Rows;
-        p.PatchScores = new float[m];
-        p.Locations = new long[m];
-        Array.Fill(p.PatchScores, float.PositiveInfinity);
-        for (int s = 0; s < p.Deployment.ShardCount; s++)
-        {
-            var a = p.Nearest[s];
-            for (int i = 0; i < m; i++)
-                if (a.Distances[i] < p.PatchScores[i]) { p.PatchScores[i] = a.Distances[i]; p.Locations[i] = a.Indices[i]; }
-        }
-        int frames = p.Batch.Frames.Count, perFrame = m / frames;
-        p.MaxPatch = new int[frames];
-        for (int f = 0; f < frames; f++)
-        {
-            int best = f * perFrame;
-            for (int i = best + 1; i < (f + 1) * perFrame; i++) if (p.PatchScores[i] > p.PatchScores[best]) best = i;
-            p.MaxPatch[f] = best;
-        }
+    private void OnNearest(long id, PendingBatch p)
+    {
+        long started = Stopwatch.GetTimestamp();
+        var shards = Enumerable.Range(0, p.Deployment.ShardCount)
+            .Select(s => new ShardedSearchMerge.Nearest(p.Nearest[s].K, p.Nearest[s].Distances, p.Nearest[s].Indices)).ToList();
+        (p.PatchScores, p.Locations) = ShardedSearchMerge.MergeNearest(shards, p.Batch.Patches.Rows);
+        p.MaxPatch = ShardedSearchMerge.WorstPatches(p.PatchScores, p.Batch.Frames.Count);
         RecordStep("merge", started, p);
         if (p.Deployment.NumNeighbors <= 1 || p.Deployment.BankSize <= 1)
         {
-            Finish(answer.QueryId, p);
+            Finish(id, p);
             return;
         }
-        // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from its owner.
-        p.Stage = GatherStage.Rows;
-        var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).ToArray();
-        Ask(p, s => new QueryRows(p.Deployment.ShardEntity(s), answer.QueryId, mStar));
+        // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from the shards that own them.
+        var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).Distinct().ToArray();
+        var owners = mStar.GroupBy(p.Deployment.SliceOf).ToDictionary(g => g.Key, g => g.ToArray());
+        Ask(id, p, GatherStage.Rows, owners.Keys, s => new QueryRows(p.Deployment.ShardEntity(s), id, owners[s]));
     }
 
-    private void OnRows(RowsAnswer answer)
+    private void OnRows(long id, PendingBatch p)
     {
-        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Rows) return;
-        p.Rows[ShardIndex(answer.EntityId)] = answer;
-        if (p.Rows.Count < p.Deployment.ShardCount) return;
         long started = Stopwatch.GetTimestamp();
-
         int frames = p.Batch.Frames.Count, dims = p.Batch.Patches.Columns;
         var owned = new Dictionary<long, float[]>();
         foreach (var rows in p.Rows.Values)
@@ -146,45 +163,23 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         {
             if (!owned.TryGetValue(p.Locations![p.MaxPatch![f]], out var center))
             {
-                Fail(answer.QueryId, $"no shard holds bank vector {p.Locations[p.MaxPatch[f]]} (inconsistent deployment)");
+                Fail(id, $"no shard holds bank vector {p.Locations[p.MaxPatch[f]]} (inconsistent deployment)");
                 return;
             }
             center.CopyTo(centers, f * dims);
             p.Batch.Patches.CopyRow(p.MaxPatch[f], worst.AsSpan(f * dims, dims)); // one row, not the batch's whole block
         }
-        p.Stage = GatherStage.Support;
         var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);
         var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
-        Ask(p, s => new QuerySupport(p.Deployment.ShardEntity(s), answer.QueryId, centerBlock, worstBlock, p.Deployment.NumNeighbors,
-            p.Deployment.EffectiveKnnPrecision));
+        var d = p.Deployment;
+        Ask(id, p, GatherStage.Support, Enumerable.Range(0, d.ShardCount),
+            s => new QuerySupport(d.ShardEntity(s), id, centerBlock, worstBlock, d.NumNeighbors, d.EffectiveKnnPrecision));
         RecordStep("support", started, p);
-    }
-
-    private void OnSupport(SupportAnswer answer)
-    {
-        if (!_pending.TryGetValue(answer.QueryId, out var p) || p.Stage != GatherStage.Support) return;
-        p.Support[ShardIndex(answer.EntityId)] = answer;
-        if (p.Support.Count < p.Deployment.ShardCount) return;
-        Finish(answer.QueryId, p);
-    }
-
-    /// <summary>
-    /// Distances of frame <paramref name="f"/>'s worst patch to N_b(m*): the k candidates nearest to m* over all
-    /// shards (ties to the lower index, as one search), m* first.
-    /// </summary>
-    private static float[] SupportDistances(PendingBatch p, int f)
-    {
-        int k = (int)Math.Min(p.Deployment.NumNeighbors, p.Deployment.BankSize);
-        var candidates = new List<(float Center, long Index, float Patch)>();
-        foreach (var a in p.Support.Values)
-            for (int j = f * a.K; j < (f + 1) * a.K; j++) candidates.Add((a.CenterDistances[j], a.Indices[j], a.PatchDistances[j]));
-        return candidates.OrderBy(c => c.Center).ThenBy(c => c.Index).Take(k).Select(c => c.Patch).ToArray();
     }
 
     private void Finish(long id, PendingBatch p)
     {
-        Timers.Cancel(id);
-        _pending.Remove(id);
+        Close(id, p);
         long started = Stopwatch.GetTimestamp();
         var d = p.Deployment;
         int frames = p.Batch.Frames.Count, grid = d.PatchGrid, size = d.ImageSize;
@@ -196,12 +191,15 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             maps = HostArrays.ToArray<float>(_maps.Generate(scores, size, size));
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
+        var support = p.Stage == GatherStage.Support
+            ? p.Support.Values.Select(a => new ShardedSearchMerge.Support(a.K, a.CenterDistances, a.Indices, a.PatchDistances)).ToList()
+            : null;
+        int k = (int)Math.Min(d.NumNeighbors, d.BankSize);
         var results = new InspectionResult[frames];
         for (int f = 0; f < frames; f++)
         {
             float maxScore = p.PatchScores![p.MaxPatch![f]];
-            float score = maxScore;
-            if (p.Stage == GatherStage.Support) score = ImageScoreReweighting.Weighted(maxScore, SupportDistances(p, f));
+            float score = support == null ? maxScore : ImageScoreReweighting.Weighted(maxScore, ShardedSearchMerge.SupportDistances(support, f, k));
             // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
             // and it halves the 256 KB a 256 x 256 map costs per frame.
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size, FeaturePrecision.Float16);
@@ -219,18 +217,102 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
     private void Fail(long id, string reason)
     {
-        if (!_pending.Remove(id, out var p)) return;
-        Timers.Cancel(id);
+        if (!_pending.TryGetValue(id, out var p)) return;
+        Close(id, p);
         _log.Warning("Line {0}: failing {1} frames: {2}", p.Deployment.Line, p.Batch.Frames.Count, reason);
         double latency = p.Clock.Elapsed.TotalMilliseconds;
         foreach (var frame in p.Batch.Frames) p.ReplyTo.Tell(InspectionResult.Failure(frame, p.Deployment.Version, reason, latency, retryable: true));
     }
 
-    /// <summary>Sends the stage's query to every shard, keeping it to ask again the ones that do not answer.</summary>
-    private void Ask(PendingBatch p, Func<int, object> query)
+    private void Close(long id, PendingBatch p)
     {
+        _pending.Remove(id);
+        Timers.Cancel(id);
+        Timers.Cancel(("hedge", id));
+        foreach (var entity in p.Asked.Values) _replicas.Closed(entity);
+        p.Asked.Clear();
+    }
+
+    /// <summary>Starts a stage: its query to one replica of each shard it needs, a timeout, and the hedge.</summary>
+    private void Ask(long id, PendingBatch p, GatherStage stage, IEnumerable<int> shards, Func<int, object> query)
+    {
+        p.Stage = stage;
+        p.Needed = shards.ToHashSet();
         p.Query = query;
-        for (int s = 0; s < p.Deployment.ShardCount; s++) _shards.Tell(query(s));
+        p.Tried.Clear();
+        p.StageClock.Restart();
+        foreach (int s in p.Needed) Send(p, s);
+        Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
+        ArmHedge(id, p);
+    }
+
+    private void ArmHedge(long id, PendingBatch p)
+    {
+        if (p.Deployment.Replicas > 1) Timers.StartSingleTimer(("hedge", id), new HedgeDue(id), _replicas.HedgeDelay(_timeout));
+    }
+
+    /// <summary>Sends the stage's query for shard <paramref name="s"/> to its best replica not yet tried in this round.</summary>
+    private bool Send(PendingBatch p, int s)
+    {
+        var d = p.Deployment;
+        var candidates = Enumerable.Range(0, d.Replicas).Select(r => d.ShardEntity(s, r)).Where(e => !p.Tried.Contains(e)).ToList();
+        if (candidates.Count == 0) return false;
+        string entity = _replicas.Pick(candidates);
+        if (p.Asked.Remove(s, out var previous)) _replicas.Closed(previous);
+        p.Tried.Add(entity);
+        p.Asked[s] = entity;
+        _replicas.Opened(entity);
+        var message = p.Query!(s);
+        _shards.Tell(message is IShardMessage ? Retarget(message, entity) : message);
+        return true;
+    }
+
+    /// <summary>The stage's query addressed to replica <paramref name="entity"/> (queries are built for replica 0).</summary>
+    private static object Retarget(object query, string entity) => query switch
+    {
+        QueryNearest q => q with { EntityId = entity },
+        QueryRows q => q with { EntityId = entity },
+        QuerySupport q => q with { EntityId = entity },
+        _ => query,
+    };
+
+    private void OnUnavailable(ShardUnavailable u)
+    {
+        if (!_pending.TryGetValue(u.QueryId, out var p) || !ShardKey.TryParse(u.EntityId, out var key)) return;
+        if (!p.Needed.Contains(key.Shard) || Received(p).Contains(key.Shard) || p.Asked.GetValueOrDefault(key.Shard) != u.EntityId) return;
+        p.LastProblem = $"shard {u.EntityId} cannot answer: {u.Reason}";
+        if (Send(p, key.Shard)) return; // another replica answers instead
+        AskAgainOrFail(u.QueryId, p.LastProblem, TimeSpan.FromMilliseconds(500));
+    }
+
+    /// <summary>A replica slower than the hedge delay: the same query also goes to another replica; the first answer counts.</summary>
+    private void Hedge(long id)
+    {
+        if (!_pending.TryGetValue(id, out var p)) return;
+        foreach (int s in Missing(p))
+            if (p.Asked.TryGetValue(s, out var slow) && Send(p, s)) _replicas.Slow(slow);
+    }
+
+    private void OnTimeout(long id)
+    {
+        if (!_pending.TryGetValue(id, out var p)) return;
+        bool replaced = false;
+        foreach (int s in Missing(p)) replaced |= Send(p, s);
+        if (replaced)
+        {
+            Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
+            return;
+        }
+        AskAgainOrFail(id, TimeoutReason(p), TimeSpan.Zero);
+    }
+
+    /// <summary>Queries open at a node found unreachable or removed go to another replica now, not at their timeout.</summary>
+    private void NodeLost(Address address)
+    {
+        _replicas.NodeLost(address);
+        foreach (var p in _pending.Values)
+            foreach (int s in Missing(p))
+                if (p.Asked.TryGetValue(s, out var entity) && _replicas.IsOn(entity, address)) Send(p, s);
     }
 
     /// <summary>Within the retry budget, asks again (after <paramref name="after"/>) the shards that have not answered; else fails the batch.</summary>
@@ -249,49 +331,44 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         else AskMissing(id);
     }
 
+    /// <summary>A new round: every replica may be tried again (a shard back on another node answers at once).</summary>
     private void AskMissing(long id)
     {
         if (!_pending.TryGetValue(id, out var p) || p.Query == null) return;
         p.AskAgainPending = false;
         p.Rounds++;
-        foreach (int s in Missing(p)) _shards.Tell(p.Query(s));
+        p.Tried.Clear();
+        foreach (int s in Missing(p)) Send(p, s);
         // Later rounds are short: a shard back on another node answers at once, and buffered queries are not lost.
         Timers.StartSingleTimer(id, new GatherTimeout(id), TimeSpan.FromTicks(Math.Min(_timeout.Ticks, RetryRound.Ticks)));
+        ArmHedge(id, p);
     }
 
-    private static IEnumerable<int> Missing(PendingBatch p)
+    private static IReadOnlyCollection<int> Received(PendingBatch p) => p.Stage switch
     {
-        IEnumerable<int> answered = p.Stage switch
-        {
-            GatherStage.Nearest => p.Nearest.Keys,
-            GatherStage.Rows => p.Rows.Keys,
-            _ => p.Support.Keys,
-        };
-        return Enumerable.Range(0, p.Deployment.ShardCount).Except(answered).ToList();
-    }
+        GatherStage.Nearest => p.Nearest.Keys,
+        GatherStage.Rows => p.Rows.Keys,
+        _ => p.Support.Keys,
+    };
 
-    private string TimeoutReason(long id)
+    private static List<int> Missing(PendingBatch p) => p.Needed.Except(Received(p)).Order().ToList();
+
+    private string TimeoutReason(PendingBatch p)
     {
-        if (!_pending.TryGetValue(id, out var p)) return "";
-        IEnumerable<int> answered = p.Stage switch
-        {
-            GatherStage.Nearest => p.Nearest.Keys,
-            GatherStage.Rows => p.Rows.Keys,
-            _ => p.Support.Keys,
-        };
-        var missing = Enumerable.Range(0, p.Deployment.ShardCount).Except(answered).Select(p.Deployment.ShardEntity);
+        var missing = Missing(p).Select(s => p.Deployment.Replicas > 1 ? $"{p.Deployment.ShardEntity(s)} (all {p.Deployment.Replicas} replicas)" : p.Deployment.ShardEntity(s));
         return $"shard(s) {string.Join(", ", missing)} did not answer within {_timeout.TotalSeconds:0.###} s";
     }
 
-    private static int ShardIndex(string entityId) => int.Parse(entityId[(entityId.LastIndexOf('/') + 1)..]);
-
     protected override void PostStop()
     {
+        if (InCluster) Cluster.Get(Context.System).Unsubscribe(Self);
         _maps.Dispose();
         base.PostStop();
     }
 
     private sealed record GatherTimeout(long QueryId);
+
+    private sealed record HedgeDue(long QueryId);
 
     private sealed record AskAgain(long QueryId);
 
@@ -303,7 +380,13 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         public IActorRef ReplyTo { get; } = replyTo;
         public ModelDeployment Deployment { get; } = deployment;
         public Stopwatch Clock { get; } = clock;
+        public Stopwatch StageClock { get; } = new();
         public GatherStage Stage { get; set; } = GatherStage.Nearest;
+        public HashSet<int> Needed { get; set; } = [];
+        /// <summary>Per shard still missing, the replica entity asked last.</summary>
+        public Dictionary<int, string> Asked { get; } = new();
+        /// <summary>Replica entities asked in this round of this stage.</summary>
+        public HashSet<string> Tried { get; } = [];
         public Dictionary<int, NearestAnswer> Nearest { get; } = new();
         public Dictionary<int, RowsAnswer> Rows { get; } = new();
         public Dictionary<int, SupportAnswer> Support { get; } = new();

@@ -346,11 +346,21 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     private static void Write(BinaryWriter w, LineSettings s)
     {
         w.Write(s.Backbone); w.Write(s.ImageSize); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
-        WriteOptional(w, s.Webhook); w.Write(s.Mqtt);
+        WriteOptional(w, s.Webhook);
+        // Settings stored before replicas wrote Mqtt as a bool byte (0 or 1); bit 1 of that byte now says a replica
+        // count follows, so old records read with the default.
+        w.Write((byte)((s.Mqtt ? 1 : 0) | SettingsHaveReplicas));
+        w.Write(s.Replicas);
     }
 
-    private static LineSettings ReadSettings(BinaryReader r) =>
-        new(r.ReadString(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadString(), ReadOptional(r), r.ReadBoolean());
+    private const byte SettingsHaveReplicas = 2;
+
+    private static LineSettings ReadSettings(BinaryReader r)
+    {
+        var settings = new LineSettings(r.ReadString(), r.ReadInt32(), r.ReadDouble(), r.ReadInt32(), r.ReadString(), ReadOptional(r));
+        byte flags = r.ReadByte();
+        return settings with { Mqtt = (flags & 1) != 0, Replicas = (flags & SettingsHaveReplicas) != 0 ? r.ReadInt32() : 0 };
+    }
 
     private static void Write(BinaryWriter w, ThresholdSet t)
     {
@@ -392,9 +402,10 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     {
         w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
         // Where deployments stored before today held an N_b table (int count, then ints), a negative count now marks
-        // the fields added since: old records stay readable, and new fields need no change of layout after them.
-        w.Write(-1);
+        // the fields added since, by version: -1 the kNN precision, -2 also the replica count. Old records stay readable.
+        w.Write(-2);
         WriteOptional(w, m.KnnPrecision);
+        w.Write(m.Replicas);
         w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
         w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
         w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
@@ -409,13 +420,15 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         long bankSize = r.ReadInt64();
         int dims = r.ReadInt32(), neighbours = r.ReadInt32();
         string? knnPrecision = null;
+        int replicas = 1;
         int marker = r.ReadInt32(); // see Write
         if (marker >= 0) r.ReadBytes(checked(marker * sizeof(int))); // the former N_b table
         else knnPrecision = ReadOptional(r);
+        if (marker <= -2) replicas = r.ReadInt32();
         return new(line, version, shards, bankSize, dims, neighbours,
             r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(), r.ReadBoolean() ? r.ReadString() : null,
             r.ReadInt32(), r.ReadInt32(), r.ReadDouble(),
-            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString(), knnPrecision);
+            r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadSingle(), r.ReadString(), knnPrecision, replicas);
     }
 
     private static void Write(BinaryWriter w, LineSummary m)

@@ -41,6 +41,10 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private readonly long _maxSnapshotBytes;
 
+    // Replica 0 stores the slice; the other replicas of the shard read the same journal and never write to it (two
+    // writers of one persistence id would corrupt its sequence numbers).
+    private readonly bool _writer;
+
     public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes)
     {
         _entityId = entityId;
@@ -48,7 +52,9 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         _lineTag = new KeyValuePair<string, object?>("line", slash > 0 ? entityId[..slash] : entityId);
         _device = device;
         _maxSnapshotBytes = maxSnapshotBytes;
-        PersistenceId = "bank-shard/" + entityId;
+        var key = ShardKey.Parse(entityId);
+        PersistenceId = key.PersistenceId;
+        _writer = key.Replica == 0;
 
         Recover<BankSliceChunk>(Apply);
         Recover<SnapshotOffer>(offer =>
@@ -65,7 +71,13 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Command<QueryNearest>(Nearest);
         Command<QueryRows>(Rows);
         Command<QuerySupport>(Support);
-        Command<GetShardState>(_ => Sender.Tell(State()));
+        Command<GetShardState>(_ =>
+        {
+            Sender.Tell(State());
+            // A replica that found the journal incomplete (read while replica 0 was still storing) reads it again on
+            // its next message: sharding starts a stopped entity anew.
+            if (!_writer && _slice is null) Context.Stop(Self);
+        });
         Command<ReadSlice>(_ =>
         {
             if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
@@ -83,6 +95,11 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Store(StoreBankSlice command)
     {
+        if (!_writer)
+        {
+            Sender.Tell(new Status.Failure(new InvalidOperationException($"Shard {_entityId} is a replica: its slice is stored through replica 0 and read from the shared journal.")));
+            return;
+        }
         if (_slice is not null || _chunks.ContainsKey(command.ChunkIndex))
         {
             Sender.Tell(new BankSliceStored(_entityId, command.ChunkIndex));
@@ -249,9 +266,19 @@ public static class MemoryBankShardHosting
 {
     public const string TypeName = "bank-shard";
 
-    /// <summary>Hosts memory-bank shard entities on nodes with <paramref name="role"/>, each resident on <paramref name="device"/>.</summary>
+    /// <summary>
+    /// Hosts memory-bank shard entities on nodes with <paramref name="role"/>, each resident on
+    /// <paramref name="device"/>, placed by <see cref="ReplicaAllocationStrategy"/> (Akka.Hosting's shard options
+    /// cannot name an allocation strategy, so the region is started here and registered like the hosted ones).
+    /// </summary>
     public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device) =>
-        Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithShardRegion<MemoryBankShardRegion>(builder, TypeName,
-            entityId => MemoryBankShardActor.Props(entityId, device).WithDispatcher(Hosting.ComputeDispatcher.Id), new ShardMessageExtractor(),
-            new Akka.Cluster.Hosting.ShardOptions { Role = role, StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
+        Akka.Hosting.AkkaHostingExtensions.WithActors(builder, (system, registry) =>
+        {
+            var settings = Akka.Cluster.Sharding.ClusterShardingSettings.Create(system).WithRole(role)
+                .WithStateStoreMode(Akka.Cluster.Sharding.StateStoreMode.DData).WithRememberEntities(false);
+            var region = Akka.Cluster.Sharding.ClusterSharding.Get(system).Start(TypeName,
+                entityId => MemoryBankShardActor.Props(entityId, device).WithDispatcher(Hosting.ComputeDispatcher.Id), settings,
+                new ShardMessageExtractor(), new ReplicaAllocationStrategy(), PoisonPill.Instance);
+            registry.Register<MemoryBankShardRegion>(region);
+        });
 }

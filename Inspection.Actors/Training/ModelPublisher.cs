@@ -7,7 +7,8 @@ namespace Inspection.Actors.Training;
 /// <summary>
 /// Splits a trained model's memory bank into contiguous slices, stores each slice in its shard entity in bounded
 /// chunks (every chunk persisted before it is acknowledged), and returns the deployment the scorers need. The
-/// deployment is only returned once every chunk of every shard is stored, so a line can switch to it atomically.
+/// deployment is only returned once every chunk of every shard is stored, and every further replica of each shard
+/// has read its slice from that shared journal, so a line can switch to it atomically.
 /// </summary>
 public static class ModelPublisher
 {
@@ -18,8 +19,9 @@ public static class ModelPublisher
     private const int MaxChunksInFlight = 32;
 
     public static async Task<ModelDeployment> Publish(IActorRef shardRegion, PatchCoreModel model, string line, string version, int shards,
-        TimeSpan timeout, int chunkRows = DefaultChunkRows)
+        TimeSpan timeout, int chunkRows = DefaultChunkRows, int replicas = 1)
     {
+        if (replicas < 1) throw new ArgumentOutOfRangeException(nameof(replicas), $"Replica count {replicas} is below 1.");
         int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
         if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
         // Chunks go out round-robin over the shards (their journals write in parallel) with a bounded number awaiting
@@ -43,11 +45,26 @@ public static class ModelPublisher
                 inFlight.Enqueue(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
             }
         await Task.WhenAll(inFlight);
+        await Task.WhenAll(Enumerable.Range(0, shards).SelectMany(s => Enumerable.Range(1, replicas - 1).Select(r =>
+            Loaded(shardRegion, ShardKey.Of(line, version, s, r), timeout))));
         var c2 = model.Metadata.Calibration;
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
             model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
             c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision,
-            model.Metadata.KnnPrecision);
+            model.Metadata.KnnPrecision, replicas);
+    }
+
+    /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>
+    public static async Task Loaded(IActorRef shardRegion, string entity, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var state = await shardRegion.Ask<ShardState>(new GetShardState(entity), timeout);
+            if (state.ChunkCount > 0 && state.ChunksStored == state.ChunkCount && state.Rows > 0) return;
+            if (clock.Elapsed > timeout) throw new TimeoutException($"replica {entity} did not load its slice within {timeout.TotalSeconds:0} s ({state.ChunksStored} of {state.ChunkCount} chunks)");
+            await Task.Delay(200);
+        }
     }
 }

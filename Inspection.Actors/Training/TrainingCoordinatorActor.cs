@@ -114,12 +114,13 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         int requested = command.Shards > 0 ? command.Shards
             : _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
         int shards = Math.Max(1, Math.Min(requested, model.BankSize));
-        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2));
+        int replicas = Replicas(command.Settings);
+        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2), replicas: replicas);
         // The last point of no return: once activated, the new version serves.
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         progress.Report(new TrainingProgress("storing", 1, 1));
-        _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards)", command.Line, version.Version, model.BankSize, shards);
+        _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards x {4} replicas)", command.Line, version.Version, model.BankSize, shards, replicas);
         var calibration = model.Metadata.Calibration;
         return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds,
             calibration.GoodScores, calibration.DefectiveScores);
@@ -140,17 +141,31 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var slices = new List<SliceContents>();
         for (int s = 0; s < d.ShardCount; s++)
         {
-            var reply = await _shards.Ask<object>(new ReadSlice(d.ShardEntity(s)), TimeSpan.FromMinutes(1));
+            // Any replica of the shard will do: the first that hands over its slice.
+            object? reply = null;
+            for (int r = 0; r < d.Replicas && reply is not SliceContents; r++)
+            {
+                try { reply = await _shards.Ask<object>(new ReadSlice(d.ShardEntity(s, r)), TimeSpan.FromSeconds(d.Replicas > 1 ? 20 : 60)); }
+                catch (AskTimeoutException) when (r < d.Replicas - 1) { }
+            }
             if (reply is not SliceContents slice) return new TrainingFailed(command.Line, (reply as ShardUnavailable)?.Reason ?? "a shard did not return its slice");
             slices.Add(slice);
         }
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         using var model = await Task.Run(() => ExtendedModel(d, slices, command.Files), cancel);
-        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2));
+        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2), replicas: d.Replicas);
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         _log.Info("Line {0} extended to {1}: {2} bank vectors (+{3})", command.Line, version.Version, model.BankSize, model.BankSize - d.BankSize);
         return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
+    }
+
+    /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2; never more than the gpu nodes.</summary>
+    private int Replicas(LineSettings? settings)
+    {
+        int gpuNodes = Math.Max(1, _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")));
+        int wanted = settings?.Replicas > 0 ? settings.Replicas : Math.Min(2, gpuNodes);
+        return Math.Max(1, wanted);
     }
 
     private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)

@@ -21,16 +21,17 @@ public static class ClusterRoutes
         {
             var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(summary.Line), ApiContext.AskTimeout, cancel);
             if (details.Deployment is not { } d) continue;
-            var shards = await Task.WhenAll(Enumerable.Range(0, d.ShardCount).Select(async i =>
+            var replicas = Enumerable.Range(0, d.ShardCount).SelectMany(i => Enumerable.Range(0, d.Replicas).Select(r => (Index: i, Replica: r)));
+            var shards = await Task.WhenAll(replicas.Select(async x =>
             {
-                string entity = d.ShardEntity(i);
+                string entity = d.ShardEntity(x.Index, x.Replica);
                 try
                 {
                     var s = await api.ShardRegion.Ask<ShardState>(new GetShardState(entity), TimeSpan.FromSeconds(3), cancel);
                     string loaded = s.ChunksStored == s.ChunkCount && s.Rows > 0 ? "loaded" : $"loading ({s.ChunksStored} of {s.ChunkCount} chunks)";
-                    return new ShardView(i, entity, s.Address, s.Rows, s.Device, loaded);
+                    return new ShardView(x.Index, entity, s.Address, s.Rows, s.Device, loaded, x.Replica);
                 }
-                catch (AskTimeoutException) { return new ShardView(i, entity, null, 0, null, "not answering"); }
+                catch (AskTimeoutException) { return new ShardView(x.Index, entity, null, 0, null, "not answering", x.Replica); }
             }));
             lines.Add(new LineShardsView(d.Line, d.Version, shards));
         }
@@ -39,10 +40,9 @@ public static class ClusterRoutes
             !state.Unreachable.Contains(m), m.Address == state.Leader, m.Address == cluster.SelfAddress, shardsPerNode.GetValueOrDefault(m.Address.ToString()))).ToList();
         var notes = new List<string>();
         foreach (var idle in members.Where(m => m.Roles.Contains("gpu") && m.Status == "Up" && m.Shards == 0 && lines.Count > 0))
-            notes.Add($"gpu node {idle.Address} holds no shard: a node that joins after a line was trained gets shards only when the line is retrained " +
-                      "(moving shards onto new nodes is not done yet).");
+            notes.Add($"gpu node {idle.Address} holds no shard yet: shards and replicas move onto a node that joins within a few rebalancing rounds (10 s each).");
         foreach (var unreachable in members.Where(m => !m.Reachable))
-            notes.Add($"node {unreachable.Address} is unreachable: the split-brain resolver downs it if it stays so; its shards then restart on the other gpu nodes.");
+            notes.Add($"node {unreachable.Address} is unreachable: the split-brain resolver downs it if it stays so; its shards then restart on the other gpu nodes, and where a shard has another replica, that one answers meanwhile.");
         return TypedResults.Ok(new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, lines, notes));
     }
 }

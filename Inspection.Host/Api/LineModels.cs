@@ -3,12 +3,17 @@ namespace Inspection.Host.Api;
 /// <summary>
 /// PUT /lines/{line}: the settings to change; absent ones keep their value (or the default for a new line). Webhook:
 /// an http(s) URL each result is posted to ("" removes it); Mqtt: publish results on inspection/{line}/results.
+/// Replicas: copies of each shard on distinct gpu nodes (0: one per gpu node at training time, at most 2).
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
-    string? Webhook, bool? Mqtt);
+    string? Webhook, bool? Mqtt, int? Replicas = null);
 
-/// <summary>A line's settings. Shards 0: one per gpu node at training time. ThresholdPolicy: calibrated or manual.</summary>
-public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt);
+/// <summary>
+/// A line's settings. Shards 0: one per gpu node at training time. Replicas 0: one per gpu node at training time, at
+/// most 2. ThresholdPolicy: calibrated or manual.
+/// </summary>
+public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
+    int Replicas);
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
@@ -22,10 +27,13 @@ public sealed record LineCountersView(long Accepted, long Scored, long Failed, l
 /// <summary>Reviewed results: false alarms (flagged, reviewed good), misses (passed, reviewed defect), confirmed defects.</summary>
 public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misses, long ConfirmedDefects);
 
-/// <summary>One line. ModelVersion is null until the line is trained; Counters null when no ingest node answered.</summary>
+/// <summary>
+/// One line. ModelVersion is null until the line is trained; Shards and Replicas are its model's; Counters null when
+/// no ingest node answered.
+/// </summary>
 public sealed record LineView(
     string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
-    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob);
+    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas);
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);

@@ -53,7 +53,7 @@ public static class LineRoutes
         var s = existing.Settings;
         var settings = new LineSettings(body?.Backbone ?? s.Backbone, body?.ImageSize ?? s.ImageSize, body?.CoresetRatio ?? s.CoresetRatio,
             body?.Shards ?? s.Shards, body?.ThresholdPolicy ?? s.ThresholdPolicy,
-            body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, body?.Mqtt ?? s.Mqtt);
+            body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, body?.Mqtt ?? s.Mqtt, body?.Replicas ?? s.Replicas);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
         await pipeline.Registry.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
@@ -67,6 +67,7 @@ public static class LineRoutes
         if (!LineSettings.Policies.Contains(s.ThresholdPolicy))
             return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(" or ", LineSettings.Policies)}";
         if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one per gpu node) to 256";
+        if (s.Replicas is < 0 or > 8) return $"replicas {s.Replicas} is out of range: 0 (one per gpu node, at most 2) to 8";
         if (s.Webhook != null && !(Uri.TryCreate(s.Webhook, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
             return $"webhook '{Names.Shorten(s.Webhook)}' is not an absolute http or https URL";
         try
@@ -134,9 +135,10 @@ public static class LineRoutes
         ThresholdView? threshold = d is null ? null
             : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
             : new ThresholdView(d.ImageThreshold, "model", null, null);
-        return new LineView(line, new LineSettingsView(s.Backbone, s.ImageSize, s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt), d?.Version, d?.BankSize ?? 0,
+        return new LineView(line, new LineSettingsView(s.Backbone, s.ImageSize, s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
-            new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id);
+            new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
+            d?.Replicas ?? 0);
     }
 }

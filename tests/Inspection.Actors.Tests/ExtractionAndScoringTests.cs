@@ -60,8 +60,8 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         var frame = new FrameId("line", "c", 1);
         scorer.Tell(new ScoreFrames([frame], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
         var asked = new[] { shards.ExpectMsg<QueryNearest>(), shards.ExpectMsg<QueryNearest>() };
-        var zero = asked.Single(q => q.EntityId.EndsWith("/0"));
-        var one = asked.Single(q => q.EntityId.EndsWith("/1"));
+        var zero = asked.Single(q => ShardKey.Parse(q.EntityId).Shard == 0);
+        var one = asked.Single(q => ShardKey.Parse(q.EntityId).Shard == 1);
         shards.Reply(new NearestAnswer(zero.EntityId, zero.QueryId, 1, Enumerable.Repeat(1f, 64).ToArray(), new long[64]));
         // Shard 1 has no bank yet (restarting on another node), then stays silent for a round: it is asked again, only it.
         scorer.Tell(new ShardUnavailable(one.EntityId, one.QueryId, "holds no bank slice"), shards.Ref);
@@ -86,13 +86,13 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         var q0 = shards.ExpectMsg<QueryNearest>();
         var q1 = shards.ExpectMsg<QueryNearest>();
         // Shard 0 answers, shard 1 stays silent.
-        var first = q0.EntityId.EndsWith("/0") ? q0 : q1;
+        var first = ShardKey.Parse(q0.EntityId).Shard == 0 ? q0 : q1;
         shards.Reply(new NearestAnswer(first.EntityId, first.QueryId, 1, new float[128], new long[128]));
         var results = new[] { ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5)), ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5)) };
         Assert.All(results, r =>
         {
             Assert.True(r.Failed);
-            Assert.Contains("line/v1/1 did not answer", r.Error);
+            Assert.Contains("line/v1/1/0 did not answer", r.Error);
             Assert.True(float.IsNaN(r.Score));
         });
         Assert.Equal(frames, results.Select(r => r.Frame).OrderBy(f => f.Sequence));
@@ -100,7 +100,7 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
     }
 
     [Fact]
-    public void Eq7_fetches_m_star_from_its_owner_and_merges_the_neighbours_of_every_shard()
+    public void Eq7_fetches_m_star_from_its_owner_only_and_merges_the_neighbours_of_every_shard()
     {
         var shards = CreateTestProbe();
         // Bank of 4 rows over 2 shards (rows 0-1 and 2-3), 3 neighbours for Eq. 7; one frame of 8 x 8 patches.
@@ -114,11 +114,12 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         scorer.Tell(new NearestAnswer("line/v1/0", nearest[0].QueryId, 1, d0, Enumerable.Repeat(0L, 64).ToArray()));
         scorer.Tell(new NearestAnswer("line/v1/1", nearest[1].QueryId, 1, d1, Enumerable.Repeat(2L, 64).ToArray()));
 
-        var rows = new[] { shards.ExpectMsg<QueryRows>(), shards.ExpectMsg<QueryRows>() }.OrderBy(q => q.EntityId).ToArray();
-        Assert.All(rows, q => Assert.Equal(new long[] { 2 }, q.Indices));
+        // Row 2 lies in shard 1's slice (rows 2-3): only shard 1 is asked for it.
+        var rows = shards.ExpectMsg<QueryRows>();
+        Assert.Equal("line/v1/1/0", rows.EntityId);
+        Assert.Equal(new long[] { 2 }, rows.Indices);
         var mStar = Enumerable.Range(0, 384).Select(i => i * 0.01f).ToArray();
-        scorer.Tell(new RowsAnswer("line/v1/0", rows[0].QueryId, [], FeatureBlock.FromFloats(Array.Empty<float>(), 0, 384)));
-        scorer.Tell(new RowsAnswer("line/v1/1", rows[1].QueryId, [2], FeatureBlock.FromFloats(mStar, 1, 384)));
+        scorer.Tell(new RowsAnswer(rows.EntityId, rows.QueryId, [2], FeatureBlock.FromFloats(mStar, 1, 384)));
 
         var support = new[] { shards.ExpectMsg<QuerySupport>(), shards.ExpectMsg<QuerySupport>() }.OrderBy(q => q.EntityId).ToArray();
         Assert.All(support, q =>
@@ -133,6 +134,48 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         var result = ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5));
         Assert.Null(result.Error);
         Assert.Equal(Inspection.Engine.PatchCore.ImageScoreReweighting.Weighted(7f, [5f, 4f, 9f]), result.Score);
+    }
+
+    [Fact]
+    public void With_two_replicas_a_replica_that_cannot_answer_or_is_slow_is_replaced_at_once_and_no_frame_fails()
+    {
+        var shards = CreateTestProbe();
+        // A timeout far beyond the test: only replica replacement and the hedge can make it score in time.
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 2) with { Replicas = 2 }, shards, TimeSpan.FromSeconds(60)));
+        var frame = new FrameId("line", "c", 1);
+        scorer.Tell(new ScoreFrames([frame], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
+        var asked = new[] { shards.ExpectMsg<QueryNearest>(), shards.ExpectMsg<QueryNearest>() }.Select(q => (Query: q, Key: ShardKey.Parse(q.EntityId))).ToList();
+        Assert.Equal([0, 1], asked.Select(a => a.Key.Shard).Order());
+        var zero = asked.Single(a => a.Key.Shard == 0);
+        var one = asked.Single(a => a.Key.Shard == 1);
+        // Shard 0's replica cannot answer: the other replica of shard 0 is asked at once, and answers.
+        scorer.Tell(new ShardUnavailable(zero.Query.EntityId, zero.Query.QueryId, "recovering"), shards.Ref);
+        var other = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(2));
+        Assert.Equal(new ShardKey("line", "v1", 0, 1 - zero.Key.Replica), ShardKey.Parse(other.EntityId));
+        scorer.Tell(new NearestAnswer(other.EntityId, other.QueryId, 1, Enumerable.Repeat(3f, 64).ToArray(), new long[64]), shards.Ref);
+        // Shard 1's replica stays silent (its node was killed): past the hedge delay its sibling is asked too.
+        var hedged = shards.ExpectMsg<QueryNearest>(TimeSpan.FromSeconds(5));
+        Assert.Equal(new ShardKey("line", "v1", 1, 1 - one.Key.Replica), ShardKey.Parse(hedged.EntityId));
+        scorer.Tell(new NearestAnswer(hedged.EntityId, hedged.QueryId, 1, Enumerable.Repeat(2f, 64).ToArray(), Enumerable.Repeat(3L, 64).ToArray()), shards.Ref);
+        var result = ExpectMsg<InspectionResult>(TimeSpan.FromSeconds(5));
+        Assert.Null(result.Error);
+        Assert.Equal(2f, result.Score);
+        // The silent replica answering late changes nothing: one result.
+        scorer.Tell(new NearestAnswer(one.Query.EntityId, one.Query.QueryId, 1, Enumerable.Repeat(0f, 64).ToArray(), new long[64]), shards.Ref);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void Queries_spread_over_the_replicas_of_a_shard()
+    {
+        var shards = CreateTestProbe();
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 1) with { Replicas = 2 }, shards, TimeSpan.FromSeconds(60)));
+        // Two batches open at once: the second goes to the replica the first did not take.
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 1)], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 2)], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
+        var first = shards.ExpectMsg<QueryNearest>();
+        var second = shards.ExpectMsg<QueryNearest>();
+        Assert.NotEqual(ShardKey.Parse(first.EntityId).Replica, ShardKey.Parse(second.EntityId).Replica);
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new ShardSnapshot(3, 0, Block(6, 3)),
             Deployment(),
             new ActivateModel(Deployment()),
-            new DeploymentChanged(Deployment() with { Precision = "fp32", KnnPrecision = "bf16" }),
+            new DeploymentChanged(Deployment() with { Precision = "fp32", KnnPrecision = "bf16", Replicas = 2 }),
             new ModelActivated("l", "v2"),
             new RegisterLine("l"),
             new LineRegistered("l"),
@@ -156,12 +156,33 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             w.Write(3); w.Write(1); w.Write(2); w.Write(3); // the old table: length, then values
         }
         var now = serializer.ToBinary(current);
-        int markerAt = (int)stream.Length - 16; // where the old table started, the current layout has a marker (-1)
-        Assert.Equal(-1, BitConverter.ToInt32(now, markerAt));
+        int markerAt = (int)stream.Length - 16; // where the old table started, the current layout has a marker (-2)
+        Assert.Equal(-2, BitConverter.ToInt32(now, markerAt));
         Assert.Equal(0, now[markerAt + 4]); // no kNN precision of its own (an optional string: absent)
-        stream.Write(now.AsSpan(markerAt + 5));
+        Assert.Equal(1, BitConverter.ToInt32(now, markerAt + 5)); // one replica
+        stream.Write(now.AsSpan(markerAt + 9));
         var old = (ModelDeployment)serializer.FromBinary(stream.ToArray(), "MD");
         Assert.Equal(JsonSerializer.Serialize(current), JsonSerializer.Serialize(old));
+    }
+
+    [Fact]
+    public void Deployments_stored_before_replicas_read_as_one_replica()
+    {
+        // Marker -1: the kNN precision follows, and no replica count.
+        var current = Deployment() with { KnnPrecision = "bf16", Replicas = 2 };
+        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var now = serializer.ToBinary(current);
+        int markerAt = current.Line.Length + 1 + current.Version.Length + 1 + 4 + 8 + 4 + 4;
+        Assert.Equal(-2, BitConverter.ToInt32(now, markerAt));
+        int replicasAt = markerAt + 4 + 1 + 1 + "bf16".Length; // present flag, length, text
+        Assert.Equal(2, BitConverter.ToInt32(now, replicasAt));
+        var before = new MemoryStream();
+        before.Write(now.AsSpan(0, markerAt));
+        before.Write(BitConverter.GetBytes(-1));
+        before.Write(now.AsSpan(markerAt + 4, replicasAt - markerAt - 4));
+        before.Write(now.AsSpan(replicasAt + 4));
+        var old = (ModelDeployment)serializer.FromBinary(before.ToArray(), "MD");
+        Assert.Equal(JsonSerializer.Serialize(current with { Replicas = 1 }), JsonSerializer.Serialize(old));
     }
 
     [Fact]

@@ -94,12 +94,18 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             Assert.True(served.Count(s => s.TrainingBatches > 0) >= 2, "training features must be computed on more than one gpu node");
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("tire"), TimeSpan.FromSeconds(10));
 
+            // Three gpu nodes: two replicas of each shard (the default, at most 2), on distinct nodes.
+            Assert.Equal(2, deployment.Replicas);
             var region = await nodes[0].ShardRegion();
             var states = new List<ShardState>();
             for (int s = 0; s < 3; s++) states.Add(await region.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s)), TimeSpan.FromSeconds(10)));
-            output.WriteLine(string.Join("\n", states.Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
+            var replicas = new List<ShardState>();
+            for (int s = 0; s < 3; s++) replicas.Add(await region.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s, 1)), TimeSpan.FromSeconds(10)));
+            output.WriteLine(string.Join("\n", states.Concat(replicas).Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
             Assert.Equal(engine.BankSize, states.Sum(s => s.Rows));
+            Assert.Equal(states.Select(s => s.Rows), replicas.Select(s => s.Rows));
             Assert.True(states.Select(s => s.Address).Distinct().Count() >= 2, "shards must be spread over the nodes");
+            Assert.All(Enumerable.Range(0, 3), s => Assert.NotEqual(states[s].Address, replicas[s].Address));
 
             var scorer = nodes[1].System.ActorOf(LineScorerActor.Props(deployment, await nodes[1].ShardRegion(), TimeSpan.FromSeconds(10)), "scorer-tire");
             // 50 frames: the 12 test images over and over, in batches of 5.
@@ -126,8 +132,8 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             output.WriteLine($"{results.Count} frames scored through 3 shards on {states.Select(s => s.Address).Distinct().Count()} nodes; " +
                              $"max relative score difference {results.Max(r => Math.Abs(r.Score - expected.ImageScores[r.Frame.Sequence % images.Length]) / expected.ImageScores[r.Frame.Sequence % images.Length]):E2}");
 
-            // A node dies without leaving. Frames keep coming; each gets exactly one result, scored or explicitly failed,
-            // until its shards have moved to the survivors and recovered their slices from the database.
+            // A node dies without leaving. Frames keep coming; each gets exactly one result: the other replica of each
+            // of its shards answers, so none fails, while its replicas move to the survivors and recover from the database.
             var crashed = nodes[2];
             string crashedAddress = crashed.Address;
             await crashed.Crash();
@@ -137,7 +143,9 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             long sent = 0;
             int healthyBatches = 0;
             var giveUp = DateTime.UtcNow.AddSeconds(90);
-            while (healthyBatches < 2 && DateTime.UtcNow < giveUp)
+            // Frames are sent through the whole window, until the survivors have removed the crashed node.
+            bool Removed() => nodes.All(n => Akka.Cluster.Cluster.Get(n.System).State.Members.All(m => m.Address.ToString() != crashedAddress));
+            while ((healthyBatches < 2 || !Removed()) && DateTime.UtcNow < giveUp)
             {
                 var batch = images.Skip((int)(sent % images.Length)).Take(2).ToList();
                 var answered = await Inspect(nodes[1].System, failover, engine, batch, "cam-2", sent, TimeSpan.FromSeconds(20));
@@ -151,18 +159,22 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             Assert.Equal(sent, during.Count);
             Assert.Equal(sent, during.Select(r => r.Frame.Sequence).Distinct().Count());
             Assert.All(during.Where(r => r.Failed), r => Assert.False(string.IsNullOrWhiteSpace(r.Error)));
-            Assert.Equal(2, healthyBatches);
+            Assert.True(healthyBatches >= 2, $"{healthyBatches} healthy batches at the end");
+            Assert.Equal(0, failed);
             foreach (var r in during.Where(r => !r.Failed))
             {
                 float want = expected.ImageScores[r.Frame.Sequence % images.Length];
                 Assert.True(Math.Abs(r.Score - want) <= 1e-4 * Math.Abs(want), $"after failover frame {r.Frame.Sequence}: {r.Score} vs {want}");
             }
+            Assert.True(Removed(), "the crashed node was not removed");
+            // Every replica answers again, from a survivor.
             var moved = new List<ShardState>();
             var survivorRegion = await nodes[0].ShardRegion();
-            for (int s = 0; s < 3; s++) moved.Add(await survivorRegion.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s)), TimeSpan.FromSeconds(10)));
+            foreach (var (s, r) in Enumerable.Range(0, 3).SelectMany(s => new[] { (s, 0), (s, 1) }))
+                moved.Add(await survivorRegion.Ask<ShardState>(new GetShardState(deployment.ShardEntity(s, r)), TimeSpan.FromSeconds(30)));
             output.WriteLine(string.Join("\n", moved.Select(s => $"{s.EntityId}: {s.Rows} rows at {s.Address}")));
             Assert.DoesNotContain(moved, s => s.Address == crashedAddress);
-            Assert.Equal(engine.BankSize, moved.Sum(s => s.Rows));
+            Assert.Equal(2 * engine.BankSize, moved.Sum(s => s.Rows));
         }
         finally
         {

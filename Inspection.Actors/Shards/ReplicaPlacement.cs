@@ -1,0 +1,52 @@
+using Inspection.Actors.Messages;
+
+namespace Inspection.Actors.Shards;
+
+/// <summary>
+/// Where memory-bank shard entities go, over nodes named by address (plain data, so it is tested without a cluster).
+/// One sharding shard holds one entity, named by its <see cref="ShardKey"/>. A replica goes to the least loaded node
+/// that holds no other replica of the same shard, so one node's loss never takes every copy of a slice; only when
+/// every node already holds one (fewer nodes than replicas) do two share a node. Rebalancing later separates such
+/// replicas once a node is free of them, and gives a node that joins a share of the shards.
+/// </summary>
+public static class ReplicaPlacement
+{
+    /// <summary>The node for <paramref name="shardId"/>, given what every node holds now (ties: the lowest address).</summary>
+    public static string Allocate(string shardId, IReadOnlyDictionary<string, IReadOnlyList<string>> current)
+    {
+        if (current.Count == 0) throw new InvalidOperationException($"no node can hold shard {shardId}");
+        var candidates = current.Keys.ToList();
+        if (ShardKey.TryParse(shardId, out var key))
+        {
+            var apart = candidates.Where(node => !current[node].Any(s => Sibling(s, key))).ToList();
+            if (apart.Count > 0) candidates = apart;
+        }
+        return candidates.OrderBy(node => current[node].Count).ThenBy(node => node, StringComparer.Ordinal).First();
+    }
+
+    /// <summary>
+    /// At most one shard to move now, or none: first a replica sharing a node with a sibling while some node holds
+    /// no replica of that shard; else, when the most loaded node holds at least two more than the least loaded one,
+    /// one of its shards whose siblings are not on that node. Nothing moves while a move is in progress.
+    /// </summary>
+    public static string? Rebalance(IReadOnlyDictionary<string, IReadOnlyList<string>> current, IReadOnlySet<string> inProgress)
+    {
+        if (inProgress.Count > 0 || current.Count < 2) return null;
+        var nodes = current.Keys.Order(StringComparer.Ordinal).ToList();
+        foreach (var node in nodes)
+            foreach (var group in current[node].Select(s => (Id: s, Ok: ShardKey.TryParse(s, out var k), Key: k)).Where(x => x.Ok)
+                         .GroupBy(x => x.Key.ShardName).Where(g => g.Count() > 1))
+            {
+                if (nodes.Any(other => !current[other].Any(s => ShardKey.TryParse(s, out var k) && k.ShardName == group.Key)))
+                    return group.OrderByDescending(x => x.Key.Replica).First().Id;
+            }
+        var most = nodes.OrderByDescending(n => current[n].Count).First();
+        var least = nodes.OrderBy(n => current[n].Count).First();
+        if (current[most].Count - current[least].Count < 2) return null;
+        return current[most].Order(StringComparer.Ordinal)
+            .FirstOrDefault(s => !ShardKey.TryParse(s, out var key) || !current[least].Any(other => Sibling(other, key)));
+    }
+
+    private static bool Sibling(string shardId, ShardKey key) =>
+        ShardKey.TryParse(shardId, out var other) && other.ShardName == key.ShardName && other.Replica != key.Replica;
+}
