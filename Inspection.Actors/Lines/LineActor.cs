@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
@@ -103,6 +104,18 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             ReleaseParked();
         });
         Command<SweepOpenFrames>(_ => Sweep());
+        // A gpu node found unreachable may hold attempts of open frames, whose answers will never come: they are made
+        // again soon (once the extractors' router has dropped that node) instead of at their attempt timeout.
+        Command<ClusterEvent.UnreachableMember>(u =>
+        {
+            if (u.Member.HasRole("gpu")) Timers.StartSingleTimer(("lost", u.Member.Address), new RedispatchSince(DateTime.UtcNow), LostNodeGrace);
+        });
+        Command<ClusterEvent.IClusterDomainEvent>(_ => { });
+        Command<RedispatchSince>(r =>
+        {
+            foreach (var open in _open.Values.Where(o => !o.RetryPending && o.AttemptSince <= r.Before && _deployment != null).ToList())
+                Redispatch(open.Captured.Frame);
+        });
         Command<RetryFrame>(r => Redispatch(r.Frame));
         Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count, _flagged)));
         Command<SubscribeAck>(_ => { });
@@ -123,6 +136,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)t.Result : new SettingsUnknown()).PipeTo(Self);
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.FrameTimeout.Ticks / 4));
         Timers.StartPeriodicTimer("sweep", new SweepOpenFrames(), period);
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
     }
 
     private void Take(CapturedFrame captured)
@@ -346,6 +361,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private sealed record SweepOpenFrames;
 
     private sealed record RetryFrame(FrameId Frame);
+
+    /// <summary>Make again every attempt of an open frame made before this time (a gpu node was lost).</summary>
+    private sealed record RedispatchSince(DateTime Before);
+
+    /// <summary>Time for the cluster router to stop routing to a node found unreachable, before attempts are made again.</summary>
+    private static readonly TimeSpan LostNodeGrace = TimeSpan.FromSeconds(1);
 
     /// <summary>An accepted frame: who waits for its result (the camera, and any retry of it), since when, and its attempts.</summary>
     private sealed class OpenFrame(CapturedFrame captured, List<IActorRef> waiters, DateTime since, DateTimeOffset received)

@@ -274,9 +274,11 @@ public static class MemoryBankShardHosting
     public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device) =>
         Akka.Hosting.AkkaHostingExtensions.WithActors(builder, (system, registry) =>
         {
+            // The extension first: it adds sharding's default configuration, which the settings read.
+            var sharding = Akka.Cluster.Sharding.ClusterSharding.Get(system);
             var settings = Akka.Cluster.Sharding.ClusterShardingSettings.Create(system).WithRole(role)
                 .WithStateStoreMode(Akka.Cluster.Sharding.StateStoreMode.DData).WithRememberEntities(false);
-            var region = Akka.Cluster.Sharding.ClusterSharding.Get(system).Start(TypeName,
+            var region = sharding.Start(TypeName,
                 entityId => MemoryBankShardActor.Props(entityId, device).WithDispatcher(Hosting.ComputeDispatcher.Id), settings,
                 new ShardMessageExtractor(), new ReplicaAllocationStrategy(), PoisonPill.Instance);
             registry.Register<MemoryBankShardRegion>(region);
