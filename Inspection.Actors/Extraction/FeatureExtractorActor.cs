@@ -225,11 +225,22 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         return extractor;
     }
 
+    private long _scorersMade; // a version's scorer made again after it retired gets a fresh name
+
     private IActorRef Scorer(ModelDeployment d)
     {
         string key = $"{d.Line}/{d.Version}";
         if (!_scorers.TryGetValue(key, out var scorer))
-            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget).WithDispatcher(Hosting.ComputeDispatcher.Id), Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}"));
+        {
+            // The line's scorers of other versions finish the batches they have and stop: a line serves one version.
+            foreach (var retired in _scorers.Where(x => x.Key.StartsWith(d.Line + "/", StringComparison.Ordinal)).ToList())
+            {
+                retired.Value.Tell(LineScorerActor.Retire.Instance);
+                _scorers.Remove(retired.Key);
+            }
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget).WithDispatcher(Hosting.ComputeDispatcher.Id),
+                Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}-{++_scorersMade}"));
+        }
         return scorer;
     }
 

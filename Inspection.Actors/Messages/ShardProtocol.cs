@@ -38,6 +38,12 @@ public sealed record GetShardState(string EntityId) : IShardMessage;
 /// <summary>Copy of the shard's whole slice, to build an extended model version from it.</summary>
 public sealed record ReadSlice(string EntityId) : IShardMessage;
 
+/// <summary>
+/// The line serves another version now: the entity frees its slice (passivates); its journal stays, so a late query
+/// loads it again.
+/// </summary>
+public sealed record RetireSlice(string EntityId) : IShardMessage;
+
 public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows);
 
 /// <summary>Where a shard lives and how much of its slice it holds.</summary>

@@ -34,6 +34,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private ModelDeployment _deployment;
     private AnomalyMapGenerator _maps;
     private long _nextQuery;
+    private bool _retired;
     private readonly TimeSpan _retryBudget;
     private static readonly TimeSpan RetryRound = TimeSpan.FromSeconds(2);
 
@@ -61,6 +62,11 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Receive<HedgeDue>(h => Hedge(h.QueryId));
         Receive<AskAgain>(a => AskMissing(a.QueryId));
         Receive<ModelDeployment>(Switch);
+        Receive<Retire>(_ =>
+        {
+            _retired = true;
+            StopIfRetired();
+        });
         Receive<ClusterEvent.UnreachableMember>(u => NodeLost(u.Member.Address));
         Receive<ClusterEvent.MemberRemoved>(r =>
         {
@@ -231,6 +237,19 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Timers.Cancel(("hedge", id));
         foreach (var entity in p.Asked.Values) _replicas.Closed(entity);
         p.Asked.Clear();
+        StopIfRetired();
+    }
+
+    private void StopIfRetired()
+    {
+        if (_retired && _pending.Count == 0) Context.Stop(Self);
+    }
+
+    /// <summary>The line moved to another version: finish the open batches, then stop.</summary>
+    public sealed class Retire
+    {
+        public static readonly Retire Instance = new();
+        private Retire() { }
     }
 
     /// <summary>Starts a stage: its query to one replica of each shard it needs, a timeout, and the hedge.</summary>

@@ -58,6 +58,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
         [typeof(LineCounters)] = "LK",
         [typeof(TrainLine)] = "TL",
         [typeof(ReadSlice)] = "RS",
+        [typeof(RetireSlice)] = "RT",
         [typeof(SliceContents)] = "SC",
         [typeof(AddGoodImages)] = "AG",
         [typeof(ExtractTrainingPatches)] = "ET",
@@ -173,6 +174,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                     WriteOptional(w, m.JobId); WriteRef(w, m.ProgressTo);
                     break;
                 case ReadSlice m: w.Write(m.EntityId); break;
+                case RetireSlice m: w.Write(m.EntityId); break;
                 case SliceContents m: w.Write(m.EntityId); w.Write(m.GlobalOffset); Write(w, m.Rows); break;
                 case AddGoodImages m:
                     w.Write(m.Line); w.Write(m.Files.Count); foreach (var f in m.Files) w.Write(f);
@@ -264,6 +266,7 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
             "LK" => new LineCounters(r.ReadInt64(), r.ReadInt64(), More(r) ? r.ReadInt64() : 0),
             "TL" => ReadTrainLine(r),
             "RS" => new ReadSlice(r.ReadString()),
+            "RT" => new RetireSlice(r.ReadString()),
             "SC" => new SliceContents(r.ReadString(), r.ReadInt64(), ReadBlock(r)),
             "AG" => ReadAddGoodImages(r),
             "ET" => new ExtractTrainingPatches(r.ReadInt64(), r.ReadString(), Enumerable.Range(0, r.ReadInt32()).Select(_ => r.ReadString()).ToArray(),

@@ -82,6 +82,11 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         {
             if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
         });
+        Command<RetireSlice>(_ =>
+        {
+            _log.Info("Shard {0} retired: its line serves another version", _entityId);
+            Context.Parent.Tell(new Akka.Cluster.Sharding.Passivate(PoisonPill.Instance));
+        });
         Command<SaveSnapshotSuccess>(success => DeleteMessages(success.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(failure => _log.Warning("Shard {0} snapshot failed: {1}", _entityId, failure.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });

@@ -27,6 +27,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private readonly IActorRef? _extractors;
     // Captured here: the training itself runs after awaits, where there is no actor context to ask.
     private readonly Akka.Cluster.Cluster _cluster = Akka.Cluster.Cluster.Get(Context.System);
+    private readonly IScheduler _scheduler = Context.System.Scheduler;
+
+    /// <summary>How long the slices of the version a line served before stay loaded for its scorers' open batches.</summary>
+    private static readonly TimeSpan RetireAfter = TimeSpan.FromSeconds(60);
 
     /// <param name="extractors">The cluster's feature extractors (router); null extracts training features on this node.</param>
     public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null)
@@ -102,6 +106,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var category = MvtecCategory.Open(command.DataFolder);
         var split = TrainingSplit.Of(category, settings);
         await _registry.Ask<LineRegistered>(new RegisterLine(command.Line), TimeSpan.FromSeconds(30));
+        var previous = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30)) as ModelDeployment;
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
         // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here.
@@ -120,6 +125,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         progress.Report(new TrainingProgress("storing", 1, 1));
+        RetireLater(previous);
         _log.Info("Line {0} now serves {1} ({2} bank vectors in {3} shards x {4} replicas)", command.Line, version.Version, model.BankSize, shards, replicas);
         var calibration = model.Metadata.Calibration;
         return new TrainingCompleted(command.Line, version.Version, model.Metadata.Training.Images, model.BankSize, shards, clock.Elapsed.TotalSeconds,
@@ -156,8 +162,18 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2), replicas: d.Replicas);
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
+        RetireLater(d);
         _log.Info("Line {0} extended to {1}: {2} bank vectors (+{3})", command.Line, version.Version, model.BankSize, model.BankSize - d.BankSize);
         return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
+    }
+
+    /// <summary>Frees the slices of the version a line served before, once its scorers' open batches are done.</summary>
+    private void RetireLater(ModelDeployment? previous)
+    {
+        if (previous == null) return;
+        for (int s = 0; s < previous.ShardCount; s++)
+            for (int r = 0; r < previous.Replicas; r++)
+                _scheduler.ScheduleTellOnce(RetireAfter, _shards, new RetireSlice(previous.ShardEntity(s, r)), ActorRefs.NoSender);
     }
 
     /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2; never more than the gpu nodes.</summary>

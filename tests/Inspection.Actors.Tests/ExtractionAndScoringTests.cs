@@ -179,6 +179,21 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
     }
 
     [Fact]
+    public void A_retired_scorer_finishes_its_open_batch_and_then_stops()
+    {
+        var shards = CreateTestProbe();
+        var scorer = Sys.ActorOf(LineScorerActor.Props(Deployment(shards: 1), shards, TimeSpan.FromSeconds(30)));
+        Watch(scorer);
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 1)], FeatureBlock.FromFloats(new float[64 * 384], 64, 384)));
+        var query = shards.ExpectMsg<QueryNearest>();
+        scorer.Tell(LineScorerActor.Retire.Instance);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // still open: neither a result nor a stop
+        scorer.Tell(new NearestAnswer(query.EntityId, query.QueryId, 1, Enumerable.Repeat(1.5f, 64).ToArray(), new long[64]), shards.Ref);
+        Assert.Equal(1.5f, ExpectMsg<InspectionResult>().Score);
+        ExpectTerminated(scorer);
+    }
+
+    [Fact]
     public void A_patch_block_of_the_wrong_shape_fails_its_frames()
     {
         var shards = CreateTestProbe();

@@ -76,6 +76,28 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void A_replica_reads_the_slice_replica_0_stored_refuses_to_store_and_a_retired_slice_passivates()
+    {
+        const int rows = 200, dims = 8;
+        var slice = RandomRows(rows, dims, 4);
+        var writer = Sys.ActorOf(MemoryBankShardActor.Props("shared/v1/0/0", CPU));
+        StoreSlice(writer, "shared/v1/0/0", slice, rows, dims, offset: 0, chunkRows: 64);
+        // Replica 1 of the same shard reads the same journal: the whole slice, without a store of its own.
+        var region = CreateTestProbe(); // stands in for the sharding shard, the entity's parent
+        var replica = region.ChildActorOf(MemoryBankShardActor.Props("shared/v1/0/1", CPU));
+        replica.Tell(new GetShardState("shared/v1/0/1"), TestActor);
+        var state = ExpectMsg<ShardState>();
+        Assert.Equal((rows, 4, 4), (state.Rows, state.ChunksStored, state.ChunkCount));
+        replica.Tell(new StoreBankSlice("shared/v1/0/1", 0, 4, 0, FeatureBlock.FromFloats(slice.AsSpan(0, 64 * dims), 64, dims)), TestActor);
+        Assert.Contains("is a replica", ExpectMsg<Status.Failure>().Cause.Message);
+        replica.Tell(new QueryNearest("shared/v1/0/1", 1, FeatureBlock.FromFloats(slice.AsSpan(0, 3 * dims), 3, dims), 1), TestActor);
+        Assert.Equal([0L, 1, 2], ExpectMsg<NearestAnswer>().Indices);
+        // Retired (its line serves another version): it asks its shard to passivate it.
+        replica.Tell(new RetireSlice("shared/v1/0/1"));
+        region.ExpectMsg<Akka.Cluster.Sharding.Passivate>();
+    }
+
+    [Fact]
     public void A_shard_without_a_slice_says_so_instead_of_answering()
     {
         var shard = Sys.ActorOf(MemoryBankShardActor.Props("untrained/v1/0", CPU));

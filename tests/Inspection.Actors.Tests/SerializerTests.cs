@@ -22,6 +22,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         object[] all =
         [
             new StoreBankSlice("l/v1/0", 1, 3, 2048, Block(4, 3)),
+            new RetireSlice("l/v1/0/1"),
             new BankSliceStored("l/v1/0", 1),
             new QueryNearest("l/v1/2", 7, Block(5, 2, FeaturePrecision.Float16), 9, "bf16"),
             new NearestAnswer("l/v1/2", 7, 2, [0.5f, 1.5f, 2, 3], [10, 11, 12, 13]),
