@@ -7,7 +7,9 @@ namespace Inspection.Actors.Shards;
 /// One sharding shard holds one entity, named by its <see cref="ShardKey"/>. A replica goes to the least loaded node
 /// that holds no other replica of the same shard, so one node's loss never takes every copy of a slice; only when
 /// every node already holds one (fewer nodes than replicas) do two share a node. Rebalancing later separates such
-/// replicas once a node is free of them, and gives a node that joins a share of the shards.
+/// replicas once a node is free of them, and gives a node that joins a share of the shards. Load counts only the
+/// shards of each line's newest version present: older versions' shards stay allocated after a retraining (their
+/// entities passivate), and moving them would give a joining node nothing that serves.
 /// </summary>
 public static class ReplicaPlacement
 {
@@ -21,7 +23,9 @@ public static class ReplicaPlacement
             var apart = candidates.Where(node => !current[node].Any(s => Sibling(s, key))).ToList();
             if (apart.Count > 0) candidates = apart;
         }
-        return candidates.OrderBy(node => current[node].Count).ThenBy(node => node, StringComparer.Ordinal).First();
+        var live = Live(current);
+        return candidates.OrderBy(node => current[node].Count(live.Contains)).ThenBy(node => current[node].Count)
+            .ThenBy(node => node, StringComparer.Ordinal).First();
     }
 
     /// <summary>
@@ -32,20 +36,33 @@ public static class ReplicaPlacement
     public static string? Rebalance(IReadOnlyDictionary<string, IReadOnlyList<string>> current, IReadOnlySet<string> inProgress)
     {
         if (inProgress.Count > 0 || current.Count < 2) return null;
+        var live = Live(current);
         var nodes = current.Keys.Order(StringComparer.Ordinal).ToList();
         foreach (var node in nodes)
-            foreach (var group in current[node].Select(s => (Id: s, Ok: ShardKey.TryParse(s, out var k), Key: k)).Where(x => x.Ok)
+            foreach (var group in current[node].Where(live.Contains).Select(s => (Id: s, Key: ShardKey.Parse(s)))
                          .GroupBy(x => x.Key.ShardName).Where(g => g.Count() > 1))
             {
                 if (nodes.Any(other => !current[other].Any(s => ShardKey.TryParse(s, out var k) && k.ShardName == group.Key)))
                     return group.OrderByDescending(x => x.Key.Replica).First().Id;
             }
-        var most = nodes.OrderByDescending(n => current[n].Count).First();
-        var least = nodes.OrderBy(n => current[n].Count).First();
-        if (current[most].Count - current[least].Count < 2) return null;
-        return current[most].Order(StringComparer.Ordinal)
-            .FirstOrDefault(s => !ShardKey.TryParse(s, out var key) || !current[least].Any(other => Sibling(other, key)));
+        int Load(string node) => current[node].Count(live.Contains);
+        var most = nodes.OrderByDescending(Load).First();
+        var least = nodes.OrderBy(Load).First();
+        if (Load(most) - Load(least) < 2) return null;
+        return current[most].Where(live.Contains).Order(StringComparer.Ordinal)
+            .FirstOrDefault(s => !current[least].Any(other => Sibling(other, ShardKey.Parse(s))));
     }
+
+    /// <summary>The shard ids of each line's newest version among those allocated (versions compare by their number: v2 before v10).</summary>
+    private static HashSet<string> Live(IReadOnlyDictionary<string, IReadOnlyList<string>> current)
+    {
+        var keys = current.Values.SelectMany(v => v).Select(s => (Id: s, Ok: ShardKey.TryParse(s, out var k), Key: k)).Where(x => x.Ok).ToList();
+        var newest = keys.GroupBy(x => x.Key.Line).ToDictionary(g => g.Key, g => g.Select(x => x.Key.Version).MaxBy(VersionOrder));
+        return keys.Where(x => x.Key.Version == newest[x.Key.Line]).Select(x => x.Id).ToHashSet();
+    }
+
+    private static (long Number, string Name) VersionOrder(string version) =>
+        (version.Length > 1 && version[0] == 'v' && long.TryParse(version.AsSpan(1), out long n) ? n : -1, version);
 
     private static bool Sibling(string shardId, ShardKey key) =>
         ShardKey.TryParse(shardId, out var other) && other.ShardName == key.ShardName && other.Replica != key.Replica;

@@ -62,4 +62,17 @@ public sealed class ReplicaPlacementTests
         var apart = Nodes(("a", ["l/v1/0/0", "l/v1/1/1"]), ("b", ["l/v1/0/1", "l/v1/2/0"]), ("c", ["l/v1/1/0", "l/v1/2/1"]));
         Assert.Null(ReplicaPlacement.Rebalance(apart, new HashSet<string>()));
     }
+
+    [Fact]
+    public void Shards_of_a_lines_older_versions_neither_count_as_load_nor_move()
+    {
+        // After a retraining and a node loss: the survivor holds v1 (retired) and v2 of both shards; c joined.
+        var current = Nodes(("b", ["l/v1/0/0", "l/v1/1/0", "l/v2/0/0", "l/v2/1/0"]), ("c", []));
+        Assert.Equal("l/v2/0/0", ReplicaPlacement.Rebalance(current, new HashSet<string>()));
+        // v10 is newer than v9; with one live shard each, nothing moves.
+        var later = Nodes(("b", ["l/v9/0/0", "l/v9/1/0", "l/v10/0/0"]), ("c", ["l/v10/1/0"]));
+        Assert.Null(ReplicaPlacement.Rebalance(later, new HashSet<string>()));
+        // A new shard goes where the fewest live shards are, whatever the retired ones.
+        Assert.Equal("b", ReplicaPlacement.Allocate("m/v1/0/0", Nodes(("b", ["l/v9/0/0", "l/v9/1/0", "l/v10/0/0"]), ("c", ["l/v10/1/0", "l/v10/2/0"]))));
+    }
 }
