@@ -4,6 +4,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Shards;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Scoring;
 using Inspection.Engine.Backbones;
@@ -61,7 +62,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             var patches = extractor.Extract(images);
             _trainingBatches++;
             Sender.Tell(new TrainingPatches(request.RequestId, images.Count, (int)patches.shape[1],
-                FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2])), [], Address));
+                patches.reshape(-1, patches.shape[2]).ToBlock(), [], Address));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -188,7 +189,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();
             var patches = extractor.Extract(pending.Images);
-            var block = FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]));
+            var block = patches.reshape(-1, patches.shape[2]).ToBlock();
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
                 new KeyValuePair<string, object?>("line", line), new KeyValuePair<string, object?>("frames", pending.Frames.Count));
             var scorer = Scorer(deployment);

@@ -6,6 +6,7 @@ using Akka.Event;
 using Akka.Persistence;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Results;
 using Inspection.Actors.Sinks;

@@ -1,4 +1,5 @@
 using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
 using Inspection.Engine.Imaging;
 using SkiaSharp;
 

@@ -16,7 +16,7 @@ public sealed record LineSettings(string Backbone, int ImageSize, double Coreset
     public const string CalibratedPolicy = "calibrated";
     public const string ManualPolicy = "manual";
     public static readonly IReadOnlyList<string> Policies = [CalibratedPolicy, ManualPolicy];
-    public static LineSettings Default { get; } = new(Inspection.Engine.Backbones.BackboneFactory.ResNet18, 256, 0.1, 0, CalibratedPolicy);
+    public static LineSettings Default { get; } = new(FeatureFormats.ResNet18, 256, 0.1, 0, CalibratedPolicy);
 }
 
 /// <summary>Create a line or change its settings; replied to (and persisted) as <see cref="LineConfigured"/>.</summary>

@@ -10,7 +10,7 @@ public sealed record ModelDeployment(
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
-    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32, string? KnnPrecision = null, int Replicas = 1)
+    string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1)
 {
     /// <summary>Number format of the shards' kNN products (the backbone's unless the model says otherwise).</summary>
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
@@ -28,14 +28,6 @@ public sealed record ModelDeployment(
         while (s < ShardCount - 1 && row >= SliceStart(s + 1)) s++;
         return s;
     }
-
-    /// <summary>The thresholds and normalisation of this model version, as the engine uses them.</summary>
-    public Inspection.Engine.Models.Calibration Calibration(string method = "") => new()
-    {
-        ImageThreshold = ImageThreshold, ImageMin = ImageMin, ImageMax = ImageMax,
-        PixelThreshold = PixelThreshold, PixelMin = PixelMin, PixelMax = PixelMax,
-        Method = method, GoodImages = 0, DefectiveImages = 0,
-    };
 }
 
 /// <summary>Patch features of a batch of frames of one line: [Frames * Grid * Grid, D].</summary>

@@ -9,7 +9,7 @@ public sealed record StoreBankSlice(string EntityId, int ChunkIndex, int ChunkCo
 public sealed record BankSliceStored(string EntityId, int ChunkIndex);
 
 /// <summary>The k nearest vectors of this shard's slice for each query row, with products in <c>Precision</c> (see ComputePrecision).</summary>
-public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32) : IShardMessage;
+public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32) : IShardMessage;
 
 /// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
 public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices);
@@ -25,7 +25,7 @@ public sealed record RowsAnswer(string EntityId, long QueryId, long[] Indices, F
 /// distances of Patches[b] (the frame's worst patch) to them.
 /// </summary>
 public sealed record QuerySupport(string EntityId, long QueryId, FeatureBlock Centers, FeatureBlock Patches, int K,
-    string Precision = Inspection.Engine.PatchCore.ComputePrecision.Float32) : IShardMessage;
+    string Precision = FeatureFormats.Float32) : IShardMessage;
 
 /// <summary>[B*K] per row, ascending by distance to the center: those distances, global indices, and distances to the patch.</summary>
 public sealed record SupportAnswer(string EntityId, long QueryId, int K, float[] CenterDistances, long[] Indices, float[] PatchDistances);

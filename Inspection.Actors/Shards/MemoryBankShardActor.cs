@@ -80,7 +80,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         });
         Command<ReadSlice>(_ =>
         {
-            if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, FeatureBlock.FromTensor(_slice)));
+            if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, _slice.ToBlock()));
         });
         Command<RetireSlice>(_ =>
         {
@@ -125,7 +125,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
                 // writer for many seconds (750 MB for half of a 1M x 384 bank stalled other journals past their
                 // timeout) and cannot exceed 2 GB at all. Recovery reads the chunks instead.
                 if (_slice!.NumberOfElements * sizeof(float) <= _maxSnapshotBytes)
-                    SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, FeatureBlock.FromTensor(_slice)));
+                    SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, _slice.ToBlock()));
             }
             Sender.Tell(new BankSliceStored(_entityId, chunk.ChunkIndex));
         });
@@ -198,7 +198,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         {
             using var scope = NewDisposeScope();
             var vectors = _slice.index_select(0, tensor(owned.Select(i => i - _offset).ToArray(), device: _device));
-            answer = new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromTensor(vectors));
+            answer = new RowsAnswer(_entityId, query.QueryId, owned, vectors.ToBlock());
         }
         RecordRequest("rows", started);
         Sender.Tell(answer);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
 using Inspection.Engine.Data;
 using Inspection.Engine.Evaluation;
 using Inspection.Engine.Native;

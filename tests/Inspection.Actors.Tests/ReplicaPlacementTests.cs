@@ -64,11 +64,21 @@ public sealed class ReplicaPlacementTests
     }
 
     [Fact]
+    public void A_shards_only_replica_never_moves()
+    {
+        // One replica per shard: the survivor of a node loss keeps both shards when a node joins (a move would stall
+        // their frames until recovered); a shard with a replica elsewhere does move.
+        Assert.Null(ReplicaPlacement.Rebalance(Nodes(("b", ["l/v2/0/0", "l/v2/1/0"]), ("c", [])), new HashSet<string>()));
+        var mixed = Nodes(("a", ["m/v1/0/1"]), ("b", ["l/v2/0/0", "l/v2/1/0", "m/v1/0/0"]), ("c", []));
+        Assert.Equal("m/v1/0/0", ReplicaPlacement.Rebalance(mixed, new HashSet<string>()));
+    }
+
+    [Fact]
     public void Shards_of_a_lines_older_versions_neither_count_as_load_nor_move()
     {
-        // After a retraining and a node loss: the survivor holds v1 (retired) and v2 of both shards; c joined.
-        var current = Nodes(("b", ["l/v1/0/0", "l/v1/1/0", "l/v2/0/0", "l/v2/1/0"]), ("c", []));
-        Assert.Equal("l/v2/0/0", ReplicaPlacement.Rebalance(current, new HashSet<string>()));
+        // After a retraining and a node loss: the survivor holds v1 (retired) and v2 of both shards, two replicas each; c joined.
+        var current = Nodes(("b", ["l/v1/0/0", "l/v1/0/1", "l/v1/1/0", "l/v2/0/0", "l/v2/0/1", "l/v2/1/0", "l/v2/1/1"]), ("c", []));
+        Assert.Equal("l/v2/0/1", ReplicaPlacement.Rebalance(current, new HashSet<string>()));
         // v10 is newer than v9; with one live shard each, nothing moves.
         var later = Nodes(("b", ["l/v9/0/0", "l/v9/1/0", "l/v10/0/0"]), ("c", ["l/v10/1/0"]));
         Assert.Null(ReplicaPlacement.Rebalance(later, new HashSet<string>()));

@@ -3,6 +3,7 @@ using Akka.Hosting;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Shards;
 using Inspection.Engine.Data;
 using Inspection.Actors.Scoring;
 using Inspection.Engine.Evaluation;
@@ -26,7 +27,7 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
         var inbox = Inbox.Create(system);
         var frames = images.Select((_, i) => new FrameId("tire", camera, firstSequence + i)).ToList();
         using (var patches = engine.ExtractPatches(images))
-            inbox.Send(scorer, new ScoreFrames(frames, FeatureBlock.FromTensor(patches.reshape(-1, patches.shape[2]))));
+            inbox.Send(scorer, new ScoreFrames(frames, patches.reshape(-1, patches.shape[2]).ToBlock()));
         var results = new List<InspectionResult>();
         for (int i = 0; i < frames.Count; i++) results.Add((InspectionResult)await inbox.ReceiveAsync(wait));
         return results;
