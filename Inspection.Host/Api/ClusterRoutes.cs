@@ -40,7 +40,8 @@ public static class ClusterRoutes
             !state.Unreachable.Contains(m), m.Address == state.Leader, m.Address == cluster.SelfAddress, shardsPerNode.GetValueOrDefault(m.Address.ToString()))).ToList();
         var notes = new List<string>();
         foreach (var idle in members.Where(m => m.Roles.Contains("gpu") && m.Status == "Up" && m.Shards == 0 && lines.Count > 0))
-            notes.Add($"gpu node {idle.Address} holds no shard yet: shards and replicas move onto a node that joins within a few rebalancing rounds (10 s each).");
+            notes.Add($"gpu node {idle.Address} holds no shard yet: replicas move onto a node that joins within a few rebalancing rounds (10 s each), " +
+                      "but a shard's only replica does not move; a line with one replica per shard uses the node once retrained.");
         foreach (var unreachable in members.Where(m => !m.Reachable))
             notes.Add($"node {unreachable.Address} is unreachable: the split-brain resolver downs it if it stays so; its shards then restart on the other gpu nodes, and where a shard has another replica, that one answers meanwhile.");
         return TypedResults.Ok(new ClusterView(cluster.SelfAddress.ToString(), state.Leader?.ToString(), members, lines, notes));
