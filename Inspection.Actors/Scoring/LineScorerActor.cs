@@ -114,7 +114,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
-        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount), s => new QueryNearest(d.ShardEntity(s), id, batch.Patches, 1, d.EffectiveKnnPrecision));
+        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount), (entity, _) => new QueryNearest(entity, id, batch.Patches, 1, d.EffectiveKnnPrecision));
     }
 
     /// <summary>Keeps the first answer of each shard of the batch's current stage; the stage goes on once all are in.</summary>
@@ -150,7 +150,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from the shards that own them.
         var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).Distinct().ToArray();
         var owners = mStar.GroupBy(p.Deployment.SliceOf).ToDictionary(g => g.Key, g => g.ToArray());
-        Ask(id, p, GatherStage.Rows, owners.Keys, s => new QueryRows(p.Deployment.ShardEntity(s), id, owners[s]));
+        Ask(id, p, GatherStage.Rows, owners.Keys, (entity, s) => new QueryRows(entity, id, owners[s]));
     }
 
     private void OnRows(long id, PendingBatch p)
@@ -179,7 +179,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
         var d = p.Deployment;
         Ask(id, p, GatherStage.Support, Enumerable.Range(0, d.ShardCount),
-            s => new QuerySupport(d.ShardEntity(s), id, centerBlock, worstBlock, d.NumNeighbors, d.EffectiveKnnPrecision));
+            (entity, _) => new QuerySupport(entity, id, centerBlock, worstBlock, d.NumNeighbors, d.EffectiveKnnPrecision));
         RecordStep("support", started, p);
     }
 
@@ -253,7 +253,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Starts a stage: its query to one replica of each shard it needs, a timeout, and the hedge.</summary>
-    private void Ask(long id, PendingBatch p, GatherStage stage, IEnumerable<int> shards, Func<int, object> query)
+    private void Ask(long id, PendingBatch p, GatherStage stage, IEnumerable<int> shards, Func<string, int, object> query)
     {
         p.Stage = stage;
         p.Needed = shards.ToHashSet();
@@ -281,27 +281,16 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         p.Tried.Add(entity);
         p.Asked[s] = entity;
         _replicas.Opened(entity);
-        var message = p.Query!(s);
-        _shards.Tell(message is IShardMessage ? Retarget(message, entity) : message);
+        _shards.Tell(p.Query!(entity, s));
         return true;
     }
-
-    /// <summary>The stage's query addressed to replica <paramref name="entity"/> (queries are built for replica 0).</summary>
-    private static object Retarget(object query, string entity) => query switch
-    {
-        QueryNearest q => q with { EntityId = entity },
-        QueryRows q => q with { EntityId = entity },
-        QuerySupport q => q with { EntityId = entity },
-        _ => query,
-    };
 
     private void OnUnavailable(ShardUnavailable u)
     {
         if (!_pending.TryGetValue(u.QueryId, out var p) || !ShardKey.TryParse(u.EntityId, out var key)) return;
         if (!p.Needed.Contains(key.Shard) || Received(p).Contains(key.Shard) || p.Asked.GetValueOrDefault(key.Shard) != u.EntityId) return;
-        p.LastProblem = $"shard {u.EntityId} cannot answer: {u.Reason}";
         if (Send(p, key.Shard)) return; // another replica answers instead
-        AskAgainOrFail(u.QueryId, p.LastProblem, TimeSpan.FromMilliseconds(500));
+        AskAgainOrFail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}", TimeSpan.FromMilliseconds(500));
     }
 
     /// <summary>A replica slower than the hedge delay: the same query also goes to another replica; the first answer counts.</summary>
@@ -345,7 +334,6 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         if (p.AskAgainPending) return;
         p.AskAgainPending = true;
-        p.LastProblem = reason;
         if (after > TimeSpan.Zero) Timers.StartSingleTimer(("again", id), new AskAgain(id), after);
         else AskMissing(id);
     }
@@ -412,9 +400,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         public float[]? PatchScores { get; set; }
         public long[]? Locations { get; set; }
         public int[]? MaxPatch { get; set; }
-        public Func<int, object>? Query { get; set; }
+        /// <summary>The stage's query for one replica entity of one shard.</summary>
+        public Func<string, int, object>? Query { get; set; }
         public int Rounds { get; set; }
         public bool AskAgainPending { get; set; }
-        public string? LastProblem { get; set; }
     }
 }

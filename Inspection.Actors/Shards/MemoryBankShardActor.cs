@@ -48,11 +48,10 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes)
     {
         _entityId = entityId;
-        int slash = entityId.IndexOf('/');
-        _lineTag = new KeyValuePair<string, object?>("line", slash > 0 ? entityId[..slash] : entityId);
+        var key = ShardKey.Parse(entityId);
+        _lineTag = new KeyValuePair<string, object?>("line", key.Line);
         _device = device;
         _maxSnapshotBytes = maxSnapshotBytes;
-        var key = ShardKey.Parse(entityId);
         PersistenceId = key.PersistenceId;
         _writer = key.Replica == 0;
 

@@ -16,6 +16,17 @@ namespace Inspection.Host.Tests.Dashboard;
 [Collection(ServeCollection.Name)]
 public sealed class ClusterTests(ServeFixture serve, ITestOutputHelper log)
 {
+    private string SelfAddress => $"akka.tcp://inspection@127.0.0.1:{serve.Settings.Port}";
+
+    /// <summary>The cluster page, signed in, once it shows the serve node Up.</summary>
+    private async Task<IPage> OpenCluster(Browser browser)
+    {
+        var page = await serve.SignedInDashboard(browser);
+        await page.EvaluateAsync("location.hash = '#/cluster'");
+        await Assertions.Expect(page.Locator($"tr[data-address='{SelfAddress}']")).ToContainTextAsync("Up");
+        return page;
+    }
+
     /// <summary>
     /// A free port above the serve node's: were the visitor lost, keep-majority's tie-break (the lowest address stays)
     /// keeps the serve node, which the other tests of the collection share.
@@ -32,10 +43,8 @@ public sealed class ClusterTests(ServeFixture serve, ITestOutputHelper log)
     public async Task The_cluster_view_lists_every_node_and_shows_one_leaving_within_30_s()
     {
         await using var browser = await Browser.Start();
-        var page = await serve.SignedInDashboard(browser);
-        await page.EvaluateAsync("location.hash = '#/cluster'");
-        string self = $"akka.tcp://inspection@127.0.0.1:{serve.Settings.Port}";
-        await Assertions.Expect(page.Locator($"tr[data-address='{self}']")).ToContainTextAsync("Up");
+        var page = await OpenCluster(browser);
+        string self = SelfAddress;
         await Assertions.Expect(page.GetByTestId("shards")).ToContainTextAsync(ServeFixture.Line);
 
         // A second node joins (a plain cluster member with a role of its own, hosting nothing) and then leaves.
@@ -65,10 +74,8 @@ public sealed class ClusterTests(ServeFixture serve, ITestOutputHelper log)
     public async Task A_node_process_that_is_SIGKILLed_shows_unreachable_within_30_s_and_is_then_removed()
     {
         await using var browser = await Browser.Start();
-        var page = await serve.SignedInDashboard(browser);
-        await page.EvaluateAsync("location.hash = '#/cluster'");
-        string self = $"akka.tcp://inspection@127.0.0.1:{serve.Settings.Port}";
-        await Assertions.Expect(page.Locator($"tr[data-address='{self}']")).ToContainTextAsync("Up");
+        var page = await OpenCluster(browser);
+        string self = SelfAddress;
 
         // An api node as operators start one: it hosts no lines and no shards, so its loss costs the other tests nothing.
         // It reads the serve node's SQLite journal (a node refuses a journal that holds nothing of its cluster's).
