@@ -18,7 +18,7 @@ public static class PipelineMetrics
     public static readonly Histogram<double> Decode =
         Meter.CreateHistogram<double>("inspection.decode.duration", "ms", "Decoding and resizing one frame.");
 
-    /// <summary>Backbone and embedding of one micro-batch (tags <c>line</c>, <c>frames</c>).</summary>
+    /// <summary>Backbone and embedding of one micro-batch (tags <c>line</c>, <c>frames</c>, <c>node</c>).</summary>
     public static readonly Histogram<double> Extraction =
         Meter.CreateHistogram<double>("inspection.extraction.duration", "ms", "Backbone and embedding of one micro-batch.");
 
@@ -67,6 +67,14 @@ public static class PipelineMetrics
     /// <summary>Failed delivery attempts of a sink (tags <c>line</c>, <c>sink</c>); each is retried with backoff.</summary>
     public static readonly Counter<long> SinkFailures =
         Meter.CreateCounter<long>("inspection.sink.failures", "{attempt}", "Failed delivery attempts of a result sink.");
+
+    /// <summary>
+    /// Bytes of Inspection messages serialised (tags <c>message</c>: the type's name; <c>node</c>: the serialising node): what crosses to other nodes, and the
+    /// events written to the journal. A message within one node is not serialised, so a message type's figure is what
+    /// that traffic costs the network.
+    /// </summary>
+    public static readonly Counter<long> SerializedBytes =
+        Meter.CreateCounter<long>("inspection.serialized.bytes", "By", "Bytes of Inspection messages serialised (to other nodes, or to the journal).");
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> InFlightByLine = new(StringComparer.Ordinal);
 

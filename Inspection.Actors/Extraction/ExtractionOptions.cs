@@ -9,4 +9,6 @@ public sealed record ExtractionOptions
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long a batch keeps asking shards that did not answer (one restarting elsewhere) before its frames fail.</summary>
     public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>Scorers ask a replica on their own node first (no features cross the network); false spreads queries by load alone.</summary>
+    public bool PreferLocalReplicas { get; init; } = true;
 }

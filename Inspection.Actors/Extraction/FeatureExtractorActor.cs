@@ -72,8 +72,13 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public FeatureExtractorActor(IActorRef registry, IActorRef shardRegion, ExtractionOptions options)
+    private readonly IActorRef? _directory;
+    private IReadOnlyDictionary<string, Akka.Actor.Address>? _located;
+
+    /// <param name="directory">This node's replica directory, for its scorers (null: they learn where replicas run from their answers).</param>
+    public FeatureExtractorActor(IActorRef registry, IActorRef shardRegion, ExtractionOptions options, IActorRef? directory = null)
     {
+        _directory = directory;
         _registry = registry;
         _shards = shardRegion;
         _options = options;
@@ -89,13 +94,15 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         Receive<FlushDeadline>(deadline => Flush(deadline.Line));
         Receive<Decoded>(decoded => Extract(decoded.Line, decoded.Batch));
         Receive<SubscribeAck>(_ => { });
+        Receive<ReplicaDirectoryActor.Locations>(l => _located = l.Entities);
     }
 
-    public static Props Props(IActorRef registry, IActorRef shardRegion, ExtractionOptions options) =>
-        Akka.Actor.Props.Create(() => new FeatureExtractorActor(registry, shardRegion, options));
+    public static Props Props(IActorRef registry, IActorRef shardRegion, ExtractionOptions options, IActorRef? directory = null) =>
+        Akka.Actor.Props.Create(() => new FeatureExtractorActor(registry, shardRegion, options, directory));
 
     protected override void PreStart()
     {
+        _directory?.Tell(ReplicaDirectoryActor.Subscribe.Instance);
         try { DistributedPubSub.Get(Context.System).Mediator.Tell(new Subscribe(ModelRegistryActor.Topic, Self)); }
         catch (Exception e) when (e is not OutOfMemoryException) { _log.Info("No distributed pub-sub ({0}); model switches arrive from the registry only", e.Message); }
     }
@@ -191,7 +198,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             var patches = extractor.Extract(pending.Images);
             var block = patches.reshape(-1, patches.shape[2]).ToBlock();
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
-                new KeyValuePair<string, object?>("line", line), new KeyValuePair<string, object?>("frames", pending.Frames.Count));
+                new KeyValuePair<string, object?>("line", line), new KeyValuePair<string, object?>("frames", pending.Frames.Count),
+                new KeyValuePair<string, object?>("node", Address));
             var scorer = Scorer(deployment);
             // One scoring batch per requester, so each result goes back to the line that sent the frame.
             var groups = Enumerable.Range(0, pending.Frames.Count).GroupBy(i => pending.ReplyTo[i]).ToList();
@@ -239,7 +247,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
                 retired.Value.Tell(LineScorerActor.Retire.Instance);
                 _scorers.Remove(retired.Key);
             }
-            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget).WithDispatcher(Hosting.ComputeDispatcher.Id),
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located).WithDispatcher(Hosting.ComputeDispatcher.Id),
                 Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}-{++_scorersMade}"));
         }
         return scorer;

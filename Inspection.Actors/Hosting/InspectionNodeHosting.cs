@@ -57,7 +57,7 @@ public static class InspectionNodeHosting
         if (options.Roles.Contains("ingest"))
             builder.WithShardRegion<LineRegion>(LineRegion.TypeName,
                 (_, registry, _) => line => LineActor.Props(line, registry.Get<ModelRegistry>(), registry.Get<FeatureExtractors>(),
-                    options.Lines with { Index = registry.Get<ResultIndex>() }),
+                    options.Lines with { Index = registry.Get<ResultIndex>(), Directory = registry.Get<ReplicaDirectory>() }),
                 new LineMessageExtractor(),
                 new ShardOptions { Role = "ingest", StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
         else
@@ -75,11 +75,13 @@ public static class InspectionNodeHosting
             registry.Register<TrainingCoordinators>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
                 new RoundRobinGroup(["/user/" + TrainingPath]),
                 new ClusterRouterGroupSettings(10_000, ["/user/" + TrainingPath], allowLocalRoutees: true, useRole: "gpu"))), "trainers"));
+            var directory = system.ActorOf(ReplicaDirectoryActor.Props(shards), "replica-directory");
+            registry.Register<ReplicaDirectory>(directory);
             registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(ResultStore.For(options)), "result-index"));
             if (gpu)
             {
-                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget };
-                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
+                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas };
+                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
                 registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), TrainingPath));
             }
         });

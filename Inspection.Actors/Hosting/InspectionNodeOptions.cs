@@ -20,6 +20,8 @@ public sealed record InspectionNodeOptions
     public TimeSpan ShardTimeout { get; init; } = TimeSpan.FromSeconds(5);
     /// <summary>How long scorers on this node keep asking a shard that is not answering (restarting elsewhere) before frames fail.</summary>
     public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
+    /// <summary>Scorers on this node ask replicas on this node first; false spreads their queries by load alone.</summary>
+    public bool PreferLocalReplicas { get; init; } = true;
     public int BatchSize { get; init; } = 8;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>

@@ -5,6 +5,7 @@ using Inspection.Actors.Extraction;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Registry;
+using Inspection.Actors.Shards;
 using Inspection.Actors.Training;
 
 namespace Inspection.Actors.Hosting;
@@ -14,7 +15,8 @@ namespace Inspection.Actors.Hosting;
 /// line of the cluster (shard entities on ingest nodes); <see cref="StartLine"/> runs one on this node instead (CLI
 /// node and demo). <see cref="Trainers"/> reaches the training coordinators of every gpu node.
 /// </summary>
-public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, IActorRef extractors, IActorRef? trainer, IActorRef lines, IActorRef trainers)
+public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, IActorRef extractors, IActorRef? trainer, IActorRef lines, IActorRef trainers,
+    IActorRef? directory = null)
 {
     public ActorSystem System => system;
     public IActorRef Registry => registry;
@@ -27,11 +29,13 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
         var registry = await actors.GetAsync<ModelRegistry>();
         var extractors = await actors.GetAsync<FeatureExtractors>();
         actors.TryGet<TrainingCoordinator>(out var trainer);
-        return new InspectionPipeline(system, registry, extractors, trainer, await actors.GetAsync<LineRegion>(), await actors.GetAsync<TrainingCoordinators>());
+        return new InspectionPipeline(system, registry, extractors, trainer, await actors.GetAsync<LineRegion>(), await actors.GetAsync<TrainingCoordinators>(),
+            await actors.GetAsync<ReplicaDirectory>());
     }
 
+    /// <summary>A line on this node; it routes its frames to the nodes holding its bank unless <paramref name="options"/> name another directory.</summary>
     public IActorRef StartLine(string line, LineOptions options) =>
-        system.ActorOf(LineActor.Props(line, registry, extractors, options), "line-" + Uri.EscapeDataString(line));
+        system.ActorOf(LineActor.Props(line, registry, extractors, options with { Directory = options.Directory ?? directory }), "line-" + Uri.EscapeDataString(line));
 
     public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null) =>
         system.ActorOf(ReplayCameraActor.Props(line, camera, lineActor, files, framesPerSecond, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");

@@ -9,7 +9,9 @@ using Inspection.Actors.Messages;
 using Inspection.Actors.Scoring;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Results;
+using Inspection.Actors.Shards;
 using Inspection.Actors.Sinks;
+using Inspection.Actors.Hosting;
 using Inspection.Engine.Imaging;
 
 namespace Inspection.Actors.Lines;
@@ -41,6 +43,9 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, StoredResult> _recent = new(StringComparer.Ordinal);
     private readonly Queue<string> _recentOrder = new();
     private readonly List<StoredResult> _replayed = [];
+    // Null: frames go to the extractors' router (a line without a replica directory, as in tests with a probe).
+    private readonly ExtractorRoute? _route;
+    private readonly Dictionary<Address, ActorSelection> _extractorAt = new();
     // Frames that arrived before the registry said whether this line has a model.
     private readonly List<CapturedFrame> _parked = [];
     private bool _registryAnswered;
@@ -57,6 +62,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         _registry = registry;
         _extractors = extractors;
         _options = options;
+        if (options.Directory != null && options.RouteToBank) _route = new ExtractorRoute(line, options.RouteFill);
 
         Recover<StoredResult>(r =>
         {
@@ -109,8 +115,21 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         // again soon (once the extractors' router has dropped that node) instead of at their attempt timeout.
         Command<ClusterEvent.UnreachableMember>(u =>
         {
-            if (u.Member.HasRole("gpu")) Timers.StartSingleTimer(("lost", u.Member.Address), new RedispatchSince(DateTime.UtcNow), LostNodeGrace);
+            if (!u.Member.HasRole("gpu")) return;
+            if (_route == null)
+            {
+                Timers.StartSingleTimer(("lost", u.Member.Address), new RedispatchSince(DateTime.UtcNow), LostNodeGrace);
+                return;
+            }
+            // This line routes its frames itself, so it knows which attempts went there, and sends them elsewhere now.
+            _route.Unreachable(u.Member.Address);
+            foreach (var open in _open.Values.Where(o => !o.RetryPending && o.Node == u.Member.Address && _deployment != null).ToList())
+                Redispatch(open.Captured.Frame);
         });
+        Command<ClusterEvent.ReachableMember>(r => { if (r.Member.HasRole("gpu")) _route?.Reachable(r.Member.Address); });
+        Command<ClusterEvent.MemberUp>(u => { if (u.Member.HasRole("gpu")) _route?.Up(u.Member.Address); });
+        Command<ClusterEvent.MemberRemoved>(r => _route?.Removed(r.Member.Address));
+        Command<ReplicaDirectoryActor.Locations>(l => _route?.Locations(l.Entities));
         Command<ClusterEvent.IClusterDomainEvent>(_ => { });
         Command<RedispatchSince>(r =>
         {
@@ -138,7 +157,9 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.FrameTimeout.Ticks / 4));
         Timers.StartPeriodicTimer("sweep", new SweepOpenFrames(), period);
         if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
-            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.UnreachableMember));
+            Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+                typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        _options.Directory?.Tell(ReplicaDirectoryActor.Subscribe.Instance);
     }
 
     private void Take(CapturedFrame captured)
@@ -202,9 +223,31 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             Complete(InspectionResult.Failure(captured.Frame, "", _missing, 0));
         else
         {
-            if (_open.TryGetValue(captured.Frame, out var open)) open.AttemptSince = DateTime.UtcNow;
-            _extractors.Tell(new ExtractFrames(_line, _deployment.Version, [captured]));
+            var request = new ExtractFrames(_line, _deployment.Version, [captured]);
+            var node = _route?.Pick(_deployment, OpenAt);
+            if (_open.TryGetValue(captured.Frame, out var open))
+            {
+                open.AttemptSince = DateTime.UtcNow;
+                open.Node = node;
+            }
+            if (node == null) _extractors.Tell(request);
+            else ExtractorAt(node).Tell(request);
         }
+    }
+
+    private int OpenAt(Address node)
+    {
+        int open = 0;
+        foreach (var o in _open.Values)
+            if (o.Node == node && !o.RetryPending) open++;
+        return open;
+    }
+
+    private ActorSelection ExtractorAt(Address node)
+    {
+        if (!_extractorAt.TryGetValue(node, out var extractor))
+            _extractorAt[node] = extractor = Context.ActorSelection(new RootActorPath(node) / "user" / InspectionNodeHosting.FeatureExtractorPath);
+        return extractor;
     }
 
     /// <summary>
@@ -380,5 +423,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         public int Attempts { get; set; }
         public bool RetryPending { get; set; }
         public string? LastError { get; set; }
+        /// <summary>The gpu node its current attempt went to, when the line routes frames itself.</summary>
+        public Address? Node { get; set; }
     }
 }

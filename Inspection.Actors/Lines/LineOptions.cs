@@ -28,6 +28,15 @@ public sealed record LineOptions
     public Akka.Actor.IActorRef? Index { get; init; }
     /// <summary>host:port of the MQTT broker for lines that publish their results there; null: none.</summary>
     public string? MqttBroker { get; init; }
+    /// <summary>
+    /// This node's <see cref="Shards.ReplicaDirectoryActor"/>: with it the line sends each frame to a gpu node that holds
+    /// its bank (<see cref="ExtractorRoute"/>); null: to any gpu node's extractor in turn.
+    /// </summary>
+    public Akka.Actor.IActorRef? Directory { get; init; }
+    /// <summary>False: frames go to every gpu node's extractor in turn even with a directory (the design before routing, for comparison).</summary>
+    public bool RouteToBank { get; init; } = true;
+    /// <summary>Frames of the line open at one node before the next node holding its bank takes frames too.</summary>
+    public int RouteFill { get; init; } = 16;
     /// <summary>Client keys (Idempotency-Key, frame id) whose results the line remembers to answer a retry without scoring.</summary>
     public int RememberedKeys { get; init; } = 10_000;
 }

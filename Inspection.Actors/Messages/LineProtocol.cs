@@ -3,7 +3,7 @@ namespace Inspection.Actors.Messages;
 // A line's own settings, threshold and lifetime, kept by the model registry (persisted; survives a full restart).
 
 /// <summary>
-/// How a line is trained and judged, and where its results go. Shards 0: one per gpu node at training time.
+/// How a line is trained and judged, and where its results go. Shards 0: as few as hold the bank within the shard budget (one while it fits; 4 GiB of float32 per shard).
 /// Replicas: how many copies of each shard the cluster keeps on distinct gpu nodes, so that one node's loss fails no
 /// frame; 0: as many as there are gpu nodes at training time, up to 2.
 /// ThresholdPolicy <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold;

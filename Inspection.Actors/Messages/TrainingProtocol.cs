@@ -2,7 +2,7 @@ namespace Inspection.Actors.Messages;
 
 /// <summary>
 /// Train a new model version of a line from a category folder (MVTec layout) and switch the line to it; Shards 0 means
-/// one shard per gpu node. Settings (null: the node's) choose backbone, image size and coreset ratio. With a JobId,
+/// as few as hold the bank within the node's shard budget (one while it fits). Settings (null: the node's) choose backbone, image size and coreset ratio. With a JobId,
 /// <see cref="TrainingProgressed"/> goes to ProgressTo as the work advances and <see cref="CancelTraining"/> can stop it.
 /// </summary>
 public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null);

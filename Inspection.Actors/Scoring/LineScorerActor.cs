@@ -17,7 +17,8 @@ namespace Inspection.Actors.Scoring;
 /// PatchCore's Eq. 7, computed per frame as anomalib does. The merging is <see cref="ShardedSearchMerge"/>'s; this
 /// actor moves messages. It then builds the anomaly map and the verdict.
 /// <para>
-/// Replicas: a query goes to the replica of a shard with the fewest queries open. One that cannot answer, is on a node
+/// Replicas: a query goes to a replica of the shard on this node if there is one, else to the one with the fewest
+/// queries open. One that cannot answer, is on a node
 /// found unreachable, or is slow past the hedge delay, is replaced at once by another replica of the same shard, so
 /// with two replicas a node's loss costs no frame. Without a replica left, the batch asks again within its retry
 /// budget (a shard restarting on another node) and then fails every frame explicitly: never a score from part of the
@@ -30,7 +31,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _timeout;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<long, PendingBatch> _pending = new();
-    private readonly ReplicaChoice _replicas = new();
+    private readonly ReplicaChoice _replicas;
+    private readonly IActorRef? _directory;
     private ModelDeployment _deployment;
     private AnomalyMapGenerator _maps;
     private long _nextQuery;
@@ -45,13 +47,20 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     /// How long a batch keeps asking shards that did not answer or had no bank yet (a shard restarting on another node
     /// after its node was lost) before its frames fail; the features are kept, so nothing is extracted again.
     /// </param>
-    public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null)
+    /// <param name="preferLocal">Ask a replica on this node first (see <see cref="ReplicaChoice"/>).</param>
+    /// <param name="directory">This node's replica directory: where replicas run, known before their first answers.</param>
+    public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null)
     {
         _retryBudget = retryBudget ?? TimeSpan.Zero;
         _deployment = deployment;
         _shards = shardRegion;
         _timeout = timeout;
         _maps = new AnomalyMapGenerator(deployment.BlurSigma, CPU);
+        _replicas = new ReplicaChoice(preferLocal && InCluster ? Cluster.Get(Context.System).SelfAddress : null);
+        _directory = directory;
+        // What the directory said before this scorer existed: its first batch is in the mailbox ahead of the directory's answer.
+        foreach (var (entity, node) in located ?? new Dictionary<string, Address>()) _replicas.Located(entity, node);
 
         Receive<ScoreFrames>(Start);
         Receive<NearestAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Nearest, p => p.Nearest, a, OnNearest));
@@ -62,6 +71,10 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Receive<HedgeDue>(h => Hedge(h.QueryId));
         Receive<AskAgain>(a => AskMissing(a.QueryId));
         Receive<ModelDeployment>(Switch);
+        Receive<Shards.ReplicaDirectoryActor.Locations>(l =>
+        {
+            foreach (var (entity, node) in l.Entities) _replicas.Located(entity, node);
+        });
         Receive<Retire>(_ =>
         {
             _retired = true;
@@ -77,13 +90,15 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
     }
 
-    public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null) =>
-        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget));
+    public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null) =>
+        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget, preferLocal, directory, located));
 
     private bool InCluster => Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider };
 
     protected override void PreStart()
     {
+        _directory?.Tell(Shards.ReplicaDirectoryActor.Subscribe.Instance);
         if (InCluster)
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.InitialStateAsEvents, typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberRemoved));
     }
@@ -293,12 +308,16 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         AskAgainOrFail(u.QueryId, $"shard {u.EntityId} cannot answer: {u.Reason}", TimeSpan.FromMilliseconds(500));
     }
 
-    /// <summary>A replica slower than the hedge delay: the same query also goes to another replica; the first answer counts.</summary>
+    /// <summary>
+    /// A replica slower than the hedge delay: the same query also goes to another replica; the first answer counts. Not
+    /// a replica on this node: it cannot be on a lost node, and its slowness is this node's own, which sending the
+    /// batch's features over the network would not cure (its timeout still moves the query on).
+    /// </summary>
     private void Hedge(long id)
     {
         if (!_pending.TryGetValue(id, out var p)) return;
         foreach (int s in Missing(p))
-            if (p.Asked.TryGetValue(s, out var slow) && Send(p, s)) _replicas.Slow(slow);
+            if (p.Asked.TryGetValue(s, out var slow) && !_replicas.IsLocal(slow) && Send(p, s)) _replicas.Slow(slow);
     }
 
     private void OnTimeout(long id)

@@ -5,9 +5,12 @@ namespace Inspection.Actors.Scoring;
 /// <summary>
 /// A scorer's view of the replicas it queries: how many queries each has open, on which node it answered last, which
 /// nodes are lost, and how long a stage's answers take, which sets the delay after which a query also goes to another
-/// replica. A replica on a lost node, or one found slow, is chosen only when no other is left.
+/// replica. A replica on a lost node, or one found slow, is chosen only when no other is left. Among the usable ones a
+/// replica on this node comes first: its query does not cross the network (a batch's patch features are 1.5 MB per
+/// remote shard), and the line's routing spreads frames over the nodes that hold the bank, so the load evens out there.
 /// </summary>
-public sealed class ReplicaChoice
+/// <param name="self">This node's address; null (no cluster) makes no replica local.</param>
+public sealed class ReplicaChoice(Address? self = null)
 {
     private readonly Dictionary<string, int> _open = new();
     private readonly Dictionary<string, Address> _location = new();
@@ -16,14 +19,18 @@ public sealed class ReplicaChoice
     private double _stageMs = -1; // smoothed time of a whole stage
     private long _turn;
 
-    /// <summary>The replica to ask among <paramref name="candidates"/>: a usable one with the fewest open queries, in turn on ties.</summary>
+    /// <summary>
+    /// The replica to ask among <paramref name="candidates"/>: a usable one, on this node if one is, with the fewest open
+    /// queries, in turn on ties. Where a replica runs is learnt from its answers.
+    /// </summary>
     public string Pick(IReadOnlyList<string> candidates)
     {
         long now = Environment.TickCount64;
         long turn = _turn++;
         return candidates
             .Select((entity, i) => (entity, i, Unusable: (IsLost(entity) ? 2 : 0) + (_slowUntil.GetValueOrDefault(entity) > now ? 1 : 0)))
-            .OrderBy(c => c.Unusable).ThenBy(c => _open.GetValueOrDefault(c.entity)).ThenBy(c => (c.i + turn) % candidates.Count)
+            .OrderBy(c => c.Unusable).ThenBy(c => IsLocal(c.entity) ? 0 : 1)
+            .ThenBy(c => _open.GetValueOrDefault(c.entity)).ThenBy(c => (c.i + turn) % candidates.Count)
             .First().entity;
     }
 
@@ -39,6 +46,12 @@ public sealed class ReplicaChoice
         _location[entity] = node;
         _slowUntil.Remove(entity);
     }
+
+    /// <summary>Where a replica runs, as the node's replica directory reports it (before it has answered anything).</summary>
+    public void Located(string entity, Address node) => _location[entity] = node;
+
+    /// <summary>On this node: its queries do not cross the network, and it cannot be on a lost node.</summary>
+    public bool IsLocal(string entity) => self != null && IsOn(entity, self);
 
     /// <summary>A replica passed over by a hedge is avoided for a few seconds, unless it answers first.</summary>
     public void Slow(string entity) => _slowUntil[entity] = Environment.TickCount64 + 5_000;

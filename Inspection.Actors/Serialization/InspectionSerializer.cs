@@ -101,6 +101,8 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
     public override string Manifest(object o) =>
         Manifests.TryGetValue(o.GetType(), out var m) ? m : throw new ArgumentException($"{o.GetType()} is not an Inspection message.");
 
+    private string? _node; // this system's address, once remoting has one
+
     public override byte[] ToBinary(object obj)
     {
         using var stream = new MemoryStream();
@@ -219,7 +221,11 @@ public sealed class InspectionSerializer(ExtendedActorSystem system) : Serialize
                 default: throw new ArgumentException($"{obj.GetType()} is not an Inspection message.");
             }
         }
-        return stream.ToArray();
+        var bytes = stream.ToArray();
+        _node ??= system.Provider.DefaultAddress?.ToString();
+        Diagnostics.PipelineMetrics.SerializedBytes.Add(bytes.Length, new KeyValuePair<string, object?>("message", obj.GetType().Name),
+            new KeyValuePair<string, object?>("node", _node ?? ""));
+        return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest)

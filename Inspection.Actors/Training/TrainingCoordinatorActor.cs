@@ -33,9 +33,17 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     /// <summary>How long the slices of the version a line served before stay loaded for its scorers' open batches.</summary>
     private static readonly TimeSpan RetireAfter = TimeSpan.FromSeconds(60);
 
+    /// <summary>Bank bytes per shard beyond which a line's default shard count grows.</summary>
+    public const long DefaultShardBudget = 4L << 30;
+
+    private readonly long _shardBudget;
+
     /// <param name="extractors">The cluster's feature extractors (router); null extracts training features on this node.</param>
-    public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null)
+    /// <param name="shardBudget">Bank bytes per shard for the default shard count (<see cref="ShardsFor"/>).</param>
+    public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null,
+        long shardBudget = DefaultShardBudget)
     {
+        _shardBudget = shardBudget;
         _extractors = extractors;
         _registry = registry;
         _shards = shardRegion;
@@ -55,8 +63,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         });
     }
 
-    public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null) =>
-        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device, extractors));
+    public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null,
+        long shardBudget = DefaultShardBudget) =>
+        Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device, extractors, shardBudget));
 
     private void Run(string line, string? jobId, Func<CancellationToken, Task<object>> work)
     {
@@ -116,9 +125,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         progress.Report(new TrainingProgress("storing", 0, 1));
         if (source != null)
             _log.Info("Training features of line {0}: {1}", command.Line, string.Join(", ", source.BatchesPerNode.Select(n => $"{n.Value} batches on {n.Key}")));
-        // 0 shards means one per gpu node currently up.
-        int requested = command.Shards > 0 ? command.Shards
-            : _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"));
+        int requested = command.Shards > 0 ? command.Shards : ShardsFor(model.BankSize, model.Metadata.EmbeddingDimensions, _shardBudget);
         int shards = Math.Max(1, Math.Min(requested, model.BankSize));
         int replicas = Replicas(command.Settings);
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2), replicas: replicas);
@@ -178,6 +185,12 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     }
 
     /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2; never more than the gpu nodes.</summary>
+    /// <summary>The default shard count: as few as keep each shard's float32 bank within <paramref name="budgetBytes"/>.
+    /// One shard whenever the bank fits, so a node holding one replica of every shard holds the whole bank and scores
+    /// the frames routed to it without sending their features to another node.</summary>
+    public static int ShardsFor(long bankSize, int dimensions, long budgetBytes) =>
+        (int)Math.Max(1, (bankSize * dimensions * sizeof(float) + budgetBytes - 1) / budgetBytes);
+
     private int Replicas(LineSettings? settings)
     {
         int gpuNodes = Math.Max(1, _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")));

@@ -9,7 +9,7 @@ public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, doubl
     string? Webhook, bool? Mqtt, int? Replicas = null);
 
 /// <summary>
-/// A line's settings. Shards 0: one per gpu node at training time. Replicas 0: one per gpu node at training time, at
+/// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node at training time, at
 /// most 2. ThresholdPolicy: calibrated or manual.
 /// </summary>
 public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,

@@ -66,7 +66,7 @@ public static class LineRoutes
     {
         if (!LineSettings.Policies.Contains(s.ThresholdPolicy))
             return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(" or ", LineSettings.Policies)}";
-        if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one per gpu node) to 256";
+        if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one shard per 4 GiB of bank) to 256";
         if (s.Replicas is < 0 or > 8) return $"replicas {s.Replicas} is out of range: 0 (one per gpu node, at most 2) to 8";
         if (s.Webhook != null && !(Uri.TryCreate(s.Webhook, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
             return $"webhook '{Names.Shorten(s.Webhook)}' is not an absolute http or https URL";

@@ -14,6 +14,7 @@ public static class CommandLine
         root.Subcommands.Add(EvaluateCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(ClusterBenchCommand.Create());
         root.Subcommands.Add(BackboneBenchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(NodeCommand.Create());

@@ -75,7 +75,9 @@ public sealed class FailoverTests(ITestOutputHelper log)
             client.DefaultRequestHeaders.Add("X-Api-Key", Key);
             await Until(client, c => c.GetProperty("members").EnumerateArray().Count(m => m.GetProperty("status").GetString() == "Up") == 3, "three members up");
 
-            (await client.PutAsJsonAsync("/api/v1/lines/tire", new { replicas })).EnsureSuccessStatusCode();
+            // Two shards (the default would be one, the bank being small), so that each gpu node holds one and the kill
+            // always takes a shard's replica with it.
+            (await client.PutAsJsonAsync("/api/v1/lines/tire", new { replicas, shards = 2 })).EnsureSuccessStatusCode();
             var started = await client.PostAsJsonAsync("/api/v1/lines/tire/training", new { folder = line });
             Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
             string job = (await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!;
@@ -83,7 +85,7 @@ public sealed class FailoverTests(ITestOutputHelper log)
             Assert.Equal("succeeded", trained.GetProperty("state").GetString());
             var cluster = await client.GetFromJsonAsync<JsonElement>("/api/v1/cluster");
             var shards = cluster.GetProperty("lines")[0].GetProperty("shards").EnumerateArray().ToList();
-            Assert.Equal(2 * replicas, shards.Count); // one shard per gpu node, each with its replicas
+            Assert.Equal(2 * replicas, shards.Count); // two shards, each with its replicas
             Assert.All(shards.GroupBy(s => s.GetProperty("index").GetInt32()), g => Assert.Equal(g.Count(), g.Select(s => s.GetProperty("node").GetString()).Distinct().Count()));
             string killedAddress = $"akka.tcp://inspection@127.0.0.1:{Port(gpu1)}";
             Assert.Contains(shards, s => s.GetProperty("node").GetString() == killedAddress);
@@ -159,7 +161,7 @@ public sealed class FailoverTests(ITestOutputHelper log)
                 "the killed node removed");
             // The new gpu node takes shards. With two replicas, without a retrain: rebalancing moves a replica that shares
             // the survivor with its sibling. A shard's only replica is never moved (its frames would wait until it had
-            // recovered), so with one replica the line is retrained, one shard per gpu node.
+            // recovered), so with one replica the line is retrained, its two shards on the two gpu nodes.
             string newAddress = $"akka.tcp://inspection@127.0.0.1:{Port(gpu3!)}";
             bool Holds(JsonElement c) => c.GetProperty("lines")[0].GetProperty("shards").EnumerateArray()
                 .Any(s => s.GetProperty("node").GetString() == newAddress && s.GetProperty("state").GetString() == "loaded");
