@@ -16,7 +16,7 @@ using static TorchSharp.torch;
 namespace Inspection.Actors.Extraction;
 
 /// <summary>
-/// Feature extraction on one device: decodes frames (an unusable image fails that frame alone, with the reason),
+/// Feature extraction for inspection on one device (training features are <see cref="TrainingExtractorActor"/>'s): decodes frames (an unusable image fails that frame alone, with the reason),
 /// micro-batches them per line up to a batch size or a deadline, runs the line's backbone (loaded once, kept resident)
 /// and hands the patch features to the line's scorer on this node, so features cross the network only to remote shards.
 /// </summary>
@@ -28,47 +28,13 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private readonly Device _device;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, ModelDeployment> _deployments = new();
-    private readonly Dictionary<string, PatchExtractor> _backbones = new();
+    private readonly BackboneCache _backbones;
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private readonly Dictionary<string, PendingLine> _pending = new();
     private readonly Dictionary<string, List<(ExtractFrames Request, IActorRef ReplyTo)>> _waiting = new();
-    private long _trainingBatches, _frames;
+    private long _frames;
 
     private string Address => Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
-
-    /// <summary>A batch of training images: decoded and extracted at once (training is throughput work, no deadline).</summary>
-    private void ExtractForTraining(ExtractTrainingPatches request)
-    {
-        // Decoded in parallel, in order: the node's cores, not one actor's thread.
-        var decoded = new PreparedImage?[request.Images.Count];
-        var failures = new string?[request.Images.Count];
-        Parallel.For(0, request.Images.Count, i =>
-        {
-            var image = request.Images[i];
-            try { decoded[i] = PreparedImage.FromBytes(image.Encoded, image.Source, request.ImageSize); }
-            catch (ImageReadException e) { failures[i] = e.Message; }
-        });
-        var errors = failures.OfType<string>().ToList();
-        var images = decoded.OfType<PreparedImage>().ToList();
-        if (errors.Count > 0)
-        {
-            Sender.Tell(new TrainingPatches(request.RequestId, request.Images.Count, 0, null, errors, Address));
-            return;
-        }
-        try
-        {
-            var extractor = Backbone(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.ImageSize);
-            using var scope = NewDisposeScope();
-            var patches = extractor.Extract(images);
-            _trainingBatches++;
-            Sender.Tell(new TrainingPatches(request.RequestId, images.Count, (int)patches.shape[1],
-                patches.reshape(-1, patches.shape[2]).ToBlock(), [], Address));
-        }
-        catch (Exception e) when (e is not OutOfMemoryException)
-        {
-            Sender.Tell(new TrainingPatches(request.RequestId, request.Images.Count, 0, null, [$"feature extraction failed on {Address}: {e.Message}"], Address));
-        }
-    }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -83,10 +49,10 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         _shards = shardRegion;
         _options = options;
         _device = ComputeDevice.Resolve(options.Device);
+        _backbones = new BackboneCache(_device);
 
         Receive<ExtractFrames>(request => Accept(request, Sender));
-        Receive<ExtractTrainingPatches>(ExtractForTraining);
-        Receive<GetExtractorStats>(_ => Sender.Tell(new ExtractorStats(Address, _trainingBatches, _frames)));
+        Receive<GetExtractorStats>(_ => Sender.Tell(new ExtractorStats(Address, 0, _frames)));
         Receive<ModelDeployment>(Learn);
         Receive<DeploymentChanged>(changed => Learn(changed.Deployment));
         Receive<NoDeployment>(Unavailable);
@@ -191,7 +157,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         try
         {
             // The backbone runs in the precision the bank was built with; shards search in float32 (exact distances).
-            var extractor = Backbone(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.ImageSize);
+            var extractor = _backbones.Get(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.ImageSize);
             _frames += pending.Frames.Count;
             using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();
@@ -225,15 +191,6 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
     }
 
-    /// <summary>Backbones stay resident, one per (network, layers, weights, precision, input size).</summary>
-    private PatchExtractor Backbone(string backbone, string[] layers, string? weights, string precision, int imageSize)
-    {
-        string key = $"{backbone}|{string.Join(",", layers)}|{weights}|{precision}|{imageSize}";
-        if (!_backbones.TryGetValue(key, out var extractor))
-            _backbones[key] = extractor = new PatchExtractor(BackboneFactory.Create(backbone, layers, _device, weights, precision: precision), imageSize);
-        return extractor;
-    }
-
     private long _scorersMade; // a version's scorer made again after it retired gets a fresh name
 
     private IActorRef Scorer(ModelDeployment d)
@@ -255,7 +212,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        foreach (var e in _backbones.Values) e.Dispose();
+        _backbones.Dispose();
         base.PostStop();
     }
 

@@ -22,6 +22,7 @@ namespace Inspection.Actors.Hosting;
 public static class InspectionNodeHosting
 {
     public const string FeatureExtractorPath = "feature-extractor";
+    public const string TrainingExtractorPath = "training-extractor";
     public const string TrainingPath = "training";
 
     public static AkkaConfigurationBuilder WithInspectionNode(this AkkaConfigurationBuilder builder, InspectionNodeOptions options)
@@ -71,6 +72,11 @@ public static class InspectionNodeHosting
                 new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
                 new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors");
             registry.Register<FeatureExtractors>(extractors);
+            // Training features come from every gpu node's training extractor, through a router of their own.
+            var trainingExtractors = system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
+                new RoundRobinGroup(["/user/" + TrainingExtractorPath]),
+                new ClusterRouterGroupSettings(10_000, ["/user/" + TrainingExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "training-extractors");
+            registry.Register<TrainingExtractors>(trainingExtractors);
             // Training reaches the coordinators of the gpu nodes the same way (a cancel is broadcast to all of them).
             registry.Register<TrainingCoordinators>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
                 new RoundRobinGroup(["/user/" + TrainingPath]),
@@ -81,8 +87,9 @@ public static class InspectionNodeHosting
             if (gpu)
             {
                 var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas };
+                registry.Register<TrainingExtractor>(system.ActorOf(TrainingExtractorActor.Props(options.Device).WithDispatcher(ComputeDispatcher.Id), TrainingExtractorPath));
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
-                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, extractors), TrainingPath));
+                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, trainingExtractors), TrainingPath));
             }
         });
         return builder;

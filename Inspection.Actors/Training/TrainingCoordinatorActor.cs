@@ -38,7 +38,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
 
     private readonly long _shardBudget;
 
-    /// <param name="extractors">The cluster's feature extractors (router); null extracts training features on this node.</param>
+    /// <param name="extractors">The cluster's training extractors (router); null extracts training features on this node.</param>
     /// <param name="shardBudget">Bank bytes per shard for the default shard count (<see cref="ShardsFor"/>).</param>
     public TrainingCoordinatorActor(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null,
         long shardBudget = DefaultShardBudget)
@@ -215,12 +215,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                     .ToList();
                 var patches = TorchSharp.torch.cat(batches, 0);
                 var oldBank = TorchSharp.torch.tensor(old, [old.Length / d.Dimensions, d.Dimensions]).to(device);
-                // Any one projection of both old rows and new patches keeps the greedy continuation consistent.
-                projectedDims = _settings.ProjectionDimensionsFor(oldBank.shape[0] + patches.shape[0], d.Dimensions);
-                using var projection = new RandomProjection(d.Dimensions, projectedDims, _settings.Seed, device);
-                long count = Math.Max(1, (long)(patches.shape[0] * _settings.CoresetRatio));
-                var selected = MemoryBankExtension.Select(projection.Apply(oldBank), projection.Apply(patches), count, _settings.KnnBudgetBytes);
-                var rows = patches.index_select(0, TorchSharp.torch.tensor(selected, device: device));
+                (var rows, projectedDims) = MemoryBankExtension.Extend(oldBank, patches, _settings);
                 added.AddRange(HostArrays.ToArray<float>(rows));
             }
             var bank = old.Concat(added).ToArray();

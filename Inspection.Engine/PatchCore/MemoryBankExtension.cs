@@ -31,4 +31,26 @@ public static class MemoryBankExtension
         }
         return CoresetSampler.Select(projectedPatches, count, seed: 0, progress, covered);
     }
+
+    /// <summary>
+    /// The rows of <paramref name="patches"/> a line's "add good images" appends to <paramref name="bank"/>: both
+    /// projected with one random projection (the training's own is not kept, and any one projection of old rows and
+    /// new patches together keeps the greedy continuation consistent), then <see cref="Select"/> of
+    /// <c>CoresetRatio</c> of the new patches (at least one).
+    /// </summary>
+    /// <param name="bank">[M, D] the trained bank.</param>
+    /// <param name="patches">[n, D] the new images' patch features, on the bank's device.</param>
+    /// <returns>The selected rows [k, D] (owned by the caller's dispose scope), and the projection's dimensions.</returns>
+    public static (Tensor Rows, int ProjectionDimensions) Extend(Tensor bank, Tensor patches, PatchCoreSettings settings)
+    {
+        if (bank.dim() != 2 || patches.dim() != 2 || bank.shape[1] != patches.shape[1] || patches.shape[0] == 0)
+            throw new ArgumentException($"Bank [{string.Join(", ", bank.shape)}] and patches [{string.Join(", ", patches.shape)}] must be non-empty matrices of one width.");
+        int dims = (int)bank.shape[1];
+        int projected = settings.ProjectionDimensionsFor(bank.shape[0] + patches.shape[0], dims);
+        using var scope = NewDisposeScope();
+        using var projection = new RandomProjection(dims, projected, settings.Seed, bank.device);
+        long count = Math.Max(1, (long)(patches.shape[0] * settings.CoresetRatio));
+        var selected = Select(projection.Apply(bank), projection.Apply(patches), count, settings.KnnBudgetBytes);
+        return (patches.index_select(0, tensor(selected, device: patches.device)).MoveToOuterDisposeScope(), projected);
+    }
 }

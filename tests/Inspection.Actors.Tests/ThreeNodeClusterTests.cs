@@ -90,7 +90,7 @@ public class ThreeNodeClusterTests(ITestOutputHelper output)
             Assert.Equal((engine.BankSize, 3), ((int)trained.BankSize, trained.Shards));
             var served = new List<ExtractorStats>();
             foreach (var node in nodes)
-                served.Add(await (await ActorRegistry.For(node.System).GetAsync<FeatureExtractor>()).Ask<ExtractorStats>(new GetExtractorStats(), TimeSpan.FromSeconds(10)));
+                served.Add(await (await ActorRegistry.For(node.System).GetAsync<TrainingExtractor>()).Ask<ExtractorStats>(new GetExtractorStats(), TimeSpan.FromSeconds(10)));
             output.WriteLine("training batches: " + string.Join(", ", served.Select(s => $"{s.TrainingBatches} on {s.Address}")));
             Assert.True(served.Count(s => s.TrainingBatches > 0) >= 2, "training features must be computed on more than one gpu node");
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("tire"), TimeSpan.FromSeconds(10));

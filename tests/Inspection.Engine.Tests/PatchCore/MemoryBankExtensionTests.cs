@@ -43,4 +43,27 @@ public class MemoryBankExtensionTests
         Assert.Equal(30, selected.Distinct().Count());
         Assert.Throws<ArgumentException>(() => MemoryBankExtension.Select(bank, randn(5, 8), 2));
     }
+
+    [Fact]
+    public void Extending_a_bank_adds_the_coreset_ratio_of_new_patches_uncovered_ones_first()
+    {
+        manual_seed(14);
+        using var bank = randn(300, 32) * 0.1;
+        // 40 new patches the bank covers, and 10 each far away on an axis of its own.
+        using var far = eye(32).slice(0, 0, 10, 1) * 10 + randn(10, 32) * 0.1;
+        using var patches = cat([randn(40, 32) * 0.1, far], 0);
+        var settings = new PatchCoreSettings { CoresetRatio = 0.2, Seed = 3 };
+        var (rows, projected) = MemoryBankExtension.Extend(bank, patches, settings);
+        using (rows)
+        {
+            Assert.Equal(new long[] { 10, 32 }, rows.shape); // 20% of 50
+            Assert.Equal(settings.ProjectionDimensionsFor(350, 32), projected);
+            // Every row is one of the far patches, each once.
+            using var distances = cdist(rows, far);
+            var nearest = distances.argmin(1).data<long>().ToArray();
+            Assert.Equal(10, nearest.Distinct().Count());
+            Assert.True(distances.min(1).values.max().item<float>() < 1e-5f);
+        }
+        Assert.Throws<ArgumentException>(() => MemoryBankExtension.Extend(bank, randn(5, 8), settings));
+    }
 }
