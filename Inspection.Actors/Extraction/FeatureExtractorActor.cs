@@ -16,9 +16,10 @@ using static TorchSharp.torch;
 namespace Inspection.Actors.Extraction;
 
 /// <summary>
-/// Feature extraction for inspection on one device (training features are <see cref="TrainingExtractorActor"/>'s): decodes frames (an unusable image fails that frame alone, with the reason),
-/// micro-batches them per line up to a batch size or a deadline, runs the line's backbone (loaded once, kept resident)
-/// and hands the patch features to the line's scorer on this node, so features cross the network only to remote shards.
+/// Feature extraction for inspection on one device (training features are <see cref="TrainingExtractorActor"/>'s):
+/// decodes frames (an unusable image fails that frame alone, with the reason), micro-batches them per line up to a
+/// batch size or a deadline, runs the line's backbone (loaded once, kept resident) and hands the patch features to the
+/// line's scorer on this node, so features cross the network only to remote shards.
 /// </summary>
 public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 {

@@ -22,7 +22,7 @@ public sealed class ReplicaDirectoryActor : ReceiveActor, IWithTimers
     // This node's own shards, from its region alone: known at once even when the cluster-wide report is slow (a busy
     // node's shards report late), so scorers here find their local replicas.
     private IReadOnlySet<string> _here = new HashSet<string>();
-    private Dictionary<string, Address> _cluster = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Address> _cluster = new(StringComparer.Ordinal);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -51,6 +51,12 @@ public sealed class ReplicaDirectoryActor : ReceiveActor, IWithTimers
             _log.Debug("Shard regions did not report their shards: {0}", f.Cause.Message);
         });
         // Replicas move when members change: ask a little later, once the coordinator has reallocated them.
+        Receive<ClusterEvent.MemberRemoved>(r =>
+        {
+            foreach (var entity in _cluster.Where(e => e.Value == r.Member.Address).Select(e => e.Key).ToList()) _cluster.Remove(entity);
+            Publish();
+            Timers.StartSingleTimer("soon", AskRegions.Instance, TimeSpan.FromMilliseconds(500));
+        });
         Receive<ClusterEvent.IMemberEvent>(_ => Timers.StartSingleTimer("soon", AskRegions.Instance, TimeSpan.FromMilliseconds(500)));
         Receive<ClusterEvent.IReachabilityEvent>(_ => Timers.StartSingleTimer("soon", AskRegions.Instance, TimeSpan.FromMilliseconds(500)));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
@@ -82,7 +88,8 @@ public sealed class ReplicaDirectoryActor : ReceiveActor, IWithTimers
     {
         _asking = false;
         var self = Cluster.Get(Context.System).SelfAddress;
-        _cluster = new Dictionary<string, Address>(StringComparer.Ordinal);
+        // A region that did not report in time (one of its shards busy) reports nothing: its replicas keep the node
+        // they had while that node is a member, so routes do not flap; a node's removal drops them (MemberRemoved).
         foreach (var (address, region) in stats.Regions)
             // A shard that did not report in time (busy) is still where it was: counted as there, so routes do not flap.
             foreach (var shard in region.Stats.Keys.Concat(region.Failed))
