@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -40,6 +42,19 @@ public sealed class ApiSinkTests(ServeFixture serve)
             return Results.Ok();
         });
         await receiver.StartAsync();
+        var counted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        int deliveries = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "inspection.sink.deliveries") l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
+        {
+            foreach (var tag in tags)
+                if (tag is { Key: "line", Value: "hooked" } && Interlocked.Add(ref deliveries, (int)value) >= 3) counted.TrySetResult();
+        });
+        listener.Start();
 
         await serve.TrainLine("hooked");
         var configured = await serve.Client.PutAsJsonAsync("/api/v1/lines/hooked", new { webhook = $"http://127.0.0.1:{port}/hook" });
@@ -60,6 +75,8 @@ public sealed class ApiSinkTests(ServeFixture serve)
             Assert.Equal(r.GetProperty("score").GetSingle(), delivered.GetProperty("score").GetSingle());
         }
         Assert.All(keys, k => Assert.Equal(k.Body, k.Header));
+        // The sink counts a delivery when the receiver's answer is back, a moment after the receiver saw the result.
+        await counted.Task.WaitAsync(TimeSpan.FromSeconds(30));
         string metrics = await serve.Anonymous.GetStringAsync("/metrics");
         Assert.Matches("inspection_sink_failures_total\\{[^}]*line=\"hooked\"[^}]*sink=\"webhook\"[^}]*\\} [2-9]", metrics);
         Assert.Matches("inspection_sink_deliveries_total\\{[^}]*line=\"hooked\"[^}]*sink=\"webhook\"[^}]*\\} [3-9]", metrics);
