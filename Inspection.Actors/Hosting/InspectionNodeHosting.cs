@@ -47,7 +47,7 @@ public static class InspectionNodeHosting
         // Akka.Persistence.Sql's own defaults, the read journal's among them (result sinks query the journal).
         builder.AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append);
 
-        builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
+        builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system, options.WireVersion));
         bool gpu = options.Roles.Contains("gpu");
         if (gpu)
             builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device));

@@ -22,6 +22,11 @@ public sealed record InspectionNodeOptions
     public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Scorers on this node ask replicas on this node first; false spreads their queries by load alone.</summary>
     public bool PreferLocalReplicas { get; init; } = true;
+    /// <summary>
+    /// Wire version this node writes (<see cref="Serialization.InspectionSerializer"/>): 1 while nodes of builds before
+    /// version 2 are in the cluster, the current one otherwise. Every node reads both.
+    /// </summary>
+    public int WireVersion { get; init; } = Serialization.InspectionSerializer.CurrentWireVersion;
     public int BatchSize { get; init; } = 8;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>

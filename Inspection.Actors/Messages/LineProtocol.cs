@@ -20,23 +20,23 @@ public sealed record LineSettings(string Backbone, int ImageSize, double Coreset
 }
 
 /// <summary>Create a line or change its settings; replied to (and persisted) as <see cref="LineConfigured"/>.</summary>
-public sealed record ConfigureLine(string Line, LineSettings Settings);
+public sealed record ConfigureLine(string Line, LineSettings Settings) : ICommand;
 
-public sealed record LineConfigured(string Line, LineSettings Settings);
+public sealed record LineConfigured(string Line, LineSettings Settings) : IEvent;
 
 /// <summary>Remove a line: it serves no model and is no longer listed; its version numbers are never issued again.</summary>
-public sealed record DeleteLine(string Line);
+public sealed record DeleteLine(string Line) : ICommand;
 
 /// <summary>Reply to <see cref="DeleteLine"/>, persisted and published on the deployments topic.</summary>
-public sealed record LineDeleted(string Line, bool Existed);
+public sealed record LineDeleted(string Line, bool Existed) : IEvent;
 
 /// <summary>Set the image-score threshold of a trained line's current model; By names who did it.</summary>
-public sealed record SetThreshold(string Line, float Score, string By);
+public sealed record SetThreshold(string Line, float Score, string By) : ICommand;
 
 /// <summary>A threshold change as persisted: the reply to <see cref="SetThreshold"/> (else <see cref="NoDeployment"/>).</summary>
-public sealed record ThresholdSet(string Line, float Score, string By, DateTimeOffset At);
+public sealed record ThresholdSet(string Line, float Score, string By, DateTimeOffset At) : IEvent;
 
-public sealed record GetLine(string Line);
+public sealed record GetLine(string Line) : IQuery;
 
 /// <summary>Everything the registry knows of one line; Known false: there is no such line.</summary>
-public sealed record LineDetails(string Line, bool Known, LineSettings Settings, ModelDeployment? Deployment, IReadOnlyList<ThresholdSet> Thresholds);
+public sealed record LineDetails(string Line, bool Known, LineSettings Settings, ModelDeployment? Deployment, IReadOnlyList<ThresholdSet> Thresholds) : IAnswer;

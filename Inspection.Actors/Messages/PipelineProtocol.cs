@@ -7,19 +7,19 @@ namespace Inspection.Actors.Messages;
 /// the result to be (null: the line picks one); ClientKey is the sender's own key for the frame (an HTTP
 /// Idempotency-Key or frame id): a second frame with the same key gets the first one's result and is not scored again.
 /// </summary>
-public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null);
+public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null) : ICommand;
 
 /// <summary>
 /// The line took the frame: exactly one result will follow for it. ResultId names that result (for a repeated client
 /// key, the first frame's).
 /// </summary>
-public sealed record FrameAccepted(FrameId Frame, string? ResultId = null);
+public sealed record FrameAccepted(FrameId Frame, string? ResultId = null) : IEvent;
 
 /// <summary>The line refused the frame (back-pressure); the camera counts it as dropped or offers it again.</summary>
-public sealed record FrameRejected(FrameId Frame, string Reason);
+public sealed record FrameRejected(FrameId Frame, string Reason) : IEvent;
 
 /// <summary>Frames of one line for feature extraction; results go to ReplyTo via the line's scorer.</summary>
-public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames);
+public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames) : ICommand;
 
 /// <summary>
 /// A result as stored and published: no map, but the path of its heatmap overlay (the frame, its map and the plain
@@ -29,17 +29,17 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
     double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
-    DateTimeOffset ReceivedAt = default);
+    DateTimeOffset ReceivedAt = default) : IEvent;
 
 /// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
-public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished);
+public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished) : IAnswer;
 
-public sealed record GetCameraStats;
+public sealed record GetCameraStats : IQuery;
 
 /// <summary>Counts of one line: Rejected frames were refused (back-pressure, counted as dropped); Flagged is of Scored.</summary>
-public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight, long Flagged = 0);
+public sealed record LineStats(string Line, string? Version, long Accepted, long Rejected, long Scored, long Failed, int InFlight, long Flagged = 0) : IAnswer;
 
-public sealed record GetLineStats(string Line);
+public sealed record GetLineStats(string Line) : IQuery;
 
 /// <summary>Snapshot of a line's result counters, so a restart does not replay every result ever stored.</summary>
-public sealed record LineCounters(long Scored, long Failed, long Flagged = 0);
+public sealed record LineCounters(long Scored, long Failed, long Flagged = 0) : IEvent;

@@ -3,42 +3,42 @@ namespace Inspection.Actors.Messages;
 // The model registry: which lines exist and which model version each serves. Persisted; survives a full restart.
 
 /// <summary>Make <see cref="Deployment"/> the line's current model (after all its shards are stored).</summary>
-public sealed record ActivateModel(ModelDeployment Deployment);
+public sealed record ActivateModel(ModelDeployment Deployment) : ICommand;
 
-public sealed record ModelActivated(string Line, string Version);
+public sealed record ModelActivated(string Line, string Version) : IEvent;
 
 /// <summary>Declare a line before it has a model (cameras may start sending; frames fail with "not trained").</summary>
-public sealed record RegisterLine(string Line);
+public sealed record RegisterLine(string Line) : ICommand;
 
-public sealed record LineRegistered(string Line);
+public sealed record LineRegistered(string Line) : IEvent;
 
-public sealed record GetDeployment(string Line);
+public sealed record GetDeployment(string Line) : IQuery;
 
 /// <summary>Reply to <see cref="GetDeployment"/> when there is no deployment: Known says whether the line exists.</summary>
-public sealed record NoDeployment(string Line, bool Known, string Reason);
+public sealed record NoDeployment(string Line, bool Known, string Reason) : IAnswer;
 
-public sealed record ListLines;
+public sealed record ListLines : IQuery;
 
-public sealed record LineSummary(string Line, string? Version, int ShardCount, long BankSize, float ImageThreshold);
+public sealed record LineSummary(string Line, string? Version, int ShardCount, long BankSize, float ImageThreshold) : IAnswer;
 
-public sealed record LineList(IReadOnlyList<LineSummary> Lines);
+public sealed record LineList(IReadOnlyList<LineSummary> Lines) : IAnswer;
 
 /// <summary>Next free version name for a line (v1, v2, ...).</summary>
-public sealed record NextVersion(string Line);
+public sealed record NextVersion(string Line) : ICommand;
 
-public sealed record VersionName(string Line, string Version);
+public sealed record VersionName(string Line, string Version) : IEvent;
 
 /// <summary>Published on the "deployments" topic whenever a line switches model.</summary>
-public sealed record DeploymentChanged(ModelDeployment Deployment);
+public sealed record DeploymentChanged(ModelDeployment Deployment) : IEvent;
 
 /// <summary>Persisted registry events.</summary>
-public sealed record LineAdded(string Line);
+public sealed record LineAdded(string Line) : IEvent;
 
 /// <summary>Asks the registry for the stamp of the journal it lives in.</summary>
-public sealed record GetJournalStamp;
+public sealed record GetJournalStamp : IQuery;
 
 /// <summary>
 /// The identity of a cluster's journal: written once by the registry into the journal it uses, so a node can tell
 /// whether its own journal is the same database (it finds the same stamp there) or another one.
 /// </summary>
-public sealed record JournalStamp(string Id);
+public sealed record JournalStamp(string Id) : IAnswer;

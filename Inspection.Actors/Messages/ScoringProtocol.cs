@@ -10,7 +10,7 @@ public sealed record ModelDeployment(
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
-    string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1)
+    string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1) : IAnswer
 {
     /// <summary>Number format of the shards' kNN products (the backbone's unless the model says otherwise).</summary>
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
@@ -31,7 +31,7 @@ public sealed record ModelDeployment(
 }
 
 /// <summary>Patch features of a batch of frames of one line: [Frames * Grid * Grid, D].</summary>
-public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Patches);
+public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Patches) : ICommand;
 
 /// <summary>
 /// The outcome for one frame: scored (score, normalised score, verdict, anomaly map) or failed (Error says why, for
@@ -40,7 +40,7 @@ public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Pat
 /// </summary>
 public sealed record InspectionResult(
     FrameId Frame, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error, double LatencyMs,
-    FeatureBlock? AnomalyMap, bool Retryable = false)
+    FeatureBlock? AnomalyMap, bool Retryable = false) : IEvent
 {
     public bool Failed => Error != null;
 

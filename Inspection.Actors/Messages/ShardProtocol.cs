@@ -3,54 +3,54 @@ namespace Inspection.Actors.Messages;
 // Commands, replies and events of a memory-bank shard entity. Grouped here because they form one protocol.
 
 /// <summary>Store one chunk of the shard's slice; rows hold global bank indices GlobalOffset.. onward.</summary>
-public sealed record StoreBankSlice(string EntityId, int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IShardMessage;
+public sealed record StoreBankSlice(string EntityId, int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IShardMessage, ICommand;
 
 /// <summary>Acknowledges a stored (persisted) chunk; repeated stores of a chunk are acknowledged again, not duplicated.</summary>
-public sealed record BankSliceStored(string EntityId, int ChunkIndex);
+public sealed record BankSliceStored(string EntityId, int ChunkIndex) : IEvent;
 
 /// <summary>The k nearest vectors of this shard's slice for each query row, with products in <c>Precision</c> (see ComputePrecision).</summary>
-public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32) : IShardMessage;
+public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32) : IShardMessage, IQuery;
 
 /// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
-public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices);
+public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices) : IAnswer;
 
 /// <summary>The bank vectors with these global indices, from whichever shard owns them (m* of Eq. 7 lives in one shard).</summary>
-public sealed record QueryRows(string EntityId, long QueryId, long[] Indices) : IShardMessage;
+public sealed record QueryRows(string EntityId, long QueryId, long[] Indices) : IShardMessage, IQuery;
 
 /// <summary>The queried rows this shard owns: their global indices and the vectors, in the same order (possibly none).</summary>
-public sealed record RowsAnswer(string EntityId, long QueryId, long[] Indices, FeatureBlock Rows);
+public sealed record RowsAnswer(string EntityId, long QueryId, long[] Indices, FeatureBlock Rows) : IAnswer;
 
 /// <summary>
 /// For each row b: this shard's K nearest vectors to Centers[b] (N_b(m*) of Eq. 7, restricted to the slice) and the
 /// distances of Patches[b] (the frame's worst patch) to them.
 /// </summary>
 public sealed record QuerySupport(string EntityId, long QueryId, FeatureBlock Centers, FeatureBlock Patches, int K,
-    string Precision = FeatureFormats.Float32) : IShardMessage;
+    string Precision = FeatureFormats.Float32) : IShardMessage, IQuery;
 
 /// <summary>[B*K] per row, ascending by distance to the center: those distances, global indices, and distances to the patch.</summary>
-public sealed record SupportAnswer(string EntityId, long QueryId, int K, float[] CenterDistances, long[] Indices, float[] PatchDistances);
+public sealed record SupportAnswer(string EntityId, long QueryId, int K, float[] CenterDistances, long[] Indices, float[] PatchDistances) : IAnswer;
 
 /// <summary>The shard cannot answer yet (slice incomplete or empty); the reason is for people.</summary>
-public sealed record ShardUnavailable(string EntityId, long QueryId, string Reason);
+public sealed record ShardUnavailable(string EntityId, long QueryId, string Reason) : IAnswer;
 
-public sealed record GetShardState(string EntityId) : IShardMessage;
+public sealed record GetShardState(string EntityId) : IShardMessage, IQuery;
 
 /// <summary>Copy of the shard's whole slice, to build an extended model version from it.</summary>
-public sealed record ReadSlice(string EntityId) : IShardMessage;
+public sealed record ReadSlice(string EntityId) : IShardMessage, IQuery;
 
 /// <summary>
 /// The line serves another version now: the entity frees its slice (passivates); its journal stays, so a late query
 /// loads it again.
 /// </summary>
-public sealed record RetireSlice(string EntityId) : IShardMessage;
+public sealed record RetireSlice(string EntityId) : IShardMessage, ICommand;
 
-public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows);
+public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows) : IAnswer;
 
 /// <summary>Where a shard lives and how much of its slice it holds.</summary>
-public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset, string Device = "");
+public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset, string Device = "") : IAnswer;
 
 /// <summary>Persisted: one stored chunk.</summary>
-public sealed record BankSliceChunk(int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows);
+public sealed record BankSliceChunk(int ChunkIndex, int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IEvent;
 
 /// <summary>Persisted: the whole slice once complete, so recovery reads one row instead of every chunk event.</summary>
-public sealed record ShardSnapshot(int ChunkCount, long GlobalOffset, FeatureBlock Rows);
+public sealed record ShardSnapshot(int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IEvent;

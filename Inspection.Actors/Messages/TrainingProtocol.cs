@@ -5,13 +5,13 @@ namespace Inspection.Actors.Messages;
 /// as few as hold the bank within the node's shard budget (one while it fits). Settings (null: the node's) choose backbone, image size and coreset ratio. With a JobId,
 /// <see cref="TrainingProgressed"/> goes to ProgressTo as the work advances and <see cref="CancelTraining"/> can stop it.
 /// </summary>
-public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null);
+public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
 
 /// <summary>Where a training job stands (stages: features, coreset, extension, calibration, storing).</summary>
-public sealed record TrainingProgressed(string JobId, string Stage, long Done, long Total);
+public sealed record TrainingProgressed(string JobId, string Stage, long Done, long Total) : IEvent;
 
 /// <summary>Stop the training job of that id, wherever it runs (sent to every gpu node); the line keeps its model.</summary>
-public sealed record CancelTraining(string JobId);
+public sealed record CancelTraining(string JobId) : ICommand;
 
 /// <summary>
 /// The new version is stored in every shard and active; the previous one served until this moment. HeldOutGood and
@@ -19,25 +19,25 @@ public sealed record CancelTraining(string JobId);
 /// calibration it had).
 /// </summary>
 public sealed record TrainingCompleted(string Line, string Version, int TrainImages, long BankSize, int Shards, double Seconds,
-    float[] HeldOutGood, float[] HeldOutDefective);
+    float[] HeldOutGood, float[] HeldOutDefective) : IEvent;
 
 /// <summary>Training failed or was cancelled; the line keeps its previous model.</summary>
-public sealed record TrainingFailed(string Line, string Reason, bool Cancelled = false);
+public sealed record TrainingFailed(string Line, string Reason, bool Cancelled = false) : IEvent;
 
 /// <summary>
 /// Add defect-free images to a trained line without retraining: their coreset-sampled patches are appended to the
 /// current bank as a new version, switched to atomically once stored. Replies TrainingCompleted or TrainingFailed.
 /// </summary>
-public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null);
+public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
 
 /// <summary>Training features of a batch of good images, computed by whichever gpu node's extractor receives it.</summary>
 public sealed record ExtractTrainingPatches(
-    long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images);
+    long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images) : ICommand;
 
 /// <summary>[Images * PatchesPerImage, D] float32 features, or the errors of the images that could not be used.</summary>
-public sealed record TrainingPatches(long RequestId, int Images, int PatchesPerImage, FeatureBlock? Patches, IReadOnlyList<string> Errors, string Address);
+public sealed record TrainingPatches(long RequestId, int Images, int PatchesPerImage, FeatureBlock? Patches, IReadOnlyList<string> Errors, string Address) : IEvent;
 
-public sealed record GetExtractorStats;
+public sealed record GetExtractorStats : IQuery;
 
 /// <summary>What one extractor has done: training batches served and frames extracted for inspection.</summary>
-public sealed record ExtractorStats(string Address, long TrainingBatches, long Frames);
+public sealed record ExtractorStats(string Address, long TrainingBatches, long Frames) : IAnswer;

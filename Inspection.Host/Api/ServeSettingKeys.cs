@@ -26,6 +26,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("MaxUploadBytes", "INSPECTION_MAX_UPLOAD_BYTES", "--max-upload-bytes", false, "largest training or good-images upload in bytes (default 1073741824); larger: 413"),
         new("MaxPixels", "INSPECTION_MAX_PIXELS", "--max-pixels", false, "most pixels of one image (default 50000000); more: 413"),
         new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", false, "frames one line holds in flight (default 64); more: 503 with Retry-After"),
+        new("WireVersion", "INSPECTION_WIRE_VERSION", "--wire-version", false, "wire version this node writes: 1 while nodes of builds before version 2 are in the cluster (rolling upgrade), else 2 (default)"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", false, "seconds after which a frame without a result is failed explicitly (default 30)"),
     ];
 

@@ -40,6 +40,8 @@ public sealed class ServeSettings
     public int MaxInFlight { get; set; } = 64;
     /// <summary>A frame without a result after this many seconds is failed explicitly.</summary>
     public double FrameDeadlineSeconds { get; set; } = 30;
+    /// <summary>Wire version this node writes; 1 during a rolling upgrade from builds before version 2.</summary>
+    public int WireVersion { get; set; } = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion;
 
     public PersistenceBackend Persistence => string.IsNullOrWhiteSpace(Postgres) ? PersistenceBackend.Sqlite : PersistenceBackend.PostgreSql;
 

@@ -41,6 +41,20 @@ public sealed class MessageDependencyTests
     }
 
     [Fact]
+    public void Every_message_is_one_of_command_event_query_or_answer_and_lives_in_Messages()
+    {
+        Type[] kinds = [typeof(ICommand), typeof(IEvent), typeof(IQuery), typeof(IAnswer)];
+        Type[] values = [typeof(FrameId), typeof(FeatureBlock)]; // carried by messages, and serialised alone as well
+        var wrong = Inspection.Actors.Serialization.InspectionSerializer.MessageTypes.Except(values)
+            .Select(t => (t, Kinds: kinds.Where(k => k.IsAssignableFrom(t)).ToList()))
+            .Where(x => x.Kinds.Count != 1)
+            .Select(x => $"{x.t.Name}: {(x.Kinds.Count == 0 ? "no kind" : string.Join(" and ", x.Kinds.Select(k => k.Name)))}").ToList();
+        Assert.True(wrong.Count == 0, "messages must be exactly one kind:\n" + string.Join("\n", wrong));
+        var elsewhere = Inspection.Actors.Serialization.InspectionSerializer.MessageTypes.Where(t => t.Namespace != typeof(FeatureBlock).Namespace).Select(t => t.FullName).ToList();
+        Assert.True(elsewhere.Count == 0, "message types outside Inspection.Actors.Messages: " + string.Join(", ", elsewhere));
+    }
+
+    [Fact]
     public void The_names_messages_use_are_the_engines()
     {
         Assert.Equal(Inspection.Engine.PatchCore.ComputePrecision.Float32, FeatureFormats.Float32);

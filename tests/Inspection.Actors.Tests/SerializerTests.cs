@@ -67,12 +67,12 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new SetThreshold("l", 4.25f, "key-abcd"),
             new ThresholdSet("l", 4.25f, "key-abcd", DateTimeOffset.UnixEpoch.AddDays(20000)),
             new GetLine("l"),
-            new Inspection.Actors.Sinks.SinkOffset(417),
+            new SinkOffset(417),
             new GetJournalStamp(),
             new JournalStamp("3f2a"),
-            new Inspection.Actors.Cameras.CameraFrameIdsReserved(2000),
-            new Inspection.Actors.Cameras.CameraFileInspected(new Inspection.Actors.Cameras.CameraFile("latest.png", 4096, 638_000_000_000_000_000)),
-            new Inspection.Actors.Cameras.CameraState(3000, [new Inspection.Actors.Cameras.CameraFile("a.png", 1, 2), new Inspection.Actors.Cameras.CameraFile("b.jpg", 3, 4)]),
+            new CameraFrameIdsReserved(2000),
+            new CameraFileInspected(new CameraFile("latest.png", 4096, 638_000_000_000_000_000)),
+            new CameraState(3000, [new CameraFile("a.png", 1, 2), new CameraFile("b.jpg", 3, 4)]),
             new InspectionResult(new FrameId("l", "c", 1), "v1", float.NaN, float.NaN, false, "shard l/v1/0 did not answer", 5000, null, Retryable: true),
             new LineDetails("l", true, LineSettings.Default with { Webhook = "http://127.0.0.1:9/hook", Mqtt = true }, Deployment(), [new ThresholdSet("l", 1.5f, "anonymous", DateTimeOffset.UnixEpoch)]),
             new LineDetails("m", false, LineSettings.Default, null, []),
@@ -105,15 +105,23 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         return all.Select(m => new[] { m });
     }
 
+    public static IEnumerable<object[]> MessagesInEveryWireVersion() =>
+        Messages().SelectMany(m => new[] { new[] { m[0], 1 }, new[] { m[0], 2 } });
+
+    /// <summary>A serializer of this system that writes <paramref name="version"/> (the system's own writes the current one).</summary>
+    private InspectionSerializer Writing(int version) => new((ExtendedActorSystem)Sys, version);
+
     [Theory]
-    [MemberData(nameof(Messages))]
-    public void Every_message_round_trips_through_the_inspection_serializer(object message)
+    [MemberData(nameof(MessagesInEveryWireVersion))]
+    public void Every_message_round_trips_through_the_inspection_serializer(object message, int version)
     {
-        var serializer = Sys.Serialization.FindSerializerFor(message);
-        Assert.IsType<InspectionSerializer>(serializer);
-        var withManifest = (SerializerWithStringManifest)serializer;
+        Assert.IsType<InspectionSerializer>(Sys.Serialization.FindSerializerFor(message));
+        var serializer = Writing(version);
         var bytes = serializer.ToBinary(message);
-        var back = withManifest.FromBinary(bytes, withManifest.Manifest(message));
+        string manifest = serializer.Manifest(message);
+        Assert.Equal(version, InspectionSerializer.VersionOf(manifest));
+        // Any node reads either version, whichever it writes.
+        var back = Writing(3 - version).FromBinary(bytes, manifest);
         Assert.Equal(message.GetType(), back.GetType());
         // Records with arrays compare by reference; compare their JSON (NaN written as a literal).
         var options = new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -148,7 +156,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         // Deployments persisted before N_b was computed per frame carry an int table after NumNeighbors; it is skipped,
         // and the fields added since (kNN precision) take their defaults.
         var current = Deployment();
-        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var serializer = Writing(1); // the positional layout these records were written in
         var stream = new MemoryStream();
         using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -171,7 +179,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
     {
         // Marker -1: the kNN precision follows, and no replica count.
         var current = Deployment() with { KnnPrecision = "bf16", Replicas = 2 };
-        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var serializer = Writing(1); // the positional layout these records were written in
         var now = serializer.ToBinary(current);
         int markerAt = current.Line.Length + 1 + current.Version.Length + 1 + 4 + 8 + 4 + 4;
         Assert.Equal(-2, BitConverter.ToInt32(now, markerAt));
@@ -193,7 +201,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         var frame = new FrameId("line-a", "cam-2", 42);
         var current = new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, null, DateTimeOffset.UnixEpoch.AddDays(1), "id", "key:k",
             DateTimeOffset.UnixEpoch);
-        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(current);
+        var serializer = Writing(1); // the positional layout these records were written in
         var bytes = serializer.ToBinary(current);
         int added = 1 + "id".Length + 1 + 1 + "key:k".Length + 8; // id, optional key, received-at ticks
         var old = (StoredResult)serializer.FromBinary(bytes[..^added], "SR");
@@ -218,17 +226,21 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         watcher.ExpectMsg<TrainingProgressed>(p => p.Done == 1);
         // Training commands of the former layout (line, folder, shards) still read.
         var old = new TrainLine("l", "/data/l", 3);
-        var oldBytes = serializer.ToBinary(old);
+        var oldBytes = Writing(1).ToBinary(old);
         Assert.Equal(old, serializer.FromBinary(oldBytes[..^3], "TL")); // no settings (1 byte), no job id (1), no actor (1)
     }
 
-    [Fact]
-    public void Corrupt_bytes_are_refused_with_a_clear_error()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Corrupt_bytes_are_refused_with_a_clear_error(int version)
     {
         var message = new StoreBankSlice("l/v/0", 0, 1, 0, Block(4, 4));
-        var serializer = (SerializerWithStringManifest)Sys.Serialization.FindSerializerFor(message);
+        var serializer = Writing(version);
         var bytes = serializer.ToBinary(message);
-        Assert.Contains("truncated", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..^10], "SS")).Message);
+        string manifest = serializer.Manifest(message);
+        Assert.Contains("truncated", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..^10], manifest)).Message);
         Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "??"));
+        Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "??/2"));
     }
 }

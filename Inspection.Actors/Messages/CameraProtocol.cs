@@ -1,4 +1,4 @@
-namespace Inspection.Actors.Cameras;
+namespace Inspection.Actors.Messages;
 
 /// <summary>
 /// A file as a folder camera knows it: its name, length and last write time. A file written again under the same name
@@ -13,10 +13,10 @@ public sealed record CameraFile(string Name, long Length, long WrittenTicks)
 }
 
 /// <summary>Journal event: frame ids up to <see cref="UpTo"/> (exclusive) are taken; a restart continues from there.</summary>
-public sealed record CameraFrameIdsReserved(long UpTo);
+public sealed record CameraFrameIdsReserved(long UpTo) : IEvent;
 
 /// <summary>Journal event: the file has its stored result (scored or failed) and is not inspected again.</summary>
-public sealed record CameraFileInspected(CameraFile File);
+public sealed record CameraFileInspected(CameraFile File) : IEvent;
 
 /// <summary>Snapshot: the frame ids taken, and the inspected files still in the folder.</summary>
-public sealed record CameraState(long ReservedUpTo, IReadOnlyList<CameraFile> Inspected);
+public sealed record CameraState(long ReservedUpTo, IReadOnlyList<CameraFile> Inspected) : IEvent;

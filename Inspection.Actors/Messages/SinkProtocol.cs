@@ -1,4 +1,4 @@
-namespace Inspection.Actors.Sinks;
+namespace Inspection.Actors.Messages;
 
 /// <summary>Snapshot of a result sink: results of the line's journal up to this sequence number are delivered.</summary>
-public sealed record SinkOffset(long SequenceNr);
+public sealed record SinkOffset(long SequenceNr) : IEvent;

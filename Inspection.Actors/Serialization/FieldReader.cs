@@ -1,0 +1,116 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
+using Inspection.Actors.Messages;
+
+namespace Inspection.Actors.Serialization;
+
+/// <summary>
+/// The fields of one message in protobuf's wire format, read at once (through Google.Protobuf's CodedInputStream) and
+/// then taken by number. A field this version does not know is never asked for, so it is skipped; a field a sender
+/// of another version did not write reads as the default the caller gives. A repeated singular field reads as its
+/// last value, as in protobuf.
+/// </summary>
+internal sealed class FieldReader
+{
+    private readonly Dictionary<int, List<object>> _fields = new();
+
+    private FieldReader() { }
+
+    public static FieldReader Parse(ReadOnlyMemory<byte> bytes)
+    {
+        var reader = new FieldReader();
+        try
+        {
+            var input = MemoryMarshal.TryGetArray(bytes, out var segment)
+                ? new CodedInputStream(segment.Array!, segment.Offset, segment.Count)
+                : new CodedInputStream(bytes.ToArray());
+            uint tag;
+            while ((tag = input.ReadTag()) != 0)
+            {
+                object value = WireFormat.GetTagWireType(tag) switch
+                {
+                    WireFormat.WireType.Varint => input.ReadUInt64(),
+                    WireFormat.WireType.Fixed32 => input.ReadFixed32(),
+                    WireFormat.WireType.Fixed64 => input.ReadFixed64(),
+                    WireFormat.WireType.LengthDelimited => input.ReadBytes(),
+                    var other => throw new SerializationException($"Field {WireFormat.GetTagFieldNumber(tag)} has wire type {other}, which no Inspection message uses."),
+                };
+                int field = WireFormat.GetTagFieldNumber(tag);
+                if (!reader._fields.TryGetValue(field, out var values)) reader._fields[field] = values = new List<object>(1);
+                values.Add(value);
+            }
+        }
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new SerializationException($"Message is truncated or corrupt: {e.Message}");
+        }
+        return reader;
+    }
+
+    public bool Has(int field) => _fields.ContainsKey(field);
+
+    private T Last<T>(int field, string expected)
+    {
+        var value = _fields[field][^1];
+        return value is T typed ? typed : throw new SerializationException($"Field {field} is not {expected}.");
+    }
+
+    public long Int64(int field, long absent = 0) => Has(field) ? (long)Last<ulong>(field, "an integer") : absent;
+
+    public int Int32(int field, int absent = 0) => Has(field) ? checked((int)Int64(field)) : absent;
+
+    public bool Bool(int field, bool absent = false) => Has(field) ? Last<ulong>(field, "a boolean") != 0 : absent;
+
+    public float Float(int field, float absent = 0) => Has(field) ? BitConverter.UInt32BitsToSingle(Last<uint>(field, "a float")) : absent;
+
+    public double Double(int field, double absent = 0) => Has(field) ? BitConverter.UInt64BitsToDouble(Last<ulong>(field, "a double")) : absent;
+
+    /// <summary>The string, or <paramref name="absent"/> when it was not written (null is written as absent).</summary>
+    public string? OptionalString(int field, string? absent = null) => Has(field) ? Last<ByteString>(field, "a string").ToStringUtf8() : absent;
+
+    public string String(int field, string absent = "") => OptionalString(field) ?? absent;
+
+    public IReadOnlyList<string> Strings(int field) => All(field).Select(b => b.ToStringUtf8()).ToList();
+
+    /// <summary>The bytes, without a second copy where the parsed field owns an array of exactly their length.</summary>
+    public byte[] Bytes(int field) => Has(field) ? Array(Last<ByteString>(field, "bytes")) : [];
+
+    public T[] Packed<T>(int field) where T : unmanaged
+    {
+        var bytes = Has(field) ? Last<ByteString>(field, "packed values").Span : default;
+        if (bytes.Length % System.Runtime.CompilerServices.Unsafe.SizeOf<T>() != 0)
+            throw new SerializationException($"Field {field} holds {bytes.Length} bytes, not a whole number of {typeof(T).Name} values.");
+        return MemoryMarshal.Cast<byte, T>(bytes).ToArray();
+    }
+
+    public FieldReader? Message(int field) => Has(field) ? Parse(Last<ByteString>(field, "a message").Memory) : null;
+
+    public FieldReader RequiredMessage(int field, string what) =>
+        Message(field) ?? throw new SerializationException($"Message has no {what} (field {field}).");
+
+    public IEnumerable<FieldReader> Messages(int field) => All(field).Select(b => Parse(b.Memory)).ToList();
+
+    /// <summary>A feature block written by <see cref="FieldWriter.Block"/>, its byte count checked against its shape.</summary>
+    public FeatureBlock? OptionalBlock(int field)
+    {
+        if (Message(field) is not { } f) return null;
+        int rows = f.Int32(1), columns = f.Int32(2);
+        var precision = (FeaturePrecision)f.Int32(3);
+        var data = f.Bytes(4);
+        long expected = (long)rows * columns * (precision == FeaturePrecision.Float32 ? 4 : 2);
+        if (data.Length != expected) throw new SerializationException($"Feature block of {rows}x{columns} {precision} has {data.Length} bytes, expected {expected}.");
+        return new FeatureBlock(rows, columns, precision, data);
+    }
+
+    public FeatureBlock Block(int field) => OptionalBlock(field) ?? throw new SerializationException($"Message has no feature block (field {field}).");
+
+    private IEnumerable<ByteString> All(int field) =>
+        _fields.TryGetValue(field, out var values)
+            ? values.Select(v => v as ByteString ?? throw new SerializationException($"Field {field} is not length-delimited."))
+            : [];
+
+    private static byte[] Array(ByteString bytes) =>
+        MemoryMarshal.TryGetArray(bytes.Memory, out var segment) && segment is { Offset: 0 } && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : bytes.ToByteArray();
+}
