@@ -50,7 +50,7 @@ public static class InspectionNodeHosting
         builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system, options.WireVersion));
         bool gpu = options.Roles.Contains("gpu");
         if (gpu)
-            builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device));
+            builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device), options.ShardFaults);
         else
             builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
         builder.WithModelRegistry();

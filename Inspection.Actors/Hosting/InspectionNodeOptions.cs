@@ -27,6 +27,8 @@ public sealed record InspectionNodeOptions
     /// version 2 are in the cluster, the current one otherwise. Every node reads both.
     /// </summary>
     public int WireVersion { get; init; } = Serialization.InspectionSerializer.CurrentWireVersion;
+    /// <summary>Faults a factory simulation injects into this node's shards; null (production): none.</summary>
+    public Shards.ShardFaults? ShardFaults { get; init; }
     public int BatchSize { get; init; } = 8;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>

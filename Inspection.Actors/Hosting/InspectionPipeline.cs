@@ -40,6 +40,27 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
     public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null) =>
         system.ActorOf(ReplayCameraActor.Props(line, camera, lineActor, files, framesPerSecond, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");
 
+    /// <summary>
+    /// Waits until this node's replica directory knows where every replica of <paramref name="deployment"/> runs, each
+    /// shard's replicas on distinct nodes (a node whose region registered after the publish gets its replica by
+    /// rebalancing, within a rebalance interval): lines route by it, so a run that starts earlier measures the start.
+    /// </summary>
+    public async Task AwaitReplicasApart(ModelDeployment deployment, TimeSpan timeout)
+    {
+        if (directory is null) throw new InvalidOperationException("This pipeline has no replica directory.");
+        var inbox = Inbox.Create(system);
+        inbox.Send(directory, ReplicaDirectoryActor.Subscribe.Instance);
+        bool Placed(ReplicaDirectoryActor.Locations l) => Enumerable.Range(0, deployment.ShardCount).All(s =>
+        {
+            var at = Enumerable.Range(0, deployment.Replicas).Select(r => l.Entities.GetValueOrDefault(deployment.ShardEntity(s, r))).ToList();
+            return at.All(a => a != null) && at.Distinct().Count() == at.Count;
+        });
+        var waited = global::System.Diagnostics.Stopwatch.StartNew();
+        while (await inbox.ReceiveAsync(timeout) is not ReplicaDirectoryActor.Locations l || !Placed(l))
+            if (waited.Elapsed > timeout)
+                throw new TimeoutException($"the replicas of {deployment.Line} {deployment.Version} were not placed apart within {timeout.TotalSeconds:F0} s");
+    }
+
     public Task<TrainingCompleted> Train(string line, string dataFolder, int shards, TimeSpan timeout) =>
         AskTrainer(line, new TrainLine(line, dataFolder, shards), timeout);
 

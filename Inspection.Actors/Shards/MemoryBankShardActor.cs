@@ -45,10 +45,15 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     // writers of one persistence id would corrupt its sequence numbers).
     private readonly bool _writer;
 
-    public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes)
+    private readonly ShardFaults? _faults;
+    private readonly string _line;
+
+    public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes, ShardFaults? faults = null)
     {
         _entityId = entityId;
         var key = ShardKey.Parse(entityId);
+        _line = key.Line;
+        _faults = faults;
         _lineTag = new KeyValuePair<string, object?>("line", key.Line);
         _device = device;
         _maxSnapshotBytes = maxSnapshotBytes;
@@ -92,8 +97,16 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Command<DeleteMessagesFailure>(failure => _log.Warning("Shard {0} could not delete chunk events: {1}", _entityId, failure.Cause.Message));
     }
 
-    public static Props Props(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes) =>
-        Akka.Actor.Props.Create(() => new MemoryBankShardActor(entityId, device, maxSnapshotBytes));
+    public static Props Props(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes, ShardFaults? faults = null) =>
+        Akka.Actor.Props.Create(() => new MemoryBankShardActor(entityId, device, maxSnapshotBytes, faults));
+
+    /// <summary>Answers a query: at once, or as late as a simulated fault says (without holding up the next query).</summary>
+    private void Answer(object answer)
+    {
+        var delay = _faults?.DelayOf(_line) ?? TimeSpan.Zero;
+        if (delay > TimeSpan.Zero) Context.System.Scheduler.ScheduleTellOnce(delay, Sender, answer, Self);
+        else Sender.Tell(answer);
+    }
 
     private bool Complete => _chunkCount > 0 && (_slice is not null || _chunks.Count == _chunkCount);
 
@@ -180,7 +193,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var onHost = DeviceTransfer.ToHost(distances, indices + _offset);
         var answer = new NearestAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]), HostArrays.ToArray<long>(onHost[1]));
         RecordRequest("nearest", started); // before the answer leaves, so a result never arrives ahead of its timings
-        Sender.Tell(answer);
+        Answer(answer);
     }
 
     private void Rows(QueryRows query)
@@ -200,7 +213,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             answer = new RowsAnswer(_entityId, query.QueryId, owned, vectors.ToBlock());
         }
         RecordRequest("rows", started);
-        Sender.Tell(answer);
+        Answer(answer);
     }
 
     private void Support(QuerySupport query)
@@ -219,7 +232,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var answer = new SupportAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]),
             HostArrays.ToArray<long>(onHost[1]), HostArrays.ToArray<float>(onHost[2]));
         RecordRequest("support", started);
-        Sender.Tell(answer);
+        Answer(answer);
     }
 
     private void RecordRequest(string request, long started) =>
@@ -275,7 +288,8 @@ public static class MemoryBankShardHosting
     /// <paramref name="device"/>, placed by <see cref="ReplicaAllocationStrategy"/> (Akka.Hosting's shard options
     /// cannot name an allocation strategy, so the region is started here and registered like the hosted ones).
     /// </summary>
-    public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device) =>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithMemoryBankShards(this Akka.Hosting.AkkaConfigurationBuilder builder, string role, Device device,
+        ShardFaults? faults = null) =>
         Akka.Hosting.AkkaHostingExtensions.WithActors(builder, (system, registry) =>
         {
             // The extension first: it adds sharding's default configuration, which the settings read.
@@ -283,7 +297,7 @@ public static class MemoryBankShardHosting
             var settings = Akka.Cluster.Sharding.ClusterShardingSettings.Create(system).WithRole(role)
                 .WithStateStoreMode(Akka.Cluster.Sharding.StateStoreMode.DData).WithRememberEntities(false);
             var region = sharding.Start(TypeName,
-                entityId => MemoryBankShardActor.Props(entityId, device).WithDispatcher(Hosting.ComputeDispatcher.Id), settings,
+                entityId => MemoryBankShardActor.Props(entityId, device, faults: faults).WithDispatcher(Hosting.ComputeDispatcher.Id), settings,
                 new ShardMessageExtractor(), new ReplicaAllocationStrategy(), PoisonPill.Instance);
             registry.Register<MemoryBankShardRegion>(region);
         });

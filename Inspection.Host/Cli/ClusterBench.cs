@@ -58,19 +58,8 @@ public static class ClusterBench
             var deployment = await ModelPublisher.Publish(region, model, Line, "v1", shards, TimeSpan.FromMinutes(5), replicas: replicas);
             await pipeline.Registry.Ask<LineRegistered>(new RegisterLine(Line), TimeSpan.FromSeconds(30));
             await pipeline.Registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(30));
+            await pipeline.AwaitReplicasApart(deployment, TimeSpan.FromSeconds(90));
             var inbox = Inbox.Create(system);
-            // The line routes by where the replicas are: wait until this node's directory knows all of them, each shard's
-            // replicas on distinct nodes (a node whose region registered after the publish gets its replica by
-            // rebalancing, within a rebalance interval).
-            inbox.Send(await registry.GetAsync<ReplicaDirectory>(), ReplicaDirectoryActor.Subscribe.Instance);
-            bool Placed(ReplicaDirectoryActor.Locations l) => Enumerable.Range(0, deployment.ShardCount).All(s =>
-            {
-                var at = Enumerable.Range(0, deployment.Replicas).Select(r => l.Entities.GetValueOrDefault(deployment.ShardEntity(s, r))).ToList();
-                return at.All(a => a != null) && at.Distinct().Count() == at.Count;
-            });
-            var deadline = Stopwatch.StartNew();
-            while (await inbox.ReceiveAsync(TimeSpan.FromSeconds(60)) is not ReplicaDirectoryActor.Locations l || !Placed(l))
-                if (deadline.Elapsed > TimeSpan.FromSeconds(90)) throw new TimeoutException("the replicas were not placed apart within 90 s");
 
             var line = pipeline.StartLine(Line, new LineOptions { MaxInFlight = window, FrameTimeout = TimeSpan.FromMinutes(5), RouteToBank = design == Local });
             var encoded = files.Select(File.ReadAllBytes).ToList();

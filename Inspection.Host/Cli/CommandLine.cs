@@ -20,6 +20,7 @@ public static class CommandLine
         root.Subcommands.Add(NodeCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(LoadTestCommand.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 
