@@ -42,6 +42,11 @@ public static class InspectionNodeHosting
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
             akka.persistence.query.journal.sql.connection-string = {{Quote(connection)}}
             """, HoconAddMode.Prepend);
+        if (options.Tls is { } tls)
+        {
+            builder.AddHocon("akka.remote.dot-netty.tcp.enable-ssl = true", HoconAddMode.Prepend);
+            builder.AddSetup(tls.Setup());
+        }
         foreach (var file in new[] { persistence, "roles.conf", "base.conf" })
             builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
         // Akka.Persistence.Sql's own defaults, the read journal's among them (result sinks query the journal).

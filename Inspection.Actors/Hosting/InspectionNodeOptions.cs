@@ -27,6 +27,12 @@ public sealed record InspectionNodeOptions
     /// version 2 are in the cluster, the current one otherwise. Every node reads both.
     /// </summary>
     public int WireVersion { get; init; } = Serialization.InspectionSerializer.CurrentWireVersion;
+    /// <summary>Akka.Remote over TLS with the cluster's certificate; null: plain TCP.</summary>
+    public ClusterTls? Tls { get; init; }
+    /// <summary>The transport protocol of node addresses: akka.tcp, or akka.ssl.tcp with <see cref="Tls"/>.</summary>
+    public string Protocol => Tls is null ? "akka.tcp" : ClusterTls.Protocol;
+    /// <summary>This node's own address, as seeds name it.</summary>
+    public string Address => $"{Protocol}://{SystemName}@{Hostname}:{Port}";
     /// <summary>Faults a factory simulation injects into this node's shards; null (production): none.</summary>
     public Shards.ShardFaults? ShardFaults { get; init; }
     public int BatchSize { get; init; } = 8;

@@ -16,12 +16,16 @@ public static class NodeConfigurationChecks
 {
     public static readonly IReadOnlyList<string> KnownRoles = ["gpu", "ingest", "api"];
 
-    /// <summary>A seed must be <c>akka.tcp://{system}@host:port</c>: another protocol or system name never joins.</summary>
-    public static string? SeedNodeProblem(string seed, string systemName)
+    /// <summary>
+    /// A seed must be <c>akka.tcp://{system}@host:port</c> (<c>akka.ssl.tcp://</c> on a cluster with TLS): another
+    /// protocol or system name never joins.
+    /// </summary>
+    public static string? SeedNodeProblem(string seed, string systemName, string protocol = "akka.tcp")
     {
-        string expected = $"expected akka.tcp://{systemName}@host:port";
+        string expected = $"expected {protocol}://{systemName}@host:port";
         if (!Address.TryParse(seed, out var address) || address is null) return $"it is not a node address ({expected})";
-        if (address.Protocol != "akka.tcp") return $"its protocol is '{address.Protocol}' ({expected})";
+        if (address.Protocol != protocol)
+            return $"its protocol is '{address.Protocol}' ({expected}{(protocol == ClusterTls.Protocol ? ": this node runs TLS" : address.Protocol == ClusterTls.Protocol ? ": TLS needs a certificate" : "")})";
         if (address.System != systemName) return $"its actor system is '{address.System}', but every node runs '{systemName}' ({expected})";
         if (string.IsNullOrEmpty(address.Host) || address.Port is not (>= 1 and <= 65535)) return $"it has no host or no port between 1 and 65535 ({expected})";
         return null;

@@ -92,8 +92,10 @@ public static class ServeConfiguration
         foreach (var role in s.Roles)
             if (!NodeConfigurationChecks.KnownRoles.Contains(role))
                 throw new ArgumentException($"{Named("Roles")} '{role}' is not a role: use {string.Join(", ", NodeConfigurationChecks.KnownRoles)}");
+        if (s.Tls?.Problem() is { } tls) throw new ArgumentException($"{Named("TlsCertificate")}: {tls}");
+        string protocol = s.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
         foreach (var seed in s.Seeds)
-            if (NodeConfigurationChecks.SeedNodeProblem(seed, InspectionNodeOptions.DefaultSystemName) is { } problem)
+            if (NodeConfigurationChecks.SeedNodeProblem(seed, InspectionNodeOptions.DefaultSystemName, protocol) is { } problem)
                 throw new ArgumentException($"{Named("Seeds")} '{seed}' cannot be used: {problem}");
         if (s.Port is < 0 or > 65535) throw new ArgumentException($"{Named("Port")} {s.Port} is not a port (1 to 65535, or 0 for a free one)");
         if (s.Persistence == PersistenceBackend.PostgreSql && NodeConfigurationChecks.DatabaseProblem(s.Persistence, s.Postgres!) is { } db)

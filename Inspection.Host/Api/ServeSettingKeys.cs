@@ -26,6 +26,9 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("MaxUploadBytes", "INSPECTION_MAX_UPLOAD_BYTES", "--max-upload-bytes", false, "largest training or good-images upload in bytes (default 1073741824); larger: 413"),
         new("MaxPixels", "INSPECTION_MAX_PIXELS", "--max-pixels", false, "most pixels of one image (default 50000000); more: 413"),
         new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", false, "frames one line holds in flight (default 64); more: 503 with Retry-After"),
+        new("TlsCertificate", "INSPECTION_TLS_CERTIFICATE", "--tls-certificate", false, "PKCS#12 file of the cluster's certificate: Akka.Remote over mutually authenticated TLS, nodes without it refused (default: plain TCP)"),
+        new("TlsPassword", "INSPECTION_TLS_PASSWORD", "--tls-password", false, "password of the TLS certificate file (prefer the environment or the settings file to the command line)"),
+        new("TlsTrust", "INSPECTION_TLS_TRUST", "--tls-trust", true, "thumbprints of other nodes' certificates to accept besides this node's own"),
         new("WireVersion", "INSPECTION_WIRE_VERSION", "--wire-version", false, "wire version this node writes: 1 while nodes of builds before version 2 are in the cluster (rolling upgrade), else 2 (default)"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", false, "seconds after which a frame without a result is failed explicitly (default 30)"),
     ];

@@ -40,6 +40,14 @@ public sealed class ServeSettings
     public int MaxInFlight { get; set; } = 64;
     /// <summary>A frame without a result after this many seconds is failed explicitly.</summary>
     public double FrameDeadlineSeconds { get; set; } = 30;
+    /// <summary>PKCS#12 file of the cluster's certificate: Akka.Remote runs over TLS, mutually authenticated; none: plain TCP.</summary>
+    public string? TlsCertificate { get; set; }
+    public string? TlsPassword { get; set; }
+    /// <summary>Thumbprints of further certificates whose nodes are accepted (per-node certificates), besides this node's own.</summary>
+    public string[] TlsTrust { get; set; } = [];
+
+    public Inspection.Actors.Hosting.ClusterTls? Tls => TlsCertificate is { Length: > 0 } file ? new(file, TlsPassword, TlsTrust) : null;
+
     /// <summary>Wire version this node writes; 1 during a rolling upgrade from builds before version 2.</summary>
     public int WireVersion { get; set; } = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion;
 

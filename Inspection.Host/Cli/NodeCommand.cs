@@ -36,7 +36,7 @@ public static class NodeCommand
             l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
         var system = node.System;
         var pipeline = node.Pipeline;
-        Console.WriteLine($"node akka.tcp://{options.SystemName}@{options.Hostname}:{options.Port} roles [{string.Join(", ", options.Roles)}] " +
+        Console.WriteLine($"node {options.Address}{(options.Tls is null ? "" : " (TLS)")} roles [{string.Join(", ", options.Roles)}] " +
                           $"seeds [{string.Join(", ", options.SeedNodes)}] {options.Persistence} {options.Database}");
         var cluster = Akka.Cluster.Cluster.Get(system);
         var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -96,6 +96,11 @@ public static class NodeCommand
             Console.Error.WriteLine($"error: this node was downed by the cluster{(during is null ? "" : " " + during)}: its peers could not reach it, " +
                                     "or it was on the smaller side of a split (keep-majority; on a tie the side with the lowest address stays); " +
                                     "its shards move to the remaining gpu nodes. Restart it to rejoin.");
+            return ExitCodes.Failure;
+        }
+        if (TlsShutdown.Happened(system))
+        {
+            Console.Error.WriteLine(TlsShutdown.Error);
             return ExitCodes.Failure;
         }
         if (during is null)

@@ -21,8 +21,15 @@ public sealed class NodeOptions
     public Option<string?> Hostname { get; } = new Option<string?>("--hostname") { Description = "Address to bind and advertise (default INSPECTION_HOSTNAME or 127.0.0.1)." }.NotBlank();
     public Option<int?> Port { get; } = new Option<int?>("--port") { Description = "TCP port (default INSPECTION_PORT, else a free one)." }
         .InRange(1, 65535, hint: "leave it out for a free port");
-    public Option<string[]> SeedNodes { get; } = SeedNodeRule(new Option<string[]>("--seed-node")
-        { Description = $"Seed node akka.tcp://{SystemName}@host:port (repeatable; default INSPECTION_SEED_NODES, else this node).", AllowMultipleArgumentsPerToken = true });
+    public Option<string[]> SeedNodes { get; } = new Option<string[]>("--seed-node")
+        { Description = $"Seed node akka.tcp://{SystemName}@host:port, akka.ssl.tcp:// with TLS (repeatable; default INSPECTION_SEED_NODES, else this node).", AllowMultipleArgumentsPerToken = true };
+    public Option<string?> TlsCertificate { get; } = new Option<string?>("--tls-certificate")
+    {
+        Description = "PKCS#12 file of the cluster's certificate (password: INSPECTION_TLS_PASSWORD): Akka.Remote over mutually authenticated TLS; nodes without it are refused (default INSPECTION_TLS_CERTIFICATE, else plain TCP).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("INSPECTION_TLS_CERTIFICATE") is { Length: > 0 } file ? file : null,
+    };
+    public Option<string[]> TlsTrust { get; } = new Option<string[]>("--tls-trust")
+        { Description = "Thumbprint of another node's certificate to accept besides this node's own (repeatable).", AllowMultipleArgumentsPerToken = true };
     public Option<string[]> Roles { get; } = new Option<string[]>("--roles") { Description = "gpu, ingest, api.", DefaultValueFactory = _ => [.. NodeConfigurationChecks.KnownRoles], AllowMultipleArgumentsPerToken = true }
         .EachOneOf([.. NodeConfigurationChecks.KnownRoles]);
     public Option<string> Database { get; } = new Option<string>("--db") { Description = "SQLite file, or a PostgreSQL connection string with --postgres.", DefaultValueFactory = _ => Environment.GetEnvironmentVariable("INSPECTION_DB") ?? "inspection.db" }.NotBlank();
@@ -42,7 +49,7 @@ public sealed class NodeOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, MoveDone, Heatmaps, Duration, WireVersion })
+        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, MoveDone, Heatmaps, Duration, WireVersion, TlsCertificate, TlsTrust })
             command.Options.Add(option);
     }
 
@@ -61,9 +68,18 @@ public sealed class NodeOptions
                 ? $"{databaseSource} '{database}' cannot be used as the SQLite database: {databaseProblem}."
                 : $"{databaseSource} cannot be used as the PostgreSQL database: {databaseProblem}."); // not repeated: it holds a password
 
+        var tls = result.GetValue(TlsCertificate) is { } certificate
+            ? new ClusterTls(certificate, Variable("INSPECTION_TLS_PASSWORD"), result.GetValue(TlsTrust) ?? [])
+            : null;
+        if (tls?.Problem() is { } tlsProblem)
+            throw new ArgumentException($"{(result.GetResult(TlsCertificate) is { Implicit: false } ? TlsCertificate.Name : "INSPECTION_TLS_CERTIFICATE")}: {tlsProblem}.");
+        string protocol = tls is null ? "akka.tcp" : ClusterTls.Protocol;
         string host = result.GetValue(Hostname) ?? Variable("INSPECTION_HOSTNAME") ?? "127.0.0.1";
         int port = result.GetValue(Port) ?? EnvironmentPort() ?? InspectionNodeHost.FreePort();
-        string[] seeds = result.GetValue(SeedNodes) is { Length: > 0 } given ? given : EnvironmentSeeds() ?? [$"akka.tcp://{SystemName}@{host}:{port}"];
+        foreach (var seed in result.GetValue(SeedNodes) ?? [])
+            if (NodeConfigurationChecks.SeedNodeProblem(seed, SystemName, protocol) is { } seedProblem)
+                throw new ArgumentException($"{SeedNodes.Name} '{seed}' cannot be used: {seedProblem}.");
+        string[] seeds = result.GetValue(SeedNodes) is { Length: > 0 } given ? given : EnvironmentSeeds(protocol) ?? [$"{protocol}://{SystemName}@{host}:{port}"];
         var roles = result.GetValue(Roles)!;
         var lines = Pairs(result.GetValue(Train), Train.Name);
         var cameras = Pairs(result.GetValue(Camera), Camera.Name);
@@ -110,19 +126,9 @@ public sealed class NodeOptions
             Training = settings,
             BatchSize = result.GetValue(engine.BatchSize),
             WireVersion = result.GetValue(WireVersion),
+            Tls = tls,
         };
         return new Configuration(node, lines, cameras, result.GetValue(Heatmaps), result.GetValue(Duration));
-    }
-
-    private static Option<string[]> SeedNodeRule(Option<string[]> option)
-    {
-        option.Validators.Add(r =>
-        {
-            foreach (var seed in r.Tokens.Select(t => t.Value))
-                if (NodeConfigurationChecks.SeedNodeProblem(seed, SystemName) is { } problem)
-                    r.AddError($"{option.Name} '{seed}' cannot be used: {problem}.");
-        });
-        return option;
     }
 
     private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } value ? value : null;
@@ -134,12 +140,12 @@ public sealed class NodeOptions
         throw new ArgumentException($"INSPECTION_PORT '{text}' is not a port number between 1 and 65535.");
     }
 
-    private static string[]? EnvironmentSeeds()
+    private static string[]? EnvironmentSeeds(string protocol)
     {
         if (Variable("INSPECTION_SEED_NODES") is not { } text) return null;
         var seeds = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var seed in seeds)
-            if (NodeConfigurationChecks.SeedNodeProblem(seed, SystemName) is { } problem)
+            if (NodeConfigurationChecks.SeedNodeProblem(seed, SystemName, protocol) is { } problem)
                 throw new ArgumentException($"INSPECTION_SEED_NODES entry '{seed}' cannot be used: {problem}.");
         return seeds.Length > 0 ? seeds : null;
     }

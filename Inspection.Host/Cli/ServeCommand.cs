@@ -73,13 +73,15 @@ public static class ServeCommand
         int port = settings.Port > 0 ? settings.Port : InspectionNodeHost.FreePort();
         if (NodeConfigurationChecks.ListenProblem(settings.Hostname, port) is { } listen)
             throw new ArgumentException($"cluster address {settings.Hostname}:{port}: {listen}");
+        string protocol = settings.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
         var node = new InspectionNodeOptions
         {
+            Tls = settings.Tls,
             Database = settings.Database,
             Persistence = settings.Persistence,
             Hostname = settings.Hostname,
             Port = port,
-            SeedNodes = settings.Seeds.Length > 0 ? settings.Seeds : [$"akka.tcp://{InspectionNodeOptions.DefaultSystemName}@{settings.Hostname}:{port}"],
+            SeedNodes = settings.Seeds.Length > 0 ? settings.Seeds : [$"{protocol}://{InspectionNodeOptions.DefaultSystemName}@{settings.Hostname}:{port}"],
             Roles = settings.Roles,
             Device = settings.Device,
             WireVersion = settings.WireVersion,
@@ -101,7 +103,7 @@ public static class ServeCommand
         catch (IOException e) { throw new ArgumentException($"HTTP endpoint {settings.Http}: {e.Message}"); }
         var system = app.Services.GetRequiredService<ActorSystem>();
         string http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://" + settings.Http;
-        Console.WriteLine($"node akka.tcp://{node.SystemName}@{node.Hostname}:{node.Port} roles [{string.Join(", ", node.Roles)}] " +
+        Console.WriteLine($"node {node.Address}{(node.Tls is null ? "" : " (TLS)")} roles [{string.Join(", ", node.Roles)}] " +
                           $"seeds [{string.Join(", ", node.SeedNodes)}] {(node.Persistence == PersistenceBackend.Sqlite ? "SQLite " + node.Database : "PostgreSQL")}");
         if (api)
         {
@@ -134,9 +136,14 @@ public static class ServeCommand
         }
         if (!ended.IsCompleted) Console.WriteLine("ready: the cluster's registry answers");
         await ended;
-        bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason;
+        bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason, tls = TlsShutdown.Happened(system);
         await app.StopAsync();
         await app.DisposeAsync();
+        if (tls)
+        {
+            Console.Error.WriteLine(TlsShutdown.Error);
+            return ExitCodes.Failure;
+        }
         if (downed)
         {
             Console.Error.WriteLine("error: this node was downed by the cluster: its peers could not reach it, or it was on the smaller side of a split; restart it to rejoin.");

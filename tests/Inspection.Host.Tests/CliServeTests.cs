@@ -73,6 +73,7 @@ public sealed class CliServeTests(ITestOutputHelper log)
     [InlineData("--max-in-flight 0 is out of range: 1 to 100000", "serve", "--max-in-flight", "0")]
     [InlineData("--frame-deadline 0 is out of range", "serve", "--frame-deadline", "0")]
     [InlineData("--wire-version 3 is not a wire version this build writes: 1 or 2", "serve", "--wire-version", "3")]
+    [InlineData("--tls-certificate: '/no/such.pfx' does not exist", "serve", "--tls-certificate", "/no/such.pfx")]
     [InlineData("--port: abc is not a valid value", "serve", "--port", "abc")]
     [InlineData("settings file '/no/such.json' does not exist", "serve", "--settings", "/no/such.json")]
     [InlineData("--backbone-weights '/no/such.pth' does not exist", "serve", "--backbone-weights", "/no/such.pth")]

@@ -1,0 +1,45 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Akka.Remote.Transport.DotNetty;
+
+namespace Inspection.Actors.Hosting;
+
+/// <summary>
+/// Akka.Remote over TLS with the cluster's certificate (a PKCS#12 file holding the certificate and its private key):
+/// every connection is mutually authenticated, and a peer is accepted only if it presents that certificate or one of
+/// <see cref="TrustedThumbprints"/> (certificates are pinned, so the cluster needs no certificate authority and no
+/// machine trust store). A node without it cannot join, nor send to any actor: its handshake is refused before a
+/// message is read. Node addresses become <c>akka.ssl.tcp://inspection@host:port</c>.
+/// </summary>
+public sealed record ClusterTls(string CertificatePath, string? Password = null, IReadOnlyList<string>? TrustedThumbprints = null)
+{
+    public const string Protocol = "akka.ssl.tcp";
+
+    /// <summary>Why the certificate file cannot serve as this node's (null when it can): missing, unreadable, wrong password, no private key.</summary>
+    public string? Problem()
+    {
+        if (!File.Exists(CertificatePath)) return $"'{CertificatePath}' does not exist";
+        try
+        {
+            using var certificate = Load();
+            if (!certificate.HasPrivateKey) return $"'{CertificatePath}' holds no private key (export the certificate with its key, as PKCS#12)";
+            if (certificate.NotAfter < DateTime.Now) return $"the certificate in '{CertificatePath}' expired on {certificate.NotAfter:yyyy-MM-dd}";
+            return null;
+        }
+        catch (CryptographicException e)
+        {
+            return $"'{CertificatePath}' is not a PKCS#12 certificate file this password opens ({e.Message.Trim()})";
+        }
+    }
+
+    public X509Certificate2 Load() => X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password, X509KeyStorageFlags.EphemeralKeySet);
+
+    /// <summary>The transport's TLS setup: mutual authentication, certificates pinned to this node's own and the trusted ones.</summary>
+    public DotNettySslSetup Setup()
+    {
+        var certificate = Load();
+        string[] pinned = [certificate.Thumbprint, .. TrustedThumbprints ?? []];
+        return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
+            CertificateValidation.PinnedCertificate(pinned));
+    }
+}
