@@ -9,7 +9,7 @@ namespace Inspection.Actors.Lines;
 /// A scored frame's images. What every result keeps is cheap to write: the frame as it came and its anomaly map,
 /// normalised by the model's calibration, in half precision. The overlay and the coloured heatmap are drawn from those
 /// two, either at once (a CLI node, whose users open the folder) or when first asked for (the HTTP API: drawing and
-/// PNG-encoding them for every frame took about as much of the node's CPU as scoring; docs/benchmarks.md).
+/// PNG-encoding them for every frame took about as much of the node's CPU as scoring; docs/benchmark-history.md).
 /// </summary>
 public static class ResultImages
 {

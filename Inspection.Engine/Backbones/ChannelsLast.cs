@@ -9,7 +9,7 @@ namespace Inspection.Engine.Backbones;
 /// </summary>
 /// <remarks>
 /// Measured on this project's 2-core CPU (oneDNN convolutions, folded batch norms, 256x256): ResNet18 to layer3
-/// 17.8 against 22.5 ms per image at batch 8, Wide ResNet50 85 against 100 ms at batch 4; see docs/benchmarks.md.
+/// 17.8 against 22.5 ms per image at batch 8, Wide ResNet50 85 against 100 ms at batch 4; see docs/benchmark-history.md.
 /// </remarks>
 internal static class ChannelsLast
 {
