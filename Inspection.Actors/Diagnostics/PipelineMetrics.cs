@@ -56,6 +56,9 @@ public static class PipelineMetrics
     public static readonly Counter<long> FramesRetried =
         Meter.CreateCounter<long>("inspection.frames.retried", "{attempt}", "Frame attempts made again within the frame deadline.");
 
+    public static readonly Counter<long> SilentNodes =
+        Meter.CreateCounter<long>("inspection.nodes.silent", "{event}", "Times a line passed over a gpu node that had answered none of its overdue frames.");
+
     /// <summary>Stored results (tags <c>line</c>, <c>verdict</c>: pass, fail or error).</summary>
     public static readonly Counter<long> Results =
         Meter.CreateCounter<long>("inspection.results", "{result}", "Stored results by verdict.");

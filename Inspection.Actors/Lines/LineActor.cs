@@ -46,6 +46,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     // Null: frames go to the extractors' router (a line without a replica directory, as in tests with a probe).
     private readonly ExtractorRoute? _route;
     private readonly Dictionary<Address, ActorSelection> _extractorAt = new();
+    // When each gpu node last answered one of this line's frames, and the usual time from attempt to answer: a node
+    // with frames overdue that has been silent for longer is passed over (see LineOptions.SilentNodeAfter).
+    private readonly Dictionary<Address, DateTime> _answeredAt = new();
+    private double _usualAttemptMs;
+    private Address? _self;
     // Frames that arrived before the registry said whether this line has a model.
     private readonly List<CapturedFrame> _parked = [];
     private bool _registryAnswered;
@@ -85,7 +90,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotSuccess>(_ => { });
         Command<SaveSnapshotFailure>(f => _log.Warning("Line {0}: counters not snapshotted: {1}", _line, f.Cause.Message));
         Command<CapturedFrame>(Take);
-        Command<InspectionResult>(Complete);
+        Command<InspectionResult>(r =>
+        {
+            Answered(Sender);
+            Complete(r);
+        });
+        Command<WatchTick>(_ => WatchNodes());
         Command<ModelDeployment>(d => { if (d.Line == _line) Deploy(d); });
         Command<DeploymentChanged>(c => { if (c.Deployment.Line == _line) Deploy(c.Deployment); });
         Command<LineDeleted>(d =>
@@ -156,9 +166,14 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             .ContinueWith(t => t.IsCompletedSuccessfully ? (object)t.Result : new SettingsUnknown()).PipeTo(Self);
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.FrameTimeout.Ticks / 4));
         Timers.StartPeriodicTimer("sweep", new SweepOpenFrames(), period);
+        if (_route != null && _options.SilentNodeAfter > TimeSpan.Zero)
+            Timers.StartPeriodicTimer("watch", new WatchTick(), TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(100).Ticks, _options.SilentNodeAfter.Ticks / 6)));
         if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+        {
+            _self = Cluster.Get(Context.System).SelfAddress;
             Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
                 typeof(ClusterEvent.IReachabilityEvent), typeof(ClusterEvent.MemberUp), typeof(ClusterEvent.MemberRemoved));
+        }
         _options.Directory?.Tell(ReplicaDirectoryActor.Subscribe.Instance);
     }
 
@@ -235,6 +250,42 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         }
     }
 
+    /// <summary>An answer from <paramref name="sender"/>'s node (a scorer, or the extractor for a frame it could not decode).</summary>
+    private void Answered(IActorRef sender)
+    {
+        if (_route == null) return;
+        var node = sender.Path.Address.HasGlobalScope ? sender.Path.Address : _self;
+        if (node == null) return;
+        _answeredAt[node] = DateTime.UtcNow;
+        if (!_route.IsSilent(node)) return;
+        _route.Answered(node);
+        _log.Info("Line {0}: gpu node {1} answers again and takes frames again", _line, node);
+    }
+
+    /// <summary>
+    /// Passes over a gpu node whose attempts are overdue and that has answered none for as long (a node that died but
+    /// is not yet found unreachable, which takes the failure detector 8 s or more): its frames are made again on
+    /// another node holding the bank now. Its late answers, if it was only slow, are ignored (one result per frame).
+    /// </summary>
+    private void WatchNodes()
+    {
+        if (_route == null || _deployment == null) return;
+        var now = DateTime.UtcNow;
+        var limit = TimeSpan.FromMilliseconds(Math.Min(_options.AttemptTimeout.TotalMilliseconds,
+            Math.Max(_options.SilentNodeAfter.TotalMilliseconds, 4 * _usualAttemptMs)));
+        foreach (var group in _open.Values.Where(o => !o.RetryPending && o.Node != null).GroupBy(o => o.Node!).ToList())
+        {
+            var node = group.Key;
+            if (now - group.Min(o => o.AttemptSince) < limit) continue;
+            if (_answeredAt.TryGetValue(node, out var last) && now - last < limit) continue;
+            if (!_route.Silence(_deployment, node)) continue;
+            _log.Warning("Line {0}: gpu node {1} has answered none of its {2} open frame(s) for {3:F1} s; they go to another node holding the bank",
+                _line, node, group.Count(), limit.TotalSeconds);
+            PipelineMetrics.SilentNodes.Add(1, new KeyValuePair<string, object?>("line", _line));
+            foreach (var open in group.ToList()) Redispatch(open.Captured.Frame);
+        }
+    }
+
     private int OpenAt(Address node)
     {
         int open = 0;
@@ -292,6 +343,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     {
         if (Retry(result)) return;
         if (!_open.Remove(result.Frame, out var open)) return; // already answered or failed by the sweep: one result per frame
+        if (!result.Failed)
+        {
+            double ms = (DateTime.UtcNow - open.AttemptSince).TotalMilliseconds;
+            _usualAttemptMs = _usualAttemptMs == 0 ? ms : 0.9 * _usualAttemptMs + 0.1 * ms;
+        }
         Timers.Cancel(("retry", result.Frame));
         if (result.Retryable)
             result = result with { Error = $"{result.Error} (after {open.Attempts + 1} attempt(s); the frame deadline of {_options.FrameTimeout.TotalSeconds:0.#} s leaves no time for another)" };
@@ -403,6 +459,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private sealed record SettingsUnknown;
 
     private sealed record SweepOpenFrames;
+
+    private sealed record WatchTick;
 
     private sealed record RetryFrame(FrameId Frame);
 

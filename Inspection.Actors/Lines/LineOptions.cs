@@ -35,6 +35,12 @@ public sealed record LineOptions
     public Akka.Actor.IActorRef? Directory { get; init; }
     /// <summary>False: frames go to every gpu node's extractor in turn even with a directory (the design before routing, for comparison).</summary>
     public bool RouteToBank { get; init; } = true;
+    /// <summary>
+    /// A gpu node the line routes to that has frames overdue and has not answered for this long (or four times the
+    /// line's usual time per attempt, if longer) is taken as silent: its frames go to another node holding the bank at
+    /// once, without waiting for the failure detector, and it gets frames again when it answers. Zero: off.
+    /// </summary>
+    public TimeSpan SilentNodeAfter { get; init; } = TimeSpan.FromSeconds(3);
     /// <summary>Frames of the line open at one node before the next node holding its bank takes frames too.</summary>
     public int RouteFill { get; init; } = 16;
     /// <summary>Client keys (Idempotency-Key, frame id) whose results the line remembers to answer a retry without scoring.</summary>

@@ -34,7 +34,7 @@ public static class ClusterBench
     private static readonly HashSet<string> Journal = [nameof(StoredResult), "LineCounters"];
 
     public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int nodeCount, int shards, int replicas,
-        string design, int window, int frames)
+        string design, int window, int frames, int wireVersion = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion)
     {
         string folder = Directory.CreateTempSubdirectory("inspection-cluster-bench-").FullName;
         string database = Path.Combine(folder, "bench.db");
@@ -43,7 +43,7 @@ public static class ClusterBench
         InspectionNodeOptions Options(int port, IReadOnlyList<string> roles) => new()
         {
             Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{seedPort}"], Database = database, Roles = roles, Device = device,
-            BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60), PreferLocalReplicas = design == Local,
+            BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60), PreferLocalReplicas = design == Local, WireVersion = wireVersion,
         };
         try
         {

@@ -31,8 +31,10 @@ public static class ClusterBenchCommand
         var shards = new Option<int>("--shards") { Description = "Shards (0: the design's default).", DefaultValueFactory = _ => 0 }.InRange(0, 64);
         var frames = new Option<int>("--frames") { Description = "Frames timed per run (test images, repeated as needed).", DefaultValueFactory = _ => 96 }.InRange(1, 1_000_000);
         var window = new Option<int>("--window") { Description = "Frames in flight.", DefaultValueFactory = _ => 32 }.InRange(1, 4096);
+        var wire = new Option<int>("--wire-version") { Description = "Wire version every node writes (1: the positional format of builds before version 2).",
+            DefaultValueFactory = _ => Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion }.InRange(1, 2);
         var command = new Command("cluster-bench", "Frames/s and bytes per frame between nodes of one line on 1-3 in-process nodes over TCP, with 1-2 replicas.")
-            { data, output, nodes, replicas, designs, shards, frames, window };
+            { data, output, nodes, replicas, designs, shards, frames, window, wire };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -55,7 +57,7 @@ public static class ClusterBenchCommand
                         int s = result.GetValue(shards) is > 0 and var given ? given
                             : design == ClusterBench.Local ? TrainingCoordinatorActor.ShardsFor(model.BankSize, model.Metadata.EmbeddingDimensions, TrainingCoordinatorActor.DefaultShardBudget) : n;
                         Console.Error.WriteLine($"{design}: {n} node(s), {s} shard(s) x {r} replica(s)...");
-                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count).GetAwaiter().GetResult();
+                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count, result.GetValue(wire)).GetAwaiter().GetResult();
                         runs.Add(figures);
                     }
             // The engine again after the runs: on a shared machine one measurement can be off; the larger is the reference.

@@ -47,6 +47,34 @@ public sealed class FrameRoutingTests
     }
 
     [Fact]
+    public void A_silent_node_is_passed_over_while_another_holds_the_bank_and_takes_frames_again_when_it_answers()
+    {
+        var (a, b) = (Node(1), Node(2));
+        var d = Deployment("press", shards: 1, replicas: 2);
+        var route = new ExtractorRoute("press", fill: 16);
+        route.Up(a);
+        route.Up(b);
+        route.Locations(Locations(d, (0, 0, a), (0, 1, b)));
+        Assert.True(route.Silence(d, a));
+        Assert.True(route.IsSilent(a));
+        Assert.Equal([b], route.Candidates(d));
+        // The last node holding the bank is never passed over: frames wait for it rather than go nowhere.
+        Assert.False(route.Silence(d, b));
+        Assert.Equal([b], route.Candidates(d));
+        // An answer from the silent node brings it back; so does the cluster finding it reachable.
+        route.Answered(a);
+        Assert.False(route.IsSilent(a));
+        Assert.Equal(2, route.Candidates(d).Count);
+        Assert.True(route.Silence(d, a));
+        route.Reachable(a);
+        Assert.Equal(2, route.Candidates(d).Count);
+        // A node holding nothing of the bank is no candidate, so there is nothing to pass over.
+        var c = Node(3);
+        route.Up(c);
+        Assert.False(route.Silence(d, c));
+    }
+
+    [Fact]
     public void Unreachable_nodes_are_passed_over_and_without_locations_every_reachable_node_is_a_candidate()
     {
         var (a, b) = (Node(1), Node(2));

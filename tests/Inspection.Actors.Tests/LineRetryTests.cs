@@ -86,6 +86,8 @@ public sealed class LineRetryTests : TestKit
             if (camera.HasMessages) result = camera.ExpectMsg<StoredResult>();
         }
         Assert.NotNull(result);
+        // An attempt made just before the deadline may still wait in the probe's mailbox when the result is read.
+        while (extractors.HasMessages) if (extractors.ReceiveOne(TimeSpan.Zero) is ExtractFrames) attempts++;
         Assert.True(attempts >= 2, $"{attempts} attempts");
         Assert.Contains($"after {attempts} attempt(s)", result!.Error);
         Assert.Contains("holds no bank slice", result.Error);
