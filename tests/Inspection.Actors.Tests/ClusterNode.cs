@@ -35,6 +35,31 @@ public sealed class ClusterNode : IAsyncDisposable
         return new ClusterNode(node, port);
     }
 
+    /// <summary>Settings for the small synthetic lines cluster tests train: 128 px, seed 1, batches of 4 within 50 ms.</summary>
+    public static InspectionNodeOptions SmallLines(InspectionNodeOptions o) => o with
+    {
+        Training = new Engine.PatchCore.PatchCoreSettings { ImageSize = 128, Seed = 1 }, BatchSize = 4, BatchDeadline = TimeSpan.FromMilliseconds(50),
+    };
+
+    /// <summary>
+    /// Starts <paramref name="count"/> nodes on one database into <paramref name="nodes"/> (the first is the seed; a
+    /// test disposes them whatever happens) and waits until every one sees all of them up.
+    /// </summary>
+    public static async Task StartCluster(List<ClusterNode> nodes, int count, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null)
+    {
+        int seedPort = TestSupport.FreePort();
+        for (int i = 0; i < count; i++) nodes.Add(await Start(i == 0 ? seedPort : TestSupport.FreePort(), seedPort, database, configure));
+        await AllUp(nodes, TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>Waits until every node sees all of <paramref name="nodes"/> up, and fails the test if they do not in time.</summary>
+    public static async Task AllUp(IReadOnlyList<ClusterNode> nodes, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (nodes.Any(n => n.UpMembers < nodes.Count) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Xunit.Assert.All(nodes, n => Xunit.Assert.Equal(nodes.Count, n.UpMembers));
+    }
+
     public Task<IActorRef> ShardRegion() => ActorRegistry.For(System).GetAsync<MemoryBankShardRegion>();
 
     public int UpMembers => Cluster.Get(System).State.Members.Count(m => m.Status == MemberStatus.Up);

@@ -28,7 +28,11 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
 
     private sealed class Guarded : ReceiveActor
     {
-        public Guarded(ConcurrentQueue<string> received) => Receive<string>(received.Enqueue);
+        public Guarded(ConcurrentQueue<string> received, TaskCompletionSource fromCluster) => Receive<string>(m =>
+        {
+            received.Enqueue(m);
+            if (m == "from the cluster") fromCluster.TrySetResult();
+        });
     }
 
     [Fact]
@@ -52,13 +56,12 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
         {
             nodes.Add(await ClusterNode.Start(seedPort, seedPort, folder.File("a.db"), Node(cluster)));
             nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, folder.File("b.db"), Node(cluster)));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (nodes.Any(n => n.UpMembers < 2) && DateTime.UtcNow < deadline) await Task.Delay(100);
-            Assert.All(nodes, n => Assert.Equal(2, n.UpMembers));
+            await ClusterNode.AllUp(nodes, TimeSpan.FromSeconds(30));
             Assert.Equal(ClusterTls.Protocol, Cluster.Get(nodes[0].System).SelfAddress.Protocol);
 
             var received = new ConcurrentQueue<string>();
-            nodes[0].System.ActorOf(Props.Create(() => new Guarded(received)), "guarded");
+            var fromCluster = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            nodes[0].System.ActorOf(Props.Create(() => new Guarded(received, fromCluster)), "guarded");
             string guarded = $"{Seed(ClusterTls.Protocol)}/user/guarded";
 
             var wrongCertificate = await ClusterNode.Start(TestSupport.FreePort(), seedPort, folder.File("c.db"), Node(other));
@@ -79,8 +82,7 @@ public sealed class ClusterTlsTests(ITestOutputHelper output)
             var friend = await nodes[1].System.ActorSelection(guarded).Ask<ActorIdentity>(new Identify(2), TimeSpan.FromSeconds(10));
             Assert.NotNull(friend.Subject);
             friend.Subject.Tell("from the cluster");
-            deadline = DateTime.UtcNow.AddSeconds(10);
-            while (!received.Contains("from the cluster") && DateTime.UtcNow < deadline) await Task.Delay(50);
+            await fromCluster.Task.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(["from the cluster"], received.ToArray());
             foreach (var node in nodes)
                 output.WriteLine($"{Cluster.Get(node.System).SelfAddress}: members {string.Join(", ", Cluster.Get(node.System).State.Members.Select(m => $"{m.Address} {m.Status}"))}");

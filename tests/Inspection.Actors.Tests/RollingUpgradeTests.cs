@@ -46,9 +46,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
         try
         {
             nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, folder.File("inspection.db"), o => o with { Training = settings, WireVersion = 2 }));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (nodes.Any(n => n.UpMembers < 2) && DateTime.UtcNow < deadline) await Task.Delay(100);
-            Assert.All(nodes, n => Assert.Equal(2, n.UpMembers));
+            await ClusterNode.AllUp(nodes, TimeSpan.FromSeconds(30));
 
             // Bytes each node's serializer wrote, by wire version: the upgraded node must never write what the
             // previous builds cannot read while it is told to write version 1.

@@ -40,19 +40,10 @@ public sealed class SilentNodeTests(ITestOutputHelper output)
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 9, TrainGood: 12, TestGood: 4, DefectsPerType: 2, Size: 128));
-        int seedPort = TestSupport.FreePort();
-        InspectionNodeOptions Configure(InspectionNodeOptions o) => o with
-        {
-            Training = new PatchCoreSettings { ImageSize = 128, Seed = 1 }, BatchSize = 4, BatchDeadline = TimeSpan.FromMilliseconds(50),
-        };
-        var nodes = new List<ClusterNode> { await ClusterNode.Start(seedPort, seedPort, folder.File("inspection.db"), Configure) };
+        var nodes = new List<ClusterNode>();
         try
         {
-            for (int i = 0; i < 2; i++) nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, folder.File("inspection.db"), Configure));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (nodes.Any(n => n.UpMembers < 3) && DateTime.UtcNow < deadline) await Task.Delay(100);
-            Assert.All(nodes, n => Assert.Equal(3, n.UpMembers));
-
+            await ClusterNode.StartCluster(nodes, 3, folder.File("inspection.db"), ClusterNode.SmallLines);
             var pipeline = await InspectionPipeline.For(nodes[0].System);
             await pipeline.Train("silent", data, shards: 0, TimeSpan.FromMinutes(3));
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("silent"), TimeSpan.FromSeconds(10));

@@ -30,18 +30,10 @@ public sealed class TwoNodeRoutingTests(ITestOutputHelper output)
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 7, TrainGood: 12, TestGood: 4, DefectsPerType: 2, Size: 128));
-        int seedPort = TestSupport.FreePort();
-        InspectionNodeOptions Configure(InspectionNodeOptions o) => o with
-        {
-            Training = new PatchCoreSettings { ImageSize = 128, Seed = 1 }, BatchSize = 4, BatchDeadline = TimeSpan.FromMilliseconds(50),
-        };
-        var nodes = new List<ClusterNode> { await ClusterNode.Start(seedPort, seedPort, folder.File("inspection.db"), Configure) };
+        var nodes = new List<ClusterNode>();
         try
         {
-            nodes.Add(await ClusterNode.Start(TestSupport.FreePort(), seedPort, folder.File("inspection.db"), Configure));
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (nodes.Any(n => n.UpMembers < 2) && DateTime.UtcNow < deadline) await Task.Delay(100);
-            Assert.All(nodes, n => Assert.Equal(2, n.UpMembers));
+            await ClusterNode.StartCluster(nodes, 2, folder.File("inspection.db"), ClusterNode.SmallLines);
 
             var pipeline = await InspectionPipeline.For(nodes[0].System);
             var trained = await pipeline.Train("routed", data, shards: 0, TimeSpan.FromMinutes(3));
