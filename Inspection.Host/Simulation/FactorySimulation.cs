@@ -251,7 +251,7 @@ public sealed class FactorySimulation : IAsyncDisposable
             var latencies = mine.Select(r => (r.CompletedAt - r.ReceivedAt).TotalMilliseconds).Order().ToList();
             long accepted = stats.Sum(s => s.Accepted), answered = stats.Sum(s => s.Results), failed = stats.Sum(s => s.Failed);
             return new LineReport(line.Name, stats.Count, stats.Sum(s => s.Captured), accepted, answered - failed, failed, stats.Sum(s => s.Dropped),
-                accepted - answered, Latencies.Percentile(latencies, 0.5), Latencies.Percentile(latencies, 0.99));
+                accepted - answered, Latencies.Percentile(latencies, 0.5), Latencies.Percentile(latencies, 0.99), Latencies.Percentile(latencies, 1));
         }).ToList();
         return new SimulationReport(_scenario.Name, _scenario.GpuNodes, _scenario.Seconds, _clock.Elapsed.TotalSeconds, lines, _applied.ToList());
     }
