@@ -21,9 +21,8 @@ internal sealed class FieldReader
         var reader = new FieldReader();
         try
         {
-            var input = MemoryMarshal.TryGetArray(bytes, out var segment)
-                ? new CodedInputStream(segment.Array!, segment.Offset, segment.Count)
-                : new CodedInputStream(bytes.ToArray());
+            if (!MemoryMarshal.TryGetArray(bytes, out var segment)) segment = new ArraySegment<byte>(bytes.ToArray());
+            var input = new CodedInputStream(segment.Array!, segment.Offset, segment.Count);
             uint tag;
             while ((tag = input.ReadTag()) != 0)
             {
@@ -32,7 +31,7 @@ internal sealed class FieldReader
                     WireFormat.WireType.Varint => input.ReadUInt64(),
                     WireFormat.WireType.Fixed32 => input.ReadFixed32(),
                     WireFormat.WireType.Fixed64 => input.ReadFixed64(),
-                    WireFormat.WireType.LengthDelimited => input.ReadBytes(),
+                    WireFormat.WireType.LengthDelimited => Delimited(input, segment),
                     var other => throw new SerializationException($"Field {WireFormat.GetTagFieldNumber(tag)} has wire type {other}, which no Inspection message uses."),
                 };
                 int field = WireFormat.GetTagFieldNumber(tag);
@@ -45,6 +44,20 @@ internal sealed class FieldReader
             throw new SerializationException($"Message is truncated or corrupt: {e.Message}");
         }
         return reader;
+    }
+
+    /// <summary>
+    /// A length-delimited field as a slice of the message's own bytes, not a copy: a nested feature block is copied
+    /// once, when its bytes are taken, instead of once per level of nesting.
+    /// </summary>
+    private static ReadOnlyMemory<byte> Delimited(CodedInputStream input, ArraySegment<byte> message)
+    {
+        // Over an array, Position is the index into that array (the segment's offset included), at the field's length.
+        long start = input.Position;
+        input.SkipLastField();
+        long end = input.Position;
+        int length = new CodedInputStream(message.Array!, (int)start, (int)(end - start)).ReadLength();
+        return new ReadOnlyMemory<byte>(message.Array, (int)(end - length), length);
     }
 
     public bool Has(int field) => _fields.ContainsKey(field);
@@ -66,29 +79,30 @@ internal sealed class FieldReader
     public double Double(int field, double absent = 0) => Has(field) ? BitConverter.UInt64BitsToDouble(Last<ulong>(field, "a double")) : absent;
 
     /// <summary>The string, or <paramref name="absent"/> when it was not written (null is written as absent).</summary>
-    public string? OptionalString(int field, string? absent = null) => Has(field) ? Last<ByteString>(field, "a string").ToStringUtf8() : absent;
+    public string? OptionalString(int field, string? absent = null) =>
+        Has(field) ? System.Text.Encoding.UTF8.GetString(Last<ReadOnlyMemory<byte>>(field, "a string").Span) : absent;
 
     public string String(int field, string absent = "") => OptionalString(field) ?? absent;
 
-    public IReadOnlyList<string> Strings(int field) => All(field).Select(b => b.ToStringUtf8()).ToList();
+    public IReadOnlyList<string> Strings(int field) => All(field).Select(b => System.Text.Encoding.UTF8.GetString(b.Span)).ToList();
 
-    /// <summary>The bytes, without a second copy where the parsed field owns an array of exactly their length.</summary>
-    public byte[] Bytes(int field) => Has(field) ? Array(Last<ByteString>(field, "bytes")) : [];
+    /// <summary>The bytes, copied out of the message (the one copy they make on the way in).</summary>
+    public byte[] Bytes(int field) => Has(field) ? Last<ReadOnlyMemory<byte>>(field, "bytes").ToArray() : [];
 
     public T[] Packed<T>(int field) where T : unmanaged
     {
-        var bytes = Has(field) ? Last<ByteString>(field, "packed values").Span : default;
+        var bytes = Has(field) ? Last<ReadOnlyMemory<byte>>(field, "packed values").Span : default;
         if (bytes.Length % System.Runtime.CompilerServices.Unsafe.SizeOf<T>() != 0)
             throw new SerializationException($"Field {field} holds {bytes.Length} bytes, not a whole number of {typeof(T).Name} values.");
         return MemoryMarshal.Cast<byte, T>(bytes).ToArray();
     }
 
-    public FieldReader? Message(int field) => Has(field) ? Parse(Last<ByteString>(field, "a message").Memory) : null;
+    public FieldReader? Message(int field) => Has(field) ? Parse(Last<ReadOnlyMemory<byte>>(field, "a message")) : null;
 
     public FieldReader RequiredMessage(int field, string what) =>
         Message(field) ?? throw new SerializationException($"Message has no {what} (field {field}).");
 
-    public IEnumerable<FieldReader> Messages(int field) => All(field).Select(b => Parse(b.Memory)).ToList();
+    public IEnumerable<FieldReader> Messages(int field) => All(field).Select(Parse).ToList();
 
     /// <summary>A feature block written by <see cref="FieldWriter.Block"/>, its byte count checked against its shape.</summary>
     public FeatureBlock? OptionalBlock(int field)
@@ -104,13 +118,8 @@ internal sealed class FieldReader
 
     public FeatureBlock Block(int field) => OptionalBlock(field) ?? throw new SerializationException($"Message has no feature block (field {field}).");
 
-    private IEnumerable<ByteString> All(int field) =>
+    private IEnumerable<ReadOnlyMemory<byte>> All(int field) =>
         _fields.TryGetValue(field, out var values)
-            ? values.Select(v => v as ByteString ?? throw new SerializationException($"Field {field} is not length-delimited."))
+            ? values.Select(v => v is ReadOnlyMemory<byte> m ? m : throw new SerializationException($"Field {field} is not length-delimited."))
             : [];
-
-    private static byte[] Array(ByteString bytes) =>
-        MemoryMarshal.TryGetArray(bytes.Memory, out var segment) && segment is { Offset: 0 } && segment.Count == segment.Array!.Length
-            ? segment.Array
-            : bytes.ToByteArray();
 }
