@@ -138,7 +138,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         });
         Command<ClusterEvent.ReachableMember>(r => { if (r.Member.HasRole("gpu")) _route?.Reachable(r.Member.Address); });
         Command<ClusterEvent.MemberUp>(u => { if (u.Member.HasRole("gpu")) _route?.Up(u.Member.Address); });
-        Command<ClusterEvent.MemberRemoved>(r => _route?.Removed(r.Member.Address));
+        Command<ClusterEvent.MemberRemoved>(r =>
+        {
+            _route?.Removed(r.Member.Address);
+            _answeredAt.Remove(r.Member.Address);
+        });
         Command<ReplicaDirectoryActor.Locations>(l => _route?.Locations(l.Entities));
         Command<ClusterEvent.IClusterDomainEvent>(_ => { });
         Command<RedispatchSince>(r =>

@@ -11,32 +11,35 @@ using Xunit;
 namespace Inspection.Actors.Tests;
 
 /// <summary>
-/// The wire format across versions: golden bytes of every message as each wire version wrote it (Golden/wire-vN.json,
-/// kept in the repository) must still read to the same values, so journals and nodes of earlier builds stay readable;
-/// version 2 readers skip fields they do not know and default fields a sender did not write.
-/// Regenerate the current version's file after adding a message: INSPECTION_WRITE_GOLDEN=2 dotnet test --filter WireFormatTests.
+/// The wire format across versions: golden bytes of every message as a build wrote them (Golden/*.json, snapshots kept
+/// in the repository and never rewritten) must still read to the same values, so journals and nodes of earlier builds
+/// stay readable; version 2 readers skip fields they do not know and default fields a sender did not write.
+/// When this build writes a message otherwise (a message or field added), keep the old snapshots and add one:
+/// INSPECTION_WRITE_GOLDEN=wire-v2-&lt;commit&gt;.json dotnet test tests/Inspection.Actors.Tests --filter WireFormatTests.
 /// </summary>
 public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory.ParseString("akka.actor.provider = local")
     .WithFallback(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "unused.db"))))
 {
     private static readonly JsonSerializerOptions Json = new() { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    private static string GoldenFile(int version, [CallerFilePath] string here = "") =>
-        Path.Combine(Path.GetDirectoryName(here)!, "Golden", $"wire-v{version}.json");
+    private static string Golden([CallerFilePath] string here = "") => Path.Combine(Path.GetDirectoryName(here)!, "Golden");
+
+    public static IEnumerable<object[]> Snapshots() =>
+        Directory.GetFiles(Golden(), "*.json").Order(StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
+
+    /// <summary>The newest snapshot of the current wire version (the highest "snapshot" number).</summary>
+    private static JsonNode Newest() => Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!)
+        .Where(g => g["wireVersion"]!.GetValue<int>() == InspectionSerializer.CurrentWireVersion)
+        .MaxBy(g => g["snapshot"]?.GetValue<int>() ?? 0)!;
 
     private InspectionSerializer Writing(int version) => new((ExtendedActorSystem)Sys, version);
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Golden_bytes_of_every_message_still_read_to_the_values_they_were_written_from(int version)
+    [MemberData(nameof(Snapshots))]
+    public void Golden_bytes_of_every_message_still_read_to_the_values_they_were_written_from(string snapshot)
     {
-        string file = GoldenFile(version);
-        if (version == InspectionSerializer.CurrentWireVersion && Environment.GetEnvironmentVariable("INSPECTION_WRITE_GOLDEN") == version.ToString())
-            WriteGolden(file, version);
-        Assert.True(File.Exists(file), $"{file} is missing (INSPECTION_WRITE_GOLDEN={version} writes the current version's)");
-        var golden = JsonNode.Parse(File.ReadAllText(file))!;
-        Assert.Equal(version, golden["wireVersion"]!.GetValue<int>());
+        var golden = JsonNode.Parse(File.ReadAllText(Path.Combine(Golden(), snapshot)))!;
+        int version = golden["wireVersion"]!.GetValue<int>();
         var entries = golden["messages"]!.AsArray();
         Assert.NotEmpty(entries);
         var serializer = Writing(InspectionSerializer.CurrentWireVersion);
@@ -47,7 +50,7 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
             var back = serializer.FromBinary(Convert.FromBase64String(entry["bytes"]!.GetValue<string>()), manifest);
             Assert.Equal(entry["type"]!.GetValue<string>(), back.GetType().Name);
             // Every value written must read back; properties added since (absent from the golden value) are not compared.
-            AssertHolds(entry["value"]!, JsonNode.Parse(JsonSerializer.Serialize(back, back.GetType(), Json))!, $"{manifest} case {entry["case"]}");
+            AssertHolds(entry["value"]!, JsonNode.Parse(JsonSerializer.Serialize(back, back.GetType(), Json))!, $"{snapshot}: {manifest} case {entry["case"]}");
         }
     }
 
@@ -56,22 +59,29 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     {
         foreach (int version in new[] { 1, 2 })
         {
-            var kept = JsonNode.Parse(File.ReadAllText(GoldenFile(version)))!["messages"]!.AsArray().Select(e => e!["type"]!.GetValue<string>()).ToHashSet();
+            var kept = Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!)
+                .Where(g => g["wireVersion"]!.GetValue<int>() == version)
+                .SelectMany(g => g["messages"]!.AsArray().Select(e => e!["type"]!.GetValue<string>())).ToHashSet();
             var missing = InspectionSerializer.MessageTypes.Select(t => t.Name).Where(n => !kept.Contains(n)).ToList();
-            Assert.True(missing.Count == 0, $"wire-v{version}.json has no bytes of {string.Join(", ", missing)}");
+            Assert.True(missing.Count == 0, $"no golden bytes of wire version {version} for {string.Join(", ", missing)}");
         }
     }
 
     [Fact]
-    public void The_current_version_writes_what_its_golden_bytes_hold()
+    public void The_current_build_writes_what_its_newest_snapshot_holds()
     {
-        // Not a compatibility rule (a later version may write more) but a guard that the golden file is this build's.
-        var golden = JsonNode.Parse(File.ReadAllText(GoldenFile(InspectionSerializer.CurrentWireVersion)))!["messages"]!.AsArray();
+        if (Environment.GetEnvironmentVariable("INSPECTION_WRITE_GOLDEN") is { Length: > 0 } name) WriteSnapshot(name);
+        // Not a compatibility rule (a later build may write more) but a guard that the newest snapshot is this build's:
+        // a change of what is written shows here, and is then kept as a snapshot of its own.
+        var golden = Newest()["messages"]!.AsArray();
         var serializer = Writing(InspectionSerializer.CurrentWireVersion);
         var cases = SerializerTests.Messages().Select(m => m[0]).ToList();
-        Assert.Equal(cases.Count, golden.Count);
+        const string snapshot = "this build writes otherwise than the newest golden snapshot; keep it and add one: " +
+                                "INSPECTION_WRITE_GOLDEN=wire-v2-<commit>.json dotnet test tests/Inspection.Actors.Tests --filter WireFormatTests";
+        Assert.True(cases.Count == golden.Count, $"{golden.Count} golden messages for {cases.Count} cases: {snapshot}");
         for (int i = 0; i < cases.Count; i++)
-            Assert.Equal(golden[i]!["bytes"]!.GetValue<string>(), Convert.ToBase64String(serializer.ToBinary(cases[i])));
+            Assert.True(golden[i]!["bytes"]!.GetValue<string>() == Convert.ToBase64String(serializer.ToBinary(cases[i])),
+                $"case {i} ({cases[i].GetType().Name}): {snapshot}");
     }
 
     [Fact]
@@ -164,8 +174,13 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
         }
     }
 
-    private void WriteGolden(string file, int version)
+    /// <summary>Writes this build's bytes of every case as a new snapshot; an existing snapshot is never replaced.</summary>
+    private void WriteSnapshot(string name)
     {
+        string file = Path.Combine(Golden(), name);
+        if (File.Exists(file)) throw new InvalidOperationException($"{file} exists: snapshots are kept as they are; name a new one");
+        int version = InspectionSerializer.CurrentWireVersion;
+        int number = Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!["snapshot"]?.GetValue<int>() ?? 0).DefaultIfEmpty(0).Max() + 1;
         var serializer = Writing(version);
         var entries = new JsonArray();
         var seen = new Dictionary<Type, int>();
@@ -179,7 +194,7 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
                 ["value"] = JsonNode.Parse(JsonSerializer.Serialize(message, message.GetType(), Json)),
             });
         }
-        var document = new JsonObject { ["wireVersion"] = version, ["messages"] = entries };
+        var document = new JsonObject { ["wireVersion"] = version, ["snapshot"] = number, ["messages"] = entries };
         File.WriteAllText(file, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 }
