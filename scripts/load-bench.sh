@@ -3,7 +3,9 @@
 # through the API on all its train/good images, then `inspection loadtest` at each client count in CLIENTS, and the
 # server's own stage histograms (mean ms per observation, from /metrics) after each run, then `inspection bench`.
 # Usage: scripts/load-bench.sh   (ENGINE=0 skips the `inspection bench` after each repeat, REPEATS=1; CLIENTS="8 16" SECONDS_PER_RUN=40 WARMUP=20 INSPECTION_DATASETS=../shared/datasets;
-#        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open)
+#        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open;
+#        GPU_NODES=N starts N more `inspection serve --roles gpu` processes that join the first, on the same SQLite file,
+#        before the line is trained, so its bank has a replica on two of the processes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(realpath "${INSPECTION_DATASETS:-../shared/datasets}")
@@ -12,16 +14,31 @@ seconds=${SECONDS_PER_RUN:-40}
 warmup=${WARMUP:-20}
 rates=${RATES:-}
 port=${PORT:-18180}
+cluster_port=${CLUSTER_PORT:-18280}
+gpu_nodes=${GPU_NODES:-0}
 work=$(mktemp -d)
 key="load-$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")"
 dotnet build Inspection.Host -c Release -v q -nologo >/dev/null
 inspection=(dotnet Inspection.Host/bin/Release/net10.0/inspection.dll)
-"${inspection[@]}" serve --http "127.0.0.1:$port" --data-dir "$work/data" --api-key "$key" --folder-root "$data" ${SERVE_ARGS:-} >"$work/serve.log" 2>&1 &
+"${inspection[@]}" serve --http "127.0.0.1:$port" --port "$cluster_port" --data-dir "$work/data" --api-key "$key" --folder-root "$data" ${SERVE_ARGS:-} >"$work/serve.log" 2>&1 &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
+others=()
+trap 'kill $server "${others[@]}" 2>/dev/null; wait $server "${others[@]}" 2>/dev/null; rm -rf "$work"' EXIT
 url="http://127.0.0.1:$port"
 until grep -q '^ready:' "$work/serve.log"; do kill -0 $server || { cat "$work/serve.log"; exit 1; }; sleep 1; done
 api() { curl -sf -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
+for i in $(seq "$gpu_nodes"); do
+  "${inspection[@]}" serve --roles gpu --http "127.0.0.1:$((port + i))" --port "$((cluster_port + i))" --data-dir "$work/data" --api-key "$key" \
+    --seed "akka.tcp://inspection@127.0.0.1:$cluster_port" >"$work/gpu$i.log" 2>&1 &
+  others+=($!)
+done
+if [ "$gpu_nodes" -gt 0 ]; then
+  until [ "$(api "$url/api/v1/cluster" | python3 -c 'import json,sys; print(sum(1 for m in json.load(sys.stdin)["members"] if m["status"] == "Up"))')" = $((gpu_nodes + 1)) ]; do
+    for pid in "${others[@]}"; do kill -0 "$pid" || { cat "$work"/gpu*.log; exit 1; }; done
+    sleep 1
+  done
+  echo "cluster: $((gpu_nodes + 1)) serve processes up"
+fi
 api -X PUT "$url/api/v1/lines/tire" -d '{}' >/dev/null
 job=$(api -X POST "$url/api/v1/lines/tire/training" -d "{\"folder\": \"$data/tire\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
 while :; do
@@ -30,7 +47,7 @@ while :; do
   [ "$state" = running ] || [ "$state" = queued ] || { echo "training $state"; exit 1; }
   sleep 2
 done
-echo "trained: $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l.get("modelVersion"), "bank", l.get("bankSize"))')"
+echo "trained: $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l.get("modelVersion"), "bank", l.get("bankSize"), "shards", l.get("shards"), "replicas", l.get("replicas"))')"
 stages() {
   curl -sf "$url/metrics" | python3 -c '
 import re, sys
@@ -44,12 +61,12 @@ for line in sys.stdin:
 for name in sorted(counts):
     if counts[name]: print(f"  {name}: {sums[name] / counts[name]:.1f} mean over {counts[name]:.0f}")'
 }
-cpu() { awk '{print ($14 + $15) / 100}' "/proc/$server/stat"; }
+cpu() { for pid in $server "${others[@]}"; do awk '{print ($14 + $15) / 100}' "/proc/$pid/stat"; done | awk '{s += $1} END {print s}'; }
 run() {
   echo "== $1, $seconds s after $warmup s of warm-up"
   before=$(cpu)
   "${inspection[@]}" loadtest --url "$url" --line tire --images "$data/tire/test" --seconds "$seconds" --warmup "$warmup" --api-key "$key" "${@:2}"
-  echo "  server CPU: $(echo "$(cpu) $before $seconds $warmup" | awk '{printf "%.0f %% of one core", ($1 - $2) / ($3 + $4) * 100}') over warm-up and run (this machine: $(nproc) cores)"
+  echo "  server CPU (all serve processes): $(echo "$(cpu) $before $seconds $warmup" | awk '{printf "%.0f %% of one core", ($1 - $2) / ($3 + $4) * 100}') over warm-up and run (this machine: $(nproc) cores)"
   stages
 }
 # The engine alone on the same data and machine (the server idles meanwhile): the figure the load is compared with.
