@@ -46,13 +46,13 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private readonly bool _writer;
 
     private readonly ShardFaults? _faults;
-    private readonly string _line;
+    private readonly ShardKey _key;
 
     public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes, ShardFaults? faults = null)
     {
         _entityId = entityId;
         var key = ShardKey.Parse(entityId);
-        _line = key.Line;
+        _key = key;
         _faults = faults;
         _lineTag = new KeyValuePair<string, object?>("line", key.Line);
         _device = device;
@@ -103,7 +103,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     /// <summary>Answers a query: at once, or as late as a simulated fault says (without holding up the next query).</summary>
     private void Answer(object answer)
     {
-        var delay = _faults?.DelayOf(_line) ?? TimeSpan.Zero;
+        var delay = _faults?.DelayOf(_key) ?? TimeSpan.Zero;
         if (delay > TimeSpan.Zero) Context.System.Scheduler.ScheduleTellOnce(delay, Sender, answer, Self);
         else Sender.Tell(answer);
     }

@@ -189,7 +189,7 @@ public sealed class FactorySimulation : IAsyncDisposable
                 _nodes[fault.Node] = await InspectionNodeHost.Start(_options[fault.Node], Hocon);
                 break;
             case ScenarioFault.SlowShard:
-                _shardFaults.Slow(fault.Line!, TimeSpan.FromMilliseconds(fault.Milliseconds));
+                _shardFaults.Slow(fault.Line!, fault.Shard, TimeSpan.FromMilliseconds(fault.Milliseconds));
                 break;
             case ScenarioFault.Cut:
                 await Throttle(fault, Akka.Remote.Transport.Blackhole.Instance);
@@ -205,7 +205,7 @@ public sealed class FactorySimulation : IAsyncDisposable
     {
         if (fault.Kind == ScenarioFault.SlowShard)
         {
-            _shardFaults.Heal(fault.Line!);
+            _shardFaults.Heal(fault.Line!, fault.Shard);
             return Task.CompletedTask;
         }
         return Throttle(fault, Akka.Remote.Transport.Unthrottled.Instance);

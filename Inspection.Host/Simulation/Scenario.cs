@@ -88,7 +88,8 @@ public sealed record ScenarioLine
 /// <summary>
 /// One fault, <see cref="At"/> seconds after the cameras start. Kinds: <c>kill</c> a gpu node (it stops without
 /// leaving the cluster, as a crashed process); <c>restart</c> a killed one on its address; <c>slow-shard</c>: every
-/// answer of the line's shards leaves <see cref="Milliseconds"/> later; <c>cut</c> the link between
+/// answer of the line's shard <see cref="Shard"/> (all its shards when not given) leaves <see cref="Milliseconds"/>
+/// later; <c>cut</c> the link between
 /// <see cref="Node"/> and <see cref="Peer"/> (nothing passes either way); <c>throttle</c> it to
 /// <see cref="BytesPerSecond"/> (messages are delayed by their size). The last three end after <see cref="For"/>
 /// seconds (0: at the end of the run).
@@ -103,6 +104,7 @@ public sealed record ScenarioFault
     public int Node { get; init; }
     public int Peer { get; init; }
     public string? Line { get; init; }
+    public int? Shard { get; init; }
     public double Milliseconds { get; init; }
     public long BytesPerSecond { get; init; }
     public double For { get; init; }
@@ -110,7 +112,7 @@ public sealed record ScenarioFault
     public override string ToString() => Kind switch
     {
         Kill or Restart => $"{Kind} node {Node}",
-        SlowShard => $"slow line {Line}'s shards by {Milliseconds} ms",
+        SlowShard => $"slow {(Shard is { } s ? $"shard {s} of line {Line}" : $"line {Line}'s shards")} by {Milliseconds} ms",
         Cut => $"cut the link between nodes {Node} and {Peer}",
         Throttle => $"throttle the link between nodes {Node} and {Peer} to {BytesPerSecond} bytes/s",
         _ => Kind,
@@ -128,6 +130,8 @@ public sealed record ScenarioFault
                 throw new ArgumentException($"{where}: {Kind} of node {Node}: name {gpu}");
             case SlowShard when scenario.Lines.All(l => l.Name != Line):
                 throw new ArgumentException($"{where}.line '{Line}' is not a line of the scenario");
+            case SlowShard when Shard is { } s && (s < 0 || s >= scenario.Lines.Single(l => l.Name == Line).Shards):
+                throw new ArgumentException($"{where}.shard {Shard} is not a shard of line '{Line}' (0 to {scenario.Lines.Single(l => l.Name == Line).Shards - 1})");
             case SlowShard when !(Milliseconds > 0 && Milliseconds <= 600_000):
                 throw new ArgumentException($"{where}.milliseconds {Milliseconds} is out of range: above 0, at most 600000");
             case Cut or Throttle when Node < 0 || Node > scenario.GpuNodes || Peer < 0 || Peer > scenario.GpuNodes || Node == Peer:

@@ -56,6 +56,7 @@ public sealed class SimulationTests(ITestOutputHelper output)
     [InlineData("""{ "lines": [ { "name": "a" } ], "faults": [ { "at": 5, "kind": "restart", "node": 1 } ] }""", "faults[0]: restart of node 1 at 5 s, which no earlier fault kills")]
     [InlineData("""{ "lines": [ { "name": "a" } ], "faults": [ { "at": 5, "kind": "slow-shard", "line": "b", "milliseconds": 10 } ] }""", "faults[0].line 'b' is not a line of the scenario")]
     [InlineData("""{ "lines": [ { "name": "a" } ], "faults": [ { "at": 5, "kind": "cut", "node": 1, "peer": 1 } ] }""", "faults[0]: a link joins two different nodes, 0 to 2; got 1 and 1")]
+    [InlineData("""{ "lines": [ { "name": "a", "shards": 2 } ], "faults": [ { "at": 5, "kind": "slow-shard", "line": "a", "shard": 2, "milliseconds": 10 } ] }""", "faults[0].shard 2 is not a shard of line 'a' (0 to 1)")]
     [InlineData("""{ "lines": [ { "name": "a" } ], "faults": [ { "at": 5, "kind": "throttle", "node": 0, "peer": 1 } ] }""", "faults[0].bytesPerSecond 0 must be at least 1")]
     [InlineData("""{ "lines": [ { "name": "a" } ], "colour": "blue" }""", "is not a scenario")]
     [InlineData("""{ "lines": [ { "name": "a" ] }""", "is not a scenario")]
