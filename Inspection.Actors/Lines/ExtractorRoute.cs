@@ -32,12 +32,15 @@ public sealed class ExtractorRoute(string line, int fill)
 
     /// <summary>
     /// The line found <paramref name="node"/> silent (its frames overdue, no answer from it for as long): it takes no
-    /// frames until it answers again (<see cref="Answered"/>), unless it is the only node holding the bank, in which
-    /// case nothing changes and false is returned (frames then wait for it, or for the cluster to move its replicas).
+    /// frames until it answers again (<see cref="Answered"/>), and the candidates are chosen among the other nodes (those
+    /// holding the most of the bank among them: a node holding less asks the rest of it from remote replicas). Unless it
+    /// is the last reachable gpu node: then nothing changes and false is returned (frames wait for it, or for the
+    /// cluster to move its replicas).
     /// </summary>
     public bool Silence(ModelDeployment deployment, Address node)
     {
-        if (_silent.Contains(node) || !Candidates(deployment).Contains(node) || Candidates(deployment).Count < 2) return false;
+        if (_silent.Contains(node) || !Candidates(deployment).Contains(node)) return false;
+        if (!_up.Any(n => n != node && !_unreachable.Contains(n) && !_silent.Contains(n))) return false;
         return _silent.Add(node) && Changed(true);
     }
 

@@ -58,7 +58,7 @@ public sealed class FrameRoutingTests
         Assert.True(route.Silence(d, a));
         Assert.True(route.IsSilent(a));
         Assert.Equal([b], route.Candidates(d));
-        // The last node holding the bank is never passed over: frames wait for it rather than go nowhere.
+        // The last reachable gpu node is never passed over: frames wait for it rather than go nowhere.
         Assert.False(route.Silence(d, b));
         Assert.Equal([b], route.Candidates(d));
         // An answer from the silent node brings it back; so does the cluster finding it reachable.
@@ -72,6 +72,20 @@ public sealed class FrameRoutingTests
         var c = Node(3);
         route.Up(c);
         Assert.False(route.Silence(d, c));
+    }
+
+    [Fact]
+    public void When_the_only_node_holding_the_whole_bank_is_silent_frames_go_to_the_nodes_holding_most_of_the_rest()
+    {
+        var (a, b, c) = (Node(1), Node(2), Node(3));
+        var d = Deployment("press", shards: 2, replicas: 2);
+        var route = new ExtractorRoute("press", fill: 16);
+        foreach (var n in new[] { a, b, c }) route.Up(n);
+        // a holds both shards; b and c one each.
+        route.Locations(Locations(d, (0, 0, a), (1, 1, a), (0, 1, b), (1, 0, c)));
+        Assert.Equal([a], route.Candidates(d));
+        Assert.True(route.Silence(d, a));
+        Assert.Equal(new[] { b, c }.Order(new AddressOrder()), route.Candidates(d).Order(new AddressOrder()));
     }
 
     [Fact]
