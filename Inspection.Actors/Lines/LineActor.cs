@@ -269,7 +269,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     /// <summary>
     /// Passes over a gpu node whose attempts are overdue and that has answered none for as long (a node that died but
     /// is not yet found unreachable, which takes the failure detector 8 s or more): its frames are made again on
-    /// another node holding the bank now. Its late answers, if it was only slow, are ignored (one result per frame).
+    /// another gpu node now (one holding the most of the bank among the rest). Its late answers, if it was only slow, are
+    /// ignored (one result per frame).
     /// </summary>
     private void WatchNodes()
     {
@@ -283,7 +284,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             if (now - group.Min(o => o.AttemptSince) < limit) continue;
             if (_answeredAt.TryGetValue(node, out var last) && now - last < limit) continue;
             if (!_route.Silence(_deployment, node)) continue;
-            _log.Warning("Line {0}: gpu node {1} has answered none of its {2} open frame(s) for {3:F1} s; they go to another node holding the bank",
+            _log.Warning("Line {0}: gpu node {1} has answered none of its {2} open frame(s) for {3:F1} s; they go to another gpu node",
                 _line, node, group.Count(), limit.TotalSeconds);
             PipelineMetrics.SilentNodes.Add(1, new KeyValuePair<string, object?>("line", _line));
             foreach (var open in group.ToList()) Redispatch(open.Captured.Frame);

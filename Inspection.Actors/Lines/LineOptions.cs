@@ -37,8 +37,9 @@ public sealed record LineOptions
     public bool RouteToBank { get; init; } = true;
     /// <summary>
     /// A gpu node the line routes to that has frames overdue and has not answered for this long (or four times the
-    /// line's usual time per attempt, if longer) is taken as silent: its frames go to another node holding the bank at
-    /// once, without waiting for the failure detector, and it gets frames again when it answers. Zero: off.
+    /// line's usual time per attempt, if longer) is taken as silent: its frames go at once to another gpu node (one
+    /// holding the most of the bank among the rest), without waiting for the failure detector, and it gets frames
+    /// again when it answers. Zero: off.
     /// </summary>
     public TimeSpan SilentNodeAfter { get; init; } = TimeSpan.FromSeconds(3);
     /// <summary>Frames of the line open at one node before the next node holding its bank takes frames too.</summary>
