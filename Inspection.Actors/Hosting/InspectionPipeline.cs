@@ -45,7 +45,20 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
     /// shard's replicas on distinct nodes (a node whose region registered after the publish gets its replica by
     /// rebalancing, within a rebalance interval): lines route by it, so a run that starts earlier measures the start.
     /// </summary>
-    public async Task AwaitReplicasApart(ModelDeployment deployment, TimeSpan timeout)
+    /// <summary>Waits until this node sees <paramref name="count"/> members up (the cluster's own state, read every 100 ms).</summary>
+    public async Task AwaitMembersUp(int count, TimeSpan timeout)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var waited = global::System.Diagnostics.Stopwatch.StartNew();
+        while (cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up) < count)
+        {
+            if (waited.Elapsed > timeout) throw new TimeoutException($"not {count} members up within {timeout.TotalSeconds:F0} s");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <returns>Where every replica runs, as the directory last reported it.</returns>
+    public async Task<IReadOnlyDictionary<string, Address>> AwaitReplicasApart(ModelDeployment deployment, TimeSpan timeout)
     {
         if (directory is null) throw new InvalidOperationException("This pipeline has no replica directory.");
         var inbox = Inbox.Create(system);
@@ -56,9 +69,12 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
             return at.All(a => a != null) && at.Distinct().Count() == at.Count;
         });
         var waited = global::System.Diagnostics.Stopwatch.StartNew();
-        while (await inbox.ReceiveAsync(timeout) is not ReplicaDirectoryActor.Locations l || !Placed(l))
+        while (true)
+        {
+            if (await inbox.ReceiveAsync(timeout) is ReplicaDirectoryActor.Locations l && Placed(l)) return l.Entities;
             if (waited.Elapsed > timeout)
                 throw new TimeoutException($"the replicas of {deployment.Line} {deployment.Version} were not placed apart within {timeout.TotalSeconds:F0} s");
+        }
     }
 
     public Task<TrainingCompleted> Train(string line, string dataFolder, int shards, TimeSpan timeout) =>

@@ -105,12 +105,14 @@ internal sealed class FieldReader
     public IEnumerable<FieldReader> Messages(int field) => All(field).Select(Parse).ToList();
 
     /// <summary>A feature block written by <see cref="FieldWriter.Block"/>, its byte count checked against its shape.</summary>
-    public FeatureBlock? OptionalBlock(int field)
+    public FeatureBlock? OptionalBlock(int field) => Message(field)?.AsBlock();
+
+    /// <summary>These fields as a feature block (1 rows, 2 columns, 3 element type, 4 the bytes), its byte count checked against its shape.</summary>
+    public FeatureBlock AsBlock()
     {
-        if (Message(field) is not { } f) return null;
-        int rows = f.Int32(1), columns = f.Int32(2);
-        var precision = (FeaturePrecision)f.Int32(3);
-        var data = f.Bytes(4);
+        int rows = Int32(1), columns = Int32(2);
+        var precision = (FeaturePrecision)Int32(3);
+        var data = Bytes(4);
         long expected = (long)rows * columns * (precision == FeaturePrecision.Float32 ? 4 : 2);
         if (data.Length != expected) throw new SerializationException($"Feature block of {rows}x{columns} {precision} has {data.Length} bytes, expected {expected}.");
         return new FeatureBlock(rows, columns, precision, data);

@@ -148,7 +148,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "IR" => new InspectionResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.Float(3), f.Float(4), f.Bool(5), f.OptionalString(6), f.Double(7),
                 f.OptionalBlock(8), f.Bool(9)),
             "FI" => Frame(f),
-            "FB" => Block(f),
+            "FB" => f.AsBlock(),
             "AM" => new ActivateModel(Deployment(f.RequiredMessage(1, "deployment"))),
             "MA" => new ModelActivated(f.String(1), f.String(2)),
             "RL" => new RegisterLine(f.String(1)),
@@ -206,15 +206,6 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static void Frame(FieldWriter w, FrameId f) => w.String(1, f.Line).String(2, f.Camera).Int(3, f.Sequence);
 
     private static FrameId Frame(FieldReader f) => new(f.String(1), f.String(2), f.Int64(3));
-
-    private static FeatureBlock Block(FieldReader f)
-    {
-        var block = new FeatureBlock(f.Int32(1), f.Int32(2), (FeaturePrecision)f.Int32(3), f.Bytes(4));
-        long expected = (long)block.Rows * block.Columns * (block.Precision == FeaturePrecision.Float32 ? 4 : 2);
-        if (block.Data.Length != expected)
-            throw new SerializationException($"Feature block of {block.Rows}x{block.Columns} {block.Precision} has {block.Data.Length} bytes, expected {expected}.");
-        return block;
-    }
 
     private static void Captured(FieldWriter w, CapturedFrame m) =>
         w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey);

@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Hosting;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Hosting;
@@ -50,7 +49,7 @@ public static class ClusterBench
             nodes.Add(await InspectionNodeHost.Start(Options(seedPort, NodeConfigurationChecks.KnownRoles), Quiet));
             for (int i = 1; i < nodeCount; i++) nodes.Add(await InspectionNodeHost.Start(Options(InspectionNodeHost.FreePort(), ["gpu"]), Quiet));
             var system = nodes[0].System;
-            await Until(() => Cluster.Get(system).State.Members.Count(m => m.Status == MemberStatus.Up) == nodeCount, TimeSpan.FromMinutes(2), $"{nodeCount} members up");
+            await nodes[0].Pipeline.AwaitMembersUp(nodeCount, TimeSpan.FromMinutes(2));
 
             var pipeline = nodes[0].Pipeline;
             var registry = ActorRegistry.For(system);
@@ -147,15 +146,5 @@ public static class ClusterBench
         });
         listener.Start();
         return listener;
-    }
-
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"no {what} within {timeout.TotalSeconds:0} s");
-            await Task.Delay(100);
-        }
     }
 }

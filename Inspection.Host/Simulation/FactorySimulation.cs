@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Hosting;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
@@ -130,10 +129,8 @@ public sealed class FactorySimulation : IAsyncDisposable
             };
             _nodes[i] = await InspectionNodeHost.Start(_options[i], Hocon);
         }
-        await Until(() => Members(_nodes[0]!) == _nodes.Length, TimeSpan.FromMinutes(2), $"{_nodes.Length} nodes up");
+        await _nodes[0]!.Pipeline.AwaitMembersUp(_nodes.Length, TimeSpan.FromMinutes(2));
     }
-
-    private static int Members(InspectionNodeHost node) => Cluster.Get(node.System).State.Members.Count(m => m.Status == MemberStatus.Up);
 
     private async Task Publish(InspectionNodeHost ingest, string name, PatchCoreModel model)
     {
@@ -254,16 +251,6 @@ public sealed class FactorySimulation : IAsyncDisposable
                 accepted - answered, Latencies.Percentile(latencies, 0.5), Latencies.Percentile(latencies, 0.99), Latencies.Percentile(latencies, 1));
         }).ToList();
         return new SimulationReport(_scenario.Name, _scenario.GpuNodes, _scenario.Seconds, _clock.Elapsed.TotalSeconds, lines, _applied.ToList());
-    }
-
-    private static async Task Until(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            if (clock.Elapsed > timeout) throw new TimeoutException($"not {what} within {timeout.TotalSeconds:F0} s");
-            await Task.Delay(100);
-        }
     }
 
     public async ValueTask DisposeAsync()

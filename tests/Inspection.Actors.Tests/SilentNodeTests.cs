@@ -1,7 +1,6 @@
 using System.Diagnostics.Metrics;
 using Akka.Actor;
 using Akka.Cluster;
-using Akka.Hosting;
 using Inspection.Actors.Diagnostics;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
@@ -48,11 +47,8 @@ public sealed class SilentNodeTests(ITestOutputHelper output)
             await pipeline.Train("silent", data, shards: 0, TimeSpan.FromMinutes(3));
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("silent"), TimeSpan.FromSeconds(10));
             Assert.Equal((1, 2), (deployment.ShardCount, deployment.Replicas));
-            await pipeline.AwaitReplicasApart(deployment, TimeSpan.FromSeconds(90));
-            var watcher = Inbox.Create(nodes[0].System);
-            watcher.Send(await ActorRegistry.For(nodes[0].System).GetAsync<ReplicaDirectory>(), ReplicaDirectoryActor.Subscribe.Instance);
-            var located = (ReplicaDirectoryActor.Locations)await watcher.ReceiveAsync(TimeSpan.FromSeconds(30));
-            var holders = new[] { deployment.ShardEntity(0, 0), deployment.ShardEntity(0, 1) }.Select(e => located.Entities[e].ToString()).ToList();
+            var located = await pipeline.AwaitReplicasApart(deployment, TimeSpan.FromSeconds(90));
+            var holders = new[] { deployment.ShardEntity(0, 0), deployment.ShardEntity(0, 1) }.Select(e => located[e].ToString()).ToList();
             // The line lives on node 0, which must survive: the node to kill holds a replica and is another one.
             var victim = nodes.Skip(1).First(n => holders.Contains(n.Address));
             output.WriteLine($"replicas at {string.Join(", ", holders)}; killing {victim.Address}");
