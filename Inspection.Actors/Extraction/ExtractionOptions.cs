@@ -11,4 +11,9 @@ public sealed record ExtractionOptions
     public TimeSpan ShardRetryBudget { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Scorers ask a replica on their own node first (no features cross the network); false spreads queries by load alone.</summary>
     public bool PreferLocalReplicas { get; init; } = true;
+    /// <summary>
+    /// Scorers send a replica on another node the batch's encoded frames, for that node to extract, where they are fewer
+    /// bytes than the patch features (see <see cref="Messages.QueryNearestOfFrames"/>); false always sends features.
+    /// </summary>
+    public bool ShipFrames { get; init; } = true;
 }

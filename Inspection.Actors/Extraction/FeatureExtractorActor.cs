@@ -32,7 +32,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private readonly BackboneCache _backbones;
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private readonly Dictionary<string, PendingLine> _pending = new();
-    private readonly Dictionary<string, List<(ExtractFrames Request, IActorRef ReplyTo)>> _waiting = new();
+    // Requests for a line whose deployment this node does not know yet: ExtractFrames and QueryNearestOfFrames.
+    private readonly Dictionary<string, List<(object Request, IActorRef ReplyTo)>> _waiting = new();
     private long _frames;
 
     private string Address => Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
@@ -60,6 +61,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         Receive<Status.Failure>(f => _log.Warning("Model registry did not answer: {0}", f.Cause.Message));
         Receive<FlushDeadline>(deadline => Flush(deadline.Line));
         Receive<Decoded>(decoded => Extract(decoded.Line, decoded.Batch));
+        Receive<QueryNearestOfFrames>(query => ExtractForReplica(query, Sender));
+        Receive<DecodedForReplica>(ExtractForReplica);
         Receive<SubscribeAck>(_ => { });
         Receive<ReplicaDirectoryActor.Locations>(l => _located = l.Entities);
     }
@@ -78,10 +81,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     {
         if (!_deployments.TryGetValue(request.Line, out var deployment) || deployment.Version != request.Version)
         {
-            // Unknown here (or an older version than the line asks for): ask the registry, park the frames meanwhile.
-            if (!_waiting.TryGetValue(request.Line, out var parked)) _waiting[request.Line] = parked = [];
-            parked.Add((request, replyTo));
-            if (parked.Count == 1) _registry.Ask<object>(new GetDeployment(request.Line), TimeSpan.FromSeconds(10)).PipeTo(Self);
+            Park(request.Line, request, replyTo); // unknown here, or an older version than the line asks for
             return;
         }
         if (_pending.TryGetValue(request.Line, out var open) && open.Version != request.Version) Flush(request.Line); // never mix versions in a batch
@@ -90,6 +90,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         {
             pending.Decodes.Add(Decode(frame, deployment.ImageSize, request.Line, request.Version, replyTo, Self));
             pending.Frames.Add(frame.Frame);
+            pending.Captured.Add(frame);
             pending.ReplyTo.Add(replyTo);
         }
         if (pending.Frames.Count >= _options.BatchSize) Flush(request.Line);
@@ -119,15 +120,27 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
     });
 
+    /// <summary>Asks the registry for the line's deployment and parks the request meanwhile.</summary>
+    private void Park(string line, object request, IActorRef replyTo)
+    {
+        if (!_waiting.TryGetValue(line, out var parked)) _waiting[line] = parked = [];
+        parked.Add((request, replyTo));
+        if (parked.Count == 1) _registry.Ask<object>(new GetDeployment(line), TimeSpan.FromSeconds(10)).PipeTo(Self);
+    }
+
     private void Learn(ModelDeployment deployment)
     {
         _deployments[deployment.Line] = deployment;
+        // The same version changed (its replica count): the scorer serving it asks the new replicas from its next batch.
+        if (_scorers.TryGetValue($"{deployment.Line}/{deployment.Version}", out var serving)) serving.Tell(deployment);
         if (!_waiting.Remove(deployment.Line, out var parked)) return;
         foreach (var (request, replyTo) in parked)
         {
-            if (request.Version == deployment.Version) Accept(request, replyTo);
-            else foreach (var f in request.Frames)
-                replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, $"model {request.Version} of line '{request.Line}' is not served (current: {deployment.Version})", 0, retryable: true));
+            if (request is QueryNearestOfFrames query) ExtractForReplica(query, replyTo);
+            else if (request is ExtractFrames frames && frames.Version == deployment.Version) Accept(frames, replyTo);
+            else if (request is ExtractFrames stale)
+                foreach (var f in stale.Frames)
+                    replyTo.Tell(InspectionResult.Failure(f.Frame, stale.Version, $"model {stale.Version} of line '{stale.Line}' is not served (current: {deployment.Version})", 0, retryable: true));
         }
     }
 
@@ -135,7 +148,63 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     {
         if (!_waiting.Remove(missing.Line, out var parked)) return;
         foreach (var (request, replyTo) in parked)
-            foreach (var f in request.Frames) replyTo.Tell(InspectionResult.Failure(f.Frame, request.Version, missing.Reason, 0));
+        {
+            if (request is QueryNearestOfFrames query) replyTo.Tell(new FramesNotExtracted(query.EntityId, query.QueryId, missing.Reason));
+            else if (request is ExtractFrames frames)
+                foreach (var f in frames.Frames) replyTo.Tell(InspectionResult.Failure(f.Frame, frames.Version, missing.Reason, 0));
+        }
+    }
+
+    /// <summary>
+    /// A scorer on another node sends the frames of a batch for this node's replica of one of its shards: decoded on
+    /// the thread pool, extracted here with the line's backbone, then asked of the replica through this node's shard
+    /// region, which answers the scorer. The frames decoded on the scorer's node, so a failure here is this node's: the
+    /// scorer then sends the features.
+    /// </summary>
+    private void ExtractForReplica(QueryNearestOfFrames query, IActorRef scorer)
+    {
+        if (!_deployments.TryGetValue(query.Line, out var deployment))
+        {
+            Park(query.Line, query, scorer);
+            return;
+        }
+        if (deployment.Version != query.Version)
+        {
+            scorer.Tell(new FramesNotExtracted(query.EntityId, query.QueryId, $"this node serves {deployment.Version} of line '{query.Line}', not {query.Version}"));
+            return;
+        }
+        var self = Self;
+        int size = deployment.ImageSize;
+        Task.Run(() => query.Frames.Select(f => PreparedImage.FromBytes(f.Encoded, f.Source, size)).ToList())
+            .ContinueWith(t => self.Tell(new DecodedForReplica(query, deployment, scorer, t.IsCompletedSuccessfully ? t.Result : null,
+                t.Exception?.GetBaseException().Message)), TaskScheduler.Default);
+    }
+
+    private void ExtractForReplica(DecodedForReplica decoded)
+    {
+        var (query, d, scorer) = (decoded.Query, decoded.Deployment, decoded.Scorer);
+        if (decoded.Images is not { } images)
+        {
+            scorer.Tell(new FramesNotExtracted(query.EntityId, query.QueryId, $"decoding failed here: {decoded.Error}"));
+            return;
+        }
+        try
+        {
+            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.ImageSize);
+            using var scope = NewDisposeScope();
+            long started = Stopwatch.GetTimestamp();
+            var patches = extractor.Extract(images);
+            var block = patches.reshape(-1, patches.shape[2]).ToBlock();
+            PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
+                new KeyValuePair<string, object?>("line", query.Line), new KeyValuePair<string, object?>("frames", images.Count),
+                new KeyValuePair<string, object?>("node", Address), new KeyValuePair<string, object?>("for", "replica"));
+            _shards.Tell(new QueryNearest(query.EntityId, query.QueryId, block, query.K, query.Precision), scorer);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.Warning("Extracting {0} frames of line {1} for replica {2} failed: {3}", images.Count, query.Line, query.EntityId, e.Message);
+            scorer.Tell(new FramesNotExtracted(query.EntityId, query.QueryId, $"extraction failed here: {e.Message}"));
+        }
     }
 
     /// <summary>
@@ -170,7 +239,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             var scorer = Scorer(deployment);
             // One scoring batch per requester, so each result goes back to the line that sent the frame.
             var groups = Enumerable.Range(0, pending.Frames.Count).GroupBy(i => pending.ReplyTo[i]).ToList();
-            if (groups.Count == 1) scorer.Tell(new ScoreFrames(pending.Frames, block), groups[0].Key);
+            if (groups.Count == 1) scorer.Tell(new ScoreFrames(pending.Frames, block, pending.Captured), groups[0].Key);
             else
             {
                 int rowsPerFrame = block.Rows / pending.Frames.Count, width = block.Data.Length / pending.Frames.Count; // bytes per frame
@@ -180,7 +249,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
                     var bytes = new byte[frames.Count * width];
                     for (int g = 0; g < frames.Count; g++) Array.Copy(block.Data, (long)frames[g] * width, bytes, (long)g * width, width);
                     scorer.Tell(new ScoreFrames(frames.Select(i => pending.Frames[i]).ToList(),
-                        new FeatureBlock(frames.Count * rowsPerFrame, block.Columns, block.Precision, bytes)), group.Key);
+                        new FeatureBlock(frames.Count * rowsPerFrame, block.Columns, block.Precision, bytes), frames.Select(i => pending.Captured[i]).ToList()), group.Key);
                 }
             }
         }
@@ -205,7 +274,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
                 retired.Value.Tell(LineScorerActor.Retire.Instance);
                 _scorers.Remove(retired.Key);
             }
-            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located).WithDispatcher(Hosting.ComputeDispatcher.Id),
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located,
+                    _options.ShipFrames ? Self.Path.Name : null).WithDispatcher(Hosting.ComputeDispatcher.Id),
                 Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}-{++_scorersMade}"));
         }
         return scorer;
@@ -221,32 +291,39 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     private sealed record Decoded(string Line, PendingLine Batch);
 
+    private sealed record DecodedForReplica(QueryNearestOfFrames Query, ModelDeployment Deployment, IActorRef Scorer, List<PreparedImage>? Images, string? Error);
+
     private sealed class PendingLine(ModelDeployment deployment)
     {
         public ModelDeployment Deployment { get; } = deployment;
         public string Version => Deployment.Version;
         public List<FrameId> Frames { get; } = [];
+        public List<CapturedFrame> Captured { get; } = [];
         public List<Task<PreparedImage?>> Decodes { get; } = [];
         public List<IActorRef> ReplyTo { get; } = [];
         public List<PreparedImage> Images { get; } = [];
 
         /// <summary>
-        /// Keeps the frames that decoded (every decode has ended), with <see cref="Frames"/>, <see cref="ReplyTo"/> and
-        /// <see cref="Images"/> aligned.
+        /// Keeps the frames that decoded (every decode has ended), with <see cref="Frames"/>, <see cref="Captured"/>,
+        /// <see cref="ReplyTo"/> and <see cref="Images"/> aligned.
         /// </summary>
         public void KeepDecoded()
         {
             var frames = new List<FrameId>();
+            var captured = new List<CapturedFrame>();
             var replies = new List<IActorRef>();
             for (int i = 0; i < Decodes.Count; i++)
             {
                 if (Decodes[i].Result is not { } image) continue; // ended: Flush waited for all of them
                 Images.Add(image);
                 frames.Add(Frames[i]);
+                captured.Add(Captured[i]);
                 replies.Add(ReplyTo[i]);
             }
             Frames.Clear();
             Frames.AddRange(frames);
+            Captured.Clear();
+            Captured.AddRange(captured);
             ReplyTo.Clear();
             ReplyTo.AddRange(replies);
         }

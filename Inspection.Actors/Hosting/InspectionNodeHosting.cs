@@ -91,7 +91,8 @@ public static class InspectionNodeHosting
             registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(ResultStore.For(options)), "result-index"));
             if (gpu)
             {
-                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas };
+                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas,
+                    ShipFrames = options.ShipFrames && options.WireVersion >= 2 };
                 registry.Register<TrainingExtractor>(system.ActorOf(TrainingExtractorActor.Props(options.Device).WithDispatcher(ComputeDispatcher.Id), TrainingExtractorPath));
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
                 registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, trainingExtractors), TrainingPath));

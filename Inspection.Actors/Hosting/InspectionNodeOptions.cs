@@ -23,6 +23,11 @@ public sealed record InspectionNodeOptions
     /// <summary>Scorers on this node ask replicas on this node first; false spreads their queries by load alone.</summary>
     public bool PreferLocalReplicas { get; init; } = true;
     /// <summary>
+    /// Scorers on this node send remote replicas the encoded frames to extract there, where smaller than the features
+    /// (only while writing wire version 2: nodes of earlier builds cannot take them); false always sends features.
+    /// </summary>
+    public bool ShipFrames { get; init; } = true;
+    /// <summary>
     /// Wire version this node writes (<see cref="Serialization.InspectionSerializer"/>): 1 while nodes of builds before
     /// version 2 are in the cluster, the current one otherwise. Every node reads both.
     /// </summary>

@@ -57,6 +57,23 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
         }
     }
 
+    /// <summary>
+    /// Waits until the bank's shard coordinator knows <paramref name="count"/> shard regions (one per gpu node): a shard's
+    /// only replica goes to the least loaded region known when it starts and never moves, so a bank published before
+    /// that can land on fewer nodes than the cluster has.
+    /// </summary>
+    public async Task AwaitShardRegions(int count, TimeSpan timeout)
+    {
+        var region = await ActorRegistry.For(system).GetAsync<MemoryBankShardRegion>();
+        var waited = global::System.Diagnostics.Stopwatch.StartNew();
+        while ((await region.Ask<Akka.Cluster.Sharding.ClusterShardingStats>(new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(3)),
+                   TimeSpan.FromSeconds(10))).Regions.Count < count)
+        {
+            if (waited.Elapsed > timeout) throw new TimeoutException($"not {count} shard regions registered within {timeout.TotalSeconds:F0} s");
+            await Task.Delay(200);
+        }
+    }
+
     /// <returns>Where every replica runs, as the directory last reported it.</returns>
     public async Task<IReadOnlyDictionary<string, Address>> AwaitReplicasApart(ModelDeployment deployment, TimeSpan timeout)
     {

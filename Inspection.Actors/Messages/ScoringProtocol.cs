@@ -30,8 +30,12 @@ public sealed record ModelDeployment(
     }
 }
 
-/// <summary>Patch features of a batch of frames of one line: [Frames * Grid * Grid, D].</summary>
-public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Patches) : ICommand;
+/// <summary>
+/// Patch features of a batch of frames of one line: [Frames * Grid * Grid, D]. Encoded: the frames as captured, in the
+/// same order, when the extractor on this node sends the batch to its scorer (which then sends remote replicas the
+/// frames, not the features, where they are smaller); never written to the wire, so a batch from another node has none.
+/// </summary>
+public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Patches, IReadOnlyList<CapturedFrame>? Encoded = null) : ICommand;
 
 /// <summary>
 /// The outcome for one frame: scored (score, normalised score, verdict, anomaly map) or failed (Error says why, for

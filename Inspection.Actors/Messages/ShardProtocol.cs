@@ -11,6 +11,22 @@ public sealed record BankSliceStored(string EntityId, int ChunkIndex) : IEvent;
 /// <summary>The k nearest vectors of this shard's slice for each query row, with products in <c>Precision</c> (see ComputePrecision).</summary>
 public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32) : IShardMessage, IQuery;
 
+/// <summary>
+/// <see cref="QueryNearest"/> for a replica on another node, sent to that node's feature extractor with the batch's
+/// encoded frames instead of their patch features (a tire frame is tens of KB against 1.5 MB of fp32 features): the
+/// extractor there extracts them with the line's backbone and asks its own replica, which answers the scorer directly
+/// (<see cref="NearestAnswer"/>), or it answers <see cref="FramesNotExtracted"/>. Frames are in the batch's order.
+/// Wire version 2 only: nodes of earlier builds have no handler for it.
+/// </summary>
+public sealed record QueryNearestOfFrames(string EntityId, long QueryId, string Line, string Version, IReadOnlyList<CapturedFrame> Frames, int K,
+    string Precision = FeatureFormats.Float32) : IQuery;
+
+/// <summary>
+/// The node could not extract the frames of a <see cref="QueryNearestOfFrames"/> (another model version, a backbone
+/// or weights file it lacks): the scorer sends that replica the patch features instead.
+/// </summary>
+public sealed record FramesNotExtracted(string EntityId, long QueryId, string Reason) : IAnswer;
+
 /// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
 public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices) : IAnswer;
 

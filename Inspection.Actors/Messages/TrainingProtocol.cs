@@ -30,6 +30,14 @@ public sealed record TrainingFailed(string Line, string Reason, bool Cancelled =
 /// </summary>
 public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
 
+/// <summary>
+/// Give a trained line's current version <paramref name="Replicas"/> copies of each shard (0: one per gpu node up now, at
+/// most 2) without retraining: new replicas load their slice from the shard's journal on nodes without a sibling, and
+/// the version's deployment changes only once every one holds it; replicas no longer wanted are freed a minute later.
+/// Replies TrainingCompleted (no images, the same version) or TrainingFailed. Wire version 2 only.
+/// </summary>
+public sealed record SetReplicas(string Line, int Replicas, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
+
 /// <summary>Training features of a batch of good images, computed by whichever gpu node's extractor receives it.</summary>
 public sealed record ExtractTrainingPatches(
     long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images) : ICommand;

@@ -24,6 +24,12 @@ namespace Inspection.Actors.Scoring;
 /// budget (a shard restarting on another node) and then fails every frame explicitly: never a score from part of the
 /// bank.
 /// </para>
+/// <para>
+/// A replica on another node gets the batch's encoded frames instead of its patch features where they are fewer bytes
+/// (<see cref="QueryNearestOfFrames"/>, to the extractor on that node, which extracts them and asks its replica), so a
+/// bank split over nodes costs the network about one encoded frame per remote shard, not 1.5 MB of features. Rows and
+/// support queries carry one vector per frame and go as they are.
+/// </para>
 /// </summary>
 public sealed class LineScorerActor : ReceiveActor, IWithTimers
 {
@@ -39,6 +45,11 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private bool _retired;
     private readonly TimeSpan _retryBudget;
     private static readonly TimeSpan RetryRound = TimeSpan.FromSeconds(2);
+    private readonly string? _framesTo;
+    private readonly Dictionary<Address, ActorSelection> _extractors = new();
+    // Nodes that could not extract a batch's frames (another version, a missing weights file), until when they get features.
+    private readonly Dictionary<Address, long> _featuresOnlyUntil = new();
+    private static readonly TimeSpan FeaturesOnlyFor = TimeSpan.FromMinutes(1);
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -49,9 +60,14 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     /// </param>
     /// <param name="preferLocal">Ask a replica on this node first (see <see cref="ReplicaChoice"/>).</param>
     /// <param name="directory">This node's replica directory: where replicas run, known before their first answers.</param>
+    /// <param name="framesTo">
+    /// Name of the feature extractor under /user on every gpu node, to which frames for a remote replica go; null sends
+    /// remote replicas the features.
+    /// </param>
     public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
-        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null)
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null)
     {
+        _framesTo = framesTo;
         _retryBudget = retryBudget ?? TimeSpan.Zero;
         _deployment = deployment;
         _shards = shardRegion;
@@ -67,6 +83,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Receive<RowsAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Rows, p => p.Rows, a, OnRows));
         Receive<SupportAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Support, p => p.Support, a, (id, p) => Finish(id, p)));
         Receive<ShardUnavailable>(OnUnavailable);
+        Receive<FramesNotExtracted>(OnNotExtracted);
         Receive<GatherTimeout>(t => OnTimeout(t.QueryId));
         Receive<HedgeDue>(h => Hedge(h.QueryId));
         Receive<AskAgain>(a => AskMissing(a.QueryId));
@@ -91,8 +108,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
-        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null) =>
-        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget, preferLocal, directory, located));
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null) =>
+        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget, preferLocal, directory, located, framesTo));
 
     private bool InCluster => Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider };
 
@@ -127,7 +144,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
                     $"patch block is {batch.Patches.Rows}x{batch.Patches.Columns}; model {d.Version} needs {batch.Frames.Count * patchesPerFrame}x{d.Dimensions}", 0));
             return;
         }
-        var pending = new PendingBatch(batch, Sender, d, Stopwatch.StartNew());
+        var pending = new PendingBatch(id, batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
         Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount), (entity, _) => new QueryNearest(entity, id, batch.Patches, 1, d.EffectiveKnnPrecision));
     }
@@ -296,8 +313,36 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         p.Tried.Add(entity);
         p.Asked[s] = entity;
         _replicas.Opened(entity);
-        _shards.Tell(p.Query!(entity, s));
+        if (p.Stage == GatherStage.Nearest && ExtractorFor(p, entity) is { } extractor)
+            extractor.Tell(new QueryNearestOfFrames(entity, p.Id, d.Line, d.Version, p.Batch.Encoded!, 1, d.EffectiveKnnPrecision));
+        else _shards.Tell(p.Query!(entity, s));
         return true;
+    }
+
+    /// <summary>
+    /// The extractor on the node of <paramref name="entity"/> when the batch's frames should go there instead of its
+    /// features: the replica is on another node known to run it, that node has not failed to extract lately, and the
+    /// encoded frames are smaller than the features (a huge PNG may not be).
+    /// </summary>
+    private ActorSelection? ExtractorFor(PendingBatch p, string entity)
+    {
+        if (_framesTo is null || !InCluster || p.Batch.Encoded is not { } encoded || encoded.Count != p.Batch.Frames.Count) return null;
+        if (_replicas.Where(entity) is not { } node || _replicas.IsLocal(entity)) return null;
+        if (_featuresOnlyUntil.TryGetValue(node, out long until) && until > Environment.TickCount64) return null;
+        if (encoded.Sum(f => (long)f.Encoded.Length) >= p.Batch.Patches.Data.Length) return null;
+        if (!_extractors.TryGetValue(node, out var selection))
+            _extractors[node] = selection = Context.ActorSelection(new RootActorPath(node) / "user" / _framesTo);
+        return selection;
+    }
+
+    /// <summary>The replica's node could not extract the frames: that replica gets the features of this batch, and the node features for a while.</summary>
+    private void OnNotExtracted(FramesNotExtracted n)
+    {
+        if (!_pending.TryGetValue(n.QueryId, out var p) || p.Stage != GatherStage.Nearest || !ShardKey.TryParse(n.EntityId, out var key)) return;
+        if (p.Nearest.ContainsKey(key.Shard) || p.Asked.GetValueOrDefault(key.Shard) != n.EntityId) return;
+        _log.Info("Line {0}: {1}'s node did not extract the frames ({2}); sending it features", p.Deployment.Line, n.EntityId, n.Reason);
+        _featuresOnlyUntil[Sender.Path.Address] = Environment.TickCount64 + (long)FeaturesOnlyFor.TotalMilliseconds;
+        _shards.Tell(p.Query!(n.EntityId, key.Shard));
     }
 
     private void OnUnavailable(ShardUnavailable u)
@@ -400,8 +445,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
     private enum GatherStage { Nearest, Rows, Support }
 
-    private sealed class PendingBatch(ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
+    private sealed class PendingBatch(long id, ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
     {
+        public long Id { get; } = id;
         public ScoreFrames Batch { get; } = batch;
         public IActorRef ReplyTo { get; } = replyTo;
         public ModelDeployment Deployment { get; } = deployment;

@@ -69,6 +69,9 @@ public sealed class ReplicaChoice(Address? self = null)
         foreach (var entity in _location.Where(l => l.Value == node).Select(l => l.Key).ToList()) _location.Remove(entity);
     }
 
+    /// <summary>The node the replica runs on, if known.</summary>
+    public Address? Where(string entity) => _location.GetValueOrDefault(entity);
+
     public bool IsOn(string entity, Address node) => _location.TryGetValue(entity, out var at) && at == node;
 
     private bool IsLost(string entity) => _location.TryGetValue(entity, out var at) && _lost.Contains(at);

@@ -123,7 +123,18 @@ public sealed class InspectionSerializer : SerializerWithStringManifest
         [typeof(CameraFrameIdsReserved)] = "KR",
         [typeof(CameraFileInspected)] = "KI",
         [typeof(CameraState)] = "KS",
+        [typeof(QueryNearestOfFrames)] = "QF",
+        [typeof(FramesNotExtracted)] = "FX",
+        [typeof(SetReplicas)] = "SP",
     };
+
+    /// <summary>
+    /// Types added with or after wire version 2: no build before it has them, so they are always written in version 2,
+    /// also by a node told to write version 1 (senders do not send them to such nodes).
+    /// </summary>
+    public static readonly IReadOnlySet<Type> SinceWireVersion2 = new HashSet<Type> { typeof(QueryNearestOfFrames), typeof(FramesNotExtracted), typeof(SetReplicas) };
+
+    private int VersionFor(object o) => SinceWireVersion2.Contains(o.GetType()) ? 2 : WriteVersion;
 
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
     public static IEnumerable<Type> MessageTypes => Manifests.Keys;
@@ -139,15 +150,16 @@ public sealed class InspectionSerializer : SerializerWithStringManifest
 
     public override string Manifest(object o) =>
         Manifests.TryGetValue(o.GetType(), out var m)
-            ? WriteVersion == 1 ? m : m + TaggedSuffix
+            ? VersionFor(o) == 1 ? m : m + TaggedSuffix
             : throw new ArgumentException($"{o.GetType()} is not an Inspection message.");
 
     public override byte[] ToBinary(object obj)
     {
-        var bytes = WriteVersion == 1 ? _positional.Write(obj) : _tagged.Write(obj);
+        int version = VersionFor(obj);
+        var bytes = version == 1 ? _positional.Write(obj) : _tagged.Write(obj);
         _node ??= _system.Provider.DefaultAddress?.ToString();
         Diagnostics.PipelineMetrics.SerializedBytes.Add(bytes.Length, new KeyValuePair<string, object?>("message", obj.GetType().Name),
-            new KeyValuePair<string, object?>("node", _node ?? ""), new KeyValuePair<string, object?>("wire", WriteVersion));
+            new KeyValuePair<string, object?>("node", _node ?? ""), new KeyValuePair<string, object?>("wire", version));
         return bytes;
     }
 

@@ -24,6 +24,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             case StoreBankSlice m: w.String(1, m.EntityId).Int(2, m.ChunkIndex).Int(3, m.ChunkCount).Int(4, m.GlobalOffset).Block(5, m.Rows); break;
             case BankSliceStored m: w.String(1, m.EntityId).Int(2, m.ChunkIndex); break;
             case QueryNearest m: w.String(1, m.EntityId).Int(2, m.QueryId).Block(3, m.Queries).Int(4, m.K).String(5, m.Precision); break;
+            case QueryNearestOfFrames m:
+                w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Line).String(4, m.Version).Messages(5, m.Frames, Captured).Int(6, m.K).String(7, m.Precision);
+                break;
+            case FramesNotExtracted m: w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Reason); break;
             case NearestAnswer m: w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.Distances).Packed(5, m.Indices); break;
             case QueryRows m: w.String(1, m.EntityId).Int(2, m.QueryId).Packed(3, m.Indices); break;
             case RowsAnswer m: w.String(1, m.EntityId).Int(2, m.QueryId).Packed(3, m.Indices).Block(4, m.Rows); break;
@@ -95,6 +99,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
                 break;
             case TrainingFailed m: w.String(1, m.Line).String(2, m.Reason).Bool(3, m.Cancelled); break;
             case AddGoodImages m: w.String(1, m.Line).Strings(2, m.Files).String(3, m.JobId).String(4, Path(m.ProgressTo)); break;
+            case SetReplicas m: w.String(1, m.Line).Int(2, m.Replicas).String(3, m.JobId).String(4, Path(m.ProgressTo)); break;
             case ExtractTrainingPatches m:
                 w.Int(1, m.RequestId).String(2, m.Backbone).Strings(3, m.Layers).String(4, m.BackboneWeights).String(5, m.Precision).Int(6, m.ImageSize)
                     .Messages(7, m.Images, Captured);
@@ -130,6 +135,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "SS" => new StoreBankSlice(f.String(1), f.Int32(2), f.Int32(3), f.Int64(4), f.Block(5)),
             "SA" => new BankSliceStored(f.String(1), f.Int32(2)),
             "QN" => new QueryNearest(f.String(1), f.Int64(2), f.Block(3), f.Int32(4), f.String(5, FeatureFormats.Float32)),
+            "QF" => new QueryNearestOfFrames(f.String(1), f.Int64(2), f.String(3), f.String(4), f.Messages(5).Select(Captured).ToList(), f.Int32(6),
+                f.String(7, FeatureFormats.Float32)),
+            "FX" => new FramesNotExtracted(f.String(1), f.Int64(2), f.String(3)),
             "NA" => new NearestAnswer(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5)),
             "QR" => new QueryRows(f.String(1), f.Int64(2), f.Packed<long>(3)),
             "RA" => new RowsAnswer(f.String(1), f.Int64(2), f.Packed<long>(3), f.Block(4)),
@@ -181,6 +189,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "TC" => new TrainingCompleted(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Double(6), f.Packed<float>(7), f.Packed<float>(8)),
             "TF" => new TrainingFailed(f.String(1), f.String(2), f.Bool(3)),
             "AG" => new AddGoodImages(f.String(1), f.Strings(2), f.OptionalString(3), Ref(f.OptionalString(4))),
+            "SP" => new SetReplicas(f.String(1), f.Int32(2), f.OptionalString(3), Ref(f.OptionalString(4))),
             "ET" => new ExtractTrainingPatches(f.Int64(1), f.String(2), f.Strings(3).ToArray(), f.OptionalString(4), f.String(5, FeatureFormats.Float32), f.Int32(6),
                 f.Messages(7).Select(Captured).ToList()),
             "TP" => new TrainingPatches(f.Int64(1), f.Int32(2), f.Int32(3), f.OptionalBlock(4), f.Strings(5), f.String(6)),
@@ -255,6 +264,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     {
         StoreBankSlice m => m.Rows.Data.Length,
         QueryNearest m => m.Queries.Data.Length,
+        QueryNearestOfFrames m => m.Frames.Sum(f => f.Encoded.Length + 64),
         RowsAnswer m => m.Rows.Data.Length,
         QuerySupport m => m.Centers.Data.Length + m.Patches.Data.Length,
         BankSliceChunk m => m.Rows.Data.Length,

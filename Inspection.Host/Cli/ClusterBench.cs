@@ -24,7 +24,10 @@ public static class ClusterBench
 {
     public const string Local = "local", Spread = "spread";
 
-    public sealed record Figures(string Design, int Nodes, int Shards, int Replicas, int Frames, int Window, double FramesPerSecond, double P50Ms, double P99Ms,
+    /// <summary>What a scorer sends a replica on another node: the encoded frames (where smaller) or the patch features.</summary>
+    public const string Frames = "frames", Features = "features";
+
+    public sealed record Figures(string Design, string Shipped, int Nodes, int Shards, int Replicas, int Frames, int Window, double FramesPerSecond, double P50Ms, double P99Ms,
         int Failed, double CrossingBytesPerFrame, IReadOnlyDictionary<string, double> BytesPerFrame, IReadOnlyDictionary<string, int> FramesPerNode);
 
     private const string Line = "bench";
@@ -33,7 +36,7 @@ public static class ClusterBench
     private static readonly HashSet<string> Journal = [nameof(StoredResult), "LineCounters"];
 
     public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int nodeCount, int shards, int replicas,
-        string design, int window, int frames, int wireVersion = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion)
+        string design, int window, int frames, int wireVersion = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion, bool shipFrames = true)
     {
         string folder = Directory.CreateTempSubdirectory("inspection-cluster-bench-").FullName;
         string database = Path.Combine(folder, "bench.db");
@@ -43,6 +46,7 @@ public static class ClusterBench
         {
             Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{seedPort}"], Database = database, Roles = roles, Device = device,
             BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60), PreferLocalReplicas = design == Local, WireVersion = wireVersion,
+            ShipFrames = shipFrames,
         };
         try
         {
@@ -52,6 +56,7 @@ public static class ClusterBench
             await nodes[0].Pipeline.AwaitMembersUp(nodeCount, TimeSpan.FromMinutes(2));
 
             var pipeline = nodes[0].Pipeline;
+            await pipeline.AwaitShardRegions(nodeCount, TimeSpan.FromMinutes(1)); // so shards of one replica spread over the nodes
             var registry = ActorRegistry.For(system);
             var region = await registry.GetAsync<MemoryBankShardRegion>();
             var deployment = await ModelPublisher.Publish(region, model, Line, "v1", shards, TimeSpan.FromMinutes(5), replicas: replicas);
@@ -93,7 +98,7 @@ public static class ClusterBench
             var (p50, p99) = Latencies.Percentiles(latencies);
             var byType = bytes.OrderByDescending(b => b.Value).ToDictionary(b => b.Key, b => (double)b.Value / frames);
             double crossing = byType.Where(b => !Journal.Contains(b.Key)).Sum(b => b.Value);
-            return new Figures(design, nodeCount, deployment.ShardCount, deployment.Replicas, frames, window, frames / seconds, p50, p99, failed, crossing, byType,
+            return new Figures(design, shipFrames && wireVersion >= 2 ? Frames : Features, nodeCount, deployment.ShardCount, deployment.Replicas, frames, window, frames / seconds, p50, p99, failed, crossing, byType,
                 new Dictionary<string, int>(perNode));
         }
         finally

@@ -33,8 +33,11 @@ public static class ClusterBenchCommand
         var window = new Option<int>("--window") { Description = "Frames in flight.", DefaultValueFactory = _ => 32 }.InRange(1, 4096);
         var wire = new Option<int>("--wire-version") { Description = "Wire version every node writes (1: the positional format of builds before version 2).",
             DefaultValueFactory = _ => Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion }.InRange(1, 2);
+        var ship = new Option<string[]>("--ship") { Description = "What a scorer sends a shard on another node: frames (the encoded frames where smaller, extracted there) or features (the patch features).",
+            DefaultValueFactory = _ => [ClusterBench.Frames], AllowMultipleArgumentsPerToken = true };
+        ship.AcceptOnlyFromAmong(ClusterBench.Frames, ClusterBench.Features);
         var command = new Command("cluster-bench", "Frames/s and bytes per frame between nodes of one line on 1-3 in-process nodes over TCP, with 1-2 replicas.")
-            { data, output, nodes, replicas, designs, shards, frames, window, wire };
+            { data, output, nodes, replicas, designs, shards, frames, window, wire, ship };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -50,24 +53,26 @@ public static class ClusterBenchCommand
                               $"engine alone (batch {batch}, decode included): {engineRate:F1} images/s");
             var runs = new List<ClusterBench.Figures>();
             foreach (string design in result.GetValue(designs)!)
+                foreach (string shipped in result.GetValue(ship)!)
                 foreach (int n in result.GetValue(nodes)!)
                     foreach (int r in result.GetValue(replicas)!)
                     {
                         if (r > n) continue; // replicas of a shard live on distinct nodes
                         int s = result.GetValue(shards) is > 0 and var given ? given
                             : design == ClusterBench.Local ? TrainingCoordinatorActor.ShardsFor(model.BankSize, model.Metadata.EmbeddingDimensions, TrainingCoordinatorActor.DefaultShardBudget) : n;
-                        Console.Error.WriteLine($"{design}: {n} node(s), {s} shard(s) x {r} replica(s)...");
-                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count, result.GetValue(wire)).GetAwaiter().GetResult();
+                        Console.Error.WriteLine($"{design}, remote shards get {shipped}: {n} node(s), {s} shard(s) x {r} replica(s)...");
+                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count, result.GetValue(wire),
+                            shipped == ClusterBench.Frames).GetAwaiter().GetResult();
                         runs.Add(figures);
                     }
             // The engine again after the runs: on a shared machine one measurement can be off; the larger is the reference.
             double engineAfter = EngineRate(model, sources, count, batch, settings.ImageSize);
             Console.WriteLine($"engine alone again after the runs: {engineAfter:F1} images/s");
             engineRate = Math.Max(engineRate, engineAfter);
-            var table = new Table().AddColumns("design", "nodes", "shards x replicas", "frames/s", "of engine", "p50 / p99 ms", "failed", "MB/frame between nodes", "largest messages (KB/frame)", "frames per node");
+            var table = new Table().AddColumns("design", "remote shards get", "nodes", "shards x replicas", "frames/s", "of engine", "p50 / p99 ms", "failed", "MB/frame between nodes", "largest messages (KB/frame)", "frames per node");
             static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
             foreach (var f in runs)
-                table.AddRow(f.Design, f.Nodes.ToString(), $"{f.Shards} x {f.Replicas}", F(f.FramesPerSecond, "F1"), F(f.FramesPerSecond / engineRate, "P0"),
+                table.AddRow(f.Design, f.Shipped, f.Nodes.ToString(), $"{f.Shards} x {f.Replicas}", F(f.FramesPerSecond, "F1"), F(f.FramesPerSecond / engineRate, "P0"),
                     $"{F(f.P50Ms, "F0")} / {F(f.P99Ms, "F0")}", f.Failed.ToString(), F(f.CrossingBytesPerFrame / 1e6, "F3"),
                     string.Join(", ", f.BytesPerFrame.Take(3).Select(b => $"{b.Key} {F(b.Value / 1e3, "F0")}")),
                     string.Join(" ", f.FramesPerNode.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Value)));

@@ -76,11 +76,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
             // Two shards of one replica each: every frame's queries go to both nodes, whichever node scores it. A shard's
             // only replica goes to the least loaded node whose region the coordinator knows (and never moves after), so
             // training waits until both regions have registered.
-            var coordinatorView = await nodes[0].ShardRegion();
-            var registered = DateTime.UtcNow.AddSeconds(30);
-            while ((await coordinatorView.Ask<Akka.Cluster.Sharding.ClusterShardingStats>(new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(3)),
-                       TimeSpan.FromSeconds(10))).Regions.Count < 2 && DateTime.UtcNow < registered)
-                await Task.Delay(200);
+            await (await InspectionPipeline.For(nodes[0].System)).AwaitShardRegions(2, TimeSpan.FromSeconds(30));
             var trainer = await ActorRegistry.For(nodes[0].System).GetAsync<TrainingCoordinator>();
             var line = LineSettings.Default with { ImageSize = settings.ImageSize, CoresetRatio = settings.CoresetRatio, Shards = 2, Replicas = 1 };
             var trained = await trainer.Ask<object>(new TrainLine("mixed", data, 2, line), TimeSpan.FromMinutes(3));

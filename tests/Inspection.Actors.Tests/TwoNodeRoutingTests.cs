@@ -54,25 +54,8 @@ public sealed class TwoNodeRoutingTests(ITestOutputHelper output)
             var inbox = Inbox.Create(nodes[0].System);
 
             var addresses = nodes.Select(n => n.Address).ToHashSet();
-            var bytes = new ConcurrentDictionary<string, long>();
-            using var listener = new MeterListener
-            {
-                InstrumentPublished = (instrument, l) =>
-                {
-                    if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SerializedBytes.Name) l.EnableMeasurementEvents(instrument);
-                },
-            };
-            listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
-            {
-                string? message = null, node = null;
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "message") message = (string?)tag.Value;
-                    if (tag.Key == "node") node = (string?)tag.Value;
-                }
-                if (message != null && node != null && addresses.Contains(node)) bytes.AddOrUpdate(message, value, (_, v) => v + value);
-            });
-            listener.Start();
+            var bytes = SerializedBytes.Count(addresses, out var listener);
+            using var _ = listener;
 
             // A small fill, so the line's frames spill over to the second node holding the bank.
             var line = pipeline.StartLine("routed", new LineOptions { RouteFill = 4 });

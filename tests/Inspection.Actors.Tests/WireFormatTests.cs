@@ -62,7 +62,9 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
             var kept = Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!)
                 .Where(g => g["wireVersion"]!.GetValue<int>() == version)
                 .SelectMany(g => g["messages"]!.AsArray().Select(e => e!["type"]!.GetValue<string>())).ToHashSet();
-            var missing = InspectionSerializer.MessageTypes.Select(t => t.Name).Where(n => !kept.Contains(n)).ToList();
+            // Types added with version 2 have no version 1 bytes: they are always written in version 2.
+            var missing = InspectionSerializer.MessageTypes.Where(t => version == 2 || !InspectionSerializer.SinceWireVersion2.Contains(t))
+                .Select(t => t.Name).Where(n => !kept.Contains(n)).ToList();
             Assert.True(missing.Count == 0, $"no golden bytes of wire version {version} for {string.Join(", ", missing)}");
         }
     }
