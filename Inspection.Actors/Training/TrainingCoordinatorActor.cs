@@ -14,6 +14,11 @@ namespace Inspection.Actors.Training;
 /// Trains line models on this (gpu) node: takes a new version name from the registry, trains PatchCore on the folder's
 /// good images, stores the bank in N shards, and only then activates the version in the registry, so the old version
 /// serves until the new one is fully stored. The heavy work runs off the actor's thread; one training per line at a time.
+/// <para>
+/// Replica counts change without a retrain (<see cref="SetReplicas"/>); when a gpu node joins, the oldest gpu node's
+/// coordinator gives every line that asks for one replica per gpu node (replicas 0) the replicas it now lacks, so a line
+/// trained on one node is served from two as soon as a second is up.
+/// </para>
 /// </summary>
 public sealed class TrainingCoordinatorActor : ReceiveActor
 {
@@ -51,6 +56,12 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         _device = device;
         Receive<TrainLine>(c => Run(c.Line, c.JobId, cancel => Train(c, cancel)));
         Receive<AddGoodImages>(c => Run(c.Line, c.JobId, cancel => Extend(c, cancel)));
+        Receive<SetReplicas>(c => Run(c.Line, c.JobId, cancel => ChangeReplicas(c, cancel)));
+        Receive<Akka.Cluster.ClusterEvent.MemberUp>(up =>
+        {
+            if (up.Member.HasRole("gpu") && OldestGpuNode()) GrowAutomaticLines();
+        });
+        Receive<Akka.Cluster.ClusterEvent.IClusterDomainEvent>(_ => { });
         Receive<CancelTraining>(c =>
         {
             if (_jobs.TryGetValue(c.JobId, out var job)) job.Cancel();
@@ -66,6 +77,47 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     public static Props Props(IActorRef registry, IActorRef shardRegion, PatchCoreSettings settings, string device, IActorRef? extractors = null,
         long shardBudget = DefaultShardBudget) =>
         Akka.Actor.Props.Create(() => new TrainingCoordinatorActor(registry, shardRegion, settings, device, extractors, shardBudget));
+
+    protected override void PreStart()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider })
+            _cluster.Subscribe(Self, Akka.Cluster.ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(Akka.Cluster.ClusterEvent.MemberUp));
+    }
+
+    protected override void PostStop()
+    {
+        if (Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider }) _cluster.Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    private int GpuNodesUp() => Math.Max(1, _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")));
+
+    /// <summary>This node is the oldest gpu node up: one coordinator of the cluster reacts to a joining node.</summary>
+    private bool OldestGpuNode()
+    {
+        var oldest = _cluster.State.Members.Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu"))
+            .OrderBy(m => m, Akka.Cluster.Member.AgeOrdering).FirstOrDefault();
+        return oldest != null && oldest.Address == _cluster.SelfAddress;
+    }
+
+    /// <summary>Lines on automatic replicas (0) whose current version has fewer than one per gpu node up (at most 2) get them.</summary>
+    private void GrowAutomaticLines()
+    {
+        int wanted = Math.Min(2, GpuNodesUp());
+        var (self, registry, log) = (Self, _registry, _log);
+        Task.Run(async () =>
+        {
+            var lines = await registry.Ask<LineList>(new ListLines(), TimeSpan.FromSeconds(30));
+            foreach (var line in lines.Lines.Where(l => l.Version != null))
+            {
+                var details = await registry.Ask<LineDetails>(new GetLine(line.Line), TimeSpan.FromSeconds(30));
+                if (details.Settings.Replicas != 0 || details.Deployment is not { } d || d.Replicas >= wanted) continue;
+                log.Info("Line {0} {1} has {2} replica(s) for {3} gpu nodes: adding replicas", d.Line, d.Version, d.Replicas, wanted);
+                self.Tell(new SetReplicas(d.Line, 0));
+            }
+        }).ContinueWith(t => log.Warning("Could not check lines' replica counts after a gpu node joined: {0}", t.Exception?.GetBaseException().Message),
+            TaskContinuationOptions.OnlyOnFaulted);
+    }
 
     private void Run(string line, string? jobId, Func<CancellationToken, Task<object>> work)
     {
@@ -175,6 +227,65 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         return new TrainingCompleted(command.Line, version.Version, command.Files.Count, model.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
     }
 
+    /// <summary>
+    /// The current version with another replica count: added replicas are started (placement puts each on a node
+    /// without a sibling) and must hold their slice, read from the shard's journal, before the deployment changes;
+    /// removed ones are freed after the scorers' open batches.
+    /// </summary>
+    private async Task<object> ChangeReplicas(SetReplicas command, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        if (command.Replicas is < 0 or > 8) return new TrainingFailed(command.Line, $"replicas {command.Replicas} is out of range: 0 (one per gpu node, at most 2) to 8");
+        var current = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30));
+        if (current is not ModelDeployment d)
+            return new TrainingFailed(command.Line, (current as NoDeployment)?.Reason ?? $"the registry answered {current.GetType().Name}");
+        int target = command.Replicas > 0 ? command.Replicas : Math.Min(2, GpuNodesUp());
+        var progress = new JobProgress(command.JobId, command.ProgressTo, cancel);
+        int added = d.ShardCount * Math.Max(0, target - d.Replicas);
+        progress.Report(new TrainingProgress("replicas", 0, Math.Max(1, added)));
+        if (target > d.Replicas)
+        {
+            await RegionsKnown(Math.Min(target, GpuNodesUp()), TimeSpan.FromSeconds(30));
+            int loaded = 0;
+            await Task.WhenAll(Enumerable.Range(0, d.ShardCount).SelectMany(s => Enumerable.Range(d.Replicas, target - d.Replicas).Select(async r =>
+            {
+                await ModelPublisher.Loaded(_shards, d.ShardEntity(s, r), TimeSpan.FromMinutes(2));
+                progress.Report(new TrainingProgress("replicas", Interlocked.Increment(ref loaded), added));
+            })));
+        }
+        cancel.ThrowIfCancellationRequested();
+        // A training elsewhere may have switched the line meanwhile: only the version read above changes.
+        if (target != d.Replicas)
+        {
+            if (await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30)) is ModelDeployment now && now.Version != d.Version)
+                return new TrainingFailed(command.Line, $"line '{command.Line}' moved to {now.Version} meanwhile; its replicas are that training's");
+            await _registry.Ask<ModelActivated>(new ActivateModel(d with { Replicas = target }), TimeSpan.FromSeconds(60));
+            for (int s = 0; s < d.ShardCount; s++)
+                for (int r = target; r < d.Replicas; r++)
+                    _scheduler.ScheduleTellOnce(RetireAfter, _shards, new RetireSlice(d.ShardEntity(s, r)), ActorRefs.NoSender);
+            _log.Info("Line {0} {1}: {2} replica(s) of each of its {3} shard(s), was {4}", d.Line, d.Version, target, d.ShardCount, d.Replicas);
+        }
+        progress.Report(new TrainingProgress("replicas", Math.Max(1, added), Math.Max(1, added)));
+        return new TrainingCompleted(command.Line, d.Version, 0, d.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
+    }
+
+    /// <summary>
+    /// Waits (at most <paramref name="timeout"/>) until the shard coordinator knows <paramref name="count"/> regions: a
+    /// replica started before a joining node's region registered would be placed beside its sibling, and moved only
+    /// by a later rebalance.
+    /// </summary>
+    private async Task RegionsKnown(int count, TimeSpan timeout)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            var stats = await _shards.Ask<Akka.Cluster.Sharding.ClusterShardingStats>(new Akka.Cluster.Sharding.GetClusterShardingStats(TimeSpan.FromSeconds(3)),
+                TimeSpan.FromSeconds(10));
+            if (stats.Regions.Count >= count) return;
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Frees the slices of the version a line served before, once its scorers' open batches are done.</summary>
     private void RetireLater(ModelDeployment? previous)
     {
@@ -184,19 +295,14 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 _scheduler.ScheduleTellOnce(RetireAfter, _shards, new RetireSlice(previous.ShardEntity(s, r)), ActorRefs.NoSender);
     }
 
-    /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2; never more than the gpu nodes.</summary>
     /// <summary>The default shard count: as few as keep each shard's float32 bank within <paramref name="budgetBytes"/>.
     /// One shard whenever the bank fits, so a node holding one replica of every shard holds the whole bank and scores
     /// the frames routed to it without sending their features to another node.</summary>
     public static int ShardsFor(long bankSize, int dimensions, long budgetBytes) =>
         (int)Math.Max(1, (bankSize * dimensions * sizeof(float) + budgetBytes - 1) / budgetBytes);
 
-    private int Replicas(LineSettings? settings)
-    {
-        int gpuNodes = Math.Max(1, _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")));
-        int wanted = settings?.Replicas > 0 ? settings.Replicas : Math.Min(2, gpuNodes);
-        return Math.Max(1, wanted);
-    }
+    /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2.</summary>
+    private int Replicas(LineSettings? settings) => Math.Max(1, settings?.Replicas > 0 ? settings.Replicas : Math.Min(2, GpuNodesUp()));
 
     private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)
     {

@@ -3,14 +3,16 @@ namespace Inspection.Host.Api;
 /// <summary>
 /// PUT /lines/{line}: the settings to change; absent ones keep their value (or the default for a new line). Webhook:
 /// an http(s) URL each result is posted to ("" removes it); Mqtt: publish results on inspection/{line}/results.
-/// Replicas: copies of each shard on distinct gpu nodes (0: one per gpu node at training time, at most 2).
+/// Replicas: copies of each shard on distinct gpu nodes (0: one per gpu node, at most 2, grown as gpu nodes join). On a
+/// trained line a new replica count applies at once, without a retrain, as a job named in activeJob; the other settings
+/// apply at the next training.
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
     string? Webhook, bool? Mqtt, int? Replicas = null);
 
 /// <summary>
-/// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node at training time, at
-/// most 2. ThresholdPolicy: calibrated or manual.
+/// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
+/// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual.
 /// </summary>
 public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
     int Replicas);

@@ -13,7 +13,7 @@ public static class LineRoutes
         var lines = api.MapGroup("/lines").WithTags("Lines");
         lines.MapGet("/", List).WithSummary("List the lines with their model, threshold and counters.");
         lines.MapGet("/{line}", Get).WithSummary("One line: model version, bank size, shards, threshold, counters and reviews.");
-        lines.MapPut("/{line}", Put).WithSummary("Create a line or change its settings (backbone, image size, coreset ratio, shard count, threshold policy).");
+        lines.MapPut("/{line}", Put).WithSummary("Create a line or change its settings (backbone, image size, coreset ratio, shard count, threshold policy, replicas). A trained line's replicas change at once, as a job (activeJob); the others at its next training.");
         lines.MapDelete("/{line}", Delete).WithSummary("Delete a line and its results.");
         lines.MapGet("/{line}/summary", Summary).WithSummary("The line's results over the last 1, 5 and 60 minutes (counts, fail rate, frames/s, latency) and its last scores.");
         lines.MapGet("/{line}/threshold/preview", Preview)
@@ -56,7 +56,14 @@ public static class LineRoutes
             body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, body?.Mqtt ?? s.Mqtt, body?.Replicas ?? s.Replicas);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
+        // A trained line's replica count changes now, without a retrain (a job, as training is); other settings apply at the next training.
+        bool replicasChange = body?.Replicas is not null && existing.Deployment is { } deployed && (settings.Replicas == 0 || settings.Replicas != deployed.Replicas);
+        if (replicasChange && api.Jobs.ActiveFor(line) is { } active)
+            return Problems.Conflict($"line '{line}' has a job running ({active.Id}); change its replicas when it has ended");
         await pipeline.Registry.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
+        if (replicasChange)
+            api.Jobs.Start(api.System, pipeline.Registry, line, "replicas", (id, watcher) =>
+                pipeline.Trainers.Tell(new SetReplicas(line, settings.Replicas, id, watcher), watcher));
         var view = (await View(api, line, cancel))!;
         return existing.Known ? TypedResults.Ok(view) : TypedResults.Created($"/api/v1/lines/{line}", view);
     }

@@ -219,6 +219,33 @@ public sealed class ApiFlowTests(ServeFixture serve)
     }
 
     [Fact]
+    public async Task Changing_a_trained_lines_replicas_is_a_job_that_keeps_its_version_and_scores()
+    {
+        await serve.TrainLine("copies", new { imageSize = 128, replicas = 1 });
+        var before = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/copies");
+        Assert.Equal(1, before.GetProperty("replicas").GetInt32());
+        var first = await Json(await serve.PostFrame(serve.Image("hole", 1), line: "copies"));
+
+        // Two replicas on this one-node server: the second loads the slice from the shard's journal, no retrain.
+        var changed = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/copies", new { replicas = 2 }));
+        string jobId = changed.GetProperty("activeJob").GetString()!;
+        var job = await serve.WaitForJob(jobId);
+        Assert.Equal(("replicas", "succeeded"), (job.GetProperty("kind").GetString(), job.GetProperty("state").GetString()));
+        var after = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/copies");
+        Assert.Equal((2, before.GetProperty("modelVersion").GetString()), (after.GetProperty("replicas").GetInt32(), after.GetProperty("modelVersion").GetString()));
+        Assert.Equal(2, after.GetProperty("settings").GetProperty("replicas").GetInt32());
+        var second = await Json(await serve.PostFrame(serve.Image("hole", 1), line: "copies"));
+        Assert.Equal(first.GetProperty("score").GetSingle(), second.GetProperty("score").GetSingle());
+
+        // The same count again starts nothing; a count out of range is refused and changes nothing.
+        var same = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/copies", new { replicas = 2 }));
+        Assert.Equal(JsonValueKind.Null, same.GetProperty("activeJob").ValueKind);
+        var refused = await serve.Client.PutAsJsonAsync("/api/v1/lines/copies", new { replicas = 9 });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal(2, (await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/copies")).GetProperty("replicas").GetInt32());
+    }
+
+    [Fact]
     public async Task A_false_alarm_reviewed_good_joins_the_model_as_a_new_version_and_is_counted()
     {
         await serve.Client.PutAsJsonAsync("/api/v1/lines/review", new { imageSize = 128 });
