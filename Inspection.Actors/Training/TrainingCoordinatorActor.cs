@@ -59,7 +59,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         Receive<SetReplicas>(c => Run(c.Line, c.JobId, cancel => ChangeReplicas(c, cancel)));
         Receive<Akka.Cluster.ClusterEvent.MemberUp>(up =>
         {
-            if (up.Member.HasRole("gpu") && OldestGpuNode()) GrowAutomaticLines();
+            if (up.Member.HasRole("gpu") && OldestGpuNode()) GrowAutomaticLines(up.Member);
         });
         Receive<Akka.Cluster.ClusterEvent.IClusterDomainEvent>(_ => { });
         Receive<CancelTraining>(c =>
@@ -90,7 +90,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         base.PostStop();
     }
 
-    private int GpuNodesUp() => Math.Max(1, _cluster.State.Members.Count(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")));
+    /// <param name="joined">A member just reported up: the cluster's read view may not show it yet when its event arrives.</param>
+    private int GpuNodesUp(Akka.Cluster.Member? joined = null) => Math.Max(1, _cluster.State.Members
+        .Where(m => m.Status == Akka.Cluster.MemberStatus.Up && m.HasRole("gpu")).Select(m => m.UniqueAddress)
+        .Union(joined is null ? [] : [joined.UniqueAddress]).Count());
 
     /// <summary>This node is the oldest gpu node up: one coordinator of the cluster reacts to a joining node.</summary>
     private bool OldestGpuNode()
@@ -101,9 +104,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     }
 
     /// <summary>Lines on automatic replicas (0) whose current version has fewer than one per gpu node up (at most 2) get them.</summary>
-    private void GrowAutomaticLines()
+    private void GrowAutomaticLines(Akka.Cluster.Member joined)
     {
-        int wanted = Math.Min(2, GpuNodesUp());
+        int wanted = Math.Min(2, GpuNodesUp(joined));
         var (self, registry, log) = (Self, _registry, _log);
         Task.Run(async () =>
         {
@@ -113,7 +116,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 var details = await registry.Ask<LineDetails>(new GetLine(line.Line), TimeSpan.FromSeconds(30));
                 if (details.Settings.Replicas != 0 || details.Deployment is not { } d || d.Replicas >= wanted) continue;
                 log.Info("Line {0} {1} has {2} replica(s) for {3} gpu nodes: adding replicas", d.Line, d.Version, d.Replicas, wanted);
-                self.Tell(new SetReplicas(d.Line, 0));
+                self.Tell(new SetReplicas(d.Line, wanted));
             }
         }).ContinueWith(t => log.Warning("Could not check lines' replica counts after a gpu node joined: {0}", t.Exception?.GetBaseException().Message),
             TaskContinuationOptions.OnlyOnFaulted);

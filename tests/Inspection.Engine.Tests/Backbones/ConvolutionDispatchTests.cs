@@ -16,6 +16,9 @@ public partial class ConvolutionDispatchTests(ITestOutputHelper log)
     [GeneratedRegex(@"_ih\d+oh\d+kh(?<kh>\d+)sh\d+dh\d+ph\d+_iw\d+ow\d+kw(?<kw>\d+)sw\d+")]
     private static partial Regex ProblemShape();
 
+    [GeneratedRegex(@"src/\S+?\.cpp:\d+")]
+    private static partial Regex SourceFile();
+
     [Fact]
     public void No_one_by_one_convolution_reaches_onednn_in_any_network_the_product_runs()
     {
@@ -24,7 +27,10 @@ public partial class ConvolutionDispatchTests(ITestOutputHelper log)
         var pointwise = convolutionLines.Where(l =>
         {
             var m = ProblemShape().Match(l);
-            return l.Contains("1x1", StringComparison.Ordinal) || (m.Success && m.Groups["kh"].Value == "1" && m.Groups["kw"].Value == "1");
+            // Not the source file of an implementation oneDNN tried and refused: on AVX2-only machines every convolution
+            // logs "create:dispatch ... bad param ,src/cpu/x64/jit_avx2_1x1_conv_kernel_f32.cpp" without a shape.
+            string described = SourceFile().Replace(l, "");
+            return described.Contains("1x1", StringComparison.Ordinal) || (m.Success && m.Groups["kh"].Value == "1" && m.Groups["kw"].Value == "1");
         }).ToList();
         log.WriteLine($"child exit code {exitCode}; {convolutionLines.Count} oneDNN convolution lines; {pointwise.Count} with a 1x1 kernel");
         foreach (var line in pointwise.Take(5)) log.WriteLine(line);
