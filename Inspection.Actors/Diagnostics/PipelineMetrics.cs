@@ -14,13 +14,21 @@ public static class PipelineMetrics
     public const string MeterName = "Inspection.Pipeline";
     private static readonly Meter Meter = new(MeterName);
 
+    // Listeners match instruments by these names, never by the fields below: a listener started before this class is
+    // first used is called while the fields are still being assigned, and reading one from its callback would fail the
+    // type's initialiser for the whole process.
+    public const string ExtractionName = "inspection.extraction.duration";
+    public const string SilentNodesName = "inspection.nodes.silent";
+    public const string SinkDeliveriesName = "inspection.sink.deliveries";
+    public const string SerializedBytesName = "inspection.serialized.bytes";
+
     /// <summary>Decoding and resizing one frame (tag <c>line</c>).</summary>
     public static readonly Histogram<double> Decode =
         Meter.CreateHistogram<double>("inspection.decode.duration", "ms", "Decoding and resizing one frame.");
 
     /// <summary>Backbone and embedding of one micro-batch (tags <c>line</c>, <c>frames</c>, <c>node</c>).</summary>
     public static readonly Histogram<double> Extraction =
-        Meter.CreateHistogram<double>("inspection.extraction.duration", "ms", "Backbone and embedding of one micro-batch.");
+        Meter.CreateHistogram<double>(ExtractionName, "ms", "Backbone and embedding of one micro-batch.");
 
     /// <summary>One shard request (tags <c>line</c>, <c>request</c>): nearest neighbours of a batch's patches, rows by index, or
     /// Eq. 7's support.</summary>
@@ -56,8 +64,9 @@ public static class PipelineMetrics
     public static readonly Counter<long> FramesRetried =
         Meter.CreateCounter<long>("inspection.frames.retried", "{attempt}", "Frame attempts made again within the frame deadline.");
 
+    /// <summary>Times a line passed over a gpu node that answered none of its overdue frames (tag <c>line</c>).</summary>
     public static readonly Counter<long> SilentNodes =
-        Meter.CreateCounter<long>("inspection.nodes.silent", "{event}", "Times a line passed over a gpu node that had answered none of its overdue frames.");
+        Meter.CreateCounter<long>(SilentNodesName, "{event}", "Times a line passed over a gpu node that had answered none of its overdue frames.");
 
     /// <summary>Stored results (tags <c>line</c>, <c>verdict</c>: pass, fail or error).</summary>
     public static readonly Counter<long> Results =
@@ -65,7 +74,7 @@ public static class PipelineMetrics
 
     /// <summary>Results a sink delivered (tags <c>line</c>, <c>sink</c>: webhook or mqtt).</summary>
     public static readonly Counter<long> SinkDeliveries =
-        Meter.CreateCounter<long>("inspection.sink.deliveries", "{result}", "Results delivered by a result sink.");
+        Meter.CreateCounter<long>(SinkDeliveriesName, "{result}", "Results delivered by a result sink.");
 
     /// <summary>Failed delivery attempts of a sink (tags <c>line</c>, <c>sink</c>); each is retried with backoff.</summary>
     public static readonly Counter<long> SinkFailures =
@@ -77,7 +86,7 @@ public static class PipelineMetrics
     /// that traffic costs the network.
     /// </summary>
     public static readonly Counter<long> SerializedBytes =
-        Meter.CreateCounter<long>("inspection.serialized.bytes", "By", "Bytes of Inspection messages serialised (to other nodes, or to the journal).");
+        Meter.CreateCounter<long>(SerializedBytesName, "By", "Bytes of Inspection messages serialised (to other nodes, or to the journal).");
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> InFlightByLine = new(StringComparer.Ordinal);
 

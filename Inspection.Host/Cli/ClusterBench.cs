@@ -116,7 +116,7 @@ public static class ClusterBench
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "inspection.serialized.bytes") l.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SerializedBytesName) l.EnableMeasurementEvents(instrument);
             },
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
@@ -135,7 +135,7 @@ public static class ClusterBench
         {
             InstrumentPublished = (instrument, l) =>
             {
-                if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "inspection.extraction.duration") l.EnableMeasurementEvents(instrument);
+                if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.ExtractionName) l.EnableMeasurementEvents(instrument);
             },
         };
         listener.SetMeasurementEventCallback<double>((_, _, tags, _) =>

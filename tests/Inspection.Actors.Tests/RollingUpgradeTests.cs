@@ -56,7 +56,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
             {
                 InstrumentPublished = (instrument, l) =>
                 {
-                    if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SerializedBytes.Name) l.EnableMeasurementEvents(instrument);
+                    if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SerializedBytesName) l.EnableMeasurementEvents(instrument);
                 },
             };
             listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>

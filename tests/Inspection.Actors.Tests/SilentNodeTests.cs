@@ -58,7 +58,7 @@ public sealed class SilentNodeTests(ITestOutputHelper output)
             long silenced = 0;
             using var listener = new MeterListener
             {
-                InstrumentPublished = (instrument, l) => { if (instrument == PipelineMetrics.SilentNodes) l.EnableMeasurementEvents(instrument); },
+                InstrumentPublished = (instrument, l) => { if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SilentNodesName) l.EnableMeasurementEvents(instrument); },
             };
             listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref silenced, value));
             listener.Start();

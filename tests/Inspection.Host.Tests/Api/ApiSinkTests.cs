@@ -47,7 +47,7 @@ public sealed class ApiSinkTests(ServeFixture serve)
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
         {
-            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == "inspection.sink.deliveries") l.EnableMeasurementEvents(instrument);
+            if (instrument.Meter.Name == PipelineMetrics.MeterName && instrument.Name == PipelineMetrics.SinkDeliveriesName) l.EnableMeasurementEvents(instrument);
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
