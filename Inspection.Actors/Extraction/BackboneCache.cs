@@ -1,4 +1,5 @@
 using Inspection.Engine.Backbones;
+using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
 using TorchSharp;
 
@@ -12,7 +13,7 @@ public sealed class BackboneCache(torch.Device device) : IDisposable
 {
     private readonly Dictionary<string, PatchExtractor> _extractors = new(StringComparer.Ordinal);
 
-    public PatchExtractor Get(string backbone, string[] layers, string? weights, string precision, int imageSize)
+    public PatchExtractor Get(string backbone, string[] layers, string? weights, string precision, Extent imageSize)
     {
         string key = $"{backbone}|{string.Join(",", layers)}|{weights}|{precision}|{imageSize}";
         if (!_extractors.TryGetValue(key, out var extractor))

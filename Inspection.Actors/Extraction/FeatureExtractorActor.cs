@@ -88,7 +88,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         var pending = _pending.TryGetValue(request.Line, out var p) ? p : _pending[request.Line] = new PendingLine(deployment);
         foreach (var frame in request.Frames)
         {
-            pending.Decodes.Add(Decode(frame, deployment.ImageSize, request.Line, request.Version, replyTo, Self));
+            pending.Decodes.Add(Decode(frame, deployment.Input(), request.Line, request.Version, replyTo, Self));
             pending.Frames.Add(frame.Frame);
             pending.Captured.Add(frame);
             pending.ReplyTo.Add(replyTo);
@@ -103,7 +103,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     /// in turn would cap a node at one core's rate (about 240 frames/s at 4.2 ms per tire frame here), far below what a
     /// GPU extracts. An unusable image fails its frame alone, at once and with the reason; its task then yields null.
     /// </summary>
-    private static Task<PreparedImage?> Decode(CapturedFrame frame, int size, string line, string version, IActorRef replyTo, IActorRef self) => Task.Run(() =>
+    private static Task<PreparedImage?> Decode(CapturedFrame frame, Extent size, string line, string version, IActorRef replyTo, IActorRef self) => Task.Run(() =>
     {
         long started = Stopwatch.GetTimestamp();
         try
@@ -174,7 +174,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             return;
         }
         var self = Self;
-        int size = deployment.ImageSize;
+        var size = deployment.Input();
         Task.Run(() => query.Frames.Select(f => PreparedImage.FromBytes(f.Encoded, f.Source, size)).ToList())
             .ContinueWith(t => self.Tell(new DecodedForReplica(query, deployment, scorer, t.IsCompletedSuccessfully ? t.Result : null,
                 t.Exception?.GetBaseException().Message)), TaskScheduler.Default);
@@ -190,7 +190,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
         try
         {
-            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.ImageSize);
+            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
             using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();
             var patches = extractor.Extract(images);
@@ -227,7 +227,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         try
         {
             // The backbone runs in the precision the bank was built with; shards search in float32 (exact distances).
-            var extractor = _backbones.Get(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.ImageSize);
+            var extractor = _backbones.Get(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.Input());
             _frames += pending.Frames.Count;
             using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();

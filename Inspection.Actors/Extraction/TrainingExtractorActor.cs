@@ -37,7 +37,7 @@ public sealed class TrainingExtractorActor : ReceiveActor
         Parallel.For(0, request.Images.Count, i =>
         {
             var image = request.Images[i];
-            try { decoded[i] = PreparedImage.FromBytes(image.Encoded, image.Source, request.ImageSize); }
+            try { decoded[i] = PreparedImage.FromBytes(image.Encoded, image.Source, request.Input()); }
             catch (ImageReadException e) { failures[i] = e.Message; }
         });
         var errors = failures.OfType<string>().ToList();
@@ -49,7 +49,7 @@ public sealed class TrainingExtractorActor : ReceiveActor
         }
         try
         {
-            var extractor = _backbones.Get(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.ImageSize);
+            var extractor = _backbones.Get(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.Input());
             using var scope = NewDisposeScope();
             var patches = extractor.Extract(images);
             _batches++;

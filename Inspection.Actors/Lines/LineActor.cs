@@ -54,6 +54,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     // Frames that arrived before the registry said whether this line has a model.
     private readonly List<CapturedFrame> _parked = [];
     private bool _registryAnswered;
+    private LineSettings? _settings; // as last read from the registry: whether frames of a far aspect are refused
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => PersistenceIdOf(_line);
@@ -242,9 +243,19 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             Complete(InspectionResult.Failure(captured.Frame, "", _missing, 0));
         else
         {
+            var open = _open.GetValueOrDefault(captured.Frame);
+            if (open is { Attempts: 0 } && Engine.Imaging.AutoImageSize.Mismatch(_deployment.TrainingAspect, captured.Encoded) is { } mismatch)
+            {
+                if (_settings?.RefuseAspectMismatch == true)
+                {
+                    Complete(InspectionResult.Failure(captured.Frame, _deployment.Version, $"refused: {mismatch} (the line refuses such frames)", 0));
+                    return;
+                }
+                open.Warning = mismatch;
+            }
             var request = new ExtractFrames(_line, _deployment.Version, [captured]);
             var node = _route?.Pick(_deployment, OpenAt);
-            if (_open.TryGetValue(captured.Frame, out var open))
+            if (open != null)
             {
                 open.AttemptSince = DateTime.UtcNow;
                 open.Node = node;
@@ -364,7 +375,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         if (!result.Failed && _options.HeatmapFolder != null && result.AnomalyMap != null && _deployment != null)
             heatmap = WriteImages(id, open.Captured, result, _deployment);
         var stored = new StoredResult(result.Frame, open.Captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
-            result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow, id, open.Captured.ClientKey, open.Received);
+            result.Error, (DateTime.UtcNow - open.Since).TotalMilliseconds, heatmap, DateTimeOffset.UtcNow, id, open.Captured.ClientKey, open.Received,
+            result.Failed ? null : open.Warning);
         // PersistAsync: results are stored in order without stopping intake while the database writes.
         long started = Stopwatch.GetTimestamp();
         if (stored.ClientKey != null) _persisting[stored.ClientKey] = open;
@@ -445,6 +457,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     /// </summary>
     private void StartSinks(LineSettings? settings)
     {
+        _settings = settings;
         var wanted = new Dictionary<string, Func<IResultSink>>();
         if (settings?.Webhook is { } url && Uri.TryCreate(url, UriKind.Absolute, out var uri))
             wanted["sink-webhook-" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(url)))[..12]] =
@@ -486,6 +499,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         public int Attempts { get; set; }
         public bool RetryPending { get; set; }
         public string? LastError { get; set; }
+        /// <summary>Stored with its result: why its score is less reliable (its aspect).</summary>
+        public string? Warning { get; set; }
         /// <summary>The gpu node its current attempt went to, when the line routes frames itself.</summary>
         public Address? Node { get; set; }
     }

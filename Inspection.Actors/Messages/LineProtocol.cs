@@ -9,10 +9,16 @@ namespace Inspection.Actors.Messages;
 /// ThresholdPolicy <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold;
 /// <see cref="ManualPolicy"/>: the last threshold an operator set stays in force across retraining. Webhook: an
 /// http(s) URL every result is posted to; Mqtt: results are published on inspection/{line}/results.
+/// ImageSize is the input's height and ImageWidth its width (0: square); AutoImagePixels above 0 means
+/// <c>auto:PIXELS</c>: training chooses the size from the training images' aspect within that many pixels, and
+/// ImageSize/ImageWidth are ignored. RefuseAspectMismatch: frames whose aspect is far from the training images' are
+/// refused (an error result) instead of scored with a warning.
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
-    string? Webhook = null, bool Mqtt = false, int Replicas = 0)
+    string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false)
 {
+    public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
+
     public const string CalibratedPolicy = "calibrated";
     public const string ManualPolicy = "manual";
     public static readonly IReadOnlyList<string> Policies = [CalibratedPolicy, ManualPolicy];

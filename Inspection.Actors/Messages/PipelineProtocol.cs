@@ -24,12 +24,13 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 /// <summary>
 /// A result as stored and published: no map, but the path of its heatmap overlay (the frame, its map and the plain
 /// heatmap lie beside it; the overlay and heatmap may be drawn only when asked for: see <see cref="Lines.ResultImages"/>). ResultId is
-/// unique across the cluster and its restarts; ReceivedAt is when the line took the frame.
+/// unique across the cluster and its restarts; ReceivedAt is when the line took the frame. Warning: why a score is less
+/// reliable than usual (the frame's aspect is far from the training images'), else null.
 /// </summary>
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
     double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
-    DateTimeOffset ReceivedAt = default) : IEvent;
+    DateTimeOffset ReceivedAt = default, string? Warning = null) : IEvent;
 
 /// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
 public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished) : IAnswer;

@@ -3,15 +3,26 @@ namespace Inspection.Actors.Messages;
 /// <summary>
 /// A line's deployed model as the scorers need it: where its shards are (by key: ShardCount slices of the bank, each
 /// held by Replicas entities on distinct nodes where the cluster has them), how many neighbours Eq. 7 reweights with,
-/// and how to turn scores into verdicts.
+/// and how to turn scores into verdicts. ImageSize and PatchGrid are the input's height and the grid's rows; ImageWidth
+/// and PatchColumns their width (0: square, as deployments from before rectangles are). TrainingAspect: the training
+/// images' median width over height (0: not known), which frames are compared with.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
     string Backbone, string[] Layers, string? BackboneWeights,
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
-    string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1) : IAnswer
+    string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
+    int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0) : IAnswer
 {
+    /// <summary>Input width in pixels.</summary>
+    public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
+
+    /// <summary>Patch columns of one frame's grid.</summary>
+    public int GridColumns => PatchColumns > 0 ? PatchColumns : PatchGrid;
+
+    public int PatchesPerFrame => PatchGrid * GridColumns;
+
     /// <summary>Number format of the shards' kNN products (the backbone's unless the model says otherwise).</summary>
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 

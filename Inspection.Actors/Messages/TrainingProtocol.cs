@@ -38,9 +38,16 @@ public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, str
 /// </summary>
 public sealed record SetReplicas(string Line, int Replicas, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
 
-/// <summary>Training features of a batch of good images, computed by whichever gpu node's extractor receives it.</summary>
+/// <summary>
+/// Training features of a batch of good images, computed by whichever gpu node's extractor receives it, at ImageSize
+/// (the height) x ImageWidth (0: square).
+/// </summary>
 public sealed record ExtractTrainingPatches(
-    long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images) : ICommand;
+    long RequestId, string Backbone, string[] Layers, string? BackboneWeights, string Precision, int ImageSize, IReadOnlyList<CapturedFrame> Images,
+    int ImageWidth = 0) : ICommand
+{
+    public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
+}
 
 /// <summary>[Images * PatchesPerImage, D] float32 features, or the errors of the images that could not be used.</summary>
 public sealed record TrainingPatches(long RequestId, int Images, int PatchesPerImage, FeatureBlock? Patches, IReadOnlyList<string> Errors, string Address) : IEvent;

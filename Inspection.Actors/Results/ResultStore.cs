@@ -16,7 +16,7 @@ namespace Inspection.Actors.Results;
 public sealed class ResultStore
 {
     private const string Columns = "id, line, camera, sequence, source, client_key, model_version, score, normalised, verdict, error, " +
-                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at";
+                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning";
     private readonly PersistenceBackend _backend;
     private readonly string _connection;
     private readonly SemaphoreSlim _schema = new(1, 1);
@@ -52,14 +52,27 @@ public sealed class ResultStore
                   id TEXT PRIMARY KEY, line TEXT NOT NULL, camera TEXT NOT NULL, sequence BIGINT NOT NULL, source TEXT NOT NULL,
                   client_key TEXT NULL, model_version TEXT NOT NULL, score {real} NULL, normalised {real} NULL, verdict TEXT NOT NULL,
                   error TEXT NULL, latency_ms {real} NOT NULL, received_at BIGINT NOT NULL, completed_at BIGINT NOT NULL,
-                  heatmap_path TEXT NULL, review_label TEXT NULL, reviewed_by TEXT NULL, reviewed_at BIGINT NULL)
+                  heatmap_path TEXT NULL, review_label TEXT NULL, reviewed_by TEXT NULL, reviewed_at BIGINT NULL, warning TEXT NULL)
                 """, cancel);
+            // Stores made before warnings existed get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
+            if (!await HasColumn(connection, "warning", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN warning TEXT NULL", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_line ON inspection_results (line, completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_time ON inspection_results (completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_key ON inspection_results (line, client_key)", cancel);
             _created = true;
         }
         finally { _schema.Release(); }
+    }
+
+    private async Task<bool> HasColumn(DbConnection connection, string column, CancellationToken cancel)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = _backend == PersistenceBackend.Sqlite
+            ? "SELECT COUNT(*) FROM pragma_table_info('inspection_results') WHERE name = @column"
+            : "SELECT COUNT(*) FROM information_schema.columns WHERE table_name = 'inspection_results' AND column_name = @column AND table_schema = current_schema()";
+        Add(command, "column", column);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancel)) > 0;
     }
 
     private static async Task Execute(DbConnection connection, string sql, CancellationToken cancel)
@@ -80,7 +93,7 @@ public sealed class ResultStore
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = $"INSERT INTO inspection_results ({Columns}) VALUES (@id, @line, @camera, @sequence, @source, @key, @version, " +
-                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL) ON CONFLICT (id) DO NOTHING";
+                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning) ON CONFLICT (id) DO NOTHING";
             Add(command, "id", r.ResultId);
             Add(command, "line", r.Frame.Line);
             Add(command, "camera", r.Frame.Camera);
@@ -96,6 +109,7 @@ public sealed class ResultStore
             Add(command, "received", Micros(r.ReceivedAt == default ? r.CompletedAt : r.ReceivedAt));
             Add(command, "completed", Micros(r.CompletedAt));
             Add(command, "heatmap", r.HeatmapPath);
+            Add(command, "warning", r.Warning);
             await command.ExecuteNonQueryAsync(cancel);
         }
         await transaction.CommitAsync(cancel);
@@ -269,7 +283,7 @@ public sealed class ResultStore
             DateTimeOffset Time(int i) => FromMicros(reader.GetInt64(i));
             rows.Add(new ResultRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Text(5),
                 reader.GetString(6), Real(7), Real(8), reader.GetString(9), Text(10), reader.GetDouble(11), Time(12), Time(13), Text(14),
-                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17)));
+                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18)));
         }
         return rows;
     }

@@ -136,7 +136,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     {
         var d = _deployment;
         long id = ++_nextQuery;
-        int patchesPerFrame = d.PatchGrid * d.PatchGrid;
+        int patchesPerFrame = d.PatchesPerFrame;
         if (batch.Patches.Columns != d.Dimensions || batch.Patches.Rows != batch.Frames.Count * patchesPerFrame)
         {
             foreach (var frame in batch.Frames)
@@ -220,13 +220,13 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         Close(id, p);
         long started = Stopwatch.GetTimestamp();
         var d = p.Deployment;
-        int frames = p.Batch.Frames.Count, grid = d.PatchGrid, size = d.ImageSize;
+        int frames = p.Batch.Frames.Count, rows = d.PatchGrid, columns = d.GridColumns, height = d.ImageSize, width = d.InputWidth;
         var calibration = d.Calibration();
         float[] maps;
         using (var scope = NewDisposeScope())
         {
-            var scores = tensor(p.PatchScores!, [frames, grid, grid]);
-            maps = HostArrays.ToArray<float>(_maps.Generate(scores, size, size));
+            var scores = tensor(p.PatchScores!, [frames, rows, columns]);
+            maps = HostArrays.ToArray<float>(_maps.Generate(scores, height, width));
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
         var support = p.Stage == GatherStage.Support
@@ -240,7 +240,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             float score = support == null ? maxScore : ImageScoreReweighting.Weighted(maxScore, ShardedSearchMerge.SupportDistances(support, f, k));
             // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
             // and it halves the 256 KB a 256 x 256 map costs per frame.
-            var map = FeatureBlock.FromFloats(maps.AsSpan(f * size * size, size * size), size, size, FeaturePrecision.Float16);
+            var map = FeatureBlock.FromFloats(maps.AsSpan(f * height * width, height * width), height, width, FeaturePrecision.Float16);
             results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map);
         }
         // Timings first, so a result never arrives ahead of them.

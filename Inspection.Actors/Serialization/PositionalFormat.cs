@@ -66,6 +66,7 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
                     WriteOptional(w, m.Error); w.Write(m.LatencyMs); WriteOptional(w, m.HeatmapPath); w.Write(m.CompletedAt.UtcTicks);
                     // Added fields follow the original ones, so results stored before them stay readable.
                     w.Write(m.ResultId); WriteOptional(w, m.ClientKey); w.Write(m.ReceivedAt.UtcTicks);
+                    if (m.Warning != null) WriteOptional(w, m.Warning); // readers of earlier builds stop before it
                     break;
                 case CameraStats m:
                     w.Write(m.Line); w.Write(m.Camera); w.Write(m.Captured); w.Write(m.Accepted); w.Write(m.Dropped); w.Write(m.Results); w.Write(m.Failed); w.Write(m.Finished);
@@ -91,7 +92,7 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
                     break;
                 case ExtractTrainingPatches m:
                     w.Write(m.RequestId); w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
-                    WriteOptional(w, m.BackboneWeights); w.Write(m.Precision); w.Write(m.ImageSize);
+                    WriteOptional(w, m.BackboneWeights); w.Write(m.Precision); w.Write(SquareOnly(m.ImageSize, m.InputWidth, "training images"));
                     w.Write(m.Images.Count); foreach (var f in m.Images) Write(w, f);
                     break;
                 case TrainingPatches m:
@@ -247,17 +248,25 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
             ReadOptional(r), r.ReadDouble(), ReadOptional(r), new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero));
         // Results journalled before ids existed get one from their frame, which was unique per line then.
         if (!More(r)) return stored with { ResultId = LegacyResultId(stored.Frame), ReceivedAt = stored.CompletedAt };
-        return stored with { ResultId = r.ReadString(), ClientKey = ReadOptional(r), ReceivedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) };
+        stored = stored with { ResultId = r.ReadString(), ClientKey = ReadOptional(r), ReceivedAt = new DateTimeOffset(r.ReadInt64(), TimeSpan.Zero) };
+        return More(r) ? stored with { Warning = ReadOptional(r) } : stored;
     }
 
     /// <summary>The id given to a result stored before results had ids.</summary>
     public static string LegacyResultId(FrameId frame) => $"{frame.Line}-{frame.Camera}-{frame.Sequence}";
 
+    /// <summary>The side of a square size; wire version 1 has no width, so a rectangle would reach its readers as a square.</summary>
+    private static int SquareOnly(int height, int width, string what) => height == width
+        ? height
+        : throw new NotSupportedException($"Wire version 1 has only square sizes; {what} of {height}x{width} needs every node at wire version 2.");
+
     private static bool More(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length;
 
     private static void Write(BinaryWriter w, LineSettings s)
     {
-        w.Write(s.Backbone); w.Write(s.ImageSize); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
+        if (s.AutoImagePixels > 0 || s.RefuseAspectMismatch)
+            throw new NotSupportedException("Wire version 1 has no auto image size or aspect setting: run every node at wire version 2 to use them.");
+        w.Write(s.Backbone); w.Write(SquareOnly(s.ImageSize, s.InputWidth, "a line")); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
         WriteOptional(w, s.Webhook);
         // Settings stored before replicas wrote Mqtt as a bool byte (0 or 1); bit 1 of that byte now says a replica
         // count follows, so old records read with the default.
@@ -320,7 +329,7 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
         w.Write(m.Replicas);
         w.Write(m.Backbone); w.Write(m.Layers.Length); foreach (var l in m.Layers) w.Write(l);
         w.Write(m.BackboneWeights != null); if (m.BackboneWeights != null) w.Write(m.BackboneWeights);
-        w.Write(m.ImageSize); w.Write(m.PatchGrid); w.Write(m.BlurSigma);
+        w.Write(SquareOnly(m.ImageSize, m.InputWidth, "a model")); w.Write(SquareOnly(m.PatchGrid, m.GridColumns, "a model's patch grid")); w.Write(m.BlurSigma);
         w.Write(m.ImageThreshold); w.Write(m.ImageMin); w.Write(m.ImageMax); w.Write(m.PixelThreshold); w.Write(m.PixelMin); w.Write(m.PixelMax);
         w.Write(m.Precision);
     }

@@ -75,7 +75,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             case StoredResult m:
                 w.Message(1, m.Frame, Frame).String(2, m.Source).String(3, m.ModelVersion).Float(4, m.Score).Float(5, m.NormalisedScore)
                     .Bool(6, m.Defective).String(7, m.Error).Double(8, m.LatencyMs).String(9, m.HeatmapPath).Int(10, m.CompletedAt.UtcTicks)
-                    .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks);
+                    .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks).String(14, m.Warning);
                 break;
             case CameraStats m:
                 w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
@@ -102,7 +102,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             case SetReplicas m: w.String(1, m.Line).Int(2, m.Replicas).String(3, m.JobId).String(4, Path(m.ProgressTo)); break;
             case ExtractTrainingPatches m:
                 w.Int(1, m.RequestId).String(2, m.Backbone).Strings(3, m.Layers).String(4, m.BackboneWeights).String(5, m.Precision).Int(6, m.ImageSize)
-                    .Messages(7, m.Images, Captured);
+                    .Messages(7, m.Images, Captured).Int(8, m.ImageWidth);
                 break;
             case TrainingPatches m:
                 w.Int(1, m.RequestId).Int(2, m.Images).Int(3, m.PatchesPerImage).Block(4, m.Patches).Strings(5, m.Errors).String(6, m.Address);
@@ -177,7 +177,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "FR" => new FrameRejected(Frame(f.RequiredMessage(1, "frame")), f.String(2)),
             "EF" => new ExtractFrames(f.String(1), f.String(2), f.Messages(3).Select(Captured).ToList()),
             "SR" => new StoredResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3), f.Float(4), f.Float(5), f.Bool(6), f.OptionalString(7),
-                f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13))),
+                f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14)),
             "CS" => new CameraStats(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Bool(8)),
             "GC" => new GetCameraStats(),
             "LX" => new LineStats(f.String(1), f.OptionalString(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int32(7), f.Int64(8)),
@@ -191,7 +191,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "AG" => new AddGoodImages(f.String(1), f.Strings(2), f.OptionalString(3), Ref(f.OptionalString(4))),
             "SP" => new SetReplicas(f.String(1), f.Int32(2), f.OptionalString(3), Ref(f.OptionalString(4))),
             "ET" => new ExtractTrainingPatches(f.Int64(1), f.String(2), f.Strings(3).ToArray(), f.OptionalString(4), f.String(5, FeatureFormats.Float32), f.Int32(6),
-                f.Messages(7).Select(Captured).ToList()),
+                f.Messages(7).Select(Captured).ToList(), f.Int32(8)),
             "TP" => new TrainingPatches(f.Int64(1), f.Int32(2), f.Int32(3), f.OptionalBlock(4), f.Strings(5), f.String(6)),
             "GE" => new GetExtractorStats(),
             "ES" => new ExtractorStats(f.String(1), f.Int64(2), f.Int64(3)),
@@ -224,21 +224,21 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
 
     private static void Settings(FieldWriter w, LineSettings s) =>
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)
-            .Bool(7, s.Mqtt).Int(8, s.Replicas);
+            .Bool(7, s.Mqtt).Int(8, s.Replicas).Int(9, s.ImageWidth).Int(10, s.AutoImagePixels).Bool(11, s.RefuseAspectMismatch);
 
     private static LineSettings Settings(FieldReader f) =>
-        new(f.String(1), f.Int32(2), f.Double(3), f.Int32(4), f.String(5, LineSettings.CalibratedPolicy), f.OptionalString(6), f.Bool(7), f.Int32(8));
+        new(f.String(1), f.Int32(2), f.Double(3), f.Int32(4), f.String(5, LineSettings.CalibratedPolicy), f.OptionalString(6), f.Bool(7), f.Int32(8), f.Int32(9), f.Int32(10), f.Bool(11));
 
     private static void Deployment(FieldWriter w, ModelDeployment m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Int(5, m.Dimensions).Int(6, m.NumNeighbors)
             .String(7, m.Backbone).Strings(8, m.Layers).String(9, m.BackboneWeights).Int(10, m.ImageSize).Int(11, m.PatchGrid).Double(12, m.BlurSigma)
             .Float(13, m.ImageThreshold).Float(14, m.ImageMin).Float(15, m.ImageMax).Float(16, m.PixelThreshold).Float(17, m.PixelMin).Float(18, m.PixelMax)
-            .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas);
+            .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas).Int(22, m.ImageWidth).Int(23, m.PatchColumns).Double(24, m.TrainingAspect);
 
     private static ModelDeployment Deployment(FieldReader f) =>
         new(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Int32(6), f.String(7), f.Strings(8).ToArray(), f.OptionalString(9),
             f.Int32(10), f.Int32(11), f.Double(12), f.Float(13), f.Float(14), f.Float(15), f.Float(16), f.Float(17), f.Float(18),
-            f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1));
+            f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24));
 
     private static void Summary(FieldWriter w, LineSummary m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Float(5, m.ImageThreshold);

@@ -6,12 +6,12 @@ namespace Inspection.Actors.Sinks;
 
 /// <summary>
 /// A result as sinks send it: JSON in camelCase with the fields of the HTTP API's result (id, line, camera, frameId,
-/// modelVersion, score, normalisedScore, verdict, error, latencyMs, receivedAt, completedAt). The id is the
+/// modelVersion, score, normalisedScore, verdict, error, latencyMs, receivedAt, completedAt, warning). The id is the
 /// deduplication key: a result may be delivered more than once, never with another id.
 /// </summary>
 public sealed record ResultDocument(
     string Id, string Line, string Camera, string FrameId, string ModelVersion, float? Score, float? NormalisedScore, string Verdict,
-    string? Error, double LatencyMs, DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt)
+    string? Error, double LatencyMs, DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string? Warning = null)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -19,7 +19,7 @@ public sealed record ResultDocument(
         string.IsNullOrEmpty(r.Source) ? r.Frame.Sequence.ToString() : Path.GetFileName(r.Source) is { Length: > 0 } name ? name : r.Source,
         r.ModelVersion, r.Error == null && float.IsFinite(r.Score) ? r.Score : null,
         r.Error == null && float.IsFinite(r.NormalisedScore) ? r.NormalisedScore : null, ResultStore.VerdictOf(r), r.Error,
-        Math.Round(r.LatencyMs, 2), r.ReceivedAt == default ? r.CompletedAt : r.ReceivedAt, r.CompletedAt);
+        Math.Round(r.LatencyMs, 2), r.ReceivedAt == default ? r.CompletedAt : r.ReceivedAt, r.CompletedAt, r.Warning);
 
     public byte[] ToJson() => JsonSerializer.SerializeToUtf8Bytes(this, Json);
 }

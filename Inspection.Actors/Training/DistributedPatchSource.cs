@@ -19,14 +19,14 @@ public sealed class DistributedPatchSource(IActorRef extractors, PatchCoreSettin
     public Dictionary<string, int> BatchesPerNode { get; } = new();
 
     // Runs on the training thread (never an actor's), so waiting for replies here blocks no mailbox.
-    public IEnumerable<Tensor> Batches(IReadOnlyList<string> images, int batchSize)
+    public IEnumerable<Tensor> Batches(IReadOnlyList<string> images, int batchSize, Extent imageSize)
     {
         var chunks = images.Chunk(batchSize).ToList();
         var inFlight = new Queue<Task<TrainingPatches>>();
         int sent = 0;
         for (int i = 0; i < chunks.Count; i++)
         {
-            while (sent < chunks.Count && sent < i + window) inFlight.Enqueue(Request(chunks[sent++]));
+            while (sent < chunks.Count && sent < i + window) inFlight.Enqueue(Request(chunks[sent++], imageSize));
             var reply = inFlight.Dequeue().GetAwaiter().GetResult();
             if (reply.Errors.Count > 0 || reply.Patches == null)
                 throw new ImageReadException(string.Join(", ", chunks[i].Take(3)), string.Join("; ", reply.Errors));
@@ -35,11 +35,11 @@ public sealed class DistributedPatchSource(IActorRef extractors, PatchCoreSettin
         }
     }
 
-    private Task<TrainingPatches> Request(string[] files)
+    private Task<TrainingPatches> Request(string[] files, Extent imageSize)
     {
         var frames = files.Select((f, i) => new CapturedFrame(new FrameId("training", "files", i), File.ReadAllBytes(f), f)).ToList();
         var request = new ExtractTrainingPatches(Interlocked.Increment(ref _nextRequest), settings.Backbone, settings.Layers.ToArray(),
-            settings.BackboneWeights, settings.Precision, settings.ImageSize, frames);
+            settings.BackboneWeights, settings.Precision, imageSize.Height, frames) { ImageWidth = imageSize.Width };
         return extractors.Ask<TrainingPatches>(request, timeout);
     }
 }

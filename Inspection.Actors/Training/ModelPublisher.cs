@@ -50,9 +50,10 @@ public static class ModelPublisher
         var c2 = model.Metadata.Calibration;
         return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
             model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
-            model.Metadata.ImageSize, model.Metadata.PatchGrid, model.Metadata.BlurSigma,
+            model.Metadata.ImageSize.Height, model.Metadata.PatchGrid.Height, model.Metadata.BlurSigma,
             c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision,
-            model.Metadata.KnnPrecision, replicas);
+            model.Metadata.KnnPrecision, replicas, model.Metadata.ImageSize.Width, model.Metadata.PatchGrid.Width,
+            model.Metadata.Training.Aspect ?? 0);
     }
 
     /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
+using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Scoring;
 using Inspection.Engine.Data;
@@ -155,7 +156,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         if (line == null) return _settings;
         var settings = _settings with
         {
-            Backbone = line.Backbone, ImageSize = line.ImageSize, CoresetRatio = line.CoresetRatio,
+            Backbone = line.Backbone, ImageSize = new Engine.Imaging.Extent(line.ImageSize, line.InputWidth), CoresetRatio = line.CoresetRatio,
+            AutoImagePixels = line.AutoImagePixels > 0 ? line.AutoImagePixels : null,
             // A weights file belongs to the backbone it was given for.
             BackboneWeights = line.Backbone == _settings.Backbone ? _settings.BackboneWeights : null,
         };
@@ -313,14 +315,14 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights, precision: d.Precision);
         try
         {
-            var extractor = new PatchExtractor(backbone, d.ImageSize);
+            var extractor = new PatchExtractor(backbone, d.Input());
             var old = slices.OrderBy(s => s.GlobalOffset).SelectMany(s => s.Rows.ToFloats()).ToArray();
             var added = new List<float>();
             int projectedDims;
             using (var scope = TorchSharp.torch.NewDisposeScope())
             {
                 var batches = files.Chunk(_settings.BatchSize)
-                    .Select(chunk => extractor.Extract(Engine.Imaging.PreparedImage.FromFiles(chunk, d.ImageSize)).reshape(-1, d.Dimensions))
+                    .Select(chunk => extractor.Extract(Engine.Imaging.PreparedImage.FromFiles(chunk, d.Input())).reshape(-1, d.Dimensions))
                     .ToList();
                 var patches = TorchSharp.torch.cat(batches, 0);
                 var oldBank = TorchSharp.torch.tensor(old, [old.Length / d.Dimensions, d.Dimensions]).to(device);
@@ -331,8 +333,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
             int total = bank.Length / d.Dimensions;
             var metadata = new Engine.Models.ModelMetadata
             {
-                Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.ImageSize,
-                EmbeddingDimensions = d.Dimensions, PatchGrid = d.PatchGrid, CoresetRatio = _settings.CoresetRatio,
+                Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.Input(),
+                EmbeddingDimensions = d.Dimensions, PatchGrid = d.Grid(), CoresetRatio = _settings.CoresetRatio,
                 ProjectionDimensions = projectedDims, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
                 Precision = d.Precision,
                 KnnPrecision = d.KnnPrecision,
@@ -341,6 +343,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 {
                     Source = $"{d.Line} {d.Version} + {files.Count} images", Images = files.Count, Patches = added.Count / d.Dimensions,
                     BankSize = total, TrainedAt = DateTimeOffset.UtcNow, Seconds = 0,
+                    Aspect = d.TrainingAspect > 0 ? d.TrainingAspect : null,
                 },
             };
             return new PatchCoreModel(metadata, backbone, bank, total, d.Dimensions);

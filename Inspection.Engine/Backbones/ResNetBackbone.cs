@@ -30,7 +30,7 @@ public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbo
     private bool _channelsLast;
     private readonly int _sizeMultiple; // image sides must be multiples of this (CntkSizeMultiple; 1 for torchvision padding)
 
-    private static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
+    internal static readonly string[] AllLayers = ["layer1", "layer2", "layer3", "layer4"];
 
     public string Name { get; }
     public IReadOnlyList<string> Layers { get; }

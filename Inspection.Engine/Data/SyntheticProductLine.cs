@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using SkiaSharp;
 
 namespace Inspection.Engine.Data;
 
@@ -78,13 +76,7 @@ public static class SyntheticProductLine
 
     private static string FileName(int index) => $"{index:D3}.png";
 
-    private static string PrepareFolder(string root, string split, string category)
-    {
-        string path = Path.Combine(root, split, category);
-        Directory.CreateDirectory(path);
-        foreach (string stale in Directory.EnumerateFiles(path, "*.png")) File.Delete(stale);
-        return path;
-    }
+    private static string PrepareFolder(string root, string split, string category) => SyntheticPng.PrepareFolder(root, split, category);
 
     /// <summary>
     /// A plain weave: threads alternate over and under in a checkerboard of cells, each thread shaded like a rounded
@@ -226,27 +218,7 @@ public static class SyntheticProductLine
 
     private static byte ToByte(float value) => (byte)Math.Clamp((int)MathF.Round(value), 0, 255);
 
-    private static void WriteRgba(byte[] rgba, int size, string path) =>
-        Write(rgba, new SKImageInfo(size, size, SKColorType.Rgba8888, SKAlphaType.Opaque), path);
+    private static void WriteRgba(byte[] rgba, int size, string path) => SyntheticPng.WriteRgba(rgba, size, size, path);
 
-    /// <summary>Masks are stored as single-channel PNGs, the format MVTec ground truth uses.</summary>
-    private static void WriteMask(byte[] mask, int size, string path) =>
-        Write(mask, new SKImageInfo(size, size, SKColorType.Gray8, SKAlphaType.Opaque), path);
-
-    /// <summary>
-    /// Fast PNG settings: the noisy texture barely compresses better at higher zlib levels, and the default settings
-    /// were most of the generation time.
-    /// </summary>
-    private static readonly SKPngEncoderOptions FastPng = new(SKPngEncoderFilterFlags.Sub, 1);
-
-    private static void Write(byte[] pixels, SKImageInfo info, string path)
-    {
-        using var bitmap = new SKBitmap(info);
-        Marshal.Copy(pixels, 0, bitmap.GetPixels(), pixels.Length);
-        using var pixmap = bitmap.PeekPixels();
-        using var data = pixmap.Encode(FastPng)
-            ?? throw new InvalidOperationException($"PNG encoding failed for '{path}'.");
-        using var file = File.Create(path);
-        data.SaveTo(file);
-    }
+    private static void WriteMask(byte[] mask, int size, string path) => SyntheticPng.WriteMask(mask, size, size, path);
 }

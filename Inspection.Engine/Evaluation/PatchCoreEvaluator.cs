@@ -16,8 +16,8 @@ namespace Inspection.Engine.Evaluation;
 /// </summary>
 public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device, ILogger? logger = null, IProgress<TrainingProgress>? progress = null)
 {
-    /// <summary>Called for each scored test image with its anomaly map (size x size), e.g. to render heatmaps.</summary>
-    public Action<TestImage, float[], int>? OnMap { get; init; }
+    /// <summary>Called for each scored test image with its anomaly map (the input's height x width), e.g. to render heatmaps.</summary>
+    public Action<TestImage, float[], Extent>? OnMap { get; init; }
 
     /// <summary>Use this many train/good images, evenly spaced (as the reference's <c>--train-limit</c>); null: all.</summary>
     public int? TrainLimit { get; init; }
@@ -45,7 +45,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
 
     private EvaluationResult Score(MvtecCategory category, PatchCoreModel model, double trainSeconds, double coresetSeconds, int trainCount, int calibrationCount)
     {
-        int size = model.Metadata.ImageSize;
+        var size = model.Metadata.ImageSize;
         var images = new List<ScoredImage>();
         var maps = new List<float[]>();
         var masks = new List<bool[]>();
@@ -73,7 +73,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
                     score > model.Metadata.Calibration.ImageThreshold));
                 OnMap?.Invoke(t, result.AnomalyMaps[i], size);
                 if (t.IsDefective && t.MaskPath == null) continue; // no pixel labels for this image
-                masks.Add(t.MaskPath == null ? new bool[size * size] : GroundTruthMask.Load(t.MaskPath, t.Path, size));
+                masks.Add(t.MaskPath == null ? new bool[size.Area] : GroundTruthMask.Load(t.MaskPath, t.Path, size));
                 maps.Add(result.AnomalyMaps[i]);
             }
             progress?.Report(new TrainingProgress("test", Math.Min(start + settings.BatchSize, test.Count), test.Count));
@@ -87,7 +87,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var metrics = new EvaluationMetrics(
             Auroc.Compute(scores, labels),
             allPixels.Length > 0 ? Auroc.Compute(allPixels, allMasks) : double.NaN,
-            maps.Count > 0 ? Aupro.Compute(maps, masks, size, size) : double.NaN,
+            maps.Count > 0 ? Aupro.Compute(maps, masks, size.Width, size.Height) : double.NaN,
             F1Score.Max(scores, labels).F1,
             verdictF1,
             images.Count(i => !i.Defective), images.Count(i => i.Defective), maps.Count);

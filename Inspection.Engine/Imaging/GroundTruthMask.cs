@@ -3,8 +3,8 @@ namespace Inspection.Engine.Imaging;
 /// <summary>Ground-truth defect masks, checked against their image and resized to the model grid.</summary>
 public static class GroundTruthMask
 {
-    /// <summary>The mask resized (nearest) to size x size; refuses a mask whose size differs from its image's.</summary>
-    public static bool[] Load(string maskPath, string imagePath, int size)
+    /// <summary>The mask resized (nearest) to the model input's height x width; refuses a mask whose size differs from its image's.</summary>
+    public static bool[] Load(string maskPath, string imagePath, Extent size)
     {
         using var mask = ImageDecoder.Decode(maskPath);
         using var codec = SkiaSharp.SKCodec.Create(imagePath) ?? throw new ImageReadException(imagePath, "not a supported image format");
@@ -12,6 +12,6 @@ public static class GroundTruthMask
         if (imageInfo.Width != mask.Width || imageInfo.Height != mask.Height)
             throw new ImageReadException(maskPath,
                 $"the mask is {mask.Width}x{mask.Height} but its image '{imagePath}' is {imageInfo.Width}x{imageInfo.Height}");
-        return ImageTensorConverter.ResizeMask(mask, size, size);
+        return ImageTensorConverter.ResizeMask(mask, size.Width, size.Height);
     }
 }

@@ -6,10 +6,13 @@ public sealed record ModelMetadata
     public required string Backbone { get; init; }
     public required IReadOnlyList<string> Layers { get; init; }
     public string? BackboneWeights { get; init; }
-    public required int ImageSize { get; init; }
+    /// <summary>Input height x width (a number in the file when square, as files from before rectangles have it).</summary>
+    public required Imaging.Extent ImageSize { get; init; }
+    /// <summary>The pixel budget when the size was chosen by <c>--image-size auto</c> (null: given as it is).</summary>
+    public int? AutoImagePixels { get; init; }
     public required int EmbeddingDimensions { get; init; }
-    /// <summary>Patch grid of one image (height = width).</summary>
-    public required int PatchGrid { get; init; }
+    /// <summary>Patch grid of one image, rows x columns.</summary>
+    public required Imaging.Extent PatchGrid { get; init; }
     public required double CoresetRatio { get; init; }
     public required int ProjectionDimensions { get; init; }
     public required int Seed { get; init; }

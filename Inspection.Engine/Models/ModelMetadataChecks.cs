@@ -21,7 +21,7 @@ internal static class ModelMetadataChecks
             // The settings' own rules: backbone, layers, image size for that backbone, coreset ratio, precisions, ...
             new PatchCoreSettings
             {
-                Backbone = m.Backbone, Layers = m.Layers, BackboneWeights = m.BackboneWeights, ImageSize = m.ImageSize,
+                Backbone = m.Backbone, Layers = m.Layers, BackboneWeights = m.BackboneWeights, ImageSize = m.ImageSize, AutoImagePixels = m.AutoImagePixels,
                 CoresetRatio = m.CoresetRatio, ProjectionDimensions = m.ProjectionDimensions, Seed = m.Seed,
                 NumNeighbors = m.NumNeighbors, BlurSigma = m.BlurSigma, Precision = m.Precision, KnnPrecision = m.KnnPrecision,
             }.Validate();
@@ -34,8 +34,10 @@ internal static class ModelMetadataChecks
             return $"field EmbeddingDimensions is {m.EmbeddingDimensions} but the memory bank has {dimensions} dimensions";
         if (m.Training.BankSize != rows)
             return $"field Training.BankSize is {m.Training.BankSize} but the memory bank has {rows} rows";
-        if (m.PatchGrid < 1 || m.PatchGrid > m.ImageSize)
+        if (m.PatchGrid.Height < 1 || m.PatchGrid.Width < 1 || m.PatchGrid.Height > m.ImageSize.Height || m.PatchGrid.Width > m.ImageSize.Width)
             return $"field PatchGrid is {m.PatchGrid}; expected 1..{m.ImageSize} (the image size)";
+        if (m.Training.Aspect is double aspect && !(aspect > 0 && double.IsFinite(aspect)))
+            return $"field Training.Aspect is {aspect}; expected a positive number";
         var c = m.Calibration;
         foreach (var (name, value) in new[]
                  {

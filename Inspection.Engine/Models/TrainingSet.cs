@@ -10,4 +10,6 @@ public sealed record TrainingSet
     public required DateTimeOffset TrainedAt { get; init; }
     public required double Seconds { get; init; }
     public double CoresetSeconds { get; init; }
+    /// <summary>Median width over height of the training images (null in files from before it): frames far from it are flagged.</summary>
+    public double? Aspect { get; init; }
 }

@@ -4,9 +4,10 @@ namespace Inspection.Engine.PatchCore;
 
 /// <summary>
 /// Where training patch features come from: the local backbone, or feature extractors elsewhere (a cluster). Yields the
-/// [B, P, D] float32 features of consecutive batches of the given images, in order; the trainer disposes each tensor.
+/// [B, P, D] float32 features of consecutive batches of the given images resized to <c>imageSize</c>, in order; the
+/// trainer disposes each tensor. The trainer gives the size, as it may choose it from the images (auto image size).
 /// </summary>
 public interface ITrainingPatchSource
 {
-    IEnumerable<Tensor> Batches(IReadOnlyList<string> images, int batchSize);
+    IEnumerable<Tensor> Batches(IReadOnlyList<string> images, int batchSize, Imaging.Extent imageSize);
 }

@@ -117,33 +117,34 @@ public sealed class PatchCoreModel : IDisposable
     /// <summary>Scores prepared images (all of the model's input size).</summary>
     public BatchInspection Inspect(IReadOnlyList<PreparedImage> images)
     {
-        int size = Metadata.ImageSize;
+        var size = Metadata.ImageSize;
         foreach (var image in images)
             if (image.Size != size)
-                throw new ArgumentException($"Image '{image.Name}' was prepared at {image.Size}x{image.Size}; the model needs {size}x{size}.");
+                throw new ArgumentException($"Image '{image.Name}' was prepared at {image.Size}; the model needs {size} (height x width).");
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), size, size, Device);
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), size.Width, size.Height, Device);
         var clock = Stopwatch.StartNew();
         var features = _backbone.Extract(batch);
         double backboneMs = Lap(clock);
         var embedding = FeatureEmbedder.Embed(features);
-        long b = embedding.shape[0], grid = embedding.shape[2];
+        long b = embedding.shape[0], rows = embedding.shape[2], columns = embedding.shape[3];
         var patches = FeatureEmbedder.ToPatches(embedding);
         double embedMs = Lap(clock);
         var (distances, indices) = _search.Search(patches, 1); // float32 distances whatever the precision
         var patchScores = distances.reshape(b, -1);
         var locations = indices.reshape(b, -1);
-        var imageScores = ImageScoreReweighting.Score(patchScores, locations, patches.reshape(b, grid * grid, -1), _search, Metadata.NumNeighbors);
+        var imageScores = ImageScoreReweighting.Score(patchScores, locations, patches.reshape(b, rows * columns, -1), _search, Metadata.NumNeighbors);
         double knnMs = Lap(clock);
-        var maps = _maps.Generate(patchScores.reshape(b, grid, grid), size, size);
+        var maps = _maps.Generate(patchScores.reshape(b, rows, columns), size.Height, size.Width);
         var onHost = DeviceTransfer.ToHost(maps.contiguous(), imageScores);
         double mapMs = Lap(clock);
 
         var all = HostArrays.ToArray<float>(onHost[0]);
         var scores = HostArrays.ToArray<float>(onHost[1]);
         var perImage = new float[b][];
-        for (int i = 0; i < b; i++) perImage[i] = all.AsSpan(i * size * size, size * size).ToArray();
+        int pixels = (int)size.Area;
+        for (int i = 0; i < b; i++) perImage[i] = all.AsSpan(i * pixels, pixels).ToArray();
         return new BatchInspection(scores, perImage, size, new StageTimings(backboneMs, embedMs, knnMs, mapMs));
     }
 

@@ -8,7 +8,13 @@ public sealed record PatchCoreSettings
     public IReadOnlyList<string> Layers { get; init; } = ["layer2", "layer3"];
     /// <summary>torchvision-layout weights file (.safetensors or .pth); required for wide_resnet50_2.</summary>
     public string? BackboneWeights { get; init; }
-    public int ImageSize { get; init; } = 256;
+    /// <summary>Model input, height x width; the patch grid is a eighth of it each way (layer2's stride).</summary>
+    public Imaging.Extent ImageSize { get; init; } = 256;
+    /// <summary>
+    /// Pixel budget of <c>--image-size auto</c>: when set, training replaces <see cref="ImageSize"/> by the training
+    /// images' median aspect within this many pixels (<see cref="Imaging.AutoImageSize"/>); null: the size as given.
+    /// </summary>
+    public int? AutoImagePixels { get; init; }
     public double CoresetRatio { get; init; } = 0.1;
     /// <summary>
     /// Dimensions of the coreset's random projection; null (the default): anomalib's Johnson-Lindenstrauss choice for the
@@ -43,6 +49,26 @@ public sealed record PatchCoreSettings
 
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
+    /// <summary>What the backbone needs each image side to be a multiple of (the CNTK ResNet18's padding; 1: any).</summary>
+    public int SizeMultiple => Backbone == Backbones.BackboneFactory.ResNet18 ? Backbones.ResNetBackbone.CntkSizeMultiple(Layers) : 1;
+
+    /// <summary>
+    /// Patch rows x columns of one image: the input over the first feature layer's stride (4 for layer1, doubling per
+    /// layer), rounded up as the backbone's padded stride-2 steps do; deeper layers are upsampled to it.
+    /// </summary>
+    public Imaging.Extent PatchGrid
+    {
+        get
+        {
+            int stride = 4 << Math.Max(0, Array.IndexOf(Backbones.ResNetBackbone.AllLayers, Layers[0]));
+            return new Imaging.Extent((ImageSize.Height + stride - 1) / stride, (ImageSize.Width + stride - 1) / stride);
+        }
+    }
+
+    /// <summary>These settings with <see cref="ImageSize"/> chosen for training images of these aspects when <see cref="AutoImagePixels"/> is set.</summary>
+    public PatchCoreSettings WithImageSizeFor(IReadOnlyList<double> aspects) =>
+        AutoImagePixels is int pixels ? this with { ImageSize = Imaging.AutoImageSize.Choose(aspects, pixels, SizeMultiple) } : this;
+
     /// <summary>The projection's dimensions for <paramref name="patches"/> training patches of <paramref name="embeddingDimensions"/> values.</summary>
     public int ProjectionDimensionsFor(long patches, int embeddingDimensions) =>
         ProjectionDimensions ?? Math.Min(RandomProjection.DimensionsFor(patches), embeddingDimensions);
@@ -63,16 +89,23 @@ public sealed record PatchCoreSettings
             throw new ArgumentException($"Feature layer '{Layers[indices.IndexOf(-1)]}' is not known: choose from {string.Join(", ", layerNames)}.");
         if (indices.Zip(indices.Skip(1)).Any(p => p.First >= p.Second))
             throw new ArgumentException($"Feature layers must be listed shallow to deep without repeats (for example layer2 layer3), not {string.Join(" ", Layers)}.");
-        if (ImageSize < 32 || ImageSize > 2048) throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
-        int multiple = Backbone == Backbones.BackboneFactory.ResNet18 ? Backbones.ResNetBackbone.CntkSizeMultiple(Layers) : 1;
-        if (ImageSize % multiple != 0)
-            throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: use a multiple of {multiple} " +
-                $"(for example {ImageSize / multiple * multiple} or {(ImageSize / multiple + 1) * multiple}).");
+        int multiple = SizeMultiple;
+        foreach (int side in new[] { ImageSize.Height, ImageSize.Width }.Distinct())
+        {
+            if (side < Imaging.AutoImageSize.MinSide || side > Imaging.AutoImageSize.MaxSide)
+                throw new ArgumentException($"Image size {ImageSize} is outside 32..2048.");
+            if (side % multiple != 0)
+                throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: each side must be a multiple of {multiple} " +
+                    $"(for example {side / multiple * multiple} or {(side / multiple + 1) * multiple}{(ImageSize.IsSquare ? "" : $" instead of {side}")}).");
+        }
+        if (AutoImagePixels is int budget && (budget < 32 * 32 || budget > 2048 * 2048))
+            throw new ArgumentException($"The pixel budget of auto image size, {budget}, is outside {32 * 32}..{2048 * 2048}.");
         if (!(CoresetRatio > 0 && CoresetRatio <= 1)) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");
         if (ProjectionDimensions is < 1) throw new ArgumentException("Projection dimensions must be positive.");
         if (NumNeighbors < 1) throw new ArgumentException("num_neighbors must be at least 1.");
         if (MinTrainingImages < 1) throw new ArgumentException($"The minimum number of training images must be at least 1; got {MinTrainingImages}.");
-        if (!(BlurSigma > 0 && BlurSigma <= ImageSize)) throw new ArgumentException($"Blur sigma {BlurSigma} is outside (0, {ImageSize}] (the image size).");
+        if (!(BlurSigma > 0 && BlurSigma <= ImageSize.ShortSide))
+            throw new ArgumentException($"Blur sigma {BlurSigma} is outside (0, {ImageSize.ShortSide}] (the image's shorter side).");
         if (BatchSize < 1) throw new ArgumentException("Batch size must be at least 1.");
         if (KnnBudgetBytes < 1) throw new ArgumentException("The nearest-neighbour budget must be at least one byte.");
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");

@@ -45,6 +45,11 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var (bankImages, calibrationGood) = (Readable(split.Bank, "training"), Readable(split.Calibration, "calibration"));
         if (bankImages.Count == 0) throw new DatasetException("No readable training images remain for the memory bank.");
         if (calibrationGood.Count == 0) throw new DatasetException("No readable held-out good images remain to calibrate the threshold.");
+        var aspects = AutoImageSize.AspectsOf(bankImages);
+        settings = settings.WithImageSizeFor(aspects);
+        if (settings.AutoImagePixels != null)
+            _logger.LogInformation("Image size auto: {Size} (height x width) for the training images' median aspect {Aspect:0.###} within {Pixels} pixels",
+                settings.ImageSize, AutoImageSize.Median(aspects), settings.AutoImagePixels);
         int total = bankImages.Count + (split.CalibrationJoinsBank ? calibrationGood.Count : 0);
         if (total < settings.MinTrainingImages)
             throw new DatasetException($"Only {total} readable training images remain; at least {settings.MinTrainingImages} are required " +
@@ -53,7 +58,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         PatchCoreModel? model = null; // owns the backbone once built
         try
         {
-            patchSource ??= new LocalPatchSource(new PatchExtractor(backbone, settings.ImageSize));
+            patchSource ??= new LocalPatchSource(backbone);
             var built = BuildBank(backbone, bankImages, patchSource);
             var provisional = NewMetadata(backbone, built, source, bankImages.Count, built.Patches, (int)built.Bank.shape[0], clock.Elapsed.TotalSeconds,
                 new Calibration { ImageThreshold = 0, PixelThreshold = 0, ImageMin = 0, ImageMax = 1, PixelMin = 0, PixelMax = 1, Method = "none", GoodImages = 0, DefectiveImages = 0 });
@@ -77,6 +82,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 {
                     Images = images, Patches = patches, BankSize = model.BankSize,
                     Seconds = clock.Elapsed.TotalSeconds, CoresetSeconds = built.CoresetSeconds,
+                    Aspect = aspects.Count > 0 ? AutoImageSize.Median(aspects) : null,
                 },
             };
             CheckUsable(model.BankSize, calibration);
@@ -90,7 +96,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         }
     }
 
-    private sealed record BuiltBank(Tensor Bank, RandomProjection Projection, Tensor ProjectedBank, int Dims, int Grid, long Patches, double CoresetSeconds);
+    private sealed record BuiltBank(Tensor Bank, RandomProjection Projection, Tensor ProjectedBank, int Dims, Extent Grid, long Patches, double CoresetSeconds);
 
     /// <summary>The readable images; each unreadable one is logged with its reason and left out.</summary>
     private List<string> Readable(IReadOnlyList<string> images, string role)
@@ -108,16 +114,17 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         using var spill = new PatchSpillFile(dims);
         RandomProjection? projection = null;
         Tensor? projected = null;
-        int grid = 0;
+        var grid = settings.PatchGrid;
         try
         {
             int start = 0;
-            foreach (var batch in patchSource.Batches(images, settings.BatchSize))
+            foreach (var batch in patchSource.Batches(images, settings.BatchSize, settings.ImageSize))
             {
                 using var perImagePatches = batch; // float32 whatever the compute precision: the bank is kept in float32
                 using var scope = NewDisposeScope();
                 long perImage = perImagePatches.shape[1];
-                grid = (int)Math.Round(Math.Sqrt(perImage));
+                if (perImage != grid.Area)
+                    throw new InvalidOperationException($"The patch source returned {perImage} patches an image; a {settings.ImageSize} input has {grid} = {grid.Area}.");
                 var patches = perImagePatches.reshape(-1, dims).contiguous();
                 if (projection is null)
                 {
@@ -166,7 +173,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
     {
         using var scope = NewDisposeScope();
         int dims = model.Metadata.EmbeddingDimensions;
-        var patches = cat(patchSource.Batches(images, settings.BatchSize).Select(b => b.reshape(-1, dims)).ToList(), 0).to(device);
+        var patches = cat(patchSource.Batches(images, settings.BatchSize, settings.ImageSize).Select(b => b.reshape(-1, dims)).ToList(), 0).to(device);
         long count = Math.Max(1, (long)(patches.shape[0] * settings.CoresetRatio));
         var selected = MemoryBankExtension.Select(projectedBank, projection.Apply(patches), count, settings.KnnBudgetBytes,
             done => progress?.Report(new TrainingProgress("extension", done, count)));
@@ -192,7 +199,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var labels = new List<bool>();
         var pixelScores = new List<float>();
         var pixelLabels = new List<bool>();
-        int size = settings.ImageSize;
+        var size = settings.ImageSize;
         var all = good.Select(g => (Image: g, Mask: (string?)null, Defective: false))
             .Concat(defects.Select(d => (d.Image, d.Mask, Defective: true))).ToList();
         for (int start = 0; start < all.Count; start += settings.BatchSize)
@@ -206,7 +213,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 labels.Add(chunk[i].Defective);
                 // Pixel labels exist for good images (all normal) and defects with masks.
                 if (chunk[i].Defective && chunk[i].Mask == null) continue;
-                var mask = chunk[i].Mask == null ? new bool[size * size] : GroundTruthMask.Load(chunk[i].Mask!, chunk[i].Image, size);
+                var mask = chunk[i].Mask == null ? new bool[size.Area] : GroundTruthMask.Load(chunk[i].Mask!, chunk[i].Image, size);
                 pixelScores.AddRange(result.AnomalyMaps[i]);
                 pixelLabels.AddRange(mask);
             }
@@ -241,6 +248,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         Layers = backbone.Layers,
         BackboneWeights = settings.BackboneWeights,
         ImageSize = settings.ImageSize,
+        AutoImagePixels = settings.AutoImagePixels,
         EmbeddingDimensions = built.Dims,
         PatchGrid = built.Grid,
         CoresetRatio = settings.CoresetRatio,

@@ -5,17 +5,20 @@ namespace Inspection.Host.Api;
 /// an http(s) URL each result is posted to ("" removes it); Mqtt: publish results on inspection/{line}/results.
 /// Replicas: copies of each shard on distinct gpu nodes (0: one per gpu node, at most 2, grown as gpu nodes join). On a
 /// trained line a new replica count applies at once, without a retrain, as a job named in activeJob; the other settings
-/// apply at the next training.
+/// apply at the next training. ImageSize: a number (256, square) or a string: "640x256" (height x width), "auto" or
+/// "auto:PIXELS" (the training images' median aspect within PIXELS, default 65536). RefuseAspectMismatch: frames whose
+/// aspect is far from the training images' get an error result instead of a score with a warning.
 /// </summary>
-public sealed record LineSettingsRequest(string? Backbone, int? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
-    string? Webhook, bool? Mqtt, int? Replicas = null);
+public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.JsonElement? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
+    string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null);
 
 /// <summary>
 /// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
-/// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual.
+/// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual. ImageSize as
+/// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize.
 /// </summary>
-public sealed record LineSettingsView(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
-    int Replicas);
+public sealed record LineSettingsView(string Backbone, string ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
+    int Replicas, bool RefuseAspectMismatch);
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
@@ -30,12 +33,12 @@ public sealed record LineCountersView(long Accepted, long Scored, long Failed, l
 public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misses, long ConfirmedDefects);
 
 /// <summary>
-/// One line. ModelVersion is null until the line is trained; Shards and Replicas are its model's; Counters null when
+/// One line. ModelVersion is null until the line is trained; Shards, Replicas and InputSize (height x width) are its model's; Counters null when
 /// no ingest node answered.
 /// </summary>
 public sealed record LineView(
     string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
-    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas);
+    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null);
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);

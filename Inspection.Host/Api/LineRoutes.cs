@@ -51,9 +51,14 @@ public static class LineRoutes
         var pipeline = await api.Pipeline();
         var existing = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         var s = existing.Settings;
-        var settings = new LineSettings(body?.Backbone ?? s.Backbone, body?.ImageSize ?? s.ImageSize, body?.CoresetRatio ?? s.CoresetRatio,
-            body?.Shards ?? s.Shards, body?.ThresholdPolicy ?? s.ThresholdPolicy,
-            body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, body?.Mqtt ?? s.Mqtt, body?.Replicas ?? s.Replicas);
+        var asked = s with
+        {
+            Backbone = body?.Backbone ?? s.Backbone, CoresetRatio = body?.CoresetRatio ?? s.CoresetRatio, Shards = body?.Shards ?? s.Shards,
+            ThresholdPolicy = body?.ThresholdPolicy ?? s.ThresholdPolicy,
+            Webhook = body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, Mqtt = body?.Mqtt ?? s.Mqtt,
+            Replicas = body?.Replicas ?? s.Replicas, RefuseAspectMismatch = body?.RefuseAspectMismatch ?? s.RefuseAspectMismatch,
+        };
+        if (LineImageSize.Apply(asked, body?.ImageSize, out string? sizeProblem) is not { } settings) return Problems.BadRequest(sizeProblem!);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
         // A trained line's replica count changes now, without a retrain (a job, as training is); other settings apply at the next training.
@@ -79,7 +84,8 @@ public static class LineRoutes
             return $"webhook '{Names.Shorten(s.Webhook)}' is not an absolute http or https URL";
         try
         {
-            new PatchCoreSettings { Backbone = s.Backbone, ImageSize = s.ImageSize, CoresetRatio = s.CoresetRatio }.Validate();
+            var size = LineImageSize.Choice(s);
+            new PatchCoreSettings { Backbone = s.Backbone, ImageSize = size.Size, AutoImagePixels = size.AutoPixels, CoresetRatio = s.CoresetRatio }.Validate();
             return null;
         }
         catch (ArgumentException e) { return e.Message; }
@@ -142,10 +148,11 @@ public static class LineRoutes
         ThresholdView? threshold = d is null ? null
             : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
             : new ThresholdView(d.ImageThreshold, "model", null, null);
-        return new LineView(line, new LineSettingsView(s.Backbone, s.ImageSize, s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas), d?.Version, d?.BankSize ?? 0,
+        return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas,
+            s.RefuseAspectMismatch), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
-            d?.Replicas ?? 0);
+            d?.Replicas ?? 0, d is null ? null : new Inspection.Engine.Imaging.Extent(d.ImageSize, d.InputWidth).ToString());
     }
 }

@@ -33,12 +33,12 @@ public static class BackboneBenchCommand
             int count = result.GetValue(repeats);
             using var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, logger, settings.Precision);
             var table = new Table().AddColumns("batch", "folded ms/image", "module by module ms/image", "folded images/s");
-            Console.WriteLine($"{settings.Backbone} [{string.Join(", ", settings.Layers)}] {settings.ImageSize}x{settings.ImageSize} {settings.Precision} on {device} " +
+            Console.WriteLine($"{settings.Backbone} [{string.Join(", ", settings.Layers)}] {settings.ImageSize.Height}x{settings.ImageSize.Width} {settings.Precision} on {device} " +
                               $"({LibTorchLoader.Description}), {Environment.ProcessorCount} cores, median of {count}");
             foreach (int batch in result.GetValue(batches)!)
             {
                 manual_seed(batch);
-                using var images = (rand(batch, 3, settings.ImageSize, settings.ImageSize) * 255).to(device);
+                using var images = (rand(batch, 3, settings.ImageSize.Height, settings.ImageSize.Width) * 255).to(device);
                 double folded = Median(count, () => backbone.Extract(images), device) / batch;
                 double reference = Median(count, () => backbone.ExtractModuleByModule(images), device) / batch;
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);

@@ -21,7 +21,7 @@ internal static class BackboneCheck
     {
         using var backbone = BackboneFactory.Create(settings.Backbone, settings.Layers, device, settings.BackboneWeights, logger, settings.Precision);
         using var scope = NewDisposeScope();
-        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), settings.ImageSize, settings.ImageSize, device);
+        var batch = ImageTensorConverter.ToBatch(images.Select(i => i.Pixels).ToList(), settings.ImageSize.Width, settings.ImageSize.Height, device);
         var folded = backbone.Extract(batch);
         var reference = backbone.ExtractModuleByModule(batch);
         double difference = 0, largest = 0;

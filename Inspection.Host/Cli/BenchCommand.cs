@@ -61,7 +61,7 @@ public static class BenchCommand
             int imageCount = result.GetValue(repeats);
             var files = Enumerable.Range(0, imageCount).Select(i => sources[i % sources.Count]).ToList();
             var decodeClock = Stopwatch.StartNew();
-            var prepared = files.Select(f => PreparedImage.FromFile(f, settings.ImageSize)).ToList();
+            var prepared = files.Select(f => PreparedImage.FromFile(f, model.Metadata.ImageSize)).ToList();
             double decodeMs = decodeClock.Elapsed.TotalMilliseconds / files.Count;
             var encoded = files.Select(File.ReadAllBytes).ToList();
 
@@ -92,7 +92,7 @@ public static class BenchCommand
                 for (int start = 0; start + batch <= prepared.Count; start += batch)
                 {
                     var images = new PreparedImage[batch];
-                    Parallel.For(0, batch, i => images[i] = PreparedImage.FromBytes(encoded[start + i], files[start + i], settings.ImageSize));
+                    Parallel.For(0, batch, i => images[i] = PreparedImage.FromBytes(encoded[start + i], files[start + i], model.Metadata.ImageSize));
                     model.Inspect(images);
                 }
                 double withDecode = done / endToEnd.Elapsed.TotalSeconds;
@@ -101,11 +101,11 @@ public static class BenchCommand
                 string F(double v) => v.ToString("F1", CultureInfo.InvariantCulture);
                 table.AddRow(batch.ToString(), F(throughput), F(perImage(sum.Backbone)), F(perImage(sum.Embedding)), F(perImage(sum.Knn)), F(perImage(sum.Map)), F(perImage(sum.Total)), F(p50), F(p99), F(withDecode));
             }
-            var scaling = KnnScalingBench.Run(BankSizes(result, bankSizes), model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid,
+            var scaling = KnnScalingBench.Run(BankSizes(result, bankSizes), model.Metadata.EmbeddingDimensions, (int)model.Metadata.PatchGrid.Area,
                 images: result.GetValue(knnImages), device, settings.EffectiveKnnPrecision, settings.KnnBudgetBytes);
             long mappedRows = result.GetValue(mappedBank);
             var mapped = mappedRows > 0
-                ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, model.Metadata.PatchGrid * model.Metadata.PatchGrid, settings.KnnBudgetBytes)
+                ? KnnScalingBench.RunMapped(mappedRows, model.Metadata.EmbeddingDimensions, (int)model.Metadata.PatchGrid.Area, settings.KnnBudgetBytes)
                 : ((KnnScalingBench.Row, double)?)null;
             PipelineBench.Figures? pipeline = null;
             int shardCount = result.GetValue(pipelineShards);
@@ -168,7 +168,7 @@ public static class BenchCommand
                 knnTable.AddRow(row.BankSize.ToString("N0"), row.MsPerBatch.ToString("F1"), row.ImagesPerSecond.ToString("F1"), row.TeraFlops.ToString("F3"));
             if (scaling.Count > 0)
             {
-                int patches = model.Metadata.PatchGrid * model.Metadata.PatchGrid;
+                int patches = (int)model.Metadata.PatchGrid.Area;
                 Console.WriteLine($"exact 1-NN against bank size ({settings.EffectiveKnnPrecision}, random banks, {knnBatch} image(s) of {patches} patches, {(long)knnBatch * patches:N0} queries):");
                 console.Write(knnTable);
             }

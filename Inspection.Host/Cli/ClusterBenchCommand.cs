@@ -48,7 +48,7 @@ public static class ClusterBenchCommand
             using var model = ConsoleProgress.Run(p => new PatchCoreTrainer(settings, device, logger, p).Train(TrainingSplit.Of(category, settings), null, category.Root));
             var sources = (category.Test.Count > 0 ? category.Test.Select(t => t.Path) : category.TrainGood).ToList();
             int count = result.GetValue(frames), batch = settings.BatchSize;
-            double engineRate = EngineRate(model, sources, count, batch, settings.ImageSize);
+            double engineRate = EngineRate(model, sources, count, batch, model.Metadata.ImageSize);
             Console.WriteLine($"device {device} ({LibTorchLoader.Description}), {Environment.ProcessorCount} cores; bank {model.BankSize} x {model.Metadata.EmbeddingDimensions}; " +
                               $"engine alone (batch {batch}, decode included): {engineRate:F1} images/s");
             var runs = new List<ClusterBench.Figures>();
@@ -66,7 +66,7 @@ public static class ClusterBenchCommand
                         runs.Add(figures);
                     }
             // The engine again after the runs: on a shared machine one measurement can be off; the larger is the reference.
-            double engineAfter = EngineRate(model, sources, count, batch, settings.ImageSize);
+            double engineAfter = EngineRate(model, sources, count, batch, model.Metadata.ImageSize);
             Console.WriteLine($"engine alone again after the runs: {engineAfter:F1} images/s");
             engineRate = Math.Max(engineRate, engineAfter);
             var table = new Table().AddColumns("design", "remote shards get", "nodes", "shards x replicas", "frames/s", "of engine", "p50 / p99 ms", "failed", "MB/frame between nodes", "largest messages (KB/frame)", "frames per node");
@@ -94,7 +94,7 @@ public static class ClusterBenchCommand
     }
 
     /// <summary>The engine on the same frames from their encoded bytes, decoded in parallel as a serving node does.</summary>
-    private static double EngineRate(PatchCoreModel model, IReadOnlyList<string> sources, int count, int batch, int size)
+    private static double EngineRate(PatchCoreModel model, IReadOnlyList<string> sources, int count, int batch, Inspection.Engine.Imaging.Extent size)
     {
         var files = Enumerable.Range(0, Math.Max(count, batch)).Select(i => sources[i % sources.Count]).ToList();
         var encoded = files.Select(File.ReadAllBytes).ToList();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Inspection.Engine.Backbones;
+using Inspection.Engine.Imaging;
 using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
@@ -17,8 +18,21 @@ public sealed class EngineOptions
         .NotBlank().WeightsFile();
     public Option<string[]> Layers { get; } = new Option<string[]>("--layers") { Description = "Feature layers, shallow to deep (layer1 to layer4).", DefaultValueFactory = _ => ["layer2", "layer3"], AllowMultipleArgumentsPerToken = true }
         .EachOneOf(LayerNames).ShallowToDeep(LayerNames);
-    public Option<int> ImageSize { get; } = new Option<int>("--image-size") { Description = "Input size (square); for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).", DefaultValueFactory = _ => 256 }
-        .InRange(32, 2048);
+    public Option<ImageSizeChoice> ImageSize { get; } = new Option<ImageSizeChoice>("--image-size")
+    {
+        Description = "Input size: 256 (square), HxW such as 640x256 (height x width), or auto[:PIXELS]: the training images' median aspect " +
+            "within PIXELS (default 65536, the cost of 256x256). Each side 32..2048; for resnet18 a multiple of 16 with layers up to layer3 (32 with layer4).",
+        DefaultValueFactory = _ => new ImageSizeChoice(256, null),
+        CustomParser = result =>
+        {
+            string? text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
+            var choice = ImageSizeChoice.TryParse(text, out string error);
+            if (choice is null) result.AddError($"--image-size: {error}.");
+            else if (!choice.IsAuto && new[] { choice.Size.Height, choice.Size.Width }.Any(side => side is < AutoImageSize.MinSide or > AutoImageSize.MaxSide))
+                result.AddError($"--image-size must be between {AutoImageSize.MinSide} and {AutoImageSize.MaxSide}, got {text}{(choice.Size.IsSquare ? "" : " (each side)")}.");
+            return choice!;
+        },
+    };
     public Option<double> CoresetRatio { get; } = new Option<double>("--coreset-ratio") { Description = "Share of training patches kept in the memory bank.", DefaultValueFactory = _ => 0.1 }
         .InRange(0.0, 1.0, aboveMin: true);
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
@@ -70,7 +84,8 @@ public sealed class EngineOptions
         Backbone = result.GetValue(Backbone)!,
         BackboneWeights = result.GetValue(BackboneWeights),
         Layers = result.GetValue(Layers)!,
-        ImageSize = result.GetValue(ImageSize),
+        ImageSize = result.GetValue(ImageSize)!.Size,
+        AutoImagePixels = result.GetValue(ImageSize)!.AutoPixels,
         Precision = result.GetValue(Precision)!,
     };
 

@@ -35,7 +35,7 @@ public static class PredictCommand
             var lines = new List<string>();
             int failed = 0;
             int batchSize = result.GetValue(engine.BatchSize);
-            int size = patchCore.Metadata.ImageSize;
+            var size = patchCore.Metadata.ImageSize;
             var calibration = patchCore.Metadata.Calibration;
             for (int start = 0; start < files.Count; start += batchSize)
             {
@@ -63,7 +63,7 @@ public static class PredictCommand
                     using (var original = ImageDecoder.Decode(prepared[i].Name))
                     {
                         var normalised = scored.AnomalyMaps[i].Select(calibration.NormalisePixel).ToArray();
-                        HeatmapRenderer.WriteOverlay(original, normalised, size, size, 0f, 1f, heatmap);
+                        HeatmapRenderer.WriteOverlay(original, normalised, size.Width, size.Height, 0f, 1f, heatmap);
                     }
                     Emit(lines, new
                     {
@@ -72,6 +72,9 @@ public static class PredictCommand
                         normalisedScore = calibration.NormaliseImage(score),
                         verdict = score > calibration.ImageThreshold ? "fail" : "pass",
                         heatmap,
+                        warning = patchCore.Metadata.Training.Aspect is double aspect && !AutoImageSize.Matches(aspect, prepared[i].OriginalWidth, prepared[i].OriginalHeight)
+                            ? $"the image is {prepared[i].OriginalWidth}x{prepared[i].OriginalHeight}, far from the training images' aspect (width {aspect:0.###} of the height): its score is less reliable"
+                            : null,
                         timingMs = new { total = perImageMs, backbone = scored.Timings.Backbone / prepared.Count, embedding = scored.Timings.Embedding / prepared.Count, knn = scored.Timings.Knn / prepared.Count, map = scored.Timings.Map / prepared.Count },
                     });
                 }

@@ -25,6 +25,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
   for (const result of page.items) {
     const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },
       element('span', { class: 'score' }, `${show(result.score)} · ${result.verdict}`));
+    if (result.warning) thumb.append(element('span', { class: 'warning', title: result.warning, 'data-testid': 'thumb-warning' }, '⚠ aspect'));
     if (result.links.overlay) {
       const img = element('img', { alt: `overlay of ${result.frameId}`, loading: 'lazy' });
       thumb.prepend(img);
@@ -44,6 +45,7 @@ async function showDetail(detail, result, summary) {
   detail.hidden = false;
   detail.replaceChildren(
     element('h2', {}, `${result.frameId} · ${result.verdict} · score ${show(result.score)}`),
+    result.warning ? element('p', { class: 'warning', 'data-testid': 'detail-warning' }, `Warning: ${result.warning}`) : '',
     element('div', { class: 'pictures' },
       picture('frame', result.links.image, 'detail-image'), picture('overlay', result.links.overlay, 'detail-overlay'),
       picture('mask over the threshold', result.links.mask, 'detail-mask')),

@@ -15,7 +15,7 @@ public static class EvaluationReportWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Write(string folder, EvaluationResult result, Calibration calibration, IReadOnlyDictionary<string, float[]> maps, int mapSize, int examples = 6)
+    public static void Write(string folder, EvaluationResult result, Calibration calibration, IReadOnlyDictionary<string, float[]> maps, Extent mapSize, int examples = 6)
     {
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "report.json"), JsonSerializer.Serialize(new
@@ -62,7 +62,7 @@ public static class EvaluationReportWriter
             if (!maps.TryGetValue(image.Path, out var map)) continue;
             string name = $"{n++:D2}_{image.DefectType}_{Path.GetFileNameWithoutExtension(image.Path)}.png";
             using (var original = ImageDecoder.Decode(image.Path))
-                HeatmapRenderer.WriteOverlay(original, map.Select(calibration.NormalisePixel).ToArray(), mapSize, mapSize, 0f, 1f, Path.Combine(imageFolder, name));
+                HeatmapRenderer.WriteOverlay(original, map.Select(calibration.NormalisePixel).ToArray(), mapSize.Width, mapSize.Height, 0f, 1f, Path.Combine(imageFolder, name));
             md.AppendLine($"| {Path.GetFileName(image.Path)} | {image.DefectType} | {image.Score:F4} | {image.NormalisedScore:F3} | {(image.Flagged ? "fail" : "pass")} | ![](examples/{name}) |");
         }
         File.WriteAllText(Path.Combine(folder, "report.md"), md.ToString());

@@ -51,7 +51,7 @@ public sealed class RemoteShardFramesTests(ITestOutputHelper output)
             // Both regions registered first: a shard's only replica goes to the least loaded region the coordinator knows.
             await (await InspectionPipeline.For(nodes[0].System)).AwaitShardRegions(2, TimeSpan.FromSeconds(30));
             var trainer = await ActorRegistry.For(nodes[0].System).GetAsync<TrainingCoordinator>();
-            var settingsOfLine = LineSettings.Default with { ImageSize = settings.ImageSize, CoresetRatio = settings.CoresetRatio, Shards = 2, Replicas = 1 };
+            var settingsOfLine = LineSettings.Default with { ImageSize = settings.ImageSize.Height, CoresetRatio = settings.CoresetRatio, Shards = 2, Replicas = 1 };
             Assert.IsType<TrainingCompleted>(await trainer.Ask<object>(new TrainLine("split", data, 2, settingsOfLine), TimeSpan.FromMinutes(3)));
             var pipeline = await InspectionPipeline.For(nodes[0].System);
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("split"), TimeSpan.FromSeconds(10));

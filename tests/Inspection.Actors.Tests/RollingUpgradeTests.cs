@@ -78,7 +78,7 @@ public sealed class RollingUpgradeTests(ITestOutputHelper output)
             // training waits until both regions have registered.
             await (await InspectionPipeline.For(nodes[0].System)).AwaitShardRegions(2, TimeSpan.FromSeconds(30));
             var trainer = await ActorRegistry.For(nodes[0].System).GetAsync<TrainingCoordinator>();
-            var line = LineSettings.Default with { ImageSize = settings.ImageSize, CoresetRatio = settings.CoresetRatio, Shards = 2, Replicas = 1 };
+            var line = LineSettings.Default with { ImageSize = settings.ImageSize.Height, CoresetRatio = settings.CoresetRatio, Shards = 2, Replicas = 1 };
             var trained = await trainer.Ask<object>(new TrainLine("mixed", data, 2, line), TimeSpan.FromMinutes(3));
             Assert.IsType<TrainingCompleted>(trained);
             var registry = await ActorRegistry.For(nodes[1].System).GetAsync<ModelRegistry>();

@@ -104,12 +104,40 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             InspectionResult.Failure(frame, "v1", "shard l/v1/2 did not answer", 5000),
             frame,
             Block(2, 2, FeaturePrecision.Float16),
+            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abce", null,
+                DateTimeOffset.UnixEpoch.AddSeconds(-1), "the frame is 400x400, far from the training images' 0.25"),
+            .. Rectangular(frame),
         ];
         return all.Select(m => new[] { m });
     }
 
-    public static IEnumerable<object[]> MessagesInEveryWireVersion() =>
-        Messages().SelectMany(m => new[] { new[] { m[0], 1 }, new[] { m[0], 2 } });
+    /// <summary>Messages of rectangular or auto-sized inputs, which wire version 1 (square sizes only) cannot carry.</summary>
+    public static object[] Rectangular(FrameId frame) =>
+    [
+        Deployment() with { ImageSize = 512, ImageWidth = 128, PatchGrid = 64, PatchColumns = 16, TrainingAspect = 0.25 },
+        new LineConfigured("l", LineSettings.Default with { ImageSize = 640, ImageWidth = 256 }),
+        new LineConfigured("l", LineSettings.Default with { AutoImagePixels = 65_536, RefuseAspectMismatch = true }),
+        new ExtractTrainingPatches(5, "resnet18", ["layer2", "layer3"], null, "fp32", 512, [new CapturedFrame(frame, [9], "t.png")], 128),
+    ];
+
+    /// <summary>Every case in both wire versions, but the rectangular ones (the last of <see cref="Messages"/>) in version 2 only.</summary>
+    public static IEnumerable<object[]> MessagesInEveryWireVersion()
+    {
+        var all = Messages().ToList();
+        int squareOnly = all.Count - Rectangular(new FrameId("line-a", "cam-2", 42)).Length;
+        return all.SelectMany((m, i) => i < squareOnly ? new[] { new[] { m[0], 1 }, new[] { m[0], 2 } } : [new[] { m[0], 2 }]);
+    }
+
+    [Fact]
+    public void Wire_version_1_refuses_a_rectangular_or_auto_size_naming_version_2_instead_of_sending_a_square()
+    {
+        var serializer = Writing(1);
+        foreach (var message in Rectangular(new FrameId("line-a", "cam-2", 42)))
+        {
+            var refused = Assert.Throws<NotSupportedException>(() => serializer.ToBinary(message));
+            Assert.Contains("wire version 2", refused.Message);
+        }
+    }
 
     /// <summary>A serializer of this system that writes <paramref name="version"/> (the system's own writes the current one).</summary>
     private InspectionSerializer Writing(int version) => new((ExtendedActorSystem)Sys, version);

@@ -30,14 +30,16 @@ public class CliTests(ITestOutputHelper log)
         CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", folder.Path, "--out", folder.File("m.inspection")), ExitCodes.BadInput, "holds no images");
     }
 
-    [Fact]
-    public void Train_at_an_image_size_the_backbone_cannot_take_fails_with_one_line_naming_sizes_that_work()
+    [Theory]
+    [InlineData("100", "multiple of 16 (for example 96 or 112)")]
+    [InlineData("96x100", "Image size 96x100 does not suit resnet18 with layers up to layer3: each side must be a multiple of 16 (for example 96 or 112 instead of 100)")]
+    public void Train_at_an_image_size_the_backbone_cannot_take_fails_with_one_line_naming_sizes_that_work(string size, string expected)
     {
         using var folder = new TempFolder();
         string data = folder.File("line");
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 2, TrainGood: 4, TestGood: 1, DefectsPerType: 1, Size: 64));
-        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", data, "--image-size", "100", "--out", folder.File("m.inspection")),
-            ExitCodes.BadInput, "multiple of 16 (for example 96 or 112)");
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", data, "--image-size", size, "--out", folder.File("m.inspection")),
+            ExitCodes.BadInput, expected);
         Assert.False(File.Exists(folder.File("m.inspection")));
     }
 
