@@ -22,7 +22,8 @@ namespace Inspection.Actors.Lines;
 /// published on <see cref="ResultsTopic"/> and told to the camera. Every accepted frame gets exactly one result: scored,
 /// or failed with a reason (unknown line, no model, corrupt image, a shard or node lost, no answer in time). A frame
 /// that repeats a client key (an HTTP retry) gets the first frame's result and is not scored again. Verdicts follow the
-/// line's current threshold, which an operator may have changed since the model was trained.
+/// line's current threshold, which an operator may have changed since the model was trained. A frame whose aspect is far
+/// from the training images' is scored with a warning, or refused where the line's settings say so.
 /// </summary>
 public sealed class LineActor : ReceivePersistentActor, IWithTimers
 {
@@ -55,6 +56,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private readonly List<CapturedFrame> _parked = [];
     private bool _registryAnswered;
     private LineSettings? _settings; // as last read from the registry: whether frames of a far aspect are refused
+    private bool _settingsRead;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => PersistenceIdOf(_line);
@@ -106,7 +108,13 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             _missing = $"line '{_line}' was deleted";
             StartSinks(null);
         });
-        Command<LineDetails>(d => { if (d.Line == _line && d.Known) StartSinks(d.Settings); });
+        Command<LineDetails>(d =>
+        {
+            if (d.Line != _line) return;
+            if (d.Known) StartSinks(d.Settings);
+            _settingsRead = true;
+            ReleaseParked();
+        });
         Command<LineConfigured>(c => { if (c.Line == _line) StartSinks(c.Settings); });
         Command<NoDeployment>(n =>
         {
@@ -154,7 +162,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<RetryFrame>(r => Redispatch(r.Frame));
         Command<GetLineStats>(_ => Sender.Tell(new LineStats(_line, _deployment?.Version, _accepted, _rejected, _scored, _failed, _open.Count, _flagged)));
         Command<SubscribeAck>(_ => { });
-        Command<SettingsUnknown>(_ => _log.Warning("Line {0}: its settings could not be read from the registry; result sinks start when they change", _line));
+        Command<SettingsUnknown>(_ =>
+        {
+            _log.Warning("Line {0}: its settings could not be read from the registry; result sinks start when they change", _line);
+            _settingsRead = true;
+            ReleaseParked();
+        });
     }
 
     public static Props Props(string line, IActorRef registry, IActorRef extractors, LineOptions options) =>
@@ -204,7 +217,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         _open[captured.Frame] = new OpenFrame(captured, [Sender], DateTime.UtcNow, DateTimeOffset.UtcNow);
         if (captured.ClientKey != null) _openKeys[captured.ClientKey] = captured.Frame;
         PipelineMetrics.SetInFlight(_line, _open.Count);
-        if (_deployment == null && !_registryAnswered)
+        if (!Ready)
         {
             _parked.Add(captured);
             return;
@@ -348,8 +361,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         ReleaseParked();
     }
 
+    /// <summary>The registry has said whether the line has a model, and what its settings are (whether to refuse frames of a far aspect).</summary>
+    private bool Ready => _settingsRead && (_deployment != null || _registryAnswered);
+
     private void ReleaseParked()
     {
+        if (!Ready) return;
         var parked = _parked.ToList();
         _parked.Clear();
         foreach (var frame in parked) Dispatch(frame);

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.Engine.Data;
 using Xunit;
 
 namespace Inspection.Host.Tests.Api;
@@ -29,7 +30,8 @@ public sealed class ApiFlowTests(ServeFixture serve)
         var line = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{ServeFixture.Line}");
         Assert.Equal("v1", line.GetProperty("modelVersion").GetString());
         Assert.True(line.GetProperty("bankSize").GetInt64() > 0);
-        Assert.Equal(128, line.GetProperty("settings").GetProperty("imageSize").GetInt32());
+        Assert.Equal("128", line.GetProperty("settings").GetProperty("imageSize").GetString());
+        Assert.Equal("128", line.GetProperty("inputSize").GetString());
         var list = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines");
         Assert.Contains(list.EnumerateArray(), l => l.GetProperty("name").GetString() == ServeFixture.Line);
     }
@@ -365,13 +367,45 @@ public sealed class ApiFlowTests(ServeFixture serve)
     }
 
     [Fact]
+    public async Task An_elongated_line_on_auto_size_takes_its_parts_aspect_and_a_frame_of_another_is_flagged_or_refused()
+    {
+        string strips = Path.Combine(serve.Root, "strips");
+        SyntheticStripLine.Generate(strips, new SyntheticStripOptions(Seed: 5, TrainGood: 10, TestGood: 2, DefectsPerType: 1, Height: 256, Width: 64));
+        foreach (var (name, refuse) in new[] { ("strips", false), ("strict-strips", true) })
+        {
+            var created = await Json(await serve.Client.PutAsJsonAsync($"/api/v1/lines/{name}", new { imageSize = "auto:4096", coresetRatio = 0.25, refuseAspectMismatch = refuse }));
+            Assert.Equal("auto:4096", created.GetProperty("settings").GetProperty("imageSize").GetString());
+            Assert.Equal(refuse, created.GetProperty("settings").GetProperty("refuseAspectMismatch").GetBoolean());
+            var started = await serve.Client.PostAsJsonAsync($"/api/v1/lines/{name}/training", new { folder = strips });
+            var job = await serve.WaitForJob((await Json(started)).GetProperty("jobId").GetString()!);
+            Assert.Equal("succeeded", job.GetProperty("state").GetString());
+            var line = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{name}");
+            Assert.Equal("128x32", line.GetProperty("inputSize").GetString()); // 256 x 64 parts within 4,096 pixels
+        }
+        byte[] strip = File.ReadAllBytes(Directory.GetFiles(Path.Combine(strips, "test", "good")).Order().First());
+        var scored = await Json(await serve.PostFrame(strip, line: "strips"));
+        Assert.NotEqual("error", scored.GetProperty("verdict").GetString());
+        Assert.Equal(JsonValueKind.Null, scored.GetProperty("warning").ValueKind);
+        var flagged = await Json(await serve.PostFrame(serve.Image("good"), line: "strips")); // a 256 x 256 tile
+        Assert.NotEqual("error", flagged.GetProperty("verdict").GetString());
+        Assert.Contains("256x256", flagged.GetProperty("warning").GetString());
+        var stored = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/results/{flagged.GetProperty("id").GetString()}");
+        Assert.Equal(flagged.GetProperty("warning").GetString(), stored.GetProperty("warning").GetString());
+        var refused = await Json(await serve.PostFrame(serve.Image("good"), line: "strict-strips"));
+        Assert.Equal("error", refused.GetProperty("verdict").GetString());
+        Assert.StartsWith("refused: the frame is 256x256", refused.GetProperty("error").GetString());
+        Assert.NotEqual("error", (await Json(await serve.PostFrame(strip, line: "strict-strips"))).GetProperty("verdict").GetString());
+    }
+
+    [Fact]
     public async Task A_line_is_created_changed_and_deleted()
     {
         var created = await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { imageSize = 160, coresetRatio = 0.05, shards = 2, thresholdPolicy = "manual" });
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         Assert.Equal("/api/v1/lines/short-lived", created.Headers.Location?.OriginalString);
         var changed = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { coresetRatio = 0.2 }));
-        Assert.Equal(160, changed.GetProperty("settings").GetProperty("imageSize").GetInt32());
+        Assert.Equal("160", changed.GetProperty("settings").GetProperty("imageSize").GetString());
+        Assert.Equal(JsonValueKind.Null, changed.GetProperty("inputSize").ValueKind); // not trained
         Assert.Equal(0.2, changed.GetProperty("settings").GetProperty("coresetRatio").GetDouble());
         Assert.Equal("manual", changed.GetProperty("settings").GetProperty("thresholdPolicy").GetString());
         Assert.Equal(HttpStatusCode.NoContent, (await serve.Client.DeleteAsync("/api/v1/lines/short-lived")).StatusCode);
