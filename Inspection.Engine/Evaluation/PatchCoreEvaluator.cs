@@ -45,11 +45,10 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
 
     private EvaluationResult Score(MvtecCategory category, PatchCoreModel model, double trainSeconds, double coresetSeconds, int trainCount, int calibrationCount)
     {
-        var size = model.Metadata.ImageSize;
         var images = new List<ScoredImage>();
         var maps = new List<float[]>();
         var masks = new List<bool[]>();
-        var pixelScores = new List<float[]>();
+        var mapSizes = new List<Extent>();
         double inferenceMs = 0;
         var totals = new StageTimings(0, 0, 0, 0);
         var (readable, unreadable) = ImageScreening.Screen(category.Test.Select(t => t.Path).ToList());
@@ -57,26 +56,25 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var usable = readable.ToHashSet();
         var test = category.Test.Where(t => usable.Contains(t.Path)).ToList();
         if (test.Count == 0) throw new DatasetException($"None of the {category.Test.Count} test images of '{category.Root}' is readable.");
-        for (int start = 0; start < test.Count; start += settings.BatchSize)
+        int done = 0;
+        foreach (var (files, timings) in FileScoring.Score(model, test.Select(t => t.Path).ToList(), settings.BatchSize))
         {
-            var chunk = test.Skip(start).Take(settings.BatchSize).ToList();
-            var prepared = PreparedImage.FromFiles(chunk.Select(t => t.Path).ToList(), size);
-            var result = model.Inspect(prepared);
-            inferenceMs += result.Timings.Total;
-            totals = new StageTimings(totals.Backbone + result.Timings.Backbone, totals.Embedding + result.Timings.Embedding,
-                totals.Knn + result.Timings.Knn, totals.Map + result.Timings.Map);
-            for (int i = 0; i < chunk.Count; i++)
+            inferenceMs += timings.Total;
+            totals = new StageTimings(totals.Backbone + timings.Backbone, totals.Embedding + timings.Embedding,
+                totals.Knn + timings.Knn, totals.Map + timings.Map);
+            foreach (var file in files)
             {
-                var t = chunk[i];
-                float score = result.ImageScores[i];
+                var t = test[done++];
+                float score = file.Score;
                 images.Add(new ScoredImage(t.Path, t.DefectType, t.IsDefective, score, model.Metadata.Calibration.NormaliseImage(score),
                     score > model.Metadata.Calibration.ImageThreshold));
-                OnMap?.Invoke(t, result.AnomalyMaps[i], size);
+                OnMap?.Invoke(t, file.Map, file.MapSize);
                 if (t.IsDefective && t.MaskPath == null) continue; // no pixel labels for this image
-                masks.Add(t.MaskPath == null ? new bool[size.Area] : GroundTruthMask.Load(t.MaskPath, t.Path, size));
-                maps.Add(result.AnomalyMaps[i]);
+                masks.Add(t.MaskPath == null ? new bool[file.MapSize.Area] : GroundTruthMask.Load(t.MaskPath, t.Path, file.MapSize));
+                maps.Add(file.Map);
+                mapSizes.Add(file.MapSize);
             }
-            progress?.Report(new TrainingProgress("test", Math.Min(start + settings.BatchSize, test.Count), test.Count));
+            progress?.Report(new TrainingProgress("test", done, test.Count));
         }
 
         var scores = images.Select(i => i.Score).ToArray();
@@ -87,7 +85,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var metrics = new EvaluationMetrics(
             Auroc.Compute(scores, labels),
             allPixels.Length > 0 ? Auroc.Compute(allPixels, allMasks) : double.NaN,
-            maps.Count > 0 ? Aupro.Compute(maps, masks, size.Width, size.Height) : double.NaN,
+            maps.Count > 0 ? AuproOf(maps, masks, mapSizes) : double.NaN,
             F1Score.Max(scores, labels).F1,
             verdictF1,
             images.Count(i => !i.Defective), images.Count(i => i.Defective), maps.Count);
@@ -95,6 +93,17 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         return new EvaluationResult(category.Root, metrics, images, trainSeconds, coresetSeconds,
             inferenceMs / Math.Max(1, images.Count), totals, (roc.Fpr, roc.Tpr), model.BankSize,
             model.Metadata.Training.Patches, trainCount, calibrationCount, unreadable);
+    }
+
+    /// <summary>
+    /// AUPRO over maps of one size (whole images resized to the input), or of each image's own size (tiled models):
+    /// regions are found per map, so maps of several sizes are grouped by size and their curves pooled by pixel count.
+    /// </summary>
+    private static double AuproOf(List<float[]> maps, List<bool[]> masks, List<Extent> sizes)
+    {
+        var distinct = sizes.Distinct().ToList();
+        if (distinct.Count == 1) return Aupro.Compute(maps, masks, distinct[0].Width, distinct[0].Height);
+        return Aupro.Compute(maps, masks, sizes.Select(s => (s.Width, s.Height)).ToList());
     }
 
     private static double F1AtVerdicts(IReadOnlyList<ScoredImage> images)

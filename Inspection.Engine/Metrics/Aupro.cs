@@ -39,9 +39,24 @@ public static class Aupro
         double fprLimit = 0.3)
     {
         ArgumentNullException.ThrowIfNull(anomalyMaps);
-        ArgumentNullException.ThrowIfNull(masks);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
+        return Compute(anomalyMaps, masks, Enumerable.Repeat((width, height), anomalyMaps.Count).ToList(), fprLimit);
+    }
+
+    /// <summary>The same over maps of different sizes (one width x height per map, as tiled inspection gives each image its own).</summary>
+    public static double Compute(
+        IReadOnlyList<float[]> anomalyMaps,
+        IReadOnlyList<bool[]> masks,
+        IReadOnlyList<(int Width, int Height)> sizes,
+        double fprLimit = 0.3)
+    {
+        ArgumentNullException.ThrowIfNull(anomalyMaps);
+        ArgumentNullException.ThrowIfNull(masks);
+        ArgumentNullException.ThrowIfNull(sizes);
+        if (sizes.Count != anomalyMaps.Count) throw new ArgumentException($"{anomalyMaps.Count} anomaly maps but {sizes.Count} sizes.", nameof(sizes));
+        foreach (var (w, h) in sizes)
+            if (w <= 0 || h <= 0) throw new ArgumentOutOfRangeException(nameof(sizes), $"A map of {w}x{h} has no pixels.");
         if (!(fprLimit > 0.0 && fprLimit <= 1.0))
         {
             throw new ArgumentOutOfRangeException(nameof(fprLimit), fprLimit, "Must be in (0, 1].");
@@ -53,8 +68,7 @@ public static class Aupro
                 $"{anomalyMaps.Count} anomaly maps but {masks.Count} masks.", nameof(masks));
         }
 
-        int pixelsPerImage = checked(width * height);
-        long totalPixels = (long)pixelsPerImage * anomalyMaps.Count;
+        long totalPixels = sizes.Sum(z => (long)z.Width * z.Height);
         if (totalPixels > Array.MaxLength)
         {
             throw new ArgumentException($"{totalPixels} pixels exceed the largest array .NET supports.", nameof(anomalyMaps));
@@ -64,10 +78,13 @@ public static class Aupro
         var keys = new uint[totalPixels];
         var regionOfPixel = new int[totalPixels];
         var regionSizes = new List<long> { 0 };
-        var localLabels = new int[pixelsPerImage];
+        var localLabels = new int[sizes.Count == 0 ? 0 : sizes.Max(z => z.Width * z.Height)];
         long normalPixels = 0;
+        int baseIndex = 0;
         for (int image = 0; image < anomalyMaps.Count; image++)
         {
+            var (width, height) = sizes[image];
+            int pixelsPerImage = width * height;
             float[] map = anomalyMaps[image] ?? throw new ArgumentException($"Anomaly map {image} is null.", nameof(anomalyMaps));
             bool[] mask = masks[image] ?? throw new ArgumentException($"Mask {image} is null.", nameof(masks));
             if (map.Length != pixelsPerImage || mask.Length != pixelsPerImage)
@@ -85,7 +102,6 @@ public static class Aupro
                 regionSizes.Add(0);
             }
 
-            int baseIndex = image * pixelsPerImage;
             for (int p = 0; p < pixelsPerImage; p++)
             {
                 keys[baseIndex + p] = DescendingRadixSort.ToKey(map[p]);
@@ -102,6 +118,7 @@ public static class Aupro
                     regionSizes[global]++;
                 }
             }
+            baseIndex += pixelsPerImage;
         }
 
         int regionCount = regionSizes.Count - 1;

@@ -10,6 +10,8 @@ public sealed record ModelMetadata
     public required Imaging.Extent ImageSize { get; init; }
     /// <summary>The pixel budget when the size was chosen by <c>--image-size auto</c> (null: given as it is).</summary>
     public int? AutoImagePixels { get; init; }
+    /// <summary>Tiled inspection: images are cut into tiles of <see cref="ImageSize"/> overlapping by this many pixels (null: whole images resized).</summary>
+    public int? TileOverlap { get; init; }
     public required int EmbeddingDimensions { get; init; }
     /// <summary>Patch grid of one image, rows x columns.</summary>
     public required Imaging.Extent PatchGrid { get; init; }

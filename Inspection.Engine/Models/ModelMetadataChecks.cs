@@ -21,7 +21,7 @@ internal static class ModelMetadataChecks
             // The settings' own rules: backbone, layers, image size for that backbone, coreset ratio, precisions, ...
             new PatchCoreSettings
             {
-                Backbone = m.Backbone, Layers = m.Layers, BackboneWeights = m.BackboneWeights, ImageSize = m.ImageSize, AutoImagePixels = m.AutoImagePixels,
+                Backbone = m.Backbone, Layers = m.Layers, BackboneWeights = m.BackboneWeights, ImageSize = m.ImageSize, AutoImagePixels = m.AutoImagePixels, TileOverlap = m.TileOverlap,
                 CoresetRatio = m.CoresetRatio, ProjectionDimensions = m.ProjectionDimensions, Seed = m.Seed,
                 NumNeighbors = m.NumNeighbors, BlurSigma = m.BlurSigma, Precision = m.Precision, KnnPrecision = m.KnnPrecision,
             }.Validate();

@@ -10,4 +10,7 @@ namespace Inspection.Engine.PatchCore;
 public interface ITrainingPatchSource
 {
     IEnumerable<Tensor> Batches(IReadOnlyList<string> images, int batchSize, Imaging.Extent imageSize);
+
+    /// <summary>How many items (rows of the first dimension, over all batches) the images give: one each, or their tiles.</summary>
+    long Items(IReadOnlyList<string> images, Imaging.Extent imageSize) => images.Count;
 }

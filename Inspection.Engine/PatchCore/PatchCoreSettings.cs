@@ -15,6 +15,11 @@ public sealed record PatchCoreSettings
     /// images' median aspect within this many pixels (<see cref="Imaging.AutoImageSize"/>); null: the size as given.
     /// </summary>
     public int? AutoImagePixels { get; init; }
+    /// <summary>
+    /// Tiled inspection: when set, images are not resized to <see cref="ImageSize"/> but cut into tiles of that size
+    /// overlapping by this many pixels (<see cref="TileLayout"/>), for training and for scoring; null: whole images.
+    /// </summary>
+    public int? TileOverlap { get; init; }
     public double CoresetRatio { get; init; } = 0.1;
     /// <summary>
     /// Dimensions of the coreset's random projection; null (the default): anomalib's Johnson-Lindenstrauss choice for the
@@ -98,6 +103,10 @@ public sealed record PatchCoreSettings
                 throw new ArgumentException($"Image size {ImageSize} does not suit {Backbone} with layers up to {Layers[^1]}: each side must be a multiple of {multiple} " +
                     $"(for example {side / multiple * multiple} or {(side / multiple + 1) * multiple}{(ImageSize.IsSquare ? "" : $" instead of {side}")}).");
         }
+        if (TileOverlap is int overlap && (overlap < 0 || overlap >= ImageSize.ShortSide))
+            throw new ArgumentException($"A tile overlap of {overlap} pixels must be from 0 to less than the tile's shorter side ({ImageSize.ShortSide}).");
+        if (TileOverlap != null && AutoImagePixels != null)
+            throw new ArgumentException("Tiles have the model's input size, so auto image size and tiling exclude each other: give a tile size (--image-size 256) with tiling.");
         if (AutoImagePixels is int budget && (budget < 32 * 32 || budget > 2048 * 2048))
             throw new ArgumentException($"The pixel budget of auto image size, {budget}, is outside {32 * 32}..{2048 * 2048}.");
         if (!(CoresetRatio > 0 && CoresetRatio <= 1)) throw new ArgumentException($"Coreset ratio {CoresetRatio} is outside (0, 1].");

@@ -58,7 +58,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         PatchCoreModel? model = null; // owns the backbone once built
         try
         {
-            patchSource ??= new LocalPatchSource(backbone);
+            patchSource ??= settings.TileOverlap is int overlap ? new TiledPatchSource(backbone, overlap) : new LocalPatchSource(backbone);
             var built = BuildBank(backbone, bankImages, patchSource);
             var provisional = NewMetadata(backbone, built, source, bankImages.Count, built.Patches, (int)built.Bank.shape[0], clock.Elapsed.TotalSeconds,
                 new Calibration { ImageThreshold = 0, PixelThreshold = 0, ImageMin = 0, ImageMax = 1, PixelMin = 0, PixelMax = 1, Method = "none", GoodImages = 0, DefectiveImages = 0 });
@@ -115,6 +115,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         RandomProjection? projection = null;
         Tensor? projected = null;
         var grid = settings.PatchGrid;
+        long items = patchSource.Items(images, settings.ImageSize); // the images, or their tiles
         try
         {
             int start = 0;
@@ -129,16 +130,16 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
                 if (projection is null)
                 {
                     // The projection's dimensions follow the number of patches (anomalib's Johnson-Lindenstrauss rule).
-                    int projectedDims = settings.ProjectionDimensionsFor(images.Count * perImage, dims);
+                    int projectedDims = settings.ProjectionDimensionsFor(items * perImage, dims);
                     projection = new RandomProjection(dims, projectedDims, settings.Seed, device);
-                    projected = empty([images.Count * perImage, projectedDims], device: device).DetachFromDisposeScope();
+                    projected = empty([items * perImage, projectedDims], device: device).DetachFromDisposeScope();
                 }
                 projected!.narrow(0, start * perImage, patches.shape[0]).copy_(projection.Apply(patches.to(device)));
                 spill.Append(HostArrays.ToArray<float>(patches));
                 start += (int)perImagePatches.shape[0];
-                progress?.Report(new TrainingProgress("features", start, images.Count));
+                progress?.Report(new TrainingProgress("features", start, items));
             }
-            if (start != images.Count) throw new InvalidOperationException($"The patch source returned features for {start} of {images.Count} images.");
+            if (start != items) throw new InvalidOperationException($"The patch source returned features for {start} of {items} images (or tiles).");
             long total = spill.Rows;
             long coresetSize = Math.Max(1, (long)(total * settings.CoresetRatio));
             if (coresetSize < MinimumBankSize)
@@ -199,25 +200,23 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var labels = new List<bool>();
         var pixelScores = new List<float>();
         var pixelLabels = new List<bool>();
-        var size = settings.ImageSize;
         var all = good.Select(g => (Image: g, Mask: (string?)null, Defective: false))
             .Concat(defects.Select(d => (d.Image, d.Mask, Defective: true))).ToList();
-        for (int start = 0; start < all.Count; start += settings.BatchSize)
+        int done = 0;
+        foreach (var (files, _) in FileScoring.Score(model, all.Select(c => c.Image).ToList(), settings.BatchSize))
         {
-            var chunk = all.Skip(start).Take(settings.BatchSize).ToList();
-            var prepared = PreparedImage.FromFiles(chunk.Select(c => c.Image).ToList(), size);
-            var result = model.Inspect(prepared);
-            for (int i = 0; i < chunk.Count; i++)
+            foreach (var file in files)
             {
-                scores.Add(result.ImageScores[i]);
-                labels.Add(chunk[i].Defective);
+                var item = all[done++];
+                scores.Add(file.Score);
+                labels.Add(item.Defective);
                 // Pixel labels exist for good images (all normal) and defects with masks.
-                if (chunk[i].Defective && chunk[i].Mask == null) continue;
-                var mask = chunk[i].Mask == null ? new bool[size.Area] : GroundTruthMask.Load(chunk[i].Mask!, chunk[i].Image, size);
-                pixelScores.AddRange(result.AnomalyMaps[i]);
+                if (item.Defective && item.Mask == null) continue;
+                var mask = item.Mask == null ? new bool[file.MapSize.Area] : GroundTruthMask.Load(item.Mask, item.Image, file.MapSize);
+                pixelScores.AddRange(file.Map);
                 pixelLabels.AddRange(mask);
             }
-            progress?.Report(new TrainingProgress("calibration", Math.Min(start + settings.BatchSize, all.Count), all.Count));
+            progress?.Report(new TrainingProgress("calibration", done, all.Count));
         }
         var (_, imageThreshold) = F1Score.Max(scores.ToArray(), labels.ToArray());
         var (_, pixelThreshold) = F1Score.Max(pixelScores.ToArray(), pixelLabels.ToArray());
@@ -249,6 +248,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         BackboneWeights = settings.BackboneWeights,
         ImageSize = settings.ImageSize,
         AutoImagePixels = settings.AutoImagePixels,
+        TileOverlap = settings.TileOverlap,
         EmbeddingDimensions = built.Dims,
         PatchGrid = built.Grid,
         CoresetRatio = settings.CoresetRatio,

@@ -56,8 +56,17 @@ public sealed class EngineOptions
     private static readonly string[] LayerNames = ["layer1", "layer2", "layer3", "layer4"];
     private static readonly string[] Precisions = [ComputePrecision.Float32, ComputePrecision.BFloat16, ComputePrecision.Float16];
 
-    public void AddTo(Command command, bool training)
+    /// <summary>
+    /// The options of a command; training ones where it trains, and the tiling ones where it can train and score a tiled
+    /// model itself (train, evaluate: the cluster and the benches inspect whole images).
+    /// </summary>
+    public void AddTo(Command command, bool training, bool tiling = false)
     {
+        if (tiling)
+        {
+            command.Options.Add(Tiled);
+            command.Options.Add(TileOverlap);
+        }
         command.Options.Add(Device);
         command.Options.Add(BatchSize);
         command.Options.Add(KnnBudgetMb);
@@ -77,6 +86,14 @@ public sealed class EngineOptions
 
     private Option[] BackboneOptions => [Backbone, BackboneWeights, Layers, ImageSize, Precision];
     private Option[] TrainingOptions => [CoresetRatio, Seed, ProjectionDims, MinTrainImages, HoldoutOutsideBank, KnnPrecision];
+
+    public Option<bool> Tiled { get; } = new("--tiled")
+    {
+        Description = "Tiled inspection of large images: cut images into tiles of --image-size (not resized), train the bank on the good " +
+            "images' tiles and score every tile; the image score is the highest tile's, the map the tiles' stitched.",
+    };
+    public Option<int> TileOverlap { get; } = new Option<int>("--tile-overlap") { Description = "Pixels neighbouring tiles share (with --tiled); overlaps are averaged in the map.", DefaultValueFactory = _ => 32 }
+        .InRange(0, 2047);
 
     /// <summary>The settings of the backbone options (<see cref="AddBackboneTo"/>); the rest keep their defaults.</summary>
     public PatchCoreSettings BackboneSettings(ParseResult result) => new()
@@ -98,6 +115,7 @@ public sealed class EngineOptions
         BankIncludesHoldout = !result.GetValue(HoldoutOutsideBank),
         BatchSize = result.GetValue(BatchSize),
         KnnPrecision = result.GetValue(KnnPrecision),
+        TileOverlap = result.GetResult(Tiled) is not null && result.GetValue(Tiled) ? result.GetValue(TileOverlap) : null,
         KnnBudgetBytes = (long)result.GetValue(KnnBudgetMb) << 20,
     };
 

@@ -13,7 +13,7 @@ public static class EvaluateCommand
         var trainLimit = new Option<int?>("--train-limit") { Description = "Train on this many train/good images, evenly spaced (as the reference's --train-limit)." }
             .InRange(1, 1_000_000);
         var command = new Command("evaluate", "Train on train/good, score test/, print metrics and write a report.") { data, output, trainLimit };
-        engine.AddTo(command, training: true);
+        engine.AddTo(command, training: true, tiling: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);

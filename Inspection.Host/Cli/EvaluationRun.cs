@@ -13,9 +13,9 @@ public static class EvaluationRun
 {
     public static EvaluationResult Execute(string data, string? outFolder, PatchCoreSettings settings, torch.Device device, ILogger logger, int? trainLimit = null)
     {
-        var maps = new Dictionary<string, float[]>();
+        var maps = new Dictionary<string, (float[] Map, Inspection.Engine.Imaging.Extent Size)>();
         // Maps are kept only when a report will show them.
-        Action<Inspection.Engine.Data.TestImage, float[], Inspection.Engine.Imaging.Extent>? keep = outFolder == null ? null : (t, map, _) => maps[t.Path] = map;
+        Action<Inspection.Engine.Data.TestImage, float[], Inspection.Engine.Imaging.Extent>? keep = outFolder == null ? null : (t, map, size) => maps[t.Path] = (map, size);
         var (result, model) = ConsoleProgress.Run(progress =>
             new PatchCoreEvaluator(settings, device, logger, progress) { OnMap = keep, TrainLimit = trainLimit }.Run(data));
         using (model)
@@ -23,7 +23,7 @@ public static class EvaluationRun
             PrintTable(result);
             if (outFolder != null)
             {
-                EvaluationReportWriter.Write(outFolder, result, model.Metadata.Calibration, maps, model.Metadata.ImageSize);
+                EvaluationReportWriter.Write(outFolder, result, model.Metadata.Calibration, maps);
                 Console.WriteLine($"report: {Path.Combine(outFolder, "report.md")} (and report.json, roc.png, scores.png, examples/)");
             }
         }

@@ -4,6 +4,7 @@ using Inspection.Engine.Imaging;
 using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
+using SkiaSharp;
 
 namespace Inspection.Host.Cli;
 
@@ -37,48 +38,69 @@ public static class PredictCommand
             int batchSize = result.GetValue(engine.BatchSize);
             var size = patchCore.Metadata.ImageSize;
             var calibration = patchCore.Metadata.Calibration;
-            for (int start = 0; start < files.Count; start += batchSize)
+            void Report(string path, SKBitmap original, float score, float[] map, Extent mapSize, StageTimings timings, int images, int? tiles)
             {
-                var prepared = new List<PreparedImage>();
-                foreach (var file in files.Skip(start).Take(batchSize))
+                string heatmap = Unique(Path.Combine(outFolder, Path.GetFileNameWithoutExtension(path) + "_heatmap.png"));
+                HeatmapRenderer.WriteOverlay(original, map.Select(calibration.NormalisePixel).ToArray(), mapSize.Width, mapSize.Height, 0f, 1f, heatmap);
+                Emit(lines, new
                 {
-                    try
-                    {
-                        prepared.Add(PreparedImage.FromFile(file, size));
-                    }
+                    path,
+                    score,
+                    normalisedScore = calibration.NormaliseImage(score),
+                    verdict = score > calibration.ImageThreshold ? "fail" : "pass",
+                    heatmap,
+                    tiles,
+                    warning = tiles == null && patchCore.Metadata.Training.Aspect is double aspect && !AutoImageSize.Matches(aspect, original.Width, original.Height)
+                        ? $"the image is {original.Width}x{original.Height}, far from the training images' aspect (width {aspect:0.###} of the height): its score is less reliable"
+                        : null,
+                    timingMs = new { total = timings.Total / images, backbone = timings.Backbone / images, embedding = timings.Embedding / images, knn = timings.Knn / images, map = timings.Map / images },
+                });
+            }
+
+            if (patchCore.Metadata.TileOverlap is int overlap)
+            {
+                // Tiled model: each image tile by tile, a batch of tiles at a time.
+                foreach (var file in files)
+                {
+                    SKBitmap original;
+                    try { original = ImageDecoder.Decode(file); }
                     catch (ImageReadException e)
                     {
                         failed++;
                         Emit(lines, new { path = file, error = e.Message });
+                        continue;
                     }
-                }
-                if (prepared.Count == 0) continue;
-                var scored = patchCore.Inspect(prepared);
-                double perImageMs = scored.Timings.Total / prepared.Count;
-                for (int i = 0; i < prepared.Count; i++)
-                {
-                    float score = scored.ImageScores[i];
-                    string heatmap = Path.Combine(outFolder, Path.GetFileNameWithoutExtension(prepared[i].Name) + "_heatmap.png");
-                    heatmap = Unique(heatmap);
-                    using (var original = ImageDecoder.Decode(prepared[i].Name))
+                    using (original)
                     {
-                        var normalised = scored.AnomalyMaps[i].Select(calibration.NormalisePixel).ToArray();
-                        HeatmapRenderer.WriteOverlay(original, normalised, size.Width, size.Height, 0f, 1f, heatmap);
+                        var tiled = TiledInspection.Inspect(patchCore, original, overlap, batchSize);
+                        Report(file, original, tiled.Score, tiled.Map, tiled.MapSize, tiled.Timings, 1, tiled.Tiles);
                     }
-                    Emit(lines, new
-                    {
-                        path = prepared[i].Name,
-                        score,
-                        normalisedScore = calibration.NormaliseImage(score),
-                        verdict = score > calibration.ImageThreshold ? "fail" : "pass",
-                        heatmap,
-                        warning = patchCore.Metadata.Training.Aspect is double aspect && !AutoImageSize.Matches(aspect, prepared[i].OriginalWidth, prepared[i].OriginalHeight)
-                            ? $"the image is {prepared[i].OriginalWidth}x{prepared[i].OriginalHeight}, far from the training images' aspect (width {aspect:0.###} of the height): its score is less reliable"
-                            : null,
-                        timingMs = new { total = perImageMs, backbone = scored.Timings.Backbone / prepared.Count, embedding = scored.Timings.Embedding / prepared.Count, knn = scored.Timings.Knn / prepared.Count, map = scored.Timings.Map / prepared.Count },
-                    });
                 }
             }
+            else
+                for (int start = 0; start < files.Count; start += batchSize)
+                {
+                    var prepared = new List<PreparedImage>();
+                    foreach (var file in files.Skip(start).Take(batchSize))
+                    {
+                        try
+                        {
+                            prepared.Add(PreparedImage.FromFile(file, size));
+                        }
+                        catch (ImageReadException e)
+                        {
+                            failed++;
+                            Emit(lines, new { path = file, error = e.Message });
+                        }
+                    }
+                    if (prepared.Count == 0) continue;
+                    var scored = patchCore.Inspect(prepared);
+                    for (int i = 0; i < prepared.Count; i++)
+                    {
+                        using var original = ImageDecoder.Decode(prepared[i].Name);
+                        Report(prepared[i].Name, original, scored.ImageScores[i], scored.AnomalyMaps[i], size, scored.Timings, prepared.Count, null);
+                    }
+                }
             // Whole or not at all, like the model file: a results.jsonl is never a cut-off list.
             AtomicFile.WriteLines(Path.Combine(outFolder, "results.jsonl"), lines);
             if (failed == files.Count)

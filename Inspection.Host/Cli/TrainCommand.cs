@@ -15,7 +15,7 @@ public static class TrainCommand
         var data = new Option<string>("--data") { Description = "Category folder in MVTec layout (train/good, optional validation/good).", Required = true };
         var output = new Option<string>("--out") { Description = "Model file to write.", Required = true }.OutputFile("model file");
         var command = new Command("train", "Train a PatchCore model on defect-free images.") { data, output };
-        engine.AddTo(command, training: true);
+        engine.AddTo(command, training: true, tiling: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
             using var logging = engine.Logging(result);

@@ -15,7 +15,7 @@ public static class EvaluationReportWriter
 {
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase, NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
 
-    public static void Write(string folder, EvaluationResult result, Calibration calibration, IReadOnlyDictionary<string, float[]> maps, Extent mapSize, int examples = 6)
+    public static void Write(string folder, EvaluationResult result, Calibration calibration, IReadOnlyDictionary<string, (float[] Map, Extent Size)> maps, int examples = 6)
     {
         Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, "report.json"), JsonSerializer.Serialize(new
@@ -59,7 +59,8 @@ public static class EvaluationReportWriter
         int n = 0;
         foreach (var image in hardest)
         {
-            if (!maps.TryGetValue(image.Path, out var map)) continue;
+            if (!maps.TryGetValue(image.Path, out var kept)) continue;
+            var (map, mapSize) = kept;
             string name = $"{n++:D2}_{image.DefectType}_{Path.GetFileNameWithoutExtension(image.Path)}.png";
             using (var original = ImageDecoder.Decode(image.Path))
                 HeatmapRenderer.WriteOverlay(original, map.Select(calibration.NormalisePixel).ToArray(), mapSize.Width, mapSize.Height, 0f, 1f, Path.Combine(imageFolder, name));

@@ -45,4 +45,31 @@ public class CliRectangularTests
         Assert.Contains("pixel AUPRO", evaluate.Out);
         Assert.NotEmpty(Directory.GetFiles(folder.File(Path.Combine("report", "examples")), "*.png"));
     }
+
+    [Fact]
+    public void A_tiled_model_scores_each_image_tile_by_tile_and_draws_its_map_over_the_whole_image()
+    {
+        using var folder = new TempFolder();
+        string data = folder.File("strips");
+        SyntheticStripLine.Generate(data, new SyntheticStripOptions(Seed: 4, TrainGood: 6, TestGood: 1, DefectsPerType: 1, Height: 256, Width: 64));
+        string model = folder.File("tiled.inspection");
+        var train = CliRun.Invoke("train", "--data", data, "--out", model, "--tiled", "--image-size", "64", "--tile-overlap", "16");
+        Assert.True(train.ExitCode == ExitCodes.Success, train.Error);
+        var (metadata, bank) = ModelFile.Read(model);
+        bank.Dispose();
+        Assert.Equal((64, 16), (metadata.ImageSize.Height, metadata.TileOverlap));
+
+        string strip = Path.Combine(data, "test", "nick", "000.png");
+        var run = CliRun.Invoke("predict", "--model", model, strip, "--out", folder.File("out"));
+        Assert.True(run.ExitCode == ExitCodes.Success, run.Error);
+        var line = JsonDocument.Parse(run.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single()).RootElement;
+        Assert.Equal(5, line.GetProperty("tiles").GetInt32());
+        using var overlay = SKBitmap.Decode(line.GetProperty("heatmap").GetString());
+        Assert.Equal((64, 256), (overlay.Width, overlay.Height));
+
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", data, "--out", folder.File("x.inspection"), "--tiled", "--image-size", "auto"),
+            ExitCodes.BadInput, "auto image size and tiling exclude each other");
+        CliAssert.OneErrorLine(CliRun.Invoke("train", "--data", data, "--out", folder.File("x.inspection"), "--tiled", "--image-size", "64", "--tile-overlap", "64"),
+            ExitCodes.BadInput, "A tile overlap of 64 pixels must be from 0 to less than the tile's shorter side (64)");
+    }
 }

@@ -97,4 +97,28 @@ public class AuproTests
         Assert.Throws<ArgumentException>(() => Aupro.Compute([new float[4]], [], 2, 2));
         Assert.Throws<ArgumentOutOfRangeException>(() => Aupro.Compute([new float[4]], [new bool[4]], 2, 2, 0.0));
     }
+
+    [Fact]
+    public void Maps_of_different_sizes_pool_their_regions_as_maps_of_one_size_do()
+    {
+        var random = new Random(3);
+        (float[] Map, bool[] Mask) Image(int pixels)
+        {
+            var mask = new bool[pixels];
+            for (int i = pixels / 3; i < pixels / 3 + pixels / 10; i++) mask[i] = true;
+            return (Enumerable.Range(0, pixels).Select(i => (float)random.NextDouble() + (mask[i] ? 0.4f : 0f)).ToArray(), mask);
+        }
+        var a = Image(12 * 10);
+        var b = Image(12 * 10);
+        double same = Aupro.Compute([a.Map, b.Map], [a.Mask, b.Mask], 12, 10);
+        Assert.Equal(same, Aupro.Compute([a.Map, b.Map], [a.Mask, b.Mask], [(12, 10), (12, 10)]), 12);
+        // A 12 x 10 image and a 7 x 30 one pool into one curve, and a perfect map scores 1 whatever the sizes.
+        var c = Image(7 * 30);
+        double pooled = Aupro.Compute([a.Map, c.Map], [a.Mask, c.Mask], [(12, 10), (7, 30)]);
+        Assert.InRange(pooled, 0, 1);
+        Assert.Equal(1.0, Aupro.Compute([a.Mask.Select(m => m ? 1f : 0f).ToArray(), c.Mask.Select(m => m ? 1f : 0f).ToArray()],
+            [a.Mask, c.Mask], [(12, 10), (7, 30)]), 9);
+        Assert.Throws<ArgumentException>(() => Aupro.Compute([a.Map, c.Map], [a.Mask, c.Mask], [(12, 10), (12, 10)]));
+        Assert.Throws<ArgumentException>(() => Aupro.Compute([a.Map], [a.Mask], [(12, 10), (7, 30)]));
+    }
 }
