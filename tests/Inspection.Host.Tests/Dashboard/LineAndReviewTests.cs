@@ -56,6 +56,30 @@ public sealed class LineAndReviewTests(ServeFixture serve)
     }
 
     [SkippableFact]
+    public async Task A_frame_far_from_the_training_images_aspect_shows_its_warning_on_the_line_page()
+    {
+        await using var browser = await Browser.Start();
+        string strips = Path.Combine(serve.Root, "aspect-strips");
+        Inspection.Engine.Data.SyntheticStripLine.Generate(strips,
+            new Inspection.Engine.Data.SyntheticStripOptions(Seed: 6, TrainGood: 8, TestGood: 1, DefectsPerType: 1, Height: 256, Width: 64));
+        (await serve.Client.PutAsJsonAsync("/api/v1/lines/aspect-ui", new { imageSize = "auto:4096", coresetRatio = 0.25 })).EnsureSuccessStatusCode();
+        var started = await serve.Client.PostAsJsonAsync("/api/v1/lines/aspect-ui/training", new { folder = strips });
+        var job = await serve.WaitForJob((await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!);
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        var result = await (await serve.PostFrame(serve.Image("good"), line: "aspect-ui")).Content.ReadFromJsonAsync<JsonElement>();
+        string id = result.GetProperty("id").GetString()!;
+        string warning = result.GetProperty("warning").GetString()!;
+
+        var page = await serve.SignedInDashboard(browser);
+        await Open(page, "#/lines/aspect-ui");
+        var thumb = page.Locator($"button.thumb[data-result='{id}']");
+        await Assertions.Expect(thumb.GetByTestId("thumb-warning")).ToHaveAttributeAsync("title", warning);
+        await thumb.ClickAsync();
+        await Assertions.Expect(page.GetByTestId("detail-warning")).ToHaveTextAsync($"Warning: {warning}");
+        await Browser.Screenshot(page, "aspect-warning");
+    }
+
+    [SkippableFact]
     public async Task A_click_and_a_key_press_in_the_review_queue_change_the_lines_review_counts_on_the_server()
     {
         await using var browser = await Browser.Start();
