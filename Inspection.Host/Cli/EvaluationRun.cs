@@ -20,7 +20,7 @@ public static class EvaluationRun
             new PatchCoreEvaluator(settings, device, logger, progress) { OnMap = keep, TrainLimit = trainLimit }.Run(data));
         using (model)
         {
-            PrintTable(result);
+            PrintTable(result, model.Metadata);
             if (outFolder != null)
             {
                 EvaluationReportWriter.Write(outFolder, result, model.Metadata.Calibration, maps);
@@ -30,7 +30,7 @@ public static class EvaluationRun
         return result;
     }
 
-    private static void PrintTable(EvaluationResult r)
+    private static void PrintTable(EvaluationResult r, Inspection.Engine.Models.ModelMetadata model)
     {
         string F(double v) => double.IsNaN(v) ? "n/a" : v.ToString("F4", CultureInfo.InvariantCulture);
         var table = new Table().AddColumn("metric").AddColumn("value");
@@ -41,6 +41,9 @@ public static class EvaluationRun
         table.AddRow("image F1 at calibrated threshold", F(r.Metrics.ImageF1AtCalibratedThreshold));
         table.AddRow("test images good/defective", $"{r.Metrics.GoodImages}/{r.Metrics.DefectiveImages}" +
             (r.UnreadableTestImages.Count > 0 ? $" ({r.UnreadableTestImages.Count} unreadable, skipped: see the warnings)" : ""));
+        table.AddRow("input (height x width)", model.ImageSize.ToString() +
+            (model.AutoImagePixels is int pixels ? $" (auto within {pixels} pixels)" : "") +
+            (model.TileOverlap is int overlap ? $" tiles, overlap {overlap}" : ""));
         table.AddRow("train images / bank", $"{r.TrainingImages} / {r.BankSize} of {r.TrainingPatches} patches");
         table.AddRow("train time (coreset)", $"{r.TrainSeconds:F1} s ({r.CoresetSeconds:F1} s)");
         table.AddRow("inference per image", $"{r.InferenceMsPerImage:F1} ms (backbone {r.StageTotals.Backbone / Math.Max(1, r.Images.Count):F1}, kNN {r.StageTotals.Knn / Math.Max(1, r.Images.Count):F1})");

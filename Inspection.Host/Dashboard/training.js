@@ -10,17 +10,24 @@ async function showTraining(container, signal) {
   const known = element('datalist', { id: 'known-lines' }, ...views.map(v => element('option', { value: v.name })));
   const folder = element('input', { id: 'training-folder', placeholder: 'server folder in MVTec layout (train/good/...)' });
   const files = element('input', { id: 'training-files', type: 'file', multiple: '', accept: 'image/png,image/jpeg,image/bmp' });
+  const size = element('input', { id: 'training-image-size', placeholder: 'as the line has it: 256, 640x256 (height x width) or auto' });
   const start = element('button', { type: 'submit', id: 'start-training' }, 'Start training');
   start.disabled = !signedIn();
   const job = element('section', { class: 'job', 'data-testid': 'job', hidden: '' });
   const form = element('form', { class: 'training-form' },
     element('label', {}, 'Line', line), known,
     element('label', {}, 'Folder on the server', folder),
-    element('label', {}, 'or good images to upload', files), start);
+    element('label', {}, 'or good images to upload', files),
+    element('label', {}, 'Image size (optional)', size), start);
   form.addEventListener('submit', async event => {
     event.preventDefault();
     try {
-      const path = `/lines/${encodeURIComponent(line.value.trim())}/training`;
+      const name = encodeURIComponent(line.value.trim());
+      const path = `/lines/${name}/training`;
+      // A size given here becomes the line's setting first (a number is a square; "640x256" and "auto[:PIXELS]" are text).
+      const asked = size.value.trim();
+      if (asked) await api(`/lines/${name}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ imageSize: /^\d+$/.test(asked) ? Number(asked) : asked }) });
       let accepted;
       if (files.files.length > 0) {
         const body = new FormData();
@@ -29,14 +36,14 @@ async function showTraining(container, signal) {
       } else {
         accepted = await api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ folder: folder.value.trim() }) });
       }
-      await followJob(job, accepted.jobId, signal);
+      await followJob(job, accepted.jobId, signal, line.value.trim());
     } catch (e) { showStatus(e.message, true); }
   });
   container.replaceChildren(element('div', { class: 'title' }, element('h1', {}, 'Training'), element('a', { href: '#/' }, '← all lines')), form, job);
 }
 
 /** Shows a job once a second until it ends or the page is left. */
-async function followJob(section, id, signal) {
+async function followJob(section, id, signal, line) {
   section.hidden = false;
   const bar = element('progress', { max: '1', value: '0', 'data-testid': 'job-progress' });
   const facts = element('dl', { class: 'figures wide' });
@@ -55,7 +62,9 @@ async function followJob(section, id, signal) {
       figure('time left', view.etaSeconds === null ? '–' : `${Math.ceil(view.etaSeconds)} s`));
     if (view.state === 'succeeded' && view.calibration) {
       const c = view.calibration;
-      calibration.replaceChildren(element('h3', {}, `version ${view.version}: ${view.bankSize} bank vectors`),
+      const trained = line ? await api(`/lines/${encodeURIComponent(line)}`, { signal }).catch(() => null) : null;
+      calibration.replaceChildren(element('h3', {}, `version ${view.version}: ${view.bankSize} bank vectors`,
+          trained?.inputSize ? element('span', { 'data-testid': 'input-size' }, `, input ${trained.inputSize} (height x width)`) : ''),
         element('dl', { class: 'figures wide' },
           figure('image threshold', show(c.imageThreshold), 'calibration-threshold'), figure('image score range', `${show(c.imageMin)} – ${show(c.imageMax)}`),
           figure('pixel threshold', show(c.pixelThreshold))),

@@ -60,4 +60,30 @@ public sealed class TrainingTests(ServeFixture serve)
         Assert.Equal(defective, await Bars("defective"));
         await Browser.Screenshot(page, "training");
     }
+
+    [SkippableFact]
+    public async Task An_image_size_given_on_the_training_page_becomes_the_lines_and_the_page_shows_the_input_it_chose()
+    {
+        await using var browser = await Browser.Start();
+        string strips = Path.Combine(serve.Root, "dashboard-strips");
+        Inspection.Engine.Data.SyntheticStripLine.Generate(strips,
+            new Inspection.Engine.Data.SyntheticStripOptions(Seed: 8, TrainGood: 8, TestGood: 1, DefectsPerType: 1, Height: 256, Width: 64));
+        var page = await serve.SignedInDashboard(browser);
+        await page.EvaluateAsync("location.hash = '#/training'");
+        await page.FillAsync("#training-line", "dashboard-strips");
+        await page.FillAsync("#training-folder", strips);
+
+        await page.FillAsync("#training-image-size", "96x100");
+        await page.ClickAsync("#start-training");
+        await Assertions.Expect(page.Locator("#status")).ToContainTextAsync("does not suit resnet18");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, (await serve.Client.GetAsync("/api/v1/lines/dashboard-strips")).StatusCode); // nothing was made
+
+        await page.FillAsync("#training-image-size", "auto:4096");
+        await page.ClickAsync("#start-training");
+        await Assertions.Expect(page.GetByTestId("job-state")).ToContainTextAsync("succeeded", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await Assertions.Expect(page.GetByTestId("input-size")).ToHaveTextAsync(", input 128x32 (height x width)");
+        var line = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/dashboard-strips");
+        Assert.Equal("auto:4096", line.GetProperty("settings").GetProperty("imageSize").GetString());
+        Assert.Equal("128x32", line.GetProperty("inputSize").GetString());
+    }
 }
