@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Inspection.Engine.Data;
 using Xunit;
 
 namespace Inspection.Host.Tests.Api;
@@ -369,8 +368,7 @@ public sealed class ApiFlowTests(ServeFixture serve)
     [Fact]
     public async Task An_elongated_line_on_auto_size_takes_its_parts_aspect_and_a_frame_of_another_is_flagged_or_refused()
     {
-        string strips = Path.Combine(serve.Root, "strips");
-        SyntheticStripLine.Generate(strips, new SyntheticStripOptions(Seed: 5, TrainGood: 10, TestGood: 2, DefectsPerType: 1, Height: 256, Width: 64));
+        string strips = serve.SmallStrips("strips", seed: 5, trainGood: 10, testGood: 2);
         foreach (var (name, refuse) in new[] { ("strips", false), ("strict-strips", true) })
         {
             var created = await Json(await serve.Client.PutAsJsonAsync($"/api/v1/lines/{name}", new { imageSize = "auto:4096", coresetRatio = 0.25, refuseAspectMismatch = refuse }));

@@ -101,6 +101,14 @@ public sealed class ServeFixture : IAsyncLifetime
         Assert.Equal("succeeded", job.GetProperty("state").GetString());
     }
 
+    /// <summary>A small elongated line under the folder root: 256 x 64 strips, trainGood to train, testGood good and one of each defect to test.</summary>
+    public string SmallStrips(string name, int seed, int trainGood = 8, int testGood = 1)
+    {
+        string folder = Path.Combine(Root, name);
+        SyntheticStripLine.Generate(folder, new SyntheticStripOptions(Seed: seed, TrainGood: trainGood, TestGood: testGood, DefectsPerType: 1, Height: 256, Width: 64));
+        return folder;
+    }
+
     /// <summary>The first defect type of the generated line's test images.</summary>
     public string DefectKind => Directory.GetDirectories(Path.Combine(Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
 

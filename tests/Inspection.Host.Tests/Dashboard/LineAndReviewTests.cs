@@ -59,9 +59,7 @@ public sealed class LineAndReviewTests(ServeFixture serve)
     public async Task A_frame_far_from_the_training_images_aspect_shows_its_warning_on_the_line_page()
     {
         await using var browser = await Browser.Start();
-        string strips = Path.Combine(serve.Root, "aspect-strips");
-        Inspection.Engine.Data.SyntheticStripLine.Generate(strips,
-            new Inspection.Engine.Data.SyntheticStripOptions(Seed: 6, TrainGood: 8, TestGood: 1, DefectsPerType: 1, Height: 256, Width: 64));
+        string strips = serve.SmallStrips("aspect-strips", seed: 6);
         (await serve.Client.PutAsJsonAsync("/api/v1/lines/aspect-ui", new { imageSize = "auto:4096", coresetRatio = 0.25 })).EnsureSuccessStatusCode();
         var started = await serve.Client.PostAsJsonAsync("/api/v1/lines/aspect-ui/training", new { folder = strips });
         var job = await serve.WaitForJob((await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!);

@@ -65,9 +65,7 @@ public sealed class TrainingTests(ServeFixture serve)
     public async Task An_image_size_given_on_the_training_page_becomes_the_lines_and_the_page_shows_the_input_it_chose()
     {
         await using var browser = await Browser.Start();
-        string strips = Path.Combine(serve.Root, "dashboard-strips");
-        Inspection.Engine.Data.SyntheticStripLine.Generate(strips,
-            new Inspection.Engine.Data.SyntheticStripOptions(Seed: 8, TrainGood: 8, TestGood: 1, DefectsPerType: 1, Height: 256, Width: 64));
+        string strips = serve.SmallStrips("dashboard-strips", seed: 8);
         var page = await serve.SignedInDashboard(browser);
         await page.EvaluateAsync("location.hash = '#/training'");
         await page.FillAsync("#training-line", "dashboard-strips");
