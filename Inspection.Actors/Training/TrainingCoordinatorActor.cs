@@ -156,8 +156,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         if (line == null) return _settings;
         var settings = _settings with
         {
-            Backbone = line.Backbone, ImageSize = new Engine.Imaging.Extent(line.ImageSize, line.InputWidth), CoresetRatio = line.CoresetRatio,
-            AutoImagePixels = line.AutoImagePixels > 0 ? line.AutoImagePixels : null,
+            Backbone = line.Backbone, ImageSize = line.SizeChoice().Size, AutoImagePixels = line.SizeChoice().AutoPixels, CoresetRatio = line.CoresetRatio,
             // A weights file belongs to the backbone it was given for.
             BackboneWeights = line.Backbone == _settings.Backbone ? _settings.BackboneWeights : null,
         };

@@ -85,7 +85,7 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         var metrics = new EvaluationMetrics(
             Auroc.Compute(scores, labels),
             allPixels.Length > 0 ? Auroc.Compute(allPixels, allMasks) : double.NaN,
-            maps.Count > 0 ? AuproOf(maps, masks, mapSizes) : double.NaN,
+            maps.Count > 0 ? Aupro.Compute(maps, masks, mapSizes.Select(s => (s.Width, s.Height)).ToList()) : double.NaN,
             F1Score.Max(scores, labels).F1,
             verdictF1,
             images.Count(i => !i.Defective), images.Count(i => i.Defective), maps.Count);
@@ -93,17 +93,6 @@ public sealed class PatchCoreEvaluator(PatchCoreSettings settings, Device device
         return new EvaluationResult(category.Root, metrics, images, trainSeconds, coresetSeconds,
             inferenceMs / Math.Max(1, images.Count), totals, (roc.Fpr, roc.Tpr), model.BankSize,
             model.Metadata.Training.Patches, trainCount, calibrationCount, unreadable);
-    }
-
-    /// <summary>
-    /// AUPRO over maps of one size (whole images resized to the input), or of each image's own size (tiled models):
-    /// regions are found per map, so maps of several sizes are grouped by size and their curves pooled by pixel count.
-    /// </summary>
-    private static double AuproOf(List<float[]> maps, List<bool[]> masks, List<Extent> sizes)
-    {
-        var distinct = sizes.Distinct().ToList();
-        if (distinct.Count == 1) return Aupro.Compute(maps, masks, distinct[0].Width, distinct[0].Height);
-        return Aupro.Compute(maps, masks, sizes.Select(s => (s.Width, s.Height)).ToList());
     }
 
     private static double F1AtVerdicts(IReadOnlyList<ScoredImage> images)

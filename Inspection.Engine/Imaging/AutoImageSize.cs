@@ -43,10 +43,7 @@ public static class AutoImageSize
     {
         var aspects = new List<double>();
         foreach (string path in paths)
-        {
-            using var codec = SkiaSharp.SKCodec.Create(path);
-            if (codec is { Info.Width: > 0, Info.Height: > 0 }) aspects.Add((double)codec.Info.Width / codec.Info.Height);
-        }
+            if (ImageHeader.SizeOf(path) is var (width, height)) aspects.Add((double)width / height);
         return aspects;
     }
 
@@ -63,12 +60,9 @@ public static class AutoImageSize
     /// </summary>
     public static string? Mismatch(double trained, byte[] encoded)
     {
-        if (!(trained > 0)) return null;
-        using var data = SkiaSharp.SKData.CreateCopy(encoded);
-        using var codec = SkiaSharp.SKCodec.Create(data);
-        if (codec is not { Info.Width: > 0, Info.Height: > 0 } || Matches(trained, codec.Info.Width, codec.Info.Height)) return null;
+        if (!(trained > 0) || ImageHeader.SizeOf(encoded) is not var (width, height) || Matches(trained, width, height)) return null;
         return string.Create(System.Globalization.CultureInfo.InvariantCulture,
-            $"the frame is {codec.Info.Width}x{codec.Info.Height} (width {(double)codec.Info.Width / codec.Info.Height:0.###} of its height), " +
+            $"the frame is {width}x{height} (width {(double)width / height:0.###} of its height), " +
             $"far from the training images' {trained:0.###}: the part is stretched unlike any image the model learnt from, so its score is less reliable");
     }
 

@@ -7,11 +7,9 @@ public static class GroundTruthMask
     public static bool[] Load(string maskPath, string imagePath, Extent size)
     {
         using var mask = ImageDecoder.Decode(maskPath);
-        using var codec = SkiaSharp.SKCodec.Create(imagePath) ?? throw new ImageReadException(imagePath, "not a supported image format");
-        var imageInfo = codec.Info;
-        if (imageInfo.Width != mask.Width || imageInfo.Height != mask.Height)
-            throw new ImageReadException(maskPath,
-                $"the mask is {mask.Width}x{mask.Height} but its image '{imagePath}' is {imageInfo.Width}x{imageInfo.Height}");
+        var (width, height) = ImageHeader.SizeOf(imagePath) ?? throw new ImageReadException(imagePath, "not a supported image format");
+        if (width != mask.Width || height != mask.Height)
+            throw new ImageReadException(maskPath, $"the mask is {mask.Width}x{mask.Height} but its image '{imagePath}' is {width}x{height}");
         return ImageTensorConverter.ResizeMask(mask, size.Width, size.Height);
     }
 }

@@ -57,7 +57,7 @@ public static class TiledInspection
     /// <summary>The layout of a file's tiles, from its header (nothing decoded).</summary>
     public static TileLayout LayoutOf(string path, Extent tile, int overlap)
     {
-        using var codec = SKCodec.Create(path) ?? throw new ImageReadException(path, "not a supported image format");
-        return new TileLayout(codec.Info.Width, codec.Info.Height, tile, overlap);
+        var (width, height) = ImageHeader.SizeOf(path) ?? throw new ImageReadException(path, "not a supported image format");
+        return new TileLayout(width, height, tile, overlap);
     }
 }

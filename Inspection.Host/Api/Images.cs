@@ -1,6 +1,5 @@
 using Inspection.Engine.Imaging;
 using Microsoft.AspNetCore.Http.HttpResults;
-using SkiaSharp;
 
 namespace Inspection.Host.Api;
 
@@ -16,11 +15,8 @@ public static class Images
         if (bytes.Length > settings.MaxFrameBytes && settings.MaxFrameBytes > 0)
             return Problems.TooLarge($"image '{Names.Shorten(name)}' is {bytes.Length} bytes; the limit is {settings.MaxFrameBytes} (MaxFrameBytes)");
         // The header alone says how large the decoded image would be: a huge image is refused before it is decoded.
-        using (var codec = SKCodec.Create(new MemoryStream(bytes)))
-        {
-            if (codec != null && (long)codec.Info.Width * codec.Info.Height > settings.MaxPixels)
-                return Problems.TooLarge($"image '{Names.Shorten(name)}' is {codec.Info.Width}x{codec.Info.Height} pixels; the limit is {settings.MaxPixels} pixels (MaxPixels)");
-        }
+        if (ImageHeader.SizeOf(bytes) is var (width, height) && (long)width * height > settings.MaxPixels)
+            return Problems.TooLarge($"image '{Names.Shorten(name)}' is {width}x{height} pixels; the limit is {settings.MaxPixels} pixels (MaxPixels)");
         try
         {
             using var decoded = ImageDecoder.Decode(bytes, name, settings.MaxPixels);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Imaging;
 
@@ -30,8 +31,5 @@ public static class LineImageSize
     }
 
     /// <summary>What the line asks for, as the API writes it.</summary>
-    public static string Describe(LineSettings s) => Choice(s).ToString();
-
-    public static ImageSizeChoice Choice(LineSettings s) =>
-        new(new Extent(s.ImageSize, s.InputWidth), s.AutoImagePixels > 0 ? s.AutoImagePixels : null);
+    public static string Describe(LineSettings s) => s.SizeChoice().ToString();
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Engine.PatchCore;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -84,7 +85,7 @@ public static class LineRoutes
             return $"webhook '{Names.Shorten(s.Webhook)}' is not an absolute http or https URL";
         try
         {
-            var size = LineImageSize.Choice(s);
+            var size = s.SizeChoice();
             new PatchCoreSettings { Backbone = s.Backbone, ImageSize = size.Size, AutoImagePixels = size.AutoPixels, CoresetRatio = s.CoresetRatio }.Validate();
             return null;
         }
@@ -153,6 +154,6 @@ public static class LineRoutes
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
-            d?.Replicas ?? 0, d is null ? null : new Inspection.Engine.Imaging.Extent(d.ImageSize, d.InputWidth).ToString());
+            d?.Replicas ?? 0, d?.Input().ToString());
     }
 }

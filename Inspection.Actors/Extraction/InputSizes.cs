@@ -3,9 +3,13 @@ using Inspection.Engine.Imaging;
 
 namespace Inspection.Actors.Extraction;
 
-/// <summary>A deployment's sizes as engine extents (messages hold plain numbers; the engine's types stay out of them).</summary>
-public static class DeploymentInput
+/// <summary>The sizes messages hold as plain numbers, as the engine's types (which stay out of the messages).</summary>
+public static class InputSizes
 {
+    /// <summary>What a line asks its input to be: a fixed height x width, or auto within a pixel budget.</summary>
+    public static ImageSizeChoice SizeChoice(this LineSettings s) =>
+        new(new Extent(s.ImageSize, s.InputWidth), s.AutoImagePixels > 0 ? s.AutoImagePixels : null);
+
     /// <summary>The model input, height x width.</summary>
     public static Extent Input(this ModelDeployment d) => new(d.ImageSize, d.InputWidth);
 
