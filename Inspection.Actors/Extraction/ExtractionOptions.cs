@@ -16,4 +16,9 @@ public sealed record ExtractionOptions
     /// bytes than the patch features (see <see cref="Messages.QueryNearestOfFrames"/>); false always sends features.
     /// </summary>
     public bool ShipFrames { get; init; } = true;
+    /// <summary>
+    /// Most pixels of the anomaly map of a tiled frame in its result; a larger stitched map is shrunk by an integer
+    /// factor (block maximum), so a result of a large image stays within the remote transport's message size.
+    /// </summary>
+    public long MaxMapPixels { get; init; } = 4_194_304;
 }

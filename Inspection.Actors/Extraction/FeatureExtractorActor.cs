@@ -63,6 +63,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         Receive<Decoded>(decoded => Extract(decoded.Line, decoded.Batch));
         Receive<QueryNearestOfFrames>(query => ExtractForReplica(query, Sender));
         Receive<DecodedForReplica>(ExtractForReplica);
+        Receive<DecodedForTiles>(ExtractTiles);
         Receive<SubscribeAck>(_ => { });
         Receive<ReplicaDirectoryActor.Locations>(l => _located = l.Entities);
     }
@@ -82,6 +83,11 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         if (!_deployments.TryGetValue(request.Line, out var deployment) || deployment.Version != request.Version)
         {
             Park(request.Line, request, replyTo); // unknown here, or an older version than the line asks for
+            return;
+        }
+        if (deployment.Tiled)
+        {
+            foreach (var frame in request.Frames) DecodeForTiles(frame, deployment, replyTo);
             return;
         }
         if (_pending.TryGetValue(request.Line, out var open) && open.Version != request.Version) Flush(request.Line); // never mix versions in a batch
@@ -119,6 +125,81 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             return (PreparedImage?)null;
         }
     });
+
+    /// <summary>
+    /// Decodes a frame of a tiled line on the thread pool, at its own size (no resize): its tiles are cut from it a
+    /// batch at a time when it is extracted. An unusable image fails its frame at once, with the reason.
+    /// </summary>
+    private void DecodeForTiles(CapturedFrame frame, ModelDeployment deployment, IActorRef replyTo)
+    {
+        var self = Self;
+        Task.Run(() =>
+        {
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                var bitmap = ImageDecoder.Decode(frame.Encoded, frame.Source);
+                PipelineMetrics.Decode.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", deployment.Line));
+                self.Tell(new DecodedForTiles(frame, deployment, replyTo, bitmap));
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                string reason = e is ImageReadException ? e.Message : $"decoding {frame.Source} failed: {e.Message}";
+                replyTo.Tell(InspectionResult.Failure(frame.Frame, deployment.Version, reason, 0), self);
+            }
+        });
+    }
+
+    /// <summary>
+    /// A tiled frame: its tiles go through the backbone a batch at a time (memory: one batch of tiles and the decoded
+    /// frame), each batch to the line's scorer as frames of their own, answered to the tile assembler, which stitches
+    /// them into the frame's one result (<see cref="TileAssemblerActor"/>).
+    /// </summary>
+    private void ExtractTiles(DecodedForTiles decoded)
+    {
+        using var bitmap = decoded.Bitmap;
+        var d = decoded.Deployment;
+        ImageTiles tiles;
+        try { tiles = new ImageTiles(bitmap, d.Input(), d.TileOverlap, decoded.Frame.Source); }
+        catch (ArgumentException e)
+        {
+            decoded.ReplyTo.Tell(InspectionResult.Failure(decoded.Frame.Frame, d.Version, $"cannot tile {decoded.Frame.Source}: {e.Message}", 0));
+            return;
+        }
+        var ids = Enumerable.Range(0, tiles.Count).Select(_ => new FrameId(d.Line, TileAssemblerActor.TileCamera, ++_tileIds)).ToArray();
+        var assembler = Assembler();
+        assembler.Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids));
+        try
+        {
+            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
+            var scorer = Scorer(d);
+            _frames++;
+            long started = Stopwatch.GetTimestamp();
+            for (int start = 0; start < tiles.Count; start += _options.BatchSize)
+            {
+                using var scope = NewDisposeScope(); // one per batch of tiles: a large frame has hundreds
+                var batch = tiles.Batch(start, _options.BatchSize);
+                var patches = extractor.Extract(batch);
+                scorer.Tell(new ScoreFrames(ids[start..(start + batch.Count)], patches.reshape(-1, patches.shape[2]).ToBlock()), assembler);
+            }
+            PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
+                new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", 1),
+                new KeyValuePair<string, object?>("tiles", tiles.Count), new KeyValuePair<string, object?>("node", Address));
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            _log.Error(e, "Feature extraction of the tiles of {0} failed", decoded.Frame.Frame);
+            assembler.Tell(new TileAssemblerActor.Failed(ids, $"feature extraction failed: {e.Message}"));
+        }
+    }
+
+    private long _tileIds;
+
+    private IActorRef Assembler()
+    {
+        var child = Context.Child("tiles");
+        return child.IsNobody() ? Context.ActorOf(TileAssemblerActor.Props(_options.MaxMapPixels), "tiles") : child;
+    }
 
     /// <summary>Asks the registry for the line's deployment and parks the request meanwhile.</summary>
     private void Park(string line, object request, IActorRef replyTo)
@@ -290,6 +371,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private sealed record FlushDeadline(string Line);
 
     private sealed record Decoded(string Line, PendingLine Batch);
+
+    private sealed record DecodedForTiles(CapturedFrame Frame, ModelDeployment Deployment, IActorRef ReplyTo, SkiaSharp.SKBitmap Bitmap);
 
     private sealed record DecodedForReplica(QueryNearestOfFrames Query, ModelDeployment Deployment, IActorRef Scorer, List<PreparedImage>? Images, string? Error);
 

@@ -92,7 +92,7 @@ public static class InspectionNodeHosting
             if (gpu)
             {
                 var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas,
-                    ShipFrames = options.ShipFrames && options.WireVersion >= 2 };
+                    ShipFrames = options.ShipFrames && options.WireVersion >= 2, MaxMapPixels = options.MaxMapPixels };
                 registry.Register<TrainingExtractor>(system.ActorOf(TrainingExtractorActor.Props(options.Device).WithDispatcher(ComputeDispatcher.Id), TrainingExtractorPath));
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
                 registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, trainingExtractors), TrainingPath));

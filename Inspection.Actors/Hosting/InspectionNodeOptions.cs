@@ -41,6 +41,8 @@ public sealed record InspectionNodeOptions
     /// <summary>Faults a factory simulation injects into this node's shards; null (production): none.</summary>
     public Shards.ShardFaults? ShardFaults { get; init; }
     public int BatchSize { get; init; } = 8;
+    /// <summary>Most pixels of a tiled frame's anomaly map in its result (see <see cref="Extraction.ExtractionOptions.MaxMapPixels"/>).</summary>
+    public long MaxMapPixels { get; init; } = new Extraction.ExtractionOptions().MaxMapPixels;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>
     /// How lines hosted on this node (ingest role) treat frames; their results are also stored in the result store

@@ -257,7 +257,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         else
         {
             var open = _open.GetValueOrDefault(captured.Frame);
-            if (open is { Attempts: 0 } && Engine.Imaging.AutoImageSize.Mismatch(_deployment.TrainingAspect, captured.Encoded) is { } mismatch)
+            // A tiled line cuts frames at their own size, so their aspect does not matter.
+            if (open is { Attempts: 0 } && !_deployment.Tiled && Engine.Imaging.AutoImageSize.Mismatch(_deployment.TrainingAspect, captured.Encoded) is { } mismatch)
             {
                 if (_settings?.RefuseAspectMismatch == true)
                 {
@@ -266,6 +267,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
                 }
                 open.Warning = mismatch;
             }
+            if (open is { Attempts: 0 }) open.Scale = TimeScale(_deployment, captured.Encoded);
             var request = new ExtractFrames(_line, _deployment.Version, [captured]);
             var node = _route?.Pick(_deployment, OpenAt);
             if (open != null)
@@ -305,11 +307,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         foreach (var group in _open.Values.Where(o => !o.RetryPending && o.Node != null).GroupBy(o => o.Node!).ToList())
         {
             var node = group.Key;
-            if (now - group.Min(o => o.AttemptSince) < limit) continue;
-            if (_answeredAt.TryGetValue(node, out var last) && now - last < limit) continue;
+            var allowed = limit * group.Max(o => o.Scale);
+            if (now - group.Min(o => o.AttemptSince) < allowed) continue;
+            if (_answeredAt.TryGetValue(node, out var last) && now - last < allowed) continue;
             if (!_route.Silence(_deployment, node)) continue;
             _log.Warning("Line {0}: gpu node {1} has answered none of its {2} open frame(s) for {3:F1} s; they go to another gpu node",
-                _line, node, group.Count(), limit.TotalSeconds);
+                _line, node, group.Count(), allowed.TotalSeconds);
             PipelineMetrics.SilentNodes.Add(1, new KeyValuePair<string, object?>("line", _line));
             foreach (var open in group.ToList()) Redispatch(open.Captured.Frame);
         }
@@ -321,6 +324,14 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         foreach (var o in _open.Values)
             if (o.Node == node && !o.RetryPending) open++;
         return open;
+    }
+
+    /// <summary>How many times the usual time a frame may take: its tile count over <see cref="LineOptions.TilesPerTimeout"/> for a tiled line, else 1.</summary>
+    private double TimeScale(ModelDeployment d, byte[] encoded)
+    {
+        if (!d.Tiled || ImageHeader.SizeOf(encoded) is not var (width, height)) return 1;
+        try { return Math.Max(1, new Engine.PatchCore.TileLayout(width, height, Extraction.InputSizes.Input(d), d.TileOverlap).Count / (double)Math.Max(1, _options.TilesPerTimeout)); }
+        catch (ArgumentException) { return 1; } // the extractor fails the frame with the reason
     }
 
     private ActorSelection ExtractorAt(Address node)
@@ -338,7 +349,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     {
         if (!result.Retryable || !_open.TryGetValue(result.Frame, out var open) || open.RetryPending) return false;
         var wait = TimeSpan.FromMilliseconds(Math.Min(2000, 250 << Math.Min(open.Attempts, 3)));
-        if (DateTime.UtcNow + wait >= open.Since + _options.FrameTimeout) return false;
+        if (DateTime.UtcNow + wait >= open.Since + _options.FrameTimeout * open.Scale) return false;
         open.RetryPending = true;
         open.LastError = result.Error;
         Timers.StartSingleTimer(("retry", result.Frame), new RetryFrame(result.Frame), wait);
@@ -383,7 +394,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         }
         Timers.Cancel(("retry", result.Frame));
         if (result.Retryable)
-            result = result with { Error = $"{result.Error} (after {open.Attempts + 1} attempt(s); the frame deadline of {_options.FrameTimeout.TotalSeconds:0.#} s leaves no time for another)" };
+            result = result with { Error = $"{result.Error} (after {open.Attempts + 1} attempt(s); the frame deadline of {(_options.FrameTimeout * open.Scale).TotalSeconds:0.#} s leaves no time for another)" };
         if (open.Captured.ClientKey != null) _openKeys.Remove(open.Captured.ClientKey);
         PipelineMetrics.SetInFlight(_line, _open.Count);
         result = Judged(result);
@@ -442,12 +453,12 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private void Sweep()
     {
         var now = DateTime.UtcNow;
-        foreach (var stale in _open.Values.Where(o => o.Since < now - _options.FrameTimeout).ToList())
+        foreach (var stale in _open.Values.Where(o => o.Since < now - _options.FrameTimeout * o.Scale).ToList())
             Complete(InspectionResult.Failure(stale.Captured.Frame, _deployment?.Version ?? "",
-                $"no result within the frame deadline of {_options.FrameTimeout.TotalSeconds:0.#} s after {stale.Attempts + 1} attempt(s)" +
+                $"no result within the frame deadline of {(_options.FrameTimeout * stale.Scale).TotalSeconds:0.#} s after {stale.Attempts + 1} attempt(s)" +
                 (stale.LastError != null ? $"; last: {stale.LastError}" : " (a feature-extraction or shard node may have been lost)"),
-                _options.FrameTimeout.TotalMilliseconds));
-        foreach (var silent in _open.Values.Where(o => !o.RetryPending && o.AttemptSince < now - _options.AttemptTimeout && _deployment != null).ToList())
+                (_options.FrameTimeout * stale.Scale).TotalMilliseconds));
+        foreach (var silent in _open.Values.Where(o => !o.RetryPending && o.AttemptSince < now - _options.AttemptTimeout * o.Scale && _deployment != null).ToList())
             Redispatch(silent.Captured.Frame);
     }
 
@@ -518,6 +529,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         public string? LastError { get; set; }
         /// <summary>Stored with its result: why its score is less reliable (its aspect).</summary>
         public string? Warning { get; set; }
+        /// <summary>Its deadlines' multiple: a tiled frame's tiles over <see cref="LineOptions.TilesPerTimeout"/>.</summary>
+        public double Scale { get; set; } = 1;
         /// <summary>The gpu node its current attempt went to, when the line routes frames itself.</summary>
         public Address? Node { get; set; }
     }

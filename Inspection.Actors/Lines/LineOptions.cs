@@ -44,6 +44,11 @@ public sealed record LineOptions
     public TimeSpan SilentNodeAfter { get; init; } = TimeSpan.FromSeconds(3);
     /// <summary>Frames of the line open at one node before the next node holding its bank takes frames too.</summary>
     public int RouteFill { get; init; } = 16;
+    /// <summary>
+    /// A tiled line's frame costs as much as one frame per tile: its attempt timeout, frame deadline and silence limit
+    /// are multiplied by its tile count over this (at least 1), so a large image is not given up while it is scored.
+    /// </summary>
+    public int TilesPerTimeout { get; init; } = 8;
     /// <summary>Client keys (Idempotency-Key, frame id) whose results the line remembers to answer a retry without scoring.</summary>
     public int RememberedKeys { get; init; } = 10_000;
 }

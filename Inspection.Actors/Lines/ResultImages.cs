@@ -97,6 +97,9 @@ public static class ResultImages
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>The kept map of a result (normalised: the pixel threshold is 0.5), by its overlay's path; null when it is not there.</summary>
+    public static (float[] Values, int Columns, int Rows)? KeptMap(string overlayPath) => ReadMap(ResultFiles.MapBeside(overlayPath));
+
     private static (float[] Values, int Columns, int Rows)? ReadMap(string path)
     {
         if (!File.Exists(path)) return null;

@@ -12,10 +12,12 @@ namespace Inspection.Actors.Messages;
 /// ImageSize is the input's height and ImageWidth its width (0: square); AutoImagePixels above 0 means
 /// <c>auto:PIXELS</c>: training chooses the size from the training images' aspect within that many pixels, and
 /// ImageSize/ImageWidth are ignored. RefuseAspectMismatch: frames whose aspect is far from the training images' are
-/// refused (an error result) instead of scored with a warning.
+/// refused (an error result) instead of scored with a warning. Tiled: the line inspects large images in tiles of the
+/// image size, overlapping by TileOverlap pixels (trained on the tiles of the good images), instead of resizing them.
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
-    string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false)
+    string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false,
+    bool Tiled = false, int TileOverlap = 0)
 {
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
 

@@ -5,7 +5,8 @@ namespace Inspection.Actors.Messages;
 /// held by Replicas entities on distinct nodes where the cluster has them), how many neighbours Eq. 7 reweights with,
 /// and how to turn scores into verdicts. ImageSize and PatchGrid are the input's height and the grid's rows; ImageWidth
 /// and PatchColumns their width (0: square, as deployments from before rectangles are). TrainingAspect: the training
-/// images' median width over height (0: not known), which frames are compared with.
+/// images' median width over height (0: not known), which frames are compared with. Tiled: frames are cut into tiles of
+/// the input size overlapping by TileOverlap pixels, each tile scored as a frame is, instead of resized to the input.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
@@ -13,7 +14,7 @@ public sealed record ModelDeployment(
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
     string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
-    int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0) : IAnswer
+    int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0) : IAnswer
 {
     /// <summary>Input width in pixels.</summary>
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;

@@ -51,6 +51,10 @@ public sealed class InspectionSerializer : SerializerWithStringManifest
         system.Settings.Config.HasPath(WriteVersionSetting) ? system.Settings.Config.GetInt(WriteVersionSetting) : CurrentWireVersion;
 
     /// <summary>The wire version a manifest's bytes are written in.</summary>
+    /// <summary>Why a node writing <paramref name="writeVersion"/> cannot store these line settings (null: it can).</summary>
+    public static string? CannotWrite(Messages.LineSettings settings, int writeVersion) =>
+        writeVersion >= 2 ? null : PositionalFormat.Unsupported(settings);
+
     public static int VersionOf(string manifest) => manifest.EndsWith(TaggedSuffix, StringComparison.Ordinal) ? 2 : 1;
 
     private static readonly Dictionary<Type, string> Manifests = new()

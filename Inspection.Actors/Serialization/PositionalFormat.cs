@@ -260,13 +260,20 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
         ? height
         : throw new NotSupportedException($"Wire version 1 has only square sizes; {what} of {height}x{width} needs every node at wire version 2.");
 
+    /// <summary>Why wire version 1 cannot carry these line settings (null: it can).</summary>
+    public static string? Unsupported(LineSettings s) =>
+        s.ImageSize != s.InputWidth
+            ? $"Wire version 1 has only square sizes; a line of {s.ImageSize}x{s.InputWidth} needs every node at wire version 2."
+            : s.AutoImagePixels > 0 || s.RefuseAspectMismatch || s.Tiled
+                ? "Wire version 1 has no auto image size, aspect setting or tiled inspection: run every node at wire version 2 to use them."
+                : null;
+
     private static bool More(BinaryReader r) => r.BaseStream.Position < r.BaseStream.Length;
 
     private static void Write(BinaryWriter w, LineSettings s)
     {
-        if (s.AutoImagePixels > 0 || s.RefuseAspectMismatch)
-            throw new NotSupportedException("Wire version 1 has no auto image size or aspect setting: run every node at wire version 2 to use them.");
-        w.Write(s.Backbone); w.Write(SquareOnly(s.ImageSize, s.InputWidth, "a line")); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
+        if (Unsupported(s) is { } reason) throw new NotSupportedException(reason);
+        w.Write(s.Backbone); w.Write(s.ImageSize); w.Write(s.CoresetRatio); w.Write(s.Shards); w.Write(s.ThresholdPolicy);
         WriteOptional(w, s.Webhook);
         // Settings stored before replicas wrote Mqtt as a bool byte (0 or 1); bit 1 of that byte now says a replica
         // count follows, so old records read with the default.
@@ -321,6 +328,8 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
 
     private static void Write(BinaryWriter w, ModelDeployment m)
     {
+        // A reader of version 1 would resize a tiled model's frames to one tile: wrong scores, not an error.
+        if (m.Tiled) throw new NotSupportedException("Wire version 1 has no tiled models: run every node at wire version 2 to serve them.");
         w.Write(m.Line); w.Write(m.Version); w.Write(m.ShardCount); w.Write(m.BankSize); w.Write(m.Dimensions); w.Write(m.NumNeighbors);
         // Where deployments stored before today held an N_b table (int count, then ints), a negative count now marks
         // the fields added since, by version: -1 the kNN precision, -2 also the replica count. Old records stay readable.

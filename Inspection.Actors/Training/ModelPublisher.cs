@@ -53,7 +53,7 @@ public static class ModelPublisher
             model.Metadata.ImageSize.Height, model.Metadata.PatchGrid.Height, model.Metadata.BlurSigma,
             c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision,
             model.Metadata.KnnPrecision, replicas, model.Metadata.ImageSize.Width, model.Metadata.PatchGrid.Width,
-            model.Metadata.Training.Aspect ?? 0);
+            model.Metadata.Training.Aspect ?? 0, model.Metadata.TileOverlap != null, model.Metadata.TileOverlap ?? 0);
     }
 
     /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>

@@ -157,6 +157,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var settings = _settings with
         {
             Backbone = line.Backbone, ImageSize = line.SizeChoice().Size, AutoImagePixels = line.SizeChoice().AutoPixels, CoresetRatio = line.CoresetRatio,
+            TileOverlap = line.Tiled ? line.TileOverlap : null,
             // A weights file belongs to the backbone it was given for.
             BackboneWeights = line.Backbone == _settings.Backbone ? _settings.BackboneWeights : null,
         };
@@ -175,8 +176,9 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var previous = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30)) as ModelDeployment;
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         // Training is synchronous TorchSharp work: run it on one pool thread so its dispose scopes stay on that thread.
-        // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here.
-        var source = _extractors == null ? null : new DistributedPatchSource(_extractors, settings, window: 4, TimeSpan.FromMinutes(5));
+        // Feature extraction is spread over every gpu node's extractor; coreset and calibration run here. A tiled line's
+        // training features are extracted here: one large image's tiles would be hundreds of MB in one answer.
+        var source = _extractors == null || settings.TileOverlap != null ? null : new DistributedPatchSource(_extractors, settings, window: 4, TimeSpan.FromMinutes(5));
         using var model = await Task.Run(() => new PatchCoreTrainer(settings, ComputeDevice.Resolve(_device), progress: progress).Train(split, null, category.Root, source), cancel);
         progress.Report(new TrainingProgress("storing", 0, 1));
         if (source != null)
@@ -314,15 +316,14 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights, precision: d.Precision);
         try
         {
-            var extractor = new PatchExtractor(backbone, d.Input());
+            // A tiled line's bank grows from the tiles of the new images, as it was trained.
+            ITrainingPatchSource source = d.Tiled ? new TiledPatchSource(backbone, d.TileOverlap) : new LocalPatchSource(backbone);
             var old = slices.OrderBy(s => s.GlobalOffset).SelectMany(s => s.Rows.ToFloats()).ToArray();
             var added = new List<float>();
             int projectedDims;
             using (var scope = TorchSharp.torch.NewDisposeScope())
             {
-                var batches = files.Chunk(_settings.BatchSize)
-                    .Select(chunk => extractor.Extract(Engine.Imaging.PreparedImage.FromFiles(chunk, d.Input())).reshape(-1, d.Dimensions))
-                    .ToList();
+                var batches = source.Batches(files, _settings.BatchSize, d.Input()).Select(batch => batch.reshape(-1, d.Dimensions)).ToList();
                 var patches = TorchSharp.torch.cat(batches, 0);
                 var oldBank = TorchSharp.torch.tensor(old, [old.Length / d.Dimensions, d.Dimensions]).to(device);
                 (var rows, projectedDims) = MemoryBankExtension.Extend(oldBank, patches, _settings);
@@ -337,6 +338,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
                 ProjectionDimensions = projectedDims, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
                 Precision = d.Precision,
                 KnnPrecision = d.KnnPrecision,
+                TileOverlap = d.Tiled ? d.TileOverlap : null,
                 Calibration = d.Calibration($"kept from {d.Version}"),
                 Training = new Engine.Models.TrainingSet
                 {

@@ -20,6 +20,9 @@ public sealed record PatchCoreSettings
     /// overlapping by this many pixels (<see cref="TileLayout"/>), for training and for scoring; null: whole images.
     /// </summary>
     public int? TileOverlap { get; init; }
+
+    /// <summary>The overlap of tiled inspection when none is given: a patch's receptive field reaches about this far.</summary>
+    public const int DefaultTileOverlap = 32;
     public double CoresetRatio { get; init; } = 0.1;
     /// <summary>
     /// Dimensions of the coreset's random projection; null (the default): anomalib's Johnson-Lindenstrauss choice for the

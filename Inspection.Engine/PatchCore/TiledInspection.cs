@@ -16,42 +16,17 @@ public static class TiledInspection
 
     public static Result Inspect(PatchCoreModel model, SKBitmap image, int overlap, int batchSize)
     {
-        var tile = model.Metadata.ImageSize;
-        var layout = new TileLayout(image.Width, image.Height, tile, overlap);
-        var pixels = TilePixels.Of(image, layout);
-        int width = layout.Work.Width;
-        var sum = new float[layout.Work.Area];
-        float score = float.NegativeInfinity;
+        var tiles = new ImageTiles(image, model.Metadata.ImageSize, overlap, "image");
+        var stitcher = new TileStitcher(tiles.Layout);
         var timings = new StageTimings(0, 0, 0, 0);
-        for (int start = 0; start < layout.Count; start += batchSize)
+        for (int start = 0; start < tiles.Count; start += batchSize)
         {
-            var indices = Enumerable.Range(start, Math.Min(batchSize, layout.Count - start)).ToList();
-            var tiles = indices.Select(i =>
-            {
-                var (x, y) = layout.Origin(i);
-                return new PreparedImage($"tile {i}", tile.Width, tile.Height, pixels.Crop(x, y, tile), tile);
-            }).ToList();
-            var scored = model.Inspect(tiles);
+            var scored = model.Inspect(tiles.Batch(start, batchSize));
             timings = new StageTimings(timings.Backbone + scored.Timings.Backbone, timings.Embedding + scored.Timings.Embedding,
                 timings.Knn + scored.Timings.Knn, timings.Map + scored.Timings.Map);
-            for (int k = 0; k < indices.Count; k++)
-            {
-                score = Math.Max(score, scored.ImageScores[k]);
-                var (x, y) = layout.Origin(indices[k]);
-                var map = scored.AnomalyMaps[k];
-                for (int r = 0; r < tile.Height; r++)
-                {
-                    int row = (y + r) * width + x, from = r * tile.Width;
-                    for (int c = 0; c < tile.Width; c++) sum[row + c] += map[from + c];
-                }
-            }
+            for (int k = 0; k < scored.ImageScores.Length; k++) stitcher.Add(start + k, scored.ImageScores[k], scored.AnomalyMaps[k]);
         }
-        var columns = layout.CoverageOfColumns();
-        var rows = layout.CoverageOfRows();
-        for (int y = 0; y < layout.Work.Height; y++)
-            for (int x = 0; x < width; x++)
-                sum[y * width + x] /= columns[x] * rows[y];
-        return new Result(score, sum, layout.Work, layout.Count, timings);
+        return new Result(stitcher.Score, stitcher.Map(), stitcher.Size, tiles.Count, timings);
     }
 
     /// <summary>The layout of a file's tiles, from its header (nothing decoded).</summary>

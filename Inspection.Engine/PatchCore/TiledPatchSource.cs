@@ -20,12 +20,10 @@ public sealed class TiledPatchSource(ResNetBackbone backbone, int overlap) : ITr
         foreach (string path in images)
         {
             using var bitmap = ImageDecoder.Decode(path);
-            var layout = new TileLayout(bitmap.Width, bitmap.Height, imageSize, overlap);
-            var pixels = TilePixels.Of(bitmap, layout);
-            for (int i = 0; i < layout.Count; i++)
+            var tiles = new ImageTiles(bitmap, imageSize, overlap, path);
+            for (int i = 0; i < tiles.Count; i++)
             {
-                var (x, y) = layout.Origin(i);
-                batch.Add(new PreparedImage($"{path} tile {i}", imageSize.Width, imageSize.Height, pixels.Crop(x, y, imageSize), imageSize));
+                batch.Add(tiles.Tile(i));
                 if (batch.Count < batchSize) continue;
                 yield return extractor.Extract(batch);
                 batch.Clear();

@@ -7,18 +7,21 @@ namespace Inspection.Host.Api;
 /// trained line a new replica count applies at once, without a retrain, as a job named in activeJob; the other settings
 /// apply at the next training. ImageSize: a number (256, square) or a string: "640x256" (height x width), "auto" or
 /// "auto:PIXELS" (the training images' median aspect within PIXELS, default 65536). RefuseAspectMismatch: frames whose
-/// aspect is far from the training images' get an error result instead of a score with a warning.
+/// aspect is far from the training images' get an error result instead of a score with a warning. Tiled: large images
+/// are cut into tiles of the image size (not resized), overlapping by TileOverlap pixels (default 32), for training and
+/// for every frame; a frame's score is its worst tile's and its map the tiles' maps stitched.
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.JsonElement? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
-    string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null);
+    string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null, bool? Tiled = null, int? TileOverlap = null);
 
 /// <summary>
 /// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
 /// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual. ImageSize as
-/// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize.
+/// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize (a tiled
+/// line's tile). TileOverlap: null unless Tiled.
 /// </summary>
 public sealed record LineSettingsView(string Backbone, string ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
-    int Replicas, bool RefuseAspectMismatch);
+    int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null);
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
@@ -33,12 +36,12 @@ public sealed record LineCountersView(long Accepted, long Scored, long Failed, l
 public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misses, long ConfirmedDefects);
 
 /// <summary>
-/// One line. ModelVersion is null until the line is trained; Shards, Replicas and InputSize (height x width) are its model's; Counters null when
+/// One line. ModelVersion is null until the line is trained; Shards, Replicas, InputSize (height x width) and Tiled are its model's; Counters null when
 /// no ingest node answered.
 /// </summary>
 public sealed record LineView(
     string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
-    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null);
+    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null, bool Tiled = false);
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);

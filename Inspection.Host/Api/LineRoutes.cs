@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Serialization;
 using Inspection.Engine.PatchCore;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -58,9 +59,14 @@ public static class LineRoutes
             ThresholdPolicy = body?.ThresholdPolicy ?? s.ThresholdPolicy,
             Webhook = body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, Mqtt = body?.Mqtt ?? s.Mqtt,
             Replicas = body?.Replicas ?? s.Replicas, RefuseAspectMismatch = body?.RefuseAspectMismatch ?? s.RefuseAspectMismatch,
+            Tiled = body?.Tiled ?? s.Tiled,
+            // A line made tiled now without an overlap gets the default; one tiled before keeps its own.
+            TileOverlap = body?.TileOverlap ?? (body?.Tiled == true && !s.Tiled ? PatchCoreSettings.DefaultTileOverlap : s.TileOverlap),
         };
         if (LineImageSize.Apply(asked, body?.ImageSize, out string? sizeProblem) is not { } settings) return Problems.BadRequest(sizeProblem!);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
+        if (InspectionSerializer.CannotWrite(settings, api.Settings.WireVersion) is { } old)
+            return Problems.Conflict($"{old} This node writes wire version {api.Settings.WireVersion} (--wire-version) for a rolling upgrade; finish it first.");
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
         // A trained line's replica count changes now, without a retrain (a job, as training is); other settings apply at the next training.
         bool replicasChange = body?.Replicas is not null && existing.Deployment is { } deployed && (settings.Replicas == 0 || settings.Replicas != deployed.Replicas);
@@ -86,7 +92,11 @@ public static class LineRoutes
         try
         {
             var size = s.SizeChoice();
-            new PatchCoreSettings { Backbone = s.Backbone, ImageSize = size.Size, AutoImagePixels = size.AutoPixels, CoresetRatio = s.CoresetRatio }.Validate();
+            new PatchCoreSettings
+            {
+                Backbone = s.Backbone, ImageSize = size.Size, AutoImagePixels = size.AutoPixels, CoresetRatio = s.CoresetRatio,
+                TileOverlap = s.Tiled ? s.TileOverlap : null,
+            }.Validate();
             return null;
         }
         catch (ArgumentException e) { return e.Message; }
@@ -150,10 +160,10 @@ public static class LineRoutes
             : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
             : new ThresholdView(d.ImageThreshold, "model", null, null);
         return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas,
-            s.RefuseAspectMismatch), d?.Version, d?.BankSize ?? 0,
+            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
-            d?.Replicas ?? 0, d?.Input().ToString());
+            d?.Replicas ?? 0, d?.Input().ToString(), d?.Tiled ?? false);
     }
 }

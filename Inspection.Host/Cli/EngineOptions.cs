@@ -92,7 +92,7 @@ public sealed class EngineOptions
         Description = "Tiled inspection of large images: cut images into tiles of --image-size (not resized), train the bank on the good " +
             "images' tiles and score every tile; the image score is the highest tile's, the map the tiles' stitched.",
     };
-    public Option<int> TileOverlap { get; } = new Option<int>("--tile-overlap") { Description = "Pixels neighbouring tiles share (with --tiled); overlaps are averaged in the map.", DefaultValueFactory = _ => 32 }
+    public Option<int> TileOverlap { get; } = new Option<int>("--tile-overlap") { Description = "Pixels neighbouring tiles share (with --tiled); overlaps are averaged in the map.", DefaultValueFactory = _ => PatchCoreSettings.DefaultTileOverlap }
         .InRange(0, 2047);
 
     /// <summary>The settings of the backbone options (<see cref="AddBackboneTo"/>); the rest keep their defaults.</summary>

@@ -111,13 +111,15 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         return all.Select(m => new[] { m });
     }
 
-    /// <summary>Messages of rectangular or auto-sized inputs, which wire version 1 (square sizes only) cannot carry.</summary>
+    /// <summary>Messages of rectangular, auto-sized or tiled inputs, which wire version 1 (square sizes, resized frames) cannot carry.</summary>
     public static object[] Rectangular(FrameId frame) =>
     [
         Deployment() with { ImageSize = 512, ImageWidth = 128, PatchGrid = 64, PatchColumns = 16, TrainingAspect = 0.25 },
         new LineConfigured("l", LineSettings.Default with { ImageSize = 640, ImageWidth = 256 }),
         new LineConfigured("l", LineSettings.Default with { AutoImagePixels = 65_536, RefuseAspectMismatch = true }),
         new ExtractTrainingPatches(5, "resnet18", ["layer2", "layer3"], null, "fp32", 512, [new CapturedFrame(frame, [9], "t.png")], 128),
+        Deployment() with { Tiled = true, TileOverlap = 32 },
+        new LineConfigured("l", LineSettings.Default with { Tiled = true, TileOverlap = 16 }),
     ];
 
     /// <summary>Every case in both wire versions, but the rectangular ones (the last of <see cref="Messages"/>) in version 2 only.</summary>
