@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Inspection.Engine.Data;
+using SkiaSharp;
 using Xunit;
 
 namespace Inspection.Host.Tests.Api;
@@ -393,6 +395,42 @@ public sealed class ApiFlowTests(ServeFixture serve)
         Assert.Equal("error", refused.GetProperty("verdict").GetString());
         Assert.StartsWith("refused: the frame is 256x256", refused.GetProperty("error").GetString());
         Assert.NotEqual("error", (await Json(await serve.PostFrame(strip, line: "strict-strips"))).GetProperty("verdict").GetString());
+    }
+
+    [Fact]
+    public async Task A_tiled_line_scores_frames_of_any_size_in_tiles_and_returns_a_map_of_each_frames_size()
+    {
+        string strips = serve.SmallStrips("tiled-strips", seed: 8, trainGood: 6, testGood: 1);
+        var created = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/tiled", new { imageSize = 64, tiled = true, coresetRatio = 0.25 }));
+        Assert.True(created.GetProperty("settings").GetProperty("tiled").GetBoolean());
+        Assert.Equal(32, created.GetProperty("settings").GetProperty("tileOverlap").GetInt32()); // the default
+        var changed = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/tiled", new { tileOverlap = 16 }));
+        Assert.Equal(16, changed.GetProperty("settings").GetProperty("tileOverlap").GetInt32());
+        var job = await serve.WaitForJob((await Json(await serve.Client.PostAsJsonAsync("/api/v1/lines/tiled/training", new { folder = strips }))).GetProperty("jobId").GetString()!);
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        var line = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/tiled");
+        Assert.True(line.GetProperty("tiled").GetBoolean());
+        Assert.Equal("64", line.GetProperty("inputSize").GetString()); // the tile
+
+        string large = Path.Combine(serve.Root, "tiled-large");
+        SyntheticStripLine.Generate(large, new SyntheticStripOptions(Seed: 9, TrainGood: 1, TestGood: 1, DefectsPerType: 0, Height: 384, Width: 128));
+        foreach (var (path, height, width) in new[]
+                 {
+                     (Directory.GetFiles(Path.Combine(strips, "test", "good")).Single(), 256, 64),
+                     (Directory.GetFiles(Path.Combine(large, "test", "good")).Single(), 384, 128),
+                 })
+        {
+            var scored = await Json(await serve.PostFrame(File.ReadAllBytes(path), line: "tiled"));
+            Assert.NotEqual("error", scored.GetProperty("verdict").GetString());
+            Assert.Equal(JsonValueKind.Null, scored.GetProperty("warning").ValueKind); // tiles do not squash a frame of another aspect
+            string id = scored.GetProperty("id").GetString()!;
+            using var heatmap = SKBitmap.Decode(await serve.Client.GetByteArrayAsync($"/api/v1/results/{id}/heatmap.png"));
+            Assert.Equal((width, height), (heatmap.Width, heatmap.Height)); // the stitched map, at the frame's size
+            using var overlay = SKBitmap.Decode(await serve.Client.GetByteArrayAsync($"/api/v1/results/{id}/overlay.png"));
+            Assert.Equal((width, height), (overlay.Width, overlay.Height));
+        }
+        var corrupt = await serve.PostFrame(File.ReadAllBytes(Directory.GetFiles(Path.Combine(strips, "test", "good")).Single())[..300], line: "tiled");
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, corrupt.StatusCode);
     }
 
     [Fact]
