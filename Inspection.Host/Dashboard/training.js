@@ -11,6 +11,10 @@ async function showTraining(container, signal) {
   const folder = element('input', { id: 'training-folder', placeholder: 'server folder in MVTec layout (train/good/...)' });
   const files = element('input', { id: 'training-files', type: 'file', multiple: '', accept: 'image/png,image/jpeg,image/bmp' });
   const size = element('input', { id: 'training-image-size', placeholder: 'as the line has it: 256, 640x256 (height x width) or auto' });
+  const mode = element('select', { id: 'training-mode' },
+    element('option', { value: '' }, 'as the line has it'),
+    element('option', { value: 'resized' }, 'whole images, resized to the image size'),
+    element('option', { value: 'tiled' }, 'tiles of the image size (large images)'));
   const start = element('button', { type: 'submit', id: 'start-training' }, 'Start training');
   start.disabled = !signedIn();
   const job = element('section', { class: 'job', 'data-testid': 'job', hidden: '' });
@@ -18,16 +22,20 @@ async function showTraining(container, signal) {
     element('label', {}, 'Line', line), known,
     element('label', {}, 'Folder on the server', folder),
     element('label', {}, 'or good images to upload', files),
-    element('label', {}, 'Image size (optional)', size), start);
+    element('label', {}, 'Image size (optional)', size),
+    element('label', {}, 'Images', mode), start);
   form.addEventListener('submit', async event => {
     event.preventDefault();
     try {
       const name = encodeURIComponent(line.value.trim());
       const path = `/lines/${name}/training`;
-      // A size given here becomes the line's setting first (a number is a square; "640x256" and "auto[:PIXELS]" are text).
+      // A size or mode given here becomes the line's setting first (a number is a square; "640x256" and "auto[:PIXELS]" are text).
       const asked = size.value.trim();
-      if (asked) await api(`/lines/${name}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ imageSize: /^\d+$/.test(asked) ? Number(asked) : asked }) });
+      const settings = {};
+      if (asked) settings.imageSize = /^\d+$/.test(asked) ? Number(asked) : asked;
+      if (mode.value) settings.tiled = mode.value === 'tiled';
+      if (Object.keys(settings).length > 0) await api(`/lines/${name}`, { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(settings) });
       let accepted;
       if (files.files.length > 0) {
         const body = new FormData();
@@ -64,7 +72,8 @@ async function followJob(section, id, signal, line) {
       const c = view.calibration;
       const trained = line ? await api(`/lines/${encodeURIComponent(line)}`, { signal }).catch(() => null) : null;
       calibration.replaceChildren(element('h3', {}, `version ${view.version}: ${view.bankSize} bank vectors`,
-          trained?.inputSize ? element('span', { 'data-testid': 'input-size' }, `, input ${trained.inputSize} (height x width)`) : ''),
+          trained?.inputSize ? element('span', { 'data-testid': 'input-size' },
+            `, ${trained.tiled ? 'tiles of' : 'input'} ${trained.inputSize} (height x width)`) : ''),
         element('dl', { class: 'figures wide' },
           figure('image threshold', show(c.imageThreshold), 'calibration-threshold'), figure('image score range', `${show(c.imageMin)} – ${show(c.imageMax)}`),
           figure('pixel threshold', show(c.pixelThreshold))),

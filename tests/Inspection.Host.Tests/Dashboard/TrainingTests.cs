@@ -62,7 +62,7 @@ public sealed class TrainingTests(ServeFixture serve)
     }
 
     [SkippableFact]
-    public async Task An_image_size_given_on_the_training_page_becomes_the_lines_and_the_page_shows_the_input_it_chose()
+    public async Task An_image_size_and_tiling_given_on_the_training_page_become_the_lines_and_the_page_shows_the_input_it_chose()
     {
         await using var browser = await Browser.Start();
         string strips = serve.SmallStrips("dashboard-strips", seed: 8);
@@ -83,5 +83,15 @@ public sealed class TrainingTests(ServeFixture serve)
         var line = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/dashboard-strips");
         Assert.Equal("auto:4096", line.GetProperty("settings").GetProperty("imageSize").GetString());
         Assert.Equal("128x32", line.GetProperty("inputSize").GetString());
+
+        await page.FillAsync("#training-line", "dashboard-tiles");
+        await page.FillAsync("#training-image-size", "64");
+        await page.SelectOptionAsync("#training-mode", "tiled");
+        await page.ClickAsync("#start-training");
+        await Assertions.Expect(page.GetByTestId("job-state")).ToContainTextAsync("dashboard-tiles: succeeded", new LocatorAssertionsToContainTextOptions { Timeout = 180_000 });
+        await Assertions.Expect(page.GetByTestId("input-size")).ToHaveTextAsync(", tiles of 64 (height x width)");
+        var tiled = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/dashboard-tiles");
+        Assert.True(tiled.GetProperty("settings").GetProperty("tiled").GetBoolean());
+        Assert.True(tiled.GetProperty("tiled").GetBoolean());
     }
 }
