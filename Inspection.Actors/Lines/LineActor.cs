@@ -267,7 +267,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
                 }
                 open.Warning = mismatch;
             }
-            if (open is { Attempts: 0 }) open.Scale = TimeScale(_deployment, captured.Encoded);
+            if (open is { Attempts: 0 }) open.Scale = FrameTimeScale.Of(_deployment, captured.Encoded, _options.TilesPerTimeout);
             var request = new ExtractFrames(_line, _deployment.Version, [captured]);
             var node = _route?.Pick(_deployment, OpenAt);
             if (open != null)
@@ -324,14 +324,6 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         foreach (var o in _open.Values)
             if (o.Node == node && !o.RetryPending) open++;
         return open;
-    }
-
-    /// <summary>How many times the usual time a frame may take: its tile count over <see cref="LineOptions.TilesPerTimeout"/> for a tiled line, else 1.</summary>
-    private double TimeScale(ModelDeployment d, byte[] encoded)
-    {
-        if (!d.Tiled || ImageHeader.SizeOf(encoded) is not var (width, height)) return 1;
-        try { return Math.Max(1, new Engine.PatchCore.TileLayout(width, height, Extraction.InputSizes.Input(d), d.TileOverlap).Count / (double)Math.Max(1, _options.TilesPerTimeout)); }
-        catch (ArgumentException) { return 1; } // the extractor fails the frame with the reason
     }
 
     private ActorSelection ExtractorAt(Address node)

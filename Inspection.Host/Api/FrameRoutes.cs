@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -50,7 +51,8 @@ public static class FrameRoutes
         long sequence = Interlocked.Increment(ref _sequence);
         var accepted = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var result = new TaskCompletionSource<StoredResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var deadline = TimeSpan.FromSeconds(api.Settings.FrameDeadlineSeconds);
+        // A tiled line's large frame has a deadline as many times longer as the line gives it.
+        var deadline = TimeSpan.FromSeconds(api.Settings.FrameDeadlineSeconds) * FrameTimeScale.Of(details.Deployment, bytes!, new LineOptions().TilesPerTimeout);
         var waiter = api.System.ActorOf(FrameWaiter.Props(accepted, result, deadline + TimeSpan.FromSeconds(60)));
         var frame = new FrameId(line, camera, sequence);
         pipeline.Lines.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey), waiter);
