@@ -63,7 +63,9 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         Receive<Decoded>(decoded => Extract(decoded.Line, decoded.Batch));
         Receive<QueryNearestOfFrames>(query => ExtractForReplica(query, Sender));
         Receive<DecodedForReplica>(ExtractForReplica);
-        Receive<DecodedForTiles>(ExtractTiles);
+        Receive<DecodedForTiles>(StartTiles);
+        Receive<TileAssemblerActor.BatchScored>(b => OnTileBatchScored(b.Key));
+        Receive<TileAssemblerActor.Ended>(e => Forget(e.Key)); // failed or abandoned: cut no more of its tiles
         Receive<SubscribeAck>(_ => { });
         Receive<ReplicaDirectoryActor.Locations>(l => _located = l.Entities);
     }
@@ -151,47 +153,70 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>
-    /// A tiled frame: its tiles go through the backbone a batch at a time (memory: one batch of tiles and the decoded
-    /// frame), each batch to the line's scorer as frames of their own, answered to the tile assembler, which stitches
-    /// them into the frame's one result (<see cref="TileAssemblerActor"/>).
+    /// A tiled frame: its tiles go through the backbone a batch at a time, each batch to the line's scorer as frames of
+    /// their own, answered to the tile assembler, which stitches them into the frame's one result
+    /// (<see cref="TileAssemblerActor"/>) and says when a batch is scored, so the next one is extracted then (memory:
+    /// the decoded frame and <see cref="TiledFrame.Window"/> batches of tiles, whatever the frame's size).
     /// </summary>
-    private void ExtractTiles(DecodedForTiles decoded)
+    private void StartTiles(DecodedForTiles decoded)
     {
-        using var bitmap = decoded.Bitmap;
         var d = decoded.Deployment;
         ImageTiles tiles;
-        try { tiles = new ImageTiles(bitmap, d.Input(), d.TileOverlap, decoded.Frame.Source); }
+        try { tiles = new ImageTiles(decoded.Bitmap, d.Input(), d.TileOverlap, decoded.Frame.Source); }
         catch (ArgumentException e)
         {
+            decoded.Bitmap.Dispose();
             decoded.ReplyTo.Tell(InspectionResult.Failure(decoded.Frame.Frame, d.Version, $"cannot tile {decoded.Frame.Source}: {e.Message}", 0));
             return;
         }
         var ids = Enumerable.Range(0, tiles.Count).Select(_ => new FrameId(d.Line, TileAssemblerActor.TileCamera, ++_tileIds)).ToArray();
+        var frame = new TiledFrame(decoded.Frame, d, decoded.ReplyTo, decoded.Bitmap, tiles, ids);
+        _tiled[frame.Key] = frame;
+        _frames++;
+        Assembler().Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids, _options.BatchSize, frame.Key));
+        while (_tiled.ContainsKey(frame.Key) && frame.Open < TiledFrame.Window && !frame.AllSent) SendTiles(frame);
+    }
+
+    /// <summary>Extracts the frame's next batch of tiles and sends it to the scorer; the frame is done here once all are sent.</summary>
+    private void SendTiles(TiledFrame frame)
+    {
+        var d = frame.Deployment;
         var assembler = Assembler();
-        assembler.Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids));
         try
         {
             var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
-            var scorer = Scorer(d);
-            _frames++;
-            long started = Stopwatch.GetTimestamp();
-            for (int start = 0; start < tiles.Count; start += _options.BatchSize)
-            {
-                using var scope = NewDisposeScope(); // one per batch of tiles: a large frame has hundreds
-                var batch = tiles.Batch(start, _options.BatchSize);
-                var patches = extractor.Extract(batch);
-                scorer.Tell(new ScoreFrames(ids[start..(start + batch.Count)], patches.reshape(-1, patches.shape[2]).ToBlock()), assembler);
-            }
-            PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
-                new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", 1),
-                new KeyValuePair<string, object?>("tiles", tiles.Count), new KeyValuePair<string, object?>("node", Address));
+            using var scope = NewDisposeScope(); // one per batch of tiles: a large frame has hundreds
+            var batch = frame.Tiles.Batch(frame.Next, _options.BatchSize);
+            var patches = extractor.Extract(batch);
+            Scorer(d).Tell(new ScoreFrames(frame.Ids.Skip(frame.Next).Take(batch.Count).ToList(), patches.reshape(-1, patches.shape[2]).ToBlock()), assembler);
+            frame.Next += batch.Count;
+            frame.Open++;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            _log.Error(e, "Feature extraction of the tiles of {0} failed", decoded.Frame.Frame);
-            assembler.Tell(new TileAssemblerActor.Failed(ids, $"feature extraction failed: {e.Message}"));
+            _log.Error(e, "Feature extraction of the tiles of {0} failed", frame.Frame.Frame);
+            assembler.Tell(new TileAssemblerActor.Failed(frame.Key, $"feature extraction failed: {e.Message}"));
+            Forget(frame.Key);
+            return;
         }
+        if (!frame.AllSent) return;
+        PipelineMetrics.Extraction.Record(PipelineMetrics.Since(frame.StartedAt),
+            new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", 1),
+            new KeyValuePair<string, object?>("tiles", frame.Tiles.Count), new KeyValuePair<string, object?>("node", Address));
+        Forget(frame.Key); // every tile is cut: the decoded frame is no longer needed
     }
+
+    private void OnTileBatchScored(long key)
+    {
+        if (_tiled.TryGetValue(key, out var frame) && --frame.Open < TiledFrame.Window && !frame.AllSent) SendTiles(frame);
+    }
+
+    private void Forget(long key)
+    {
+        if (_tiled.Remove(key, out var frame)) frame.Dispose();
+    }
+
+    private readonly Dictionary<long, TiledFrame> _tiled = new();
 
     private long _tileIds;
 
@@ -364,6 +389,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
+        foreach (var frame in _tiled.Values) frame.Dispose();
         _backbones.Dispose();
         base.PostStop();
     }

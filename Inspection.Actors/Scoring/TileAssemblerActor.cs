@@ -22,6 +22,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     private readonly long _maxMapPixels;
     private readonly Dictionary<long, (Assembly Frame, int Tile)> _tiles = new();
     private readonly HashSet<Assembly> _open = [];
+    private readonly Dictionary<long, Assembly> _byKey = new();
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -32,13 +33,14 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         {
             var assembly = new Assembly(e);
             _open.Add(assembly);
+            _byKey[e.Key] = assembly;
             for (int i = 0; i < e.Tiles.Count; i++) _tiles[e.Tiles[i].Sequence] = (assembly, i);
             if (!Timers.IsTimerActive("sweep")) Timers.StartPeriodicTimer("sweep", new Sweep(), TimeSpan.FromSeconds(10));
         });
         Receive<InspectionResult>(OnTile);
         Receive<Failed>(f =>
         {
-            if (f.Tiles.Count > 0 && _tiles.TryGetValue(f.Tiles[0].Sequence, out var entry)) Fail(entry.Frame, f.Reason, retryable: false);
+            if (_byKey.TryGetValue(f.Key, out var assembly)) Fail(assembly, f.Reason, retryable: false);
         });
         Receive<Sweep>(_ =>
         {
@@ -63,6 +65,8 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         assembly.LastProgress.Restart();
         assembly.Stitcher.Add(index, tile.Score, tile.AnomalyMap!.ToFloats());
         if (assembly.Stitcher.WorstTile == index) assembly.Worst = tile;
+        // The extractor cuts a frame's next batch of tiles once one of its batches is scored.
+        if (--assembly.Unscored[index / assembly.Request.BatchSize] == 0) Context.Parent.Tell(new BatchScored(assembly.Request.Key));
         if (!assembly.Stitcher.Complete) return;
         Close(assembly);
         var (map, size) = MapReduction.ToAtMost(assembly.Stitcher.Map(), assembly.Stitcher.Size, _maxMapPixels);
@@ -75,26 +79,40 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     private void Fail(Assembly assembly, string reason, bool retryable)
     {
         Close(assembly);
+        Context.Parent.Tell(new Ended(assembly.Request.Key));
         assembly.Request.ReplyTo.Tell(InspectionResult.Failure(assembly.Request.Frame, assembly.Request.Version, reason, assembly.Clock.Elapsed.TotalMilliseconds, retryable));
     }
 
     private void Close(Assembly assembly)
     {
         _open.Remove(assembly);
+        _byKey.Remove(assembly.Request.Key);
         foreach (var tile in assembly.Request.Tiles) _tiles.Remove(tile.Sequence);
     }
 
-    /// <summary>Frame <paramref name="Frame"/> was cut into tiles whose results will come with the ids <paramref name="Tiles"/> (tile order).</summary>
-    public sealed record Expect(FrameId Frame, string Version, IActorRef ReplyTo, TileLayout Layout, IReadOnlyList<FrameId> Tiles);
+    /// <summary>
+    /// Frame <paramref name="Frame"/> was cut into tiles whose results will come with the ids <paramref name="Tiles"/>
+    /// (tile order), sent in batches of <paramref name="BatchSize"/>; <paramref name="Key"/> names it to the extractor.
+    /// </summary>
+    public sealed record Expect(FrameId Frame, string Version, IActorRef ReplyTo, TileLayout Layout, IReadOnlyList<FrameId> Tiles, int BatchSize, long Key);
 
-    /// <summary>The frame of these tile ids failed before its tiles were all sent (extraction failed).</summary>
-    public sealed record Failed(IReadOnlyList<FrameId> Tiles, string Reason);
+    /// <summary>The frame failed before its tiles were all sent (extraction failed).</summary>
+    public sealed record Failed(long Key, string Reason);
+
+    /// <summary>To the extractor (this actor's parent): a batch of the frame's tiles is scored.</summary>
+    public sealed record BatchScored(long Key);
+
+    /// <summary>To the extractor: the frame has failed (or was abandoned); cut no more of its tiles.</summary>
+    public sealed record Ended(long Key);
 
     private sealed record Sweep;
 
     private sealed class Assembly(Expect request)
     {
         public Expect Request { get; } = request;
+        /// <summary>Per batch of tiles, how many are not scored yet.</summary>
+        public int[] Unscored { get; } = Enumerable.Range(0, (request.Tiles.Count + request.BatchSize - 1) / request.BatchSize)
+            .Select(b => Math.Min(request.BatchSize, request.Tiles.Count - b * request.BatchSize)).ToArray();
         public TileStitcher Stitcher { get; } = new(request.Layout);
         public InspectionResult? Worst { get; set; }
         public Stopwatch Clock { get; } = Stopwatch.StartNew();
