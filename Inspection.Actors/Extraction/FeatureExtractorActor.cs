@@ -223,7 +223,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private IActorRef Assembler()
     {
         var child = Context.Child("tiles");
-        return child.IsNobody() ? Context.ActorOf(TileAssemblerActor.Props(_options.MaxMapPixels), "tiles") : child;
+        return child.IsNobody() ? Context.ActorOf(TileAssemblerActor.Props(_options.MaxMapPixels, Self), "tiles") : child;
     }
 
     /// <summary>Asks the registry for the line's deployment and parks the request meanwhile.</summary>

@@ -26,9 +26,13 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public TileAssemblerActor(long maxMapPixels)
+    private readonly IActorRef _extractor;
+
+    /// <param name="extractor">The feature extractor cutting the tiles: told when a batch is scored and when a frame has ended early.</param>
+    public TileAssemblerActor(long maxMapPixels, IActorRef extractor)
     {
         _maxMapPixels = maxMapPixels;
+        _extractor = extractor;
         Receive<Expect>(e =>
         {
             var assembly = new Assembly(e);
@@ -50,7 +54,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(long maxMapPixels) => Akka.Actor.Props.Create(() => new TileAssemblerActor(maxMapPixels));
+    public static Props Props(long maxMapPixels, IActorRef extractor) => Akka.Actor.Props.Create(() => new TileAssemblerActor(maxMapPixels, extractor));
 
     private void OnTile(InspectionResult tile)
     {
@@ -66,7 +70,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         assembly.Stitcher.Add(index, tile.Score, tile.AnomalyMap!.ToFloats());
         if (assembly.Stitcher.WorstTile == index) assembly.Worst = tile;
         // The extractor cuts a frame's next batch of tiles once one of its batches is scored.
-        if (--assembly.Unscored[index / assembly.Request.BatchSize] == 0) Context.Parent.Tell(new BatchScored(assembly.Request.Key));
+        if (--assembly.Unscored[index / assembly.Request.BatchSize] == 0) _extractor.Tell(new BatchScored(assembly.Request.Key));
         if (!assembly.Stitcher.Complete) return;
         Close(assembly);
         var (map, size) = MapReduction.ToAtMost(assembly.Stitcher.Map(), assembly.Stitcher.Size, _maxMapPixels);
@@ -79,7 +83,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     private void Fail(Assembly assembly, string reason, bool retryable)
     {
         Close(assembly);
-        Context.Parent.Tell(new Ended(assembly.Request.Key));
+        _extractor.Tell(new Ended(assembly.Request.Key));
         assembly.Request.ReplyTo.Tell(InspectionResult.Failure(assembly.Request.Frame, assembly.Request.Version, reason, assembly.Clock.Elapsed.TotalMilliseconds, retryable));
     }
 
@@ -99,7 +103,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     /// <summary>The frame failed before its tiles were all sent (extraction failed).</summary>
     public sealed record Failed(long Key, string Reason);
 
-    /// <summary>To the extractor (this actor's parent): a batch of the frame's tiles is scored.</summary>
+    /// <summary>To the extractor: a batch of the frame's tiles is scored.</summary>
     public sealed record BatchScored(long Key);
 
     /// <summary>To the extractor: the frame has failed (or was abandoned); cut no more of its tiles.</summary>
