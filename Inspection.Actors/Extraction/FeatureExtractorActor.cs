@@ -89,7 +89,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
         if (deployment.Tiled)
         {
-            foreach (var frame in request.Frames) DecodeForTiles(frame, deployment, replyTo);
+            foreach (var frame in request.Frames) _tiledWaiting.Enqueue((frame, deployment, replyTo));
+            DecodeNextTiled();
             return;
         }
         if (_pending.TryGetValue(request.Line, out var open) && open.Version != request.Version) Flush(request.Line); // never mix versions in a batch
@@ -129,28 +130,37 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     });
 
     /// <summary>
-    /// Decodes a frame of a tiled line on the thread pool, at its own size (no resize): its tiles are cut from it a
-    /// batch at a time when it is extracted. An unusable image fails its frame at once, with the reason.
+    /// Decodes the next waiting frame of a tiled line on the thread pool, at its own size (no resize), while fewer than
+    /// <see cref="TiledFrame.Window"/> tiled frames are decoded and not yet all cut: a decoded large frame is hundreds of
+    /// MB, so frames arriving together wait encoded. An unusable image fails its frame at once, with the reason.
     /// </summary>
-    private void DecodeForTiles(CapturedFrame frame, ModelDeployment deployment, IActorRef replyTo)
+    private void DecodeNextTiled()
     {
-        var self = Self;
-        Task.Run(() =>
+        while (_tiledActive < TiledFrame.Window && _tiledWaiting.TryDequeue(out var next))
         {
-            long started = Stopwatch.GetTimestamp();
-            try
+            _tiledActive++;
+            var (frame, deployment, replyTo) = next;
+            var self = Self;
+            Task.Run(() =>
             {
-                var bitmap = ImageDecoder.Decode(frame.Encoded, frame.Source);
-                PipelineMetrics.Decode.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", deployment.Line));
-                self.Tell(new DecodedForTiles(frame, deployment, replyTo, bitmap));
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                string reason = e is ImageReadException ? e.Message : $"decoding {frame.Source} failed: {e.Message}";
-                replyTo.Tell(InspectionResult.Failure(frame.Frame, deployment.Version, reason, 0), self);
-            }
-        });
+                long started = Stopwatch.GetTimestamp();
+                try
+                {
+                    var bitmap = ImageDecoder.Decode(frame.Encoded, frame.Source);
+                    PipelineMetrics.Decode.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", deployment.Line));
+                    self.Tell(new DecodedForTiles(frame, deployment, replyTo, bitmap, null));
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    self.Tell(new DecodedForTiles(frame, deployment, replyTo, null, e is ImageReadException ? e.Message : $"decoding {frame.Source} failed: {e.Message}"));
+                }
+            });
+        }
     }
+
+    // Tiled frames not yet decoded, and how many are decoded and not yet all cut into tiles.
+    private readonly Queue<(CapturedFrame Frame, ModelDeployment Deployment, IActorRef ReplyTo)> _tiledWaiting = new();
+    private int _tiledActive;
 
     /// <summary>
     /// A tiled frame: its tiles go through the backbone a batch at a time, each batch to the line's scorer as frames of
@@ -161,16 +171,23 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     private void StartTiles(DecodedForTiles decoded)
     {
         var d = decoded.Deployment;
+        if (decoded.Bitmap is not { } bitmap)
+        {
+            decoded.ReplyTo.Tell(InspectionResult.Failure(decoded.Frame.Frame, d.Version, decoded.Error!, 0));
+            TiledDone();
+            return;
+        }
         ImageTiles tiles;
-        try { tiles = new ImageTiles(decoded.Bitmap, d.Input(), d.TileOverlap, decoded.Frame.Source); }
+        try { tiles = new ImageTiles(bitmap, d.Input(), d.TileOverlap, decoded.Frame.Source); }
         catch (ArgumentException e)
         {
-            decoded.Bitmap.Dispose();
+            bitmap.Dispose();
             decoded.ReplyTo.Tell(InspectionResult.Failure(decoded.Frame.Frame, d.Version, $"cannot tile {decoded.Frame.Source}: {e.Message}", 0));
+            TiledDone();
             return;
         }
         var ids = Enumerable.Range(0, tiles.Count).Select(_ => new FrameId(d.Line, TileAssemblerActor.TileCamera, ++_tileIds)).ToArray();
-        var frame = new TiledFrame(decoded.Frame, d, decoded.ReplyTo, decoded.Bitmap, tiles, ids);
+        var frame = new TiledFrame(decoded.Frame, d, decoded.ReplyTo, bitmap, tiles, ids);
         _tiled[frame.Key] = frame;
         _frames++;
         Assembler().Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids, _options.BatchSize, frame.Key));
@@ -182,6 +199,13 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
     {
         var d = frame.Deployment;
         var assembler = Assembler();
+        if (_deployments.TryGetValue(d.Line, out var current) && current.Version != d.Version)
+        {
+            // A scorer of the old version made now would retire the new one's; the line tries the frame again on the new.
+            assembler.Tell(new TileAssemblerActor.Failed(frame.Key, $"line '{d.Line}' moved to model {current.Version} while the tiles of {d.Version} were cut", Retryable: true));
+            Forget(frame.Key);
+            return;
+        }
         try
         {
             var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
@@ -213,7 +237,16 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     private void Forget(long key)
     {
-        if (_tiled.Remove(key, out var frame)) frame.Dispose();
+        if (!_tiled.Remove(key, out var frame)) return;
+        frame.Dispose();
+        TiledDone();
+    }
+
+    /// <summary>A decoded tiled frame is no longer held here: the next waiting one may be decoded.</summary>
+    private void TiledDone()
+    {
+        _tiledActive--;
+        DecodeNextTiled();
     }
 
     private readonly Dictionary<long, TiledFrame> _tiled = new();
@@ -398,7 +431,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
 
     private sealed record Decoded(string Line, PendingLine Batch);
 
-    private sealed record DecodedForTiles(CapturedFrame Frame, ModelDeployment Deployment, IActorRef ReplyTo, SkiaSharp.SKBitmap Bitmap);
+    /// <summary>A tiled frame decoded (Bitmap), or not (Error says why).</summary>
+    private sealed record DecodedForTiles(CapturedFrame Frame, ModelDeployment Deployment, IActorRef ReplyTo, SkiaSharp.SKBitmap? Bitmap, string? Error);
 
     private sealed record DecodedForReplica(QueryNearestOfFrames Query, ModelDeployment Deployment, IActorRef Scorer, List<PreparedImage>? Images, string? Error);
 

@@ -44,7 +44,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         Receive<InspectionResult>(OnTile);
         Receive<Failed>(f =>
         {
-            if (_byKey.TryGetValue(f.Key, out var assembly)) Fail(assembly, f.Reason, retryable: false);
+            if (_byKey.TryGetValue(f.Key, out var assembly)) Fail(assembly, f.Reason, f.Retryable);
         });
         Receive<Sweep>(_ =>
         {
@@ -100,8 +100,8 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     /// </summary>
     public sealed record Expect(FrameId Frame, string Version, IActorRef ReplyTo, TileLayout Layout, IReadOnlyList<FrameId> Tiles, int BatchSize, long Key);
 
-    /// <summary>The frame failed before its tiles were all sent (extraction failed).</summary>
-    public sealed record Failed(long Key, string Reason);
+    /// <summary>The frame failed before its tiles were all sent (extraction failed; Retryable: the line moved to another model meanwhile).</summary>
+    public sealed record Failed(long Key, string Reason, bool Retryable = false);
 
     /// <summary>To the extractor: a batch of the frame's tiles is scored.</summary>
     public sealed record BatchScored(long Key);

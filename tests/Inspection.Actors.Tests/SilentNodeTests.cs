@@ -19,6 +19,7 @@ namespace Inspection.Actors.Tests;
 /// frame is scored, and the frames that were at the dead node have their results before the cluster's failure
 /// detector has even marked it unreachable.
 /// </summary>
+[Collection(NodeLossCollection.Name)]
 public sealed class SilentNodeTests(ITestOutputHelper output)
 {
     private sealed class ReachabilityWatcher : ReceiveActor
