@@ -20,6 +20,9 @@ namespace Inspection.Host.Tests;
 /// recover on the survivor (the line retries them within its deadline); with two, the other replica answers and no
 /// frame waits for that recovery.
 /// </summary>
+// Alone, after the parallel tests, with the other process tests: its timings rest on the failure detector and shard
+// recovery, which a browser test and a serve fixture beside it on 2 cores once slowed from ~10 s to 90 s.
+[Collection("cli")]
 public sealed class FailoverTests(ITestOutputHelper log)
 {
     private const string Key = "failover-key-0123456789abcdef";
