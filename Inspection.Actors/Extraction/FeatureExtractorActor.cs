@@ -123,11 +123,13 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            string reason = e is ImageReadException ? e.Message : $"decoding {frame.Source} failed: {e.Message}";
-            replyTo.Tell(InspectionResult.Failure(frame.Frame, version, reason, 0), self);
+            replyTo.Tell(InspectionResult.Failure(frame.Frame, version, DecodeFailure(e, frame.Source), 0), self);
             return (PreparedImage?)null;
         }
     });
+
+    /// <summary>Why a frame did not decode: the decoder's own reason, or the exception's with the frame's name.</summary>
+    private static string DecodeFailure(Exception e, string source) => e is ImageReadException ? e.Message : $"decoding {source} failed: {e.Message}";
 
     /// <summary>
     /// Decodes the next waiting frame of a tiled line on the thread pool, at its own size (no resize), while fewer than
@@ -152,7 +154,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    self.Tell(new DecodedForTiles(frame, deployment, replyTo, null, e is ImageReadException ? e.Message : $"decoding {frame.Source} failed: {e.Message}"));
+                    self.Tell(new DecodedForTiles(frame, deployment, replyTo, null, DecodeFailure(e, frame.Source)));
                 }
             });
         }
@@ -210,8 +212,13 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         {
             var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
             using var scope = NewDisposeScope(); // one per batch of tiles: a large frame has hundreds
+            long started = Stopwatch.GetTimestamp();
             var batch = frame.Tiles.Batch(frame.Next, _options.BatchSize);
             var patches = extractor.Extract(batch);
+            // Per batch, as for whole frames: the time between batches is the shards'.
+            PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
+                new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", batch.Count),
+                new KeyValuePair<string, object?>("node", Address), new KeyValuePair<string, object?>("for", "tiles"));
             Scorer(d).Tell(new ScoreFrames(frame.Ids.Skip(frame.Next).Take(batch.Count).ToList(), patches.reshape(-1, patches.shape[2]).ToBlock()), assembler);
             frame.Next += batch.Count;
             frame.Open++;
@@ -223,11 +230,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             Forget(frame.Key);
             return;
         }
-        if (!frame.AllSent) return;
-        PipelineMetrics.Extraction.Record(PipelineMetrics.Since(frame.StartedAt),
-            new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", 1),
-            new KeyValuePair<string, object?>("tiles", frame.Tiles.Count), new KeyValuePair<string, object?>("node", Address));
-        Forget(frame.Key); // every tile is cut: the decoded frame is no longer needed
+        if (frame.AllSent) Forget(frame.Key); // every tile is cut: the decoded frame is no longer needed
     }
 
     private void OnTileBatchScored(long key)

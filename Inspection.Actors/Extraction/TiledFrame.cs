@@ -32,7 +32,5 @@ internal sealed class TiledFrame(CapturedFrame frame, ModelDeployment deployment
 
     public bool AllSent => Next >= Tiles.Count;
 
-    public long StartedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
-
     public void Dispose() => bitmap.Dispose();
 }

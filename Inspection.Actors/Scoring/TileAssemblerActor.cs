@@ -21,8 +21,7 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan AbandonAfter = TimeSpan.FromMinutes(2);
     private readonly long _maxMapPixels;
     private readonly Dictionary<long, (Assembly Frame, int Tile)> _tiles = new();
-    private readonly HashSet<Assembly> _open = [];
-    private readonly Dictionary<long, Assembly> _byKey = new();
+    private readonly Dictionary<long, Assembly> _byKey = new(); // the open frames, by their key
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -36,7 +35,6 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         Receive<Expect>(e =>
         {
             var assembly = new Assembly(e);
-            _open.Add(assembly);
             _byKey[e.Key] = assembly;
             for (int i = 0; i < e.Tiles.Count; i++) _tiles[e.Tiles[i].Sequence] = (assembly, i);
             if (!Timers.IsTimerActive("sweep")) Timers.StartPeriodicTimer("sweep", new Sweep(), TimeSpan.FromSeconds(10));
@@ -48,9 +46,9 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         });
         Receive<Sweep>(_ =>
         {
-            foreach (var stale in _open.Where(a => a.LastProgress.Elapsed > AbandonAfter).ToList())
+            foreach (var stale in _byKey.Values.Where(a => a.LastProgress.Elapsed > AbandonAfter).ToList())
                 Fail(stale, $"{stale.Stitcher.Added} of {stale.Request.Layout.Count} tiles were scored; the rest did not come within {AbandonAfter.TotalSeconds:0} s", retryable: true);
-            if (_open.Count == 0) Timers.Cancel("sweep");
+            if (_byKey.Count == 0) Timers.Cancel("sweep");
         });
     }
 
@@ -89,7 +87,6 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
 
     private void Close(Assembly assembly)
     {
-        _open.Remove(assembly);
         _byKey.Remove(assembly.Request.Key);
         foreach (var tile in assembly.Request.Tiles) _tiles.Remove(tile.Sequence);
     }

@@ -256,14 +256,15 @@ internal sealed class PositionalFormat(ExtendedActorSystem system)
     public static string LegacyResultId(FrameId frame) => $"{frame.Line}-{frame.Camera}-{frame.Sequence}";
 
     /// <summary>The side of a square size; wire version 1 has no width, so a rectangle would reach its readers as a square.</summary>
-    private static int SquareOnly(int height, int width, string what) => height == width
-        ? height
-        : throw new NotSupportedException($"Wire version 1 has only square sizes; {what} of {height}x{width} needs every node at wire version 2.");
+    private static int SquareOnly(int height, int width, string what) => height == width ? height : throw new NotSupportedException(NotSquare(height, width, what));
+
+    private static string NotSquare(int height, int width, string what) =>
+        $"Wire version 1 has only square sizes; {what} of {height}x{width} needs every node at wire version 2.";
 
     /// <summary>Why wire version 1 cannot carry these line settings (null: it can).</summary>
     public static string? Unsupported(LineSettings s) =>
         s.ImageSize != s.InputWidth
-            ? $"Wire version 1 has only square sizes; a line of {s.ImageSize}x{s.InputWidth} needs every node at wire version 2."
+            ? NotSquare(s.ImageSize, s.InputWidth, "a line")
             : s.AutoImagePixels > 0 || s.RefuseAspectMismatch || s.Tiled
                 ? "Wire version 1 has no auto image size, aspect setting or tiled inspection: run every node at wire version 2 to use them."
                 : null;

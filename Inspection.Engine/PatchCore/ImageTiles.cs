@@ -17,14 +17,10 @@ public sealed class ImageTiles
         Layout = new TileLayout(image.Width, image.Height, tile, overlap);
         _pixels = TilePixels.Of(image, Layout);
         Name = name;
-        OriginalWidth = image.Width;
-        OriginalHeight = image.Height;
     }
 
     public TileLayout Layout { get; }
     public string Name { get; }
-    public int OriginalWidth { get; }
-    public int OriginalHeight { get; }
     public int Count => Layout.Count;
 
     /// <summary>Tile <paramref name="index"/> (row by row) as a model input.</summary>

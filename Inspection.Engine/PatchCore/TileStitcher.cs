@@ -12,6 +12,7 @@ public sealed class TileStitcher
     private readonly TileLayout _layout;
     private readonly float[] _sum;
     private readonly bool[] _added;
+    private bool _averaged;
 
     public TileStitcher(TileLayout layout)
     {
@@ -46,10 +47,12 @@ public sealed class TileStitcher
         }
     }
 
-    /// <summary>The stitched map (row-major, the layout's work size), overlaps averaged. Call once every tile is in.</summary>
+    /// <summary>The stitched map (row-major, the layout's work size), overlaps averaged, once every tile is in.</summary>
     public float[] Map()
     {
         if (!Complete) throw new InvalidOperationException($"{Added} of {_layout.Count} tiles stitched");
+        if (_averaged) return _sum; // averaged in place, once
+        _averaged = true;
         var columns = _layout.CoverageOfColumns();
         var rows = _layout.CoverageOfRows();
         int width = _layout.Work.Width;
