@@ -28,18 +28,6 @@ public sealed record ModelDeployment(
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
     public string ShardEntity(int index, int replica = 0) => ShardKey.Of(Line, Version, index, replica);
-
-    /// <summary>First global bank row of slice <paramref name="index"/> (slices are contiguous and nearly equal).</summary>
-    public long SliceStart(int index) => BankSize * index / ShardCount;
-
-    /// <summary>The slice that holds global bank row <paramref name="row"/>.</summary>
-    public int SliceOf(long row)
-    {
-        int s = (int)Math.Min(ShardCount - 1, row * ShardCount / Math.Max(1, BankSize));
-        while (s > 0 && row < SliceStart(s)) s--;
-        while (s < ShardCount - 1 && row >= SliceStart(s + 1)) s++;
-        return s;
-    }
 }
 
 /// <summary>

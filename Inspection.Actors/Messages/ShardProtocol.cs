@@ -51,8 +51,12 @@ public sealed record ShardUnavailable(string EntityId, long QueryId, string Reas
 
 public sealed record GetShardState(string EntityId) : IShardMessage, IQuery;
 
-/// <summary>Copy of the shard's whole slice, to build an extended model version from it.</summary>
-public sealed record ReadSlice(string EntityId) : IShardMessage, IQuery;
+/// <summary>
+/// A copy of the shard's slice from row <paramref name="From"/> (slice-relative), at most <paramref name="MaxRows"/>
+/// rows (0: the chunk size stores use), to build an extended model version from it. A slice is read in chunks: a whole
+/// one can be larger than a remote message may be.
+/// </summary>
+public sealed record ReadSlice(string EntityId, long From = 0, int MaxRows = 0) : IShardMessage, IQuery;
 
 /// <summary>
 /// The line serves another version now: the entity frees its slice (passivates); its journal stays, so a late query
@@ -60,7 +64,11 @@ public sealed record ReadSlice(string EntityId) : IShardMessage, IQuery;
 /// </summary>
 public sealed record RetireSlice(string EntityId) : IShardMessage, ICommand;
 
-public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows) : IAnswer;
+/// <summary>
+/// Rows of a slice asked for by <see cref="ReadSlice"/>: GlobalOffset is the global bank index of the first of them,
+/// SliceRows the whole slice's row count (0 in answers of builds that sent the whole slice at once).
+/// </summary>
+public sealed record SliceContents(string EntityId, long GlobalOffset, FeatureBlock Rows, long SliceRows = 0) : IAnswer;
 
 /// <summary>Where a shard lives and how much of its slice it holds.</summary>
 public sealed record ShardState(string EntityId, string Address, int ChunksStored, int ChunkCount, long Rows, long GlobalOffset, string Device = "") : IAnswer;

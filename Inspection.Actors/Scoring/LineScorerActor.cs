@@ -181,7 +181,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from the shards that own them.
         var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).Distinct().ToArray();
-        var owners = mStar.GroupBy(p.Deployment.SliceOf).ToDictionary(g => g.Key, g => g.ToArray());
+        var owners = mStar.GroupBy(row => SliceBounds.SliceOf(p.Deployment.BankSize, p.Deployment.ShardCount, row)).ToDictionary(g => g.Key, g => g.ToArray());
         Ask(id, p, GatherStage.Rows, owners.Keys, (entity, s) => new QueryRows(entity, id, owners[s]));
     }
 

@@ -42,9 +42,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
                 break;
             case BankSliceChunk m: w.Int(1, m.ChunkIndex).Int(2, m.ChunkCount).Int(3, m.GlobalOffset).Block(4, m.Rows); break;
             case ShardSnapshot m: w.Int(1, m.ChunkCount).Int(2, m.GlobalOffset).Block(3, m.Rows); break;
-            case ReadSlice m: w.String(1, m.EntityId); break;
+            case ReadSlice m: w.String(1, m.EntityId).Int(2, m.From).Int(3, m.MaxRows); break;
             case RetireSlice m: w.String(1, m.EntityId); break;
-            case SliceContents m: w.String(1, m.EntityId).Int(2, m.GlobalOffset).Block(3, m.Rows); break;
+            case SliceContents m: w.String(1, m.EntityId).Int(2, m.GlobalOffset).Block(3, m.Rows).Int(4, m.SliceRows); break;
             case ModelDeployment m: Deployment(w, m); break;
             case ScoreFrames m: w.Messages(1, m.Frames, Frame).Block(2, m.Patches); break;
             case InspectionResult m:
@@ -148,9 +148,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             "ST" => new ShardState(f.String(1), f.String(2), f.Int32(3), f.Int32(4), f.Int64(5), f.Int64(6), f.String(7)),
             "BC" => new BankSliceChunk(f.Int32(1), f.Int32(2), f.Int64(3), f.Block(4)),
             "SN" => new ShardSnapshot(f.Int32(1), f.Int64(2), f.Block(3)),
-            "RS" => new ReadSlice(f.String(1)),
+            "RS" => new ReadSlice(f.String(1), f.Int64(2), f.Int32(3)),
             "RT" => new RetireSlice(f.String(1)),
-            "SC" => new SliceContents(f.String(1), f.Int64(2), f.Block(3)),
+            "SC" => new SliceContents(f.String(1), f.Int64(2), f.Block(3), f.Int64(4)),
             "MD" => Deployment(f),
             "SF" => new ScoreFrames(f.Messages(1).Select(Frame).ToList(), f.Block(2)),
             "IR" => new InspectionResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.Float(3), f.Float(4), f.Bool(5), f.OptionalString(6), f.Double(7),

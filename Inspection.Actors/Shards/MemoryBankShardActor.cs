@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
-using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -16,9 +15,9 @@ namespace Inspection.Actors.Shards;
 /// <summary>
 /// One slice of a line model's coreset memory bank (entity <c>line/version/index</c>), resident on its node's device.
 /// The slice arrives in chunks, each persisted as an event before it is acknowledged; once complete it is assembled on
-/// the device and, unless it is large, snapshotted and the chunk events deleted. A shard that moves to another node
-/// recovers the slice from the database there. Answers nearest-neighbour queries with global bank indices, and the two
-/// queries of Eq. 7 (the vector m*, and the neighbours of m* in the slice with their distances to the worst patch).
+/// the device (<see cref="BankSlice"/>) and, unless it is large, snapshotted and the chunk events deleted. A shard that
+/// moves to another node recovers the slice from the database there. The slice answers the queries (nearest, rows,
+/// support); this actor persists, recovers and moves messages.
 /// </summary>
 public sealed class MemoryBankShardActor : ReceivePersistentActor
 {
@@ -28,11 +27,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly SortedDictionary<int, BankSliceChunk> _chunks = new();
     private int _chunkCount = -1;
-    private long _offset;
-    private Tensor? _slice;
-    // One search of the slice per number format of the products, made on first use (a reduced-precision one holds a
-    // converted copy of the slice).
-    private readonly Dictionary<string, NearestNeighbourSearch> _searches = new();
+    private BankSlice? _slice;
 
     public override string PersistenceId { get; }
 
@@ -68,7 +63,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         Recover<RecoveryCompleted>(_ =>
         {
             if (_slice is null && Complete) AssembleFromChunks();
-            _log.Info("Shard {0} recovered: {1}", _entityId, _slice is null ? $"{_chunks.Count}/{_chunkCount} chunks" : $"{_slice.shape[0]} rows");
+            _log.Info("Shard {0} recovered: {1}", _entityId, _slice is null ? $"{_chunks.Count}/{_chunkCount} chunks" : $"{_slice.Rows} rows");
         });
 
         Command<StoreBankSlice>(Store);
@@ -82,10 +77,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
             // its next message: sharding starts a stopped entity anew.
             if (!_writer && _slice is null) Context.Stop(Self);
         });
-        Command<ReadSlice>(_ =>
-        {
-            if (Ready(0)) Sender.Tell(new SliceContents(_entityId, _offset, _slice.ToBlock()));
-        });
+        Command<ReadSlice>(Read);
         Command<RetireSlice>(_ =>
         {
             _log.Info("Shard {0} retired: its line serves another version", _entityId);
@@ -136,8 +128,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
                 // A large slice stays as its chunk events: one snapshot row of it would hold the database's single
                 // writer for many seconds (750 MB for half of a 1M x 384 bank stalled other journals past their
                 // timeout) and cannot exceed 2 GB at all. Recovery reads the chunks instead.
-                if (_slice!.NumberOfElements * sizeof(float) <= _maxSnapshotBytes)
-                    SaveSnapshot(new ShardSnapshot(_chunkCount, _offset, _slice.ToBlock()));
+                if (_slice!.Rows * _slice.Columns * sizeof(float) <= _maxSnapshotBytes)
+                    SaveSnapshot(new ShardSnapshot(_chunkCount, _slice.Offset, FeatureBlock.FromFloats(_slice.Read(0, (int)_slice.Rows), (int)_slice.Rows, _slice.Columns)));
             }
             Sender.Tell(new BankSliceStored(_entityId, chunk.ChunkIndex));
         });
@@ -162,24 +154,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     private void Assemble(int chunkCount, long offset, IReadOnlyList<FeatureBlock> blocks)
     {
         _chunkCount = chunkCount;
-        _offset = offset;
-        int columns = blocks[0].Columns;
-        long rows = blocks.Sum(b => (long)b.Rows);
-        DisposeSearches();
         _slice?.Dispose();
-        // Each stored chunk is copied straight into the slice tensor: no second host copy of the whole slice.
-        using var host = empty([rows, columns], dtype: ScalarType.Float32);
-        using (var flat = host.view(-1))
-        {
-            long at = 0;
-            foreach (var block in blocks)
-            {
-                using var target = flat.narrow(0, at, (long)block.Rows * columns);
-                block.CopyTo(MemoryMarshal.Cast<byte, float>(target.bytes));
-                at += (long)block.Rows * columns;
-            }
-        }
-        _slice = host.to(_device);
+        _slice = BankSlice.Assemble(offset, blocks[0].Columns, blocks.Select(b => (b.Rows, (Action<Span<float>>)b.CopyTo)).ToList(), _device);
     }
 
     private void Nearest(QueryNearest query)
@@ -187,11 +163,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         if (!Ready(query.QueryId)) return;
         long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
-        var queries = query.Queries.ToTensor(_device);
-        int k = (int)Math.Min(query.K, _slice.shape[0]);
-        var (distances, indices) = Search(query.Precision).Search(queries, k);
-        var onHost = DeviceTransfer.ToHost(distances, indices + _offset);
-        var answer = new NearestAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]), HostArrays.ToArray<long>(onHost[1]));
+        var found = _slice.Nearest(query.Queries.ToTensor(_device), query.K, ComputePrecision.ToScalarType(query.Precision));
+        var answer = new NearestAnswer(_entityId, query.QueryId, found.K, found.Distances, found.Indices);
         RecordRequest("nearest", started); // before the answer leaves, so a result never arrives ahead of its timings
         Answer(answer);
     }
@@ -200,18 +173,8 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
     {
         if (!Ready(query.QueryId)) return;
         long started = Stopwatch.GetTimestamp();
-        long rows = _slice.shape[0];
-        var owned = query.Indices.Where(i => i >= _offset && i < _offset + rows).ToArray();
-        RowsAnswer answer;
-        if (owned.Length == 0)
-            // (An empty tensor cannot be read back through TorchSharp's accessor.)
-            answer = new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromFloats([], 0, (int)_slice.shape[1]));
-        else
-        {
-            using var scope = NewDisposeScope();
-            var vectors = _slice.index_select(0, tensor(owned.Select(i => i - _offset).ToArray(), device: _device));
-            answer = new RowsAnswer(_entityId, query.QueryId, owned, vectors.ToBlock());
-        }
+        var (owned, vectors) = _slice.Vectors(query.Indices);
+        var answer = new RowsAnswer(_entityId, query.QueryId, owned, FeatureBlock.FromFloats(vectors, owned.Length, _slice.Columns));
         RecordRequest("rows", started);
         Answer(answer);
     }
@@ -221,18 +184,24 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         if (!Ready(query.QueryId)) return;
         long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
-        var centers = query.Centers.ToTensor(_device);
-        var patches = query.Patches.ToTensor(_device);
-        int k = (int)Math.Min(query.K, _slice.shape[0]);
-        var (centerDistances, indices) = Search(query.Precision).Search(centers, k); // [B, k], as the engine finds N_b(m*)
-        var vectors = _slice.index_select(0, indices.flatten()).reshape(centers.shape[0], k, -1);
-        // Same formula as ImageScoreReweighting, so distributed and single-process scores agree.
-        var patchDistances = (vectors - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
-        var onHost = DeviceTransfer.ToHost(centerDistances, indices + _offset, patchDistances);
-        var answer = new SupportAnswer(_entityId, query.QueryId, k, HostArrays.ToArray<float>(onHost[0]),
-            HostArrays.ToArray<long>(onHost[1]), HostArrays.ToArray<float>(onHost[2]));
+        var support = _slice.SupportOf(query.Centers.ToTensor(_device), query.Patches.ToTensor(_device), query.K, ComputePrecision.ToScalarType(query.Precision));
+        var answer = new SupportAnswer(_entityId, query.QueryId, support.K, support.CenterDistances, support.Indices, support.PatchDistances);
         RecordRequest("support", started);
         Answer(answer);
+    }
+
+    /// <summary>One chunk of the slice, as stores cut them: a whole slice can exceed the largest remote message.</summary>
+    private void Read(ReadSlice read)
+    {
+        if (!Ready(0)) return;
+        if (read.From < 0 || read.From >= _slice.Rows)
+        {
+            Sender.Tell(new ShardUnavailable(_entityId, 0, $"shard {_entityId} has rows 0 to {_slice.Rows - 1}, not {read.From}"));
+            return;
+        }
+        var rows = _slice.Read(read.From, read.MaxRows > 0 ? read.MaxRows : Training.ModelPublisher.DefaultChunkRows);
+        int count = rows.Length / _slice.Columns;
+        Sender.Tell(new SliceContents(_entityId, _slice.Offset + read.From, FeatureBlock.FromFloats(rows, count, _slice.Columns), _slice.Rows));
     }
 
     private void RecordRequest(string request, long started) =>
@@ -247,30 +216,15 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         return false;
     }
 
-    /// <summary>The slice's search with products in <paramref name="precision"/> (results are float32 either way).</summary>
-    private NearestNeighbourSearch Search(string precision)
-    {
-        if (!_searches.TryGetValue(precision, out var search))
-            _searches[precision] = search = new NearestNeighbourSearch(_slice!, NearestNeighbourSearch.DefaultBudgetBytes, ComputePrecision.ToScalarType(precision));
-        return search;
-    }
-
-    private void DisposeSearches()
-    {
-        foreach (var search in _searches.Values) search.Dispose();
-        _searches.Clear();
-    }
-
     private string NotReadyReason() => _chunkCount < 0
         ? $"shard {_entityId} holds no bank slice (model not stored, or not trained)"
         : $"shard {_entityId} holds {_chunks.Count} of {_chunkCount} chunks of its bank slice";
 
     private ShardState State() => new(_entityId, Cluster.Get(Context.System).SelfAddress.ToString(),
-        _slice is not null ? _chunkCount : _chunks.Count, _chunkCount, _slice?.shape[0] ?? 0, _offset, _device.ToString());
+        _slice is not null ? _chunkCount : _chunks.Count, _chunkCount, _slice?.Rows ?? 0, _slice?.Offset ?? 0, _device.ToString());
 
     protected override void PostStop()
     {
-        DisposeSearches();
         _slice?.Dispose();
         base.PostStop();
     }

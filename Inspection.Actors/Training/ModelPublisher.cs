@@ -12,7 +12,7 @@ namespace Inspection.Actors.Training;
 /// </summary>
 public static class ModelPublisher
 {
-    /// <summary>Rows per stored chunk: 2048 x 384 fp32 is 3 MB, well inside frame and row-size limits.</summary>
+    /// <summary>Rows per stored chunk, and per chunk a slice is read back in: 2048 x 384 fp32 is 3 MB, well inside frame and row-size limits.</summary>
     public const int DefaultChunkRows = 2048;
 
     /// <summary>Chunks sent and not yet acknowledged: 32 x 3 MB.</summary>
@@ -28,7 +28,7 @@ public static class ModelPublisher
         // acknowledgement, so a large bank is never copied into messages all at once (a 1M x 384 bank is 1.5 GB).
         var slices = Enumerable.Range(0, shards).Select(s =>
         {
-            long start = (long)bankSize * s / shards, end = (long)bankSize * (s + 1) / shards;
+            long start = SliceBounds.Start(bankSize, shards, s), end = SliceBounds.Start(bankSize, shards, s + 1);
             return (Start: start, End: end, Chunks: (int)Math.Max(1, (end - start + chunkRows - 1) / chunkRows));
         }).ToArray();
         var inFlight = new Queue<Task<BankSliceStored>>();
@@ -47,13 +47,7 @@ public static class ModelPublisher
         await Task.WhenAll(inFlight);
         await Task.WhenAll(Enumerable.Range(0, shards).SelectMany(s => Enumerable.Range(1, replicas - 1).Select(r =>
             Loaded(shardRegion, ShardKey.Of(line, version, s, r), timeout))));
-        var c2 = model.Metadata.Calibration;
-        return new ModelDeployment(line, version, shards, bankSize, dims, model.Metadata.NumNeighbors,
-            model.Metadata.Backbone, model.Metadata.Layers.ToArray(), model.Metadata.BackboneWeights,
-            model.Metadata.ImageSize.Height, model.Metadata.PatchGrid.Height, model.Metadata.BlurSigma,
-            c2.ImageThreshold, c2.ImageMin, c2.ImageMax, c2.PixelThreshold, c2.PixelMin, c2.PixelMax, model.Metadata.Precision,
-            model.Metadata.KnnPrecision, replicas, model.Metadata.ImageSize.Width, model.Metadata.PatchGrid.Width,
-            model.Metadata.Training.Aspect ?? 0, model.Metadata.TileOverlap != null, model.Metadata.TileOverlap ?? 0);
+        return ModelDeployments.Of(model.Metadata, bankSize, line, version, shards, replicas);
     }
 
     /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>

@@ -200,8 +200,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
 
     /// <summary>
     /// The current bank (read back from its shards) plus the new images' patches the greedy coreset would add to it
-    /// (MemoryBankExtension), published as the next
-    /// version with the same calibration; nothing of the original training set is processed again.
+    /// (<see cref="ModelExtension"/>), published as the next version with the same calibration; nothing of the original
+    /// training set is processed again.
     /// </summary>
     private async Task<object> Extend(AddGoodImages command, CancellationToken cancel)
     {
@@ -210,21 +210,10 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var current = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30));
         if (current is not ModelDeployment d)
             return new TrainingFailed(command.Line, (current as NoDeployment)?.Reason ?? $"the registry answered {current.GetType().Name}");
-        var slices = new List<SliceContents>();
-        for (int s = 0; s < d.ShardCount; s++)
-        {
-            // Any replica of the shard will do: the first that hands over its slice.
-            object? reply = null;
-            for (int r = 0; r < d.Replicas && reply is not SliceContents; r++)
-            {
-                try { reply = await _shards.Ask<object>(new ReadSlice(d.ShardEntity(s, r)), TimeSpan.FromSeconds(d.Replicas > 1 ? 20 : 60)); }
-                catch (AskTimeoutException) when (r < d.Replicas - 1) { }
-            }
-            if (reply is not SliceContents slice) return new TrainingFailed(command.Line, (reply as ShardUnavailable)?.Reason ?? "a shard did not return its slice");
-            slices.Add(slice);
-        }
+        var bank = await BankReader.Read(_shards, d, cancel);
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
-        using var model = await Task.Run(() => ExtendedModel(d, slices, command.Files), cancel);
+        using var model = await Task.Run(() => ModelExtension.Extend(d.Metadata(), bank, command.Files, _settings, ComputeDevice.Resolve(_device),
+            $"{d.Line} {d.Version} + {command.Files.Count} images"), cancel);
         var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2), replicas: d.Replicas);
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
@@ -309,52 +298,6 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
 
     /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2.</summary>
     private int Replicas(LineSettings? settings) => Math.Max(1, settings?.Replicas > 0 ? settings.Replicas : Math.Min(2, GpuNodesUp()));
-
-    private PatchCoreModel ExtendedModel(ModelDeployment d, IReadOnlyList<SliceContents> slices, IReadOnlyList<string> files)
-    {
-        var device = ComputeDevice.Resolve(_device);
-        var backbone = Engine.Backbones.BackboneFactory.Create(d.Backbone, d.Layers, device, d.BackboneWeights, precision: d.Precision);
-        try
-        {
-            // A tiled line's bank grows from the tiles of the new images, as it was trained.
-            ITrainingPatchSource source = d.Tiled ? new TiledPatchSource(backbone, d.TileOverlap) : new LocalPatchSource(backbone);
-            var old = slices.OrderBy(s => s.GlobalOffset).SelectMany(s => s.Rows.ToFloats()).ToArray();
-            var added = new List<float>();
-            int projectedDims;
-            using (var scope = TorchSharp.torch.NewDisposeScope())
-            {
-                var batches = source.Batches(files, _settings.BatchSize, d.Input()).Select(batch => batch.reshape(-1, d.Dimensions)).ToList();
-                var patches = TorchSharp.torch.cat(batches, 0);
-                var oldBank = TorchSharp.torch.tensor(old, [old.Length / d.Dimensions, d.Dimensions]).to(device);
-                (var rows, projectedDims) = MemoryBankExtension.Extend(oldBank, patches, _settings);
-                added.AddRange(HostArrays.ToArray<float>(rows));
-            }
-            var bank = old.Concat(added).ToArray();
-            int total = bank.Length / d.Dimensions;
-            var metadata = new Engine.Models.ModelMetadata
-            {
-                Backbone = d.Backbone, Layers = d.Layers, BackboneWeights = d.BackboneWeights, ImageSize = d.Input(),
-                EmbeddingDimensions = d.Dimensions, PatchGrid = d.Grid(), CoresetRatio = _settings.CoresetRatio,
-                ProjectionDimensions = projectedDims, Seed = _settings.Seed, NumNeighbors = d.NumNeighbors, BlurSigma = d.BlurSigma,
-                Precision = d.Precision,
-                KnnPrecision = d.KnnPrecision,
-                TileOverlap = d.Tiled ? d.TileOverlap : null,
-                Calibration = d.Calibration($"kept from {d.Version}"),
-                Training = new Engine.Models.TrainingSet
-                {
-                    Source = $"{d.Line} {d.Version} + {files.Count} images", Images = files.Count, Patches = added.Count / d.Dimensions,
-                    BankSize = total, TrainedAt = DateTimeOffset.UtcNow, Seconds = 0,
-                    Aspect = d.TrainingAspect > 0 ? d.TrainingAspect : null,
-                },
-            };
-            return new PatchCoreModel(metadata, backbone, bank, total, d.Dimensions);
-        }
-        catch
-        {
-            backbone.Dispose();
-            throw;
-        }
-    }
 
     private sealed record TrainingOutcome(string Line, string? JobId, IActorRef ReplyTo, object Result);
 }

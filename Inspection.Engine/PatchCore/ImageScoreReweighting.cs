@@ -27,10 +27,19 @@ public static class ImageScoreReweighting
         int k = (int)Math.Min(neighbours, bank.BankSize);
         var (_, support) = bank.Search(nearestBankVector, k);                        // [B, k]
         var supportVectors = bank.Bank.index_select(0, support.flatten()).reshape(batch, k, -1);
-        var distances = (supportVectors - maxFeatures.unsqueeze(1)).pow(2).sum(2).sqrt();  // [B, k]
+        var distances = SupportDistances(supportVectors, maxFeatures);               // [B, k]
         var weights = 1 - F.softmax(distances, 1).select(1, 0);
         return (weights * maxScore).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// |m_test - N_b(m*)| of Eq. 7: the distance of each image's worst patch to each of its support vectors. One formula
+    /// for the single-process score and every slice of a sharded bank, so both give the same scores.
+    /// </summary>
+    /// <param name="support">[B, k, D] N_b(m*), m* first.</param>
+    /// <param name="patches">[B, D] m_test, each image's worst patch.</param>
+    /// <returns>[B, k]</returns>
+    public static Tensor SupportDistances(Tensor support, Tensor patches) => (support - patches.unsqueeze(1)).pow(2).sum(2).sqrt();
 
     /// <summary>
     /// The same weight for one image when the pieces come from elsewhere (a sharded bank): <paramref name="supportDistances"/>

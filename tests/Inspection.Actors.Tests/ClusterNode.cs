@@ -20,7 +20,9 @@ public sealed class ClusterNode : IAsyncDisposable
         Port = port;
     }
 
-    public static async Task<ClusterNode> Start(int port, int seedPort, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null)
+    /// <param name="hocon">Settings of the test's own (for example a smaller frame limit), over the node's.</param>
+    public static async Task<ClusterNode> Start(int port, int seedPort, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null,
+        string hocon = "")
     {
         var options = new InspectionNodeOptions
         {
@@ -31,7 +33,7 @@ public sealed class ClusterNode : IAsyncDisposable
         if (configure != null) options = configure(options);
         // Terminate() must not leave the cluster gracefully, so Crash() is a crash; disposing still leaves properly.
         var node = await InspectionNodeHost.Start(options,
-            "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\nakka.coordinated-shutdown.run-by-actor-system-terminate = off");
+            "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING\nakka.coordinated-shutdown.run-by-actor-system-terminate = off\n" + hocon);
         return new ClusterNode(node, port);
     }
 
@@ -45,10 +47,11 @@ public sealed class ClusterNode : IAsyncDisposable
     /// Starts <paramref name="count"/> nodes on one database into <paramref name="nodes"/> (the first is the seed; a
     /// test disposes them whatever happens) and waits until every one sees all of them up.
     /// </summary>
-    public static async Task StartCluster(List<ClusterNode> nodes, int count, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null)
+    public static async Task StartCluster(List<ClusterNode> nodes, int count, string database, Func<InspectionNodeOptions, InspectionNodeOptions>? configure = null,
+        string hocon = "")
     {
         int seedPort = TestSupport.FreePort();
-        for (int i = 0; i < count; i++) nodes.Add(await Start(i == 0 ? seedPort : TestSupport.FreePort(), seedPort, database, configure));
+        for (int i = 0; i < count; i++) nodes.Add(await Start(i == 0 ? seedPort : TestSupport.FreePort(), seedPort, database, configure, hocon));
         await AllUp(nodes, TimeSpan.FromSeconds(30));
     }
 
