@@ -7,55 +7,27 @@ namespace Inspection.Actors.Serialization;
 /// <summary>
 /// Binary serializer for every Inspection message, remote and journalled: short manifests, and feature blocks written
 /// as one raw byte copy with their shape in front (JSON or Hyperion would spend more time than the network on a
-/// 1.5 MB block of floats). Two wire versions: 2 (<see cref="TaggedFormat"/>, numbered fields that nodes of other
-/// versions skip or default) is written unless <see cref="WriteVersionSetting"/> says 1 (<see cref="PositionalFormat"/>,
-/// what builds before version 2 read); both are always read, told apart by the manifest.
+/// 1.5 MB block of floats). One wire format, <see cref="TaggedFormat"/>: numbered fields, so a later build can add
+/// fields that earlier ones skip.
 /// </summary>
 public sealed class InspectionSerializer : SerializerWithStringManifest
 {
     public const int Id = 1730;
     public override int Identifier => Id;
 
-    /// <summary>The wire version this build writes unless told otherwise.</summary>
-    public const int CurrentWireVersion = 2;
-
-    /// <summary>
-    /// HOCON path of the version to write: 1 while nodes of builds before wire version 2 are in the cluster (the first
-    /// step of a rolling upgrade), 2 once none are.
-    /// </summary>
-    public const string WriteVersionSetting = "inspection.wire.write-version";
-
-    // Version 2 manifests are version 1's with this suffix: a manifest alone says how its bytes are laid out.
+    // Every manifest ends in this suffix: the tagged format was wire version 2, after the positional version 1 of early
+    // builds (two-letter manifests, no longer read). Journals hold these manifests, so they stay as they are.
     private const string TaggedSuffix = "/2";
 
     private readonly ExtendedActorSystem _system;
-    private readonly PositionalFormat _positional;
     private readonly TaggedFormat _tagged;
     private string? _node; // this system's address, once remoting has one
 
-    public InspectionSerializer(ExtendedActorSystem system) : this(system, WriteVersionOf(system)) { }
-
-    public InspectionSerializer(ExtendedActorSystem system, int writeVersion) : base(system)
+    public InspectionSerializer(ExtendedActorSystem system) : base(system)
     {
-        if (writeVersion is not (1 or 2)) throw new ArgumentException($"Wire version {writeVersion} is not one this build writes (1 or 2).");
         _system = system;
-        WriteVersion = writeVersion;
-        _positional = new PositionalFormat(system);
         _tagged = new TaggedFormat(system);
     }
-
-    /// <summary>The wire version this serializer writes.</summary>
-    public int WriteVersion { get; }
-
-    private static int WriteVersionOf(ExtendedActorSystem system) =>
-        system.Settings.Config.HasPath(WriteVersionSetting) ? system.Settings.Config.GetInt(WriteVersionSetting) : CurrentWireVersion;
-
-    /// <summary>The wire version a manifest's bytes are written in.</summary>
-    /// <summary>Why a node writing <paramref name="writeVersion"/> cannot store these line settings (null: it can).</summary>
-    public static string? CannotWrite(Messages.LineSettings settings, int writeVersion) =>
-        writeVersion >= 2 ? null : PositionalFormat.Unsupported(settings);
-
-    public static int VersionOf(string manifest) => manifest.EndsWith(TaggedSuffix, StringComparison.Ordinal) ? 2 : 1;
 
     private static readonly Dictionary<Type, string> Manifests = new()
     {
@@ -132,14 +104,6 @@ public sealed class InspectionSerializer : SerializerWithStringManifest
         [typeof(SetReplicas)] = "SP",
     };
 
-    /// <summary>
-    /// Types added with or after wire version 2: no build before it has them, so they are always written in version 2,
-    /// also by a node told to write version 1 (senders do not send them to such nodes).
-    /// </summary>
-    public static readonly IReadOnlySet<Type> SinceWireVersion2 = new HashSet<Type> { typeof(QueryNearestOfFrames), typeof(FramesNotExtracted), typeof(SetReplicas) };
-
-    private int VersionFor(object o) => SinceWireVersion2.Contains(o.GetType()) ? 2 : WriteVersion;
-
     /// <summary>The message types this serializer owns (for the binding configuration).</summary>
     public static IEnumerable<Type> MessageTypes => Manifests.Keys;
 
@@ -153,20 +117,19 @@ public sealed class InspectionSerializer : SerializerWithStringManifest
         """;
 
     public override string Manifest(object o) =>
-        Manifests.TryGetValue(o.GetType(), out var m)
-            ? VersionFor(o) == 1 ? m : m + TaggedSuffix
-            : throw new ArgumentException($"{o.GetType()} is not an Inspection message.");
+        Manifests.TryGetValue(o.GetType(), out var m) ? m + TaggedSuffix : throw new ArgumentException($"{o.GetType()} is not an Inspection message.");
 
     public override byte[] ToBinary(object obj)
     {
-        int version = VersionFor(obj);
-        var bytes = version == 1 ? _positional.Write(obj) : _tagged.Write(obj);
+        var bytes = _tagged.Write(obj);
         _node ??= _system.Provider.DefaultAddress?.ToString();
         Diagnostics.PipelineMetrics.SerializedBytes.Add(bytes.Length, new KeyValuePair<string, object?>("message", obj.GetType().Name),
-            new KeyValuePair<string, object?>("node", _node ?? ""), new KeyValuePair<string, object?>("wire", version));
+            new KeyValuePair<string, object?>("node", _node ?? ""));
         return bytes;
     }
 
     public override object FromBinary(byte[] bytes, string manifest) =>
-        VersionOf(manifest) == 2 ? _tagged.Read(manifest[..^TaggedSuffix.Length], bytes) : _positional.Read(manifest, bytes);
+        manifest.EndsWith(TaggedSuffix, StringComparison.Ordinal)
+            ? _tagged.Read(manifest[..^TaggedSuffix.Length], bytes)
+            : throw new SerializationException($"Manifest '{manifest}' has no '{TaggedSuffix}' suffix: it is of wire version 1, the positional format of early builds, which is no longer read.");
 }
