@@ -52,7 +52,7 @@ public static class InspectionNodeHosting
         // Akka.Persistence.Sql's own defaults, the read journal's among them (result sinks query the journal).
         builder.AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append);
 
-        builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system, options.WireVersion));
+        builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
         bool gpu = options.Roles.Contains("gpu");
         if (gpu)
             builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device), options.ShardFaults);
@@ -92,7 +92,7 @@ public static class InspectionNodeHosting
             if (gpu)
             {
                 var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas,
-                    ShipFrames = options.ShipFrames && options.WireVersion >= 2, MaxMapPixels = options.MaxMapPixels };
+                    ShipFrames = options.ShipFrames, MaxMapPixels = options.MaxMapPixels };
                 registry.Register<TrainingExtractor>(system.ActorOf(TrainingExtractorActor.Props(options.Device).WithDispatcher(ComputeDispatcher.Id), TrainingExtractorPath));
                 registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
                 registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, trainingExtractors), TrainingPath));

@@ -23,15 +23,10 @@ public sealed record InspectionNodeOptions
     /// <summary>Scorers on this node ask replicas on this node first; false spreads their queries by load alone.</summary>
     public bool PreferLocalReplicas { get; init; } = true;
     /// <summary>
-    /// Scorers on this node send remote replicas the encoded frames to extract there, where smaller than the features
-    /// (only while writing wire version 2: nodes of earlier builds cannot take them); false always sends features.
+    /// Scorers on this node send remote replicas the encoded frames to extract there, where smaller than the features;
+    /// false always sends features.
     /// </summary>
     public bool ShipFrames { get; init; } = true;
-    /// <summary>
-    /// Wire version this node writes (<see cref="Serialization.InspectionSerializer"/>): 1 while nodes of builds before
-    /// version 2 are in the cluster, the current one otherwise. Every node reads both.
-    /// </summary>
-    public int WireVersion { get; init; } = Serialization.InspectionSerializer.CurrentWireVersion;
     /// <summary>Akka.Remote over TLS with the cluster's certificate; null: plain TCP.</summary>
     public ClusterTls? Tls { get; init; }
     /// <summary>The transport protocol of node addresses: akka.tcp, or akka.ssl.tcp with <see cref="Tls"/>.</summary>

@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
-using Inspection.Actors.Serialization;
 using Inspection.Engine.PatchCore;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -65,8 +64,6 @@ public static class LineRoutes
         };
         if (LineImageSize.Apply(asked, body?.ImageSize, out string? sizeProblem) is not { } settings) return Problems.BadRequest(sizeProblem!);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
-        if (InspectionSerializer.CannotWrite(settings, api.Settings.WireVersion) is { } old)
-            return Problems.Conflict($"{old} This node writes wire version {api.Settings.WireVersion} (--wire-version) for a rolling upgrade; finish it first.");
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
         // A trained line's replica count changes now, without a retrain (a job, as training is); other settings apply at the next training.
         bool replicasChange = body?.Replicas is not null && existing.Deployment is { } deployed && (settings.Replicas == 0 || settings.Replicas != deployed.Replicas);

@@ -108,7 +108,6 @@ public static class ServeConfiguration
         if (s.MaxFrameBytes < 1) throw new ArgumentException($"{Named("MaxFrameBytes")} {s.MaxFrameBytes} must be at least 1");
         if (s.MaxUploadBytes < 1) throw new ArgumentException($"{Named("MaxUploadBytes")} {s.MaxUploadBytes} must be at least 1");
         if (s.MaxPixels < 1) throw new ArgumentException($"{Named("MaxPixels")} {s.MaxPixels} must be at least 1");
-        if (s.WireVersion is not (1 or 2)) throw new ArgumentException($"{Named("WireVersion")} {s.WireVersion} is not a wire version this build writes: 1 or 2");
         if (s.MaxInFlight is < 1 or > 100_000) throw new ArgumentException($"{Named("MaxInFlight")} {s.MaxInFlight} is out of range: 1 to 100000");
         if (!(s.FrameDeadlineSeconds >= 0.1 && s.FrameDeadlineSeconds <= 3600))
             throw new ArgumentException($"{Named("FrameDeadlineSeconds")} {s.FrameDeadlineSeconds} is out of range: 0.1 to 3600 seconds");

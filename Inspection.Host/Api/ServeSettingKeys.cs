@@ -29,7 +29,6 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("TlsCertificate", "INSPECTION_TLS_CERTIFICATE", "--tls-certificate", false, "PKCS#12 file of the cluster's certificate: Akka.Remote over mutually authenticated TLS, nodes without it refused (default: plain TCP)"),
         new("TlsPassword", "INSPECTION_TLS_PASSWORD", "--tls-password", false, "password of the TLS certificate file (prefer the environment or the settings file to the command line)"),
         new("TlsTrust", "INSPECTION_TLS_TRUST", "--tls-trust", true, "thumbprints of other nodes' certificates to accept besides this node's own"),
-        new("WireVersion", "INSPECTION_WIRE_VERSION", "--wire-version", false, "wire version this node writes: 1 while nodes of builds before version 2 are in the cluster (rolling upgrade), else 2 (default)"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", false, "seconds after which a frame without a result is failed explicitly (default 30)"),
     ];
 

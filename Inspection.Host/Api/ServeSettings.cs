@@ -48,9 +48,6 @@ public sealed class ServeSettings
 
     public Inspection.Actors.Hosting.ClusterTls? Tls => TlsCertificate is { Length: > 0 } file ? new(file, TlsPassword, TlsTrust) : null;
 
-    /// <summary>Wire version this node writes; 1 during a rolling upgrade from builds before version 2.</summary>
-    public int WireVersion { get; set; } = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion;
-
     public PersistenceBackend Persistence => string.IsNullOrWhiteSpace(Postgres) ? PersistenceBackend.Sqlite : PersistenceBackend.PostgreSql;
 
     public string Database => Persistence == PersistenceBackend.Sqlite ? Path.Combine(Path.GetFullPath(DataDir), "inspection.db") : Postgres!;

@@ -36,7 +36,7 @@ public static class ClusterBench
     private static readonly HashSet<string> Journal = [nameof(StoredResult), "LineCounters"];
 
     public static async Task<Figures> Run(PatchCoreModel model, IReadOnlyList<string> files, string device, int batchSize, int nodeCount, int shards, int replicas,
-        string design, int window, int frames, int wireVersion = Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion, bool shipFrames = true)
+        string design, int window, int frames, bool shipFrames = true)
     {
         string folder = Directory.CreateTempSubdirectory("inspection-cluster-bench-").FullName;
         string database = Path.Combine(folder, "bench.db");
@@ -45,7 +45,7 @@ public static class ClusterBench
         InspectionNodeOptions Options(int port, IReadOnlyList<string> roles) => new()
         {
             Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{seedPort}"], Database = database, Roles = roles, Device = device,
-            BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60), PreferLocalReplicas = design == Local, WireVersion = wireVersion,
+            BatchSize = batchSize, ShardTimeout = TimeSpan.FromSeconds(60), PreferLocalReplicas = design == Local,
             ShipFrames = shipFrames,
         };
         try
@@ -98,7 +98,7 @@ public static class ClusterBench
             var (p50, p99) = Latencies.Percentiles(latencies);
             var byType = bytes.OrderByDescending(b => b.Value).ToDictionary(b => b.Key, b => (double)b.Value / frames);
             double crossing = byType.Where(b => !Journal.Contains(b.Key)).Sum(b => b.Value);
-            return new Figures(design, shipFrames && wireVersion >= 2 ? Frames : Features, nodeCount, deployment.ShardCount, deployment.Replicas, frames, window, frames / seconds, p50, p99, failed, crossing, byType,
+            return new Figures(design, shipFrames ? Frames : Features, nodeCount, deployment.ShardCount, deployment.Replicas, frames, window, frames / seconds, p50, p99, failed, crossing, byType,
                 new Dictionary<string, int>(perNode));
         }
         finally

@@ -31,13 +31,11 @@ public static class ClusterBenchCommand
         var shards = new Option<int>("--shards") { Description = "Shards (0: the design's default).", DefaultValueFactory = _ => 0 }.InRange(0, 64);
         var frames = new Option<int>("--frames") { Description = "Frames timed per run (test images, repeated as needed).", DefaultValueFactory = _ => 96 }.InRange(1, 1_000_000);
         var window = new Option<int>("--window") { Description = "Frames in flight.", DefaultValueFactory = _ => 32 }.InRange(1, 4096);
-        var wire = new Option<int>("--wire-version") { Description = "Wire version every node writes (1: the positional format of builds before version 2).",
-            DefaultValueFactory = _ => Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion }.InRange(1, 2);
         var ship = new Option<string[]>("--ship") { Description = "What a scorer sends a shard on another node: frames (the encoded frames where smaller, extracted there) or features (the patch features).",
             DefaultValueFactory = _ => [ClusterBench.Frames], AllowMultipleArgumentsPerToken = true };
         ship.AcceptOnlyFromAmong(ClusterBench.Frames, ClusterBench.Features);
         var command = new Command("cluster-bench", "Frames/s and bytes per frame between nodes of one line on 1-3 in-process nodes over TCP, with 1-2 replicas.")
-            { data, output, nodes, replicas, designs, shards, frames, window, wire, ship };
+            { data, output, nodes, replicas, designs, shards, frames, window, ship };
         engine.AddTo(command, training: true);
         command.SetAction(result => CommandRunner.Run(() =>
         {
@@ -61,7 +59,7 @@ public static class ClusterBenchCommand
                         int s = result.GetValue(shards) is > 0 and var given ? given
                             : design == ClusterBench.Local ? TrainingCoordinatorActor.ShardsFor(model.BankSize, model.Metadata.EmbeddingDimensions, TrainingCoordinatorActor.DefaultShardBudget) : n;
                         Console.Error.WriteLine($"{design}, remote shards get {shipped}: {n} node(s), {s} shard(s) x {r} replica(s)...");
-                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count, result.GetValue(wire),
+                        var figures = ClusterBench.Run(model, sources, result.GetValue(engine.Device)!, batch, n, s, r, design, result.GetValue(window), count,
                             shipped == ClusterBench.Frames).GetAwaiter().GetResult();
                         runs.Add(figures);
                     }

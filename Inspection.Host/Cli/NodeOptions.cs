@@ -41,15 +41,9 @@ public sealed class NodeOptions
     public Option<double?> Duration { get; } = new Option<double?>("--for") { Description = "Stop after this many seconds." }
         .InRange(0, MaxSeconds, aboveMin: true, hint: "seconds; leave it out to run until stopped");
 
-    public Option<int> WireVersion { get; } = new Option<int>("--wire-version")
-        {
-            Description = "Wire version to write: 1 while nodes of builds before version 2 are in the cluster (rolling upgrade), else 2.",
-            DefaultValueFactory = _ => Inspection.Actors.Serialization.InspectionSerializer.CurrentWireVersion,
-        }.InRange(1, 2, hint: "1 during a rolling upgrade from builds before wire version 2, else 2");
-
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, MoveDone, Heatmaps, Duration, WireVersion, TlsCertificate, TlsTrust })
+        foreach (var option in new Option[] { Hostname, Port, SeedNodes, Roles, Database, Postgres, Train, Camera, MoveDone, Heatmaps, Duration, TlsCertificate, TlsTrust })
             command.Options.Add(option);
     }
 
@@ -125,7 +119,6 @@ public sealed class NodeOptions
             Device = result.GetValue(engine.Device)!,
             Training = settings,
             BatchSize = result.GetValue(engine.BatchSize),
-            WireVersion = result.GetValue(WireVersion),
             Tls = tls,
         };
         return new Configuration(node, lines, cameras, result.GetValue(Heatmaps), result.GetValue(Duration));

@@ -84,7 +84,6 @@ public static class ServeCommand
             SeedNodes = settings.Seeds.Length > 0 ? settings.Seeds : [$"{protocol}://{InspectionNodeOptions.DefaultSystemName}@{settings.Hostname}:{port}"],
             Roles = settings.Roles,
             Device = settings.Device,
-            WireVersion = settings.WireVersion,
             // Scorers keep asking a restarting shard for most of the frame deadline; the line keeps the rest to try again.
             ShardRetryBudget = TimeSpan.FromSeconds(Math.Max(0, settings.FrameDeadlineSeconds - 5)),
             Training = new Engine.PatchCore.PatchCoreSettings { BackboneWeights = settings.BackboneWeights },

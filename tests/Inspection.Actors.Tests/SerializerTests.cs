@@ -111,7 +111,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         return all.Select(m => new[] { m });
     }
 
-    /// <summary>Messages of rectangular, auto-sized or tiled inputs, which wire version 1 (square sizes, resized frames) cannot carry.</summary>
+    /// <summary>Messages of rectangular, auto-sized or tiled inputs.</summary>
     public static object[] Rectangular(FrameId frame) =>
     [
         Deployment() with { ImageSize = 512, ImageWidth = 128, PatchGrid = 64, PatchColumns = 16, TrainingAspect = 0.25 },
@@ -122,40 +122,20 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         new LineConfigured("l", LineSettings.Default with { Tiled = true, TileOverlap = 16 }),
     ];
 
-    /// <summary>Every case in both wire versions, but the rectangular ones (the last of <see cref="Messages"/>) in version 2 only.</summary>
-    public static IEnumerable<object[]> MessagesInEveryWireVersion()
-    {
-        var all = Messages().ToList();
-        int squareOnly = all.Count - Rectangular(new FrameId("line-a", "cam-2", 42)).Length;
-        return all.SelectMany((m, i) => i < squareOnly ? new[] { new[] { m[0], 1 }, new[] { m[0], 2 } } : [new[] { m[0], 2 }]);
-    }
-
-    [Fact]
-    public void Wire_version_1_refuses_a_rectangular_or_auto_size_naming_version_2_instead_of_sending_a_square()
-    {
-        var serializer = Writing(1);
-        foreach (var message in Rectangular(new FrameId("line-a", "cam-2", 42)))
-        {
-            var refused = Assert.Throws<NotSupportedException>(() => serializer.ToBinary(message));
-            Assert.Contains("wire version 2", refused.Message);
-        }
-    }
-
-    /// <summary>A serializer of this system that writes <paramref name="version"/> (the system's own writes the current one).</summary>
-    private InspectionSerializer Writing(int version) => new((ExtendedActorSystem)Sys, version);
+    /// <summary>A serializer of this system, as another node of the cluster would have.</summary>
+    private InspectionSerializer Serializer() => new((ExtendedActorSystem)Sys);
 
     [Theory]
-    [MemberData(nameof(MessagesInEveryWireVersion))]
-    public void Every_message_round_trips_through_the_inspection_serializer(object message, int version)
+    [MemberData(nameof(Messages))]
+    public void Every_message_round_trips_through_the_inspection_serializer(object message)
     {
         Assert.IsType<InspectionSerializer>(Sys.Serialization.FindSerializerFor(message));
-        var serializer = Writing(version);
+        var serializer = Serializer();
         var bytes = serializer.ToBinary(message);
         string manifest = serializer.Manifest(message);
-        // Types builds before version 2 never had are written in version 2 whatever the node is told.
-        Assert.Equal(InspectionSerializer.SinceWireVersion2.Contains(message.GetType()) ? 2 : version, InspectionSerializer.VersionOf(manifest));
-        // Any node reads either version, whichever it writes.
-        var back = Writing(3 - version).FromBinary(bytes, manifest);
+        Assert.EndsWith("/2", manifest);
+        // Read by another serializer instance: nothing of the writer's is needed to read.
+        var back = Serializer().FromBinary(bytes, manifest);
         Assert.Equal(message.GetType(), back.GetType());
         // Records with arrays compare by reference; compare their JSON (NaN written as a literal).
         var options = new JsonSerializerOptions { NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals };
@@ -185,70 +165,6 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
     }
 
     [Fact]
-    public void Deployments_stored_with_the_former_neighbour_table_still_read()
-    {
-        // Deployments persisted before N_b was computed per frame carry an int table after NumNeighbors; it is skipped,
-        // and the fields added since (kNN precision) take their defaults.
-        var current = Deployment();
-        var serializer = Writing(1); // the positional layout these records were written in
-        var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            w.Write(current.Line); w.Write(current.Version); w.Write(current.ShardCount); w.Write(current.BankSize);
-            w.Write(current.Dimensions); w.Write(current.NumNeighbors);
-            w.Write(3); w.Write(1); w.Write(2); w.Write(3); // the old table: length, then values
-        }
-        var now = serializer.ToBinary(current);
-        int markerAt = (int)stream.Length - 16; // where the old table started, the current layout has a marker (-2)
-        Assert.Equal(-2, BitConverter.ToInt32(now, markerAt));
-        Assert.Equal(0, now[markerAt + 4]); // no kNN precision of its own (an optional string: absent)
-        Assert.Equal(1, BitConverter.ToInt32(now, markerAt + 5)); // one replica
-        stream.Write(now.AsSpan(markerAt + 9));
-        var old = (ModelDeployment)serializer.FromBinary(stream.ToArray(), "MD");
-        Assert.Equal(JsonSerializer.Serialize(current), JsonSerializer.Serialize(old));
-    }
-
-    [Fact]
-    public void Deployments_stored_before_replicas_read_as_one_replica()
-    {
-        // Marker -1: the kNN precision follows, and no replica count.
-        var current = Deployment() with { KnnPrecision = "bf16", Replicas = 2 };
-        var serializer = Writing(1); // the positional layout these records were written in
-        var now = serializer.ToBinary(current);
-        int markerAt = current.Line.Length + 1 + current.Version.Length + 1 + 4 + 8 + 4 + 4;
-        Assert.Equal(-2, BitConverter.ToInt32(now, markerAt));
-        int replicasAt = markerAt + 4 + 1 + 1 + "bf16".Length; // present flag, length, text
-        Assert.Equal(2, BitConverter.ToInt32(now, replicasAt));
-        var before = new MemoryStream();
-        before.Write(now.AsSpan(0, markerAt));
-        before.Write(BitConverter.GetBytes(-1));
-        before.Write(now.AsSpan(markerAt + 4, replicasAt - markerAt - 4));
-        before.Write(now.AsSpan(replicasAt + 4));
-        var old = (ModelDeployment)serializer.FromBinary(before.ToArray(), "MD");
-        Assert.Equal(JsonSerializer.Serialize(current with { Replicas = 1 }), JsonSerializer.Serialize(old));
-    }
-
-    [Fact]
-    public void Results_journalled_before_result_ids_still_read_with_an_id_from_their_frame()
-    {
-        // A journal written before results had ids holds StoredResult without the fields that follow CompletedAt.
-        var frame = new FrameId("line-a", "cam-2", 42);
-        var current = new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, null, DateTimeOffset.UnixEpoch.AddDays(1), "id", "key:k",
-            DateTimeOffset.UnixEpoch);
-        var serializer = Writing(1); // the positional layout these records were written in
-        var bytes = serializer.ToBinary(current);
-        int added = 1 + "id".Length + 1 + 1 + "key:k".Length + 8; // id, optional key, received-at ticks
-        var old = (StoredResult)serializer.FromBinary(bytes[..^added], "SR");
-        Assert.Equal("line-a-cam-2-42", old.ResultId);
-        Assert.Null(old.ClientKey);
-        Assert.Equal(current.CompletedAt, old.ReceivedAt);
-        Assert.Equal(current with { ResultId = old.ResultId, ClientKey = null, ReceivedAt = current.CompletedAt }, old);
-        // Counters snapshotted before flagged frames were counted read as none flagged.
-        var counters = serializer.ToBinary(new LineCounters(5, 1, 2));
-        Assert.Equal(new LineCounters(5, 1, 0), serializer.FromBinary(counters[..^8], "LK"));
-    }
-
-    [Fact]
     public void A_training_command_carries_the_actor_its_progress_goes_to()
     {
         var watcher = CreateTestProbe();
@@ -258,19 +174,13 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
         Assert.Equal(watcher.Ref, back.ProgressTo);
         back.ProgressTo!.Tell(new TrainingProgressed("job-1", "features", 1, 2));
         watcher.ExpectMsg<TrainingProgressed>(p => p.Done == 1);
-        // Training commands of the former layout (line, folder, shards) still read.
-        var old = new TrainLine("l", "/data/l", 3);
-        var oldBytes = Writing(1).ToBinary(old);
-        Assert.Equal(old, serializer.FromBinary(oldBytes[..^3], "TL")); // no settings (1 byte), no job id (1), no actor (1)
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Corrupt_bytes_are_refused_with_a_clear_error(int version)
+    [Fact]
+    public void Corrupt_bytes_are_refused_with_a_clear_error()
     {
         var message = new StoreBankSlice("l/v/0", 0, 1, 0, Block(4, 4));
-        var serializer = Writing(version);
+        var serializer = Serializer();
         var bytes = serializer.ToBinary(message);
         string manifest = serializer.Manifest(message);
         Assert.Contains("truncated", Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes[..^10], manifest)).Message);

@@ -11,9 +11,11 @@ using Xunit;
 namespace Inspection.Actors.Tests;
 
 /// <summary>
-/// The wire format across versions: golden bytes of every message as a build wrote them (Golden/*.json, snapshots kept
+/// The wire format across builds: golden bytes of every message as a build wrote them (Golden/*.json, snapshots kept
 /// in the repository and never rewritten) must still read to the same values, so journals and nodes of earlier builds
-/// stay readable; version 2 readers skip fields they do not know and default fields a sender did not write.
+/// stay readable; readers skip fields they do not know and default fields a sender did not write. Every snapshot is of
+/// the tagged format ("wireVersion": 2, manifests ending in "/2"); wire version 1, the positional format of early
+/// builds, is no longer read.
 /// When this build writes a message otherwise (a message or field added), keep the old snapshots and add one:
 /// INSPECTION_WRITE_GOLDEN=wire-v2-&lt;commit&gt;.json dotnet test tests/Inspection.Actors.Tests --filter WireFormatTests.
 /// </summary>
@@ -27,26 +29,28 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     public static IEnumerable<object[]> Snapshots() =>
         Directory.GetFiles(Golden(), "*.json").Order(StringComparer.Ordinal).Select(f => new object[] { Path.GetFileName(f) });
 
-    /// <summary>The newest snapshot of the current wire version (the highest "snapshot" number).</summary>
-    private static JsonNode Newest() => Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!)
-        .Where(g => g["wireVersion"]!.GetValue<int>() == InspectionSerializer.CurrentWireVersion)
-        .MaxBy(g => g["snapshot"]?.GetValue<int>() ?? 0)!;
+    private static IEnumerable<JsonNode> All() => Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!);
 
-    private InspectionSerializer Writing(int version) => new((ExtendedActorSystem)Sys, version);
+    /// <summary>The newest snapshot (the highest "snapshot" number).</summary>
+    private static JsonNode Newest() => All().MaxBy(g => g["snapshot"]?.GetValue<int>() ?? 0)!;
+
+    /// <summary>The wire version every snapshot names: the tagged format's, whose manifests end in "/2".</summary>
+    private const int TaggedWireVersion = 2;
+
+    private InspectionSerializer Serializer() => new((ExtendedActorSystem)Sys);
 
     [Theory]
     [MemberData(nameof(Snapshots))]
     public void Golden_bytes_of_every_message_still_read_to_the_values_they_were_written_from(string snapshot)
     {
         var golden = JsonNode.Parse(File.ReadAllText(Path.Combine(Golden(), snapshot)))!;
-        int version = golden["wireVersion"]!.GetValue<int>();
+        Assert.Equal(TaggedWireVersion, golden["wireVersion"]!.GetValue<int>());
         var entries = golden["messages"]!.AsArray();
         Assert.NotEmpty(entries);
-        var serializer = Writing(InspectionSerializer.CurrentWireVersion);
+        var serializer = Serializer();
         foreach (var entry in entries)
         {
             string manifest = entry!["manifest"]!.GetValue<string>();
-            Assert.Equal(version, InspectionSerializer.VersionOf(manifest));
             var back = serializer.FromBinary(Convert.FromBase64String(entry["bytes"]!.GetValue<string>()), manifest);
             Assert.Equal(entry["type"]!.GetValue<string>(), back.GetType().Name);
             // Every value written must read back; properties added since (absent from the golden value) are not compared.
@@ -55,18 +59,54 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     }
 
     [Fact]
-    public void Every_message_type_has_golden_bytes_of_both_wire_versions()
+    public void Every_message_type_has_golden_bytes()
     {
-        foreach (int version in new[] { 1, 2 })
+        var kept = All().SelectMany(g => g["messages"]!.AsArray().Select(e => e!["type"]!.GetValue<string>())).ToHashSet();
+        var missing = InspectionSerializer.MessageTypes.Select(t => t.Name).Where(n => !kept.Contains(n)).ToList();
+        Assert.True(missing.Count == 0, $"no golden bytes for {string.Join(", ", missing)}");
+    }
+
+    /// <summary>What actors persist (events and snapshots): a journal holds them for as long as it is kept.</summary>
+    private static readonly Type[] Journalled =
+    [
+        typeof(LineAdded), typeof(ActivateModel), typeof(VersionName), typeof(LineConfigured), typeof(LineDeleted), typeof(ThresholdSet),
+        typeof(JournalStamp), typeof(BankSliceChunk), typeof(ShardSnapshot), typeof(StoredResult), typeof(LineCounters), typeof(SinkOffset),
+        typeof(CameraFrameIdsReserved), typeof(CameraFileInspected), typeof(CameraState),
+    ];
+
+    [Theory]
+    [MemberData(nameof(Snapshots))]
+    public void Events_and_snapshots_journalled_by_earlier_builds_still_recover(string snapshot)
+    {
+        // Read as a journal recovers them: through the actor system's serialization, by serializer id and manifest.
+        var entries = JsonNode.Parse(File.ReadAllText(Path.Combine(Golden(), snapshot)))!["messages"]!.AsArray();
+        foreach (var type in Journalled)
         {
-            var kept = Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!)
-                .Where(g => g["wireVersion"]!.GetValue<int>() == version)
-                .SelectMany(g => g["messages"]!.AsArray().Select(e => e!["type"]!.GetValue<string>())).ToHashSet();
-            // Types added with version 2 have no version 1 bytes: they are always written in version 2.
-            var missing = InspectionSerializer.MessageTypes.Where(t => version == 2 || !InspectionSerializer.SinceWireVersion2.Contains(t))
-                .Select(t => t.Name).Where(n => !kept.Contains(n)).ToList();
-            Assert.True(missing.Count == 0, $"no golden bytes of wire version {version} for {string.Join(", ", missing)}");
+            var kept = entries.Where(e => e!["type"]!.GetValue<string>() == type.Name).ToList();
+            Assert.True(kept.Count > 0, $"{snapshot} has no golden bytes of {type.Name}");
+            foreach (var entry in kept)
+            {
+                string manifest = entry!["manifest"]!.GetValue<string>();
+                var back = Sys.Serialization.Deserialize(Convert.FromBase64String(entry["bytes"]!.GetValue<string>()), InspectionSerializer.Id, manifest);
+                Assert.IsType(type, back);
+                AssertHolds(entry["value"]!, JsonNode.Parse(JsonSerializer.Serialize(back, back.GetType(), Json))!, $"{snapshot}: {manifest} case {entry["case"]}");
+            }
         }
+        // The ones whose loss would cost most, field by field: a shard's bank, a line's results and counters, a camera's place.
+        var read = entries.ToDictionary(e => $"{e!["type"]!.GetValue<string>()}/{e["case"]!.GetValue<int>()}",
+            e => Sys.Serialization.Deserialize(Convert.FromBase64String(e!["bytes"]!.GetValue<string>()), InspectionSerializer.Id, e["manifest"]!.GetValue<string>()));
+        var chunk = (BankSliceChunk)read["BankSliceChunk/0"];
+        Assert.Equal((2, 3, 4096L, 3, 3), (chunk.ChunkIndex, chunk.ChunkCount, chunk.GlobalOffset, chunk.Rows.Rows, chunk.Rows.Columns));
+        Assert.Equal(-3f, chunk.Rows.ToFloats()[0]);
+        var bank = (ShardSnapshot)read["ShardSnapshot/0"];
+        Assert.Equal((3, 0L, 6, 3), (bank.ChunkCount, bank.GlobalOffset, bank.Rows.Rows, bank.Rows.Columns));
+        var result = (StoredResult)read["StoredResult/0"];
+        Assert.Equal((new FrameId("line-a", "cam-2", 42), "0190abcd", "key:retry-1", 2.5f, true), (result.Frame, result.ResultId, result.ClientKey, result.Score, result.Defective));
+        Assert.Equal(DateTimeOffset.UnixEpoch.AddSeconds(-1), result.ReceivedAt);
+        Assert.Equal(new LineCounters(1000, 3, 17), read["LineCounters/0"]);
+        var camera = (CameraState)read["CameraState/0"];
+        Assert.Equal(3000, camera.ReservedUpTo);
+        Assert.Equal(new[] { new CameraFile("a.png", 1, 2), new CameraFile("b.jpg", 3, 4) }, camera.Inspected);
     }
 
     [Fact]
@@ -76,7 +116,7 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
         // Not a compatibility rule (a later build may write more) but a guard that the newest snapshot is this build's:
         // a change of what is written shows here, and is then kept as a snapshot of its own.
         var golden = Newest()["messages"]!.AsArray();
-        var serializer = Writing(InspectionSerializer.CurrentWireVersion);
+        var serializer = Serializer();
         var cases = SerializerTests.Messages().Select(m => m[0]).ToList();
         const string snapshot = "this build writes otherwise than the newest golden snapshot; keep it and add one: " +
                                 "INSPECTION_WRITE_GOLDEN=wire-v2-<commit>.json dotnet test tests/Inspection.Actors.Tests --filter WireFormatTests";
@@ -87,9 +127,9 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     }
 
     [Fact]
-    public void A_version_2_reader_skips_fields_it_does_not_know_and_defaults_fields_not_sent()
+    public void A_reader_skips_fields_it_does_not_know_and_defaults_fields_not_sent()
     {
-        var serializer = Writing(2);
+        var serializer = Serializer();
         var result = new StoredResult(new FrameId("l", "c", 7), "x.png", "v3", 2.5f, 0.75f, true, null, 41.5, null, DateTimeOffset.UnixEpoch.AddDays(3), "r-1");
         // A later version's result: the same fields and two this build has never heard of (an integer and a text).
         var later = new MemoryStream();
@@ -132,21 +172,18 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     }
 
     [Fact]
-    public void A_node_writes_the_wire_version_its_configuration_names_and_reads_both()
+    public void A_manifest_of_wire_version_1_is_refused_naming_it()
     {
-        var config = Akka.Configuration.ConfigurationFactory.ParseString($"{InspectionSerializer.WriteVersionSetting} = 1\nakka.actor.provider = local")
-            .WithFallback(TestSupport.NodeConfig(Path.Combine(Path.GetTempPath(), "unused.db")));
-        using var upgrading = ActorSystem.Create("upgrading", config);
         var message = new ModelActivated("l", "v2");
-        var first = (InspectionSerializer)upgrading.Serialization.FindSerializerFor(message);
-        Assert.Equal(1, first.WriteVersion);
-        Assert.Equal("MA", first.Manifest(message));
-        var current = (InspectionSerializer)Sys.Serialization.FindSerializerFor(message);
-        Assert.Equal(InspectionSerializer.CurrentWireVersion, current.WriteVersion);
-        Assert.Equal("MA/2", current.Manifest(message));
-        Assert.Equal(message, first.FromBinary(current.ToBinary(message), current.Manifest(message)));
-        Assert.Equal(message, current.FromBinary(first.ToBinary(message), first.Manifest(message)));
-        Assert.Throws<ArgumentException>(() => new InspectionSerializer((ExtendedActorSystem)Sys, 3));
+        var serializer = (InspectionSerializer)Sys.Serialization.FindSerializerFor(message);
+        Assert.Equal("MA/2", serializer.Manifest(message));
+        var bytes = serializer.ToBinary(message);
+        Assert.Equal(message, serializer.FromBinary(bytes, "MA/2"));
+        // The same type's manifest in wire version 1 (no suffix): refused, not read as something else.
+        var refused = Assert.Throws<SerializationException>(() => serializer.FromBinary(bytes, "MA"));
+        Assert.Contains("'MA'", refused.Message);
+        Assert.Contains("wire version 1", refused.Message);
+        Assert.Contains("no longer read", refused.Message);
     }
 
     /// <summary>Every property of <paramref name="expected"/> is in <paramref name="actual"/> with the same value (recursively).</summary>
@@ -181,9 +218,8 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
     {
         string file = Path.Combine(Golden(), name);
         if (File.Exists(file)) throw new InvalidOperationException($"{file} exists: snapshots are kept as they are; name a new one");
-        int version = InspectionSerializer.CurrentWireVersion;
-        int number = Directory.GetFiles(Golden(), "*.json").Select(f => JsonNode.Parse(File.ReadAllText(f))!["snapshot"]?.GetValue<int>() ?? 0).DefaultIfEmpty(0).Max() + 1;
-        var serializer = Writing(version);
+        int number = All().Select(g => g["snapshot"]?.GetValue<int>() ?? 0).DefaultIfEmpty(0).Max() + 1;
+        var serializer = Serializer();
         var entries = new JsonArray();
         var seen = new Dictionary<Type, int>();
         foreach (var message in SerializerTests.Messages().Select(m => m[0]))
@@ -196,7 +232,7 @@ public class WireFormatTests() : TestKit(Akka.Configuration.ConfigurationFactory
                 ["value"] = JsonNode.Parse(JsonSerializer.Serialize(message, message.GetType(), Json)),
             });
         }
-        var document = new JsonObject { ["wireVersion"] = version, ["snapshot"] = number, ["messages"] = entries };
+        var document = new JsonObject { ["wireVersion"] = TaggedWireVersion, ["snapshot"] = number, ["messages"] = entries };
         File.WriteAllText(file, document.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 }

@@ -13,7 +13,6 @@ public class CliOptionTests
 {
     [Theory]
     // Case 1: numbers out of range, NaN and infinities, on every command.
-    [InlineData("--wire-version must be between 1 and 2 (1 during a rolling upgrade from builds before wire version 2, else 2), got 3", "node", "--wire-version", "3", "--for", "1")]
     [InlineData("--batch-size must be between 1 and 1024, got 0", "predict", "--model", "{dir}/m.inspection", "--out", "{dir}/out", "--batch-size", "0", "{dir}/file.txt")]
     [InlineData("--batch-size must be between 1 and 1024, got -1", "predict", "--model", "{dir}/m.inspection", "--out", "{dir}/out", "--batch-size", "-1", "{dir}/file.txt")]
     [InlineData("--batch-size must be between 1 and 1024, got 5000", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--batch-size", "5000")]

@@ -72,7 +72,6 @@ public sealed class CliServeTests(ITestOutputHelper log)
     [InlineData("--seed 'localhost:1' cannot be used", "serve", "--seed", "localhost:1")]
     [InlineData("--max-in-flight 0 is out of range: 1 to 100000", "serve", "--max-in-flight", "0")]
     [InlineData("--frame-deadline 0 is out of range", "serve", "--frame-deadline", "0")]
-    [InlineData("--wire-version 3 is not a wire version this build writes: 1 or 2", "serve", "--wire-version", "3")]
     [InlineData("--tls-certificate: '/no/such.pfx' does not exist", "serve", "--tls-certificate", "/no/such.pfx")]
     [InlineData("--port: abc is not a valid value", "serve", "--port", "abc")]
     [InlineData("settings file '/no/such.json' does not exist", "serve", "--settings", "/no/such.json")]
