@@ -3,9 +3,18 @@ using Inspection.Engine.Models;
 
 namespace Inspection.Actors.Scoring;
 
-/// <summary>A deployment's thresholds and normalisation as the engine's <see cref="Calibration"/>.</summary>
+/// <summary>A deployment's thresholds and normalisation as the engine's <see cref="Calibration"/>, and the verdict rule.</summary>
 public static class DeploymentCalibration
 {
+    /// <summary>
+    /// The verdict of a scored frame at <paramref name="d"/>'s threshold: defective above it, and the score normalised so
+    /// that the threshold is 0.5. Failures are returned as they are. The scorer judges at the threshold its model was
+    /// deployed with; the line judges again at the one it has now (an operator may have moved it).
+    /// </summary>
+    public static InspectionResult Judged(this InspectionResult result, ModelDeployment d) => result.Failed
+        ? result
+        : result with { Defective = result.Score > d.ImageThreshold, NormalisedScore = d.Calibration().NormaliseImage(result.Score) };
+
     public static Calibration Calibration(this ModelDeployment d, string method = "") => new()
     {
         ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,

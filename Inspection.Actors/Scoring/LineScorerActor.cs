@@ -221,7 +221,6 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         long started = Stopwatch.GetTimestamp();
         var d = p.Deployment;
         int frames = p.Batch.Frames.Count, rows = d.PatchGrid, columns = d.GridColumns, height = d.ImageSize, width = d.InputWidth;
-        var calibration = d.Calibration();
         float[] maps;
         using (var scope = NewDisposeScope())
         {
@@ -241,7 +240,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
             // and it halves the 256 KB a 256 x 256 map costs per frame.
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * height * width, height * width), height, width, FeaturePrecision.Float16);
-            results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, score, calibration.NormaliseImage(score), score > d.ImageThreshold, null, latency, map);
+            results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, score, 0, false, null, latency, map).Judged(d);
         }
         // Timings first, so a result never arrives ahead of them.
         RecordStep("results", started, p);
