@@ -13,6 +13,15 @@ namespace Inspection.Actors.Shards;
 /// </summary>
 public static class ReplicaPlacement
 {
+    /// <summary>Most replicas an automatic line (replicas 0) gets: one per gpu node up to this many.</summary>
+    public const int AutomaticMaximum = 2;
+
+    /// <summary>
+    /// The replicas of each shard for a line asking for <paramref name="requested"/> (0: automatic, one per gpu node
+    /// up, at most <see cref="AutomaticMaximum"/>) with <paramref name="gpuNodes"/> gpu nodes up; at least 1.
+    /// </summary>
+    public static int ReplicasFor(int requested, int gpuNodes) => requested > 0 ? requested : Math.Clamp(gpuNodes, 1, AutomaticMaximum);
+
     /// <summary>The node for <paramref name="shardId"/>, given what every node holds now (ties: the lowest address).</summary>
     public static string Allocate(string shardId, IReadOnlyDictionary<string, IReadOnlyList<string>> current)
     {

@@ -4,6 +4,7 @@ using Akka.Event;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Scoring;
+using Inspection.Actors.Shards;
 using Inspection.Engine.Data;
 using Inspection.Engine.Evaluation;
 using Inspection.Engine.Native;
@@ -107,7 +108,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     /// <summary>Lines on automatic replicas (0) whose current version has fewer than one per gpu node up (at most 2) get them.</summary>
     private void GrowAutomaticLines(Akka.Cluster.Member joined)
     {
-        int wanted = Math.Min(2, GpuNodesUp(joined));
+        int wanted = ReplicaPlacement.ReplicasFor(0, GpuNodesUp(joined));
         var (self, registry, log) = (Self, _registry, _log);
         Task.Run(async () =>
         {
@@ -234,7 +235,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var current = await _registry.Ask<object>(new GetDeployment(command.Line), TimeSpan.FromSeconds(30));
         if (current is not ModelDeployment d)
             return new TrainingFailed(command.Line, (current as NoDeployment)?.Reason ?? $"the registry answered {current.GetType().Name}");
-        int target = command.Replicas > 0 ? command.Replicas : Math.Min(2, GpuNodesUp());
+        int target = ReplicaPlacement.ReplicasFor(command.Replicas, GpuNodesUp());
         var progress = new JobProgress(command.JobId, command.ProgressTo, cancel);
         int added = d.ShardCount * Math.Max(0, target - d.Replicas);
         progress.Report(new TrainingProgress("replicas", 0, Math.Max(1, added)));
@@ -297,7 +298,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         (int)Math.Max(1, (bankSize * dimensions * sizeof(float) + budgetBytes - 1) / budgetBytes);
 
     /// <summary>The line's replica count, or (0) one per gpu node up now, at most 2.</summary>
-    private int Replicas(LineSettings? settings) => Math.Max(1, settings?.Replicas > 0 ? settings.Replicas : Math.Min(2, GpuNodesUp()));
+    private int Replicas(LineSettings? settings) => ReplicaPlacement.ReplicasFor(settings?.Replicas ?? 0, GpuNodesUp());
 
     private sealed record TrainingOutcome(string Line, string? JobId, IActorRef ReplyTo, object Result);
 }

@@ -52,7 +52,7 @@ public static class ApiServer
         builder.Services.AddSingleton<JobRegistry>();
         builder.Services.AddSingleton<ResultFeed>();
         builder.Services.AddSingleton<BackboneWarmup>();
-        builder.Services.AddSingleton(sp => new ApiContext(settings, sp.GetRequiredService<ActorSystem>(), sp.GetRequiredService<ResultStore>(),
+        builder.Services.AddSingleton(sp => new ApiContext(settings, node.Lines, sp.GetRequiredService<ActorSystem>(), sp.GetRequiredService<ResultStore>(),
             sp.GetRequiredService<JobRegistry>(), sp.GetRequiredService<ResultFeed>()));
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m

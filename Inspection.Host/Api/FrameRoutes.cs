@@ -35,9 +35,14 @@ public static class FrameRoutes
         if (idempotencyKey != null && Names.KeyProblem("Idempotency-Key", idempotencyKey) is { } badKey) return Problems.BadRequest(badKey);
 
         var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
-        if (!details.Known) return Problems.NotFound($"unknown line '{line}'");
-        if (details.Deployment == null) return Problems.Conflict($"line '{line}' has no trained model yet: train it first (POST /api/v1/lines/{line}/training)");
+        // The registry is asked only about a line this node has not heard of: its deployments come on the topic.
+        if (!api.Deployments.TryGet(line, out var deployment))
+        {
+            var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+            if (!details.Known) return Problems.NotFound($"unknown line '{line}'");
+            if (details.Deployment == null) return Problems.Conflict($"line '{line}' has no trained model yet: train it first (POST /api/v1/lines/{line}/training)");
+            api.Deployments.Offer(deployment = details.Deployment);
+        }
 
         var (bytes, name, problem) = await Read(request, api.Settings, cancel);
         if (problem != null) return problem;
@@ -52,7 +57,7 @@ public static class FrameRoutes
         var accepted = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
         var result = new TaskCompletionSource<StoredResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         // A tiled line's large frame has a deadline as many times longer as the line gives it.
-        var deadline = TimeSpan.FromSeconds(api.Settings.FrameDeadlineSeconds) * FrameTimeScale.Of(details.Deployment, bytes!, new LineOptions().TilesPerTimeout);
+        var deadline = api.Lines.FrameTimeout * FrameTimeScale.Of(deployment, bytes!, api.Lines.TilesPerTimeout);
         var waiter = api.System.ActorOf(FrameWaiter.Props(accepted, result, deadline + TimeSpan.FromSeconds(60)));
         var frame = new FrameId(line, camera, sequence);
         pipeline.Lines.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey), waiter);

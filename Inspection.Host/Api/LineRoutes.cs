@@ -105,6 +105,7 @@ public static class LineRoutes
         if (api.Jobs.ActiveFor(line) is { } job) return Problems.Conflict($"line '{line}' has job {job.Id} running: cancel it first (DELETE /api/v1/jobs/{job.Id})");
         var deleted = await pipeline.Registry.Ask<LineDeleted>(new DeleteLine(line), ApiContext.AskTimeout, cancel);
         if (!deleted.Existed) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        api.Deployments.Forget(line); // at once here; other nodes hear it on the topic
         await api.Store.DeleteLine(line, cancel);
         return TypedResults.NoContent();
     }

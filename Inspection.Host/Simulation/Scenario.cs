@@ -70,7 +70,7 @@ public sealed record ScenarioLine
     /// <summary>A frame without a result after this long fails explicitly.</summary>
     public double FrameDeadlineSeconds { get; init; } = 30;
 
-    public int ReplicasOn(int gpuNodes) => Replicas > 0 ? Replicas : Math.Min(2, gpuNodes);
+    public int ReplicasOn(int gpuNodes) => Inspection.Actors.Shards.ReplicaPlacement.ReplicasFor(Replicas, gpuNodes);
 
     internal void Check(string where, int gpuNodes)
     {

@@ -86,3 +86,16 @@ public sealed class ReplicaPlacementTests
         Assert.Equal("b", ReplicaPlacement.Allocate("m/v1/0/0", Nodes(("b", ["l/v9/0/0", "l/v9/1/0", "l/v10/0/0"]), ("c", ["l/v10/1/0", "l/v10/2/0"]))));
     }
 }
+
+/// <summary>The one rule for a line's replica count: as asked, or automatic (one per gpu node up, at most two).</summary>
+public sealed class ReplicaCountTests
+{
+    [Theory]
+    [InlineData(0, 0, 1)]
+    [InlineData(0, 1, 1)]
+    [InlineData(0, 2, 2)]
+    [InlineData(0, 5, 2)]
+    [InlineData(3, 1, 3)]
+    public void Automatic_lines_get_one_replica_per_gpu_node_up_to_two_and_others_what_they_ask(int requested, int gpuNodes, int expected) =>
+        Xunit.Assert.Equal(expected, Inspection.Actors.Shards.ReplicaPlacement.ReplicasFor(requested, gpuNodes));
+}
