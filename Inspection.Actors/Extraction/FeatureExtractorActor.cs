@@ -340,7 +340,7 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
                 new KeyValuePair<string, object?>("line", query.Line), new KeyValuePair<string, object?>("frames", images.Count),
                 new KeyValuePair<string, object?>("node", Address), new KeyValuePair<string, object?>("for", "replica"));
-            _shards.Tell(new QueryNearest(query.EntityId, query.QueryId, block, query.K, query.Precision), scorer);
+            _shards.Tell(new QueryNearest(query.EntityId, query.QueryId, block, query.K, query.Precision, query.PatchesPerFrame, query.SupportK), scorer);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

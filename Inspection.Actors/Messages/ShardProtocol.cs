@@ -8,8 +8,13 @@ public sealed record StoreBankSlice(string EntityId, int ChunkIndex, int ChunkCo
 /// <summary>Acknowledges a stored (persisted) chunk; repeated stores of a chunk are acknowledged again, not duplicated.</summary>
 public sealed record BankSliceStored(string EntityId, int ChunkIndex) : IEvent;
 
-/// <summary>The k nearest vectors of this shard's slice for each query row, with products in <c>Precision</c> (see ComputePrecision).</summary>
-public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32) : IShardMessage, IQuery;
+/// <summary>
+/// The k nearest vectors of this shard's slice for each query row, with products in <c>Precision</c> (see ComputePrecision).
+/// With SupportK above 0 (a line whose bank is this one slice) the answer also carries Eq. 7's support of each frame of
+/// PatchesPerFrame rows, found here: one round instead of three (nearest, m*'s rows, support).
+/// </summary>
+public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Queries, int K, string Precision = FeatureFormats.Float32,
+    int PatchesPerFrame = 0, int SupportK = 0) : IShardMessage, IQuery;
 
 /// <summary>
 /// <see cref="QueryNearest"/> for a replica on another node, sent to that node's feature extractor with the batch's
@@ -19,7 +24,7 @@ public sealed record QueryNearest(string EntityId, long QueryId, FeatureBlock Qu
 /// Wire version 2 only: nodes of earlier builds have no handler for it.
 /// </summary>
 public sealed record QueryNearestOfFrames(string EntityId, long QueryId, string Line, string Version, IReadOnlyList<CapturedFrame> Frames, int K,
-    string Precision = FeatureFormats.Float32) : IQuery;
+    string Precision = FeatureFormats.Float32, int PatchesPerFrame = 0, int SupportK = 0) : IQuery;
 
 /// <summary>
 /// The node could not extract the frames of a <see cref="QueryNearestOfFrames"/> (another model version, a backbone
@@ -27,8 +32,8 @@ public sealed record QueryNearestOfFrames(string EntityId, long QueryId, string 
 /// </summary>
 public sealed record FramesNotExtracted(string EntityId, long QueryId, string Reason) : IAnswer;
 
-/// <summary>Distances [M*K] ascending per row and their global bank indices.</summary>
-public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices) : IAnswer;
+/// <summary>Distances [M*K] ascending per row and their global bank indices; the frames' support when it was asked for.</summary>
+public sealed record NearestAnswer(string EntityId, long QueryId, int K, float[] Distances, long[] Indices, SupportAnswer? Support = null) : IAnswer;
 
 /// <summary>The bank vectors with these global indices, from whichever shard owns them (m* of Eq. 7 lives in one shard).</summary>
 public sealed record QueryRows(string EntityId, long QueryId, long[] Indices) : IShardMessage, IQuery;

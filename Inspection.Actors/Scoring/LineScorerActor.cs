@@ -14,7 +14,8 @@ namespace Inspection.Actors.Scoring;
 /// Scores frames of one line against its sharded, replicated memory bank, in three rounds of queries, each to one
 /// replica of every shard it needs: the nearest bank vector of every patch (all shards); m*, each frame's worst
 /// patch's nearest vector (only the shards that own one); N_b(m*) with the worst patch's distances (all shards), for
-/// PatchCore's Eq. 7, computed per frame as anomalib does. The merging is <see cref="ShardedSearchMerge"/>'s; this
+/// PatchCore's Eq. 7, computed per frame as anomalib does. A bank of one shard (every bank within the shard budget)
+/// answers all three in its first round. The merging is <see cref="ShardedSearchMerge"/>'s; this
 /// actor moves messages. It then builds the anomaly map and the verdict.
 /// <para>
 /// Replicas: a query goes to a replica of the shard on this node if there is one, else to the one with the fewest
@@ -146,7 +147,10 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         }
         var pending = new PendingBatch(id, batch, Sender, d, Stopwatch.StartNew());
         _pending[id] = pending;
-        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount), (entity, _) => new QueryNearest(entity, id, batch.Patches, 1, d.EffectiveKnnPrecision));
+        // A bank of one slice answers Eq. 7's support with the nearest rows: one round instead of three.
+        int supportK = OneRound(d) ? d.NumNeighbors : 0;
+        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount),
+            (entity, _) => new QueryNearest(entity, id, batch.Patches, 1, d.EffectiveKnnPrecision, patchesPerFrame, supportK));
     }
 
     /// <summary>Keeps the first answer of each shard of the batch's current stage; the stage goes on once all are in.</summary>
@@ -179,11 +183,21 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
             Finish(id, p);
             return;
         }
+        if (OneRound(p.Deployment) && p.Nearest[0].Support is { } support)
+        {
+            p.Stage = GatherStage.Support;
+            p.Support[0] = support;
+            Finish(id, p);
+            return;
+        }
         // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from the shards that own them.
         var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).Distinct().ToArray();
         var owners = mStar.GroupBy(row => SliceBounds.SliceOf(p.Deployment.BankSize, p.Deployment.ShardCount, row)).ToDictionary(g => g.Key, g => g.ToArray());
         Ask(id, p, GatherStage.Rows, owners.Keys, (entity, s) => new QueryRows(entity, id, owners[s]));
     }
+
+    /// <summary>Whether the batch's scoring takes one round: one slice holds the whole bank, and Eq. 7 reweights.</summary>
+    private static bool OneRound(ModelDeployment d) => d.ShardCount == 1 && d.NumNeighbors > 1 && d.BankSize > 1;
 
     private void OnRows(long id, PendingBatch p)
     {
@@ -313,7 +327,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         p.Asked[s] = entity;
         _replicas.Opened(entity);
         if (p.Stage == GatherStage.Nearest && ExtractorFor(p, entity) is { } extractor)
-            extractor.Tell(new QueryNearestOfFrames(entity, p.Id, d.Line, d.Version, p.Batch.Encoded!, 1, d.EffectiveKnnPrecision));
+            extractor.Tell(new QueryNearestOfFrames(entity, p.Id, d.Line, d.Version, p.Batch.Encoded!, 1, d.EffectiveKnnPrecision,
+                d.PatchesPerFrame, OneRound(d) ? d.NumNeighbors : 0));
         else _shards.Tell(p.Query!(entity, s));
         return true;
     }

@@ -33,23 +33,24 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<StoreBankSlice>("SS/2", (w, m) => w.String(1, m.EntityId).Int(2, m.ChunkIndex).Int(3, m.ChunkCount).Int(4, m.GlobalOffset).Block(5, m.Rows),
             f => new StoreBankSlice(f.String(1), f.Int32(2), f.Int32(3), f.Int64(4), f.Block(5))),
         Of<BankSliceStored>("SA/2", (w, m) => w.String(1, m.EntityId).Int(2, m.ChunkIndex), f => new BankSliceStored(f.String(1), f.Int32(2))),
-        Of<QueryNearest>("QN/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Block(3, m.Queries).Int(4, m.K).String(5, m.Precision),
-            f => new QueryNearest(f.String(1), f.Int64(2), f.Block(3), f.Int32(4), f.String(5, FeatureFormats.Float32))),
+        Of<QueryNearest>("QN/2",
+            (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Block(3, m.Queries).Int(4, m.K).String(5, m.Precision).Int(6, m.PatchesPerFrame).Int(7, m.SupportK),
+            f => new QueryNearest(f.String(1), f.Int64(2), f.Block(3), f.Int32(4), f.String(5, FeatureFormats.Float32), f.Int32(6), f.Int32(7))),
         Of<QueryNearestOfFrames>("QF/2",
-            (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Line).String(4, m.Version).Messages(5, m.Frames, Captured).Int(6, m.K).String(7, m.Precision),
+            (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Line).String(4, m.Version).Messages(5, m.Frames, Captured).Int(6, m.K).String(7, m.Precision)
+                .Int(8, m.PatchesPerFrame).Int(9, m.SupportK),
             f => new QueryNearestOfFrames(f.String(1), f.Int64(2), f.String(3), f.String(4), f.Messages(5).Select(Captured).ToList(), f.Int32(6),
-                f.String(7, FeatureFormats.Float32))),
+                f.String(7, FeatureFormats.Float32), f.Int32(8), f.Int32(9))),
         Of<FramesNotExtracted>("FX/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Reason), f => new FramesNotExtracted(f.String(1), f.Int64(2), f.String(3))),
-        Of<NearestAnswer>("NA/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.Distances).Packed(5, m.Indices),
-            f => new NearestAnswer(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5))),
+        Of<NearestAnswer>("NA/2",
+            (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.Distances).Packed(5, m.Indices).Message(6, m.Support, WriteSupport),
+            f => new NearestAnswer(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Message(6) is { } s ? ReadSupport(s) : null)),
         Of<QueryRows>("QR/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Packed(3, m.Indices), f => new QueryRows(f.String(1), f.Int64(2), f.Packed<long>(3))),
         Of<RowsAnswer>("RA/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Packed(3, m.Indices).Block(4, m.Rows),
             f => new RowsAnswer(f.String(1), f.Int64(2), f.Packed<long>(3), f.Block(4))),
         Of<QuerySupport>("QS/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Block(3, m.Centers).Block(4, m.Patches).Int(5, m.K).String(6, m.Precision),
             f => new QuerySupport(f.String(1), f.Int64(2), f.Block(3), f.Block(4), f.Int32(5), f.String(6, FeatureFormats.Float32))),
-        Of<SupportAnswer>("SX/2",
-            (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.CenterDistances).Packed(5, m.Indices).Packed(6, m.PatchDistances),
-            f => new SupportAnswer(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Packed<float>(6))),
+        Of<SupportAnswer>("SX/2", WriteSupport, ReadSupport),
         Of<ShardUnavailable>("SU/2", (w, m) => w.String(1, m.EntityId).Int(2, m.QueryId).String(3, m.Reason), f => new ShardUnavailable(f.String(1), f.Int64(2), f.String(3))),
         Of<GetShardState>("GS/2", (w, m) => w.String(1, m.EntityId), f => new GetShardState(f.String(1))),
         Of<ShardState>("ST/2",
@@ -181,6 +182,11 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static void Frame(FieldWriter w, FrameId f) => w.String(1, f.Line).String(2, f.Camera).Int(3, f.Sequence);
 
     private static FrameId Frame(FieldReader f) => new(f.String(1), f.String(2), f.Int64(3));
+
+    private static void WriteSupport(FieldWriter w, SupportAnswer m) =>
+        w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.CenterDistances).Packed(5, m.Indices).Packed(6, m.PatchDistances);
+
+    private static SupportAnswer ReadSupport(FieldReader f) => new(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Packed<float>(6));
 
     private static void Captured(FieldWriter w, CapturedFrame m) =>
         w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey);

@@ -163,8 +163,20 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         if (!Ready(query.QueryId)) return;
         long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
-        var found = _slice.Nearest(query.Queries.ToTensor(_device), query.K, ComputePrecision.ToScalarType(query.Precision));
-        var answer = new NearestAnswer(_entityId, query.QueryId, found.K, found.Distances, found.Indices);
+        var precision = ComputePrecision.ToScalarType(query.Precision);
+        NearestAnswer answer;
+        if (query.SupportK > 0 && query.PatchesPerFrame > 0 && query.K == 1)
+        {
+            // The line's whole bank is this slice: Eq. 7's support is found here, in the same round.
+            var (found, support) = _slice.NearestWithSupport(query.Queries.ToTensor(_device), query.PatchesPerFrame, query.SupportK, precision);
+            answer = new NearestAnswer(_entityId, query.QueryId, found.K, found.Distances, found.Indices,
+                new SupportAnswer(_entityId, query.QueryId, support.K, support.CenterDistances, support.Indices, support.PatchDistances));
+        }
+        else
+        {
+            var found = _slice.Nearest(query.Queries.ToTensor(_device), query.K, precision);
+            answer = new NearestAnswer(_entityId, query.QueryId, found.K, found.Distances, found.Indices);
+        }
         RecordRequest("nearest", started); // before the answer leaves, so a result never arrives ahead of its timings
         Answer(answer);
     }

@@ -92,6 +92,26 @@ public sealed class BankSlice : IDisposable
         return new Support(k, HostArrays.ToArray<float>(host[0]), HostArrays.ToArray<long>(host[1]), HostArrays.ToArray<float>(host[2]));
     }
 
+    /// <summary>
+    /// All of a batch's scoring from a bank that is this one slice, in one call: each patch's nearest row, and for each
+    /// frame of <paramref name="patchesPerFrame"/> patches the support of Eq. 7 (its worst patch by the same rule as
+    /// <see cref="ShardedSearchMerge.WorstPatches"/>, m* its nearest row, m*'s <paramref name="k"/> nearest rows and their
+    /// distances to the worst patch): what the nearest, rows and support queries return, without the two round trips.
+    /// </summary>
+    /// <param name="queries">[frames * patchesPerFrame, D] float32.</param>
+    public (Neighbours Nearest, Support Support) NearestWithSupport(Tensor queries, int patchesPerFrame, int k, ScalarType precision = ScalarType.Float32)
+    {
+        if (patchesPerFrame < 1 || queries.shape[0] % patchesPerFrame != 0)
+            throw new ArgumentException($"{queries.shape[0]} query rows are not whole frames of {patchesPerFrame} patches.");
+        var nearest = Nearest(queries, 1, precision);
+        int frames = (int)(queries.shape[0] / patchesPerFrame);
+        var worst = ShardedSearchMerge.WorstPatches(nearest.Distances, frames);
+        using var scope = NewDisposeScope();
+        var centers = _rows.index_select(0, tensor(worst.Select(w => nearest.Indices[w] - Offset).ToArray(), device: Device));
+        var patches = queries.to(Device).index_select(0, tensor(worst.Select(w => (long)w).ToArray(), device: Device));
+        return (nearest, SupportOf(centers, patches, k, precision));
+    }
+
     /// <summary>Rows <paramref name="from"/> (slice-relative) onward, at most <paramref name="count"/>, row-major, for reading a slice in chunks.</summary>
     public float[] Read(long from, int count)
     {

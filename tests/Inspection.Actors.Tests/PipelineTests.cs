@@ -102,6 +102,33 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_one_shard_lines_batches_take_one_shard_round_and_score_as_the_engine()
+    {
+        var settings = new PatchCoreSettings { ImageSize = 128, Seed = 1 };
+        await _pipeline.Train("whole", _data, shards: 1, TimeSpan.FromMinutes(3));
+        using var engine = new PatchCoreTrainer(settings, TorchSharp.torch.CPU).Train(TrainingSplit.Of(MvtecCategory.Open(_data), settings));
+        var files = TestFiles(_data);
+        var expected = engine.Inspect(Engine.Imaging.PreparedImage.FromFiles(files, 128)).ImageScores;
+
+        using var metrics = new RecordedMetrics("whole");
+        var line = _pipeline.StartLine("whole", new LineOptions());
+        var inbox = Inbox.Create(_node.System);
+        _pipeline.StartReplayCamera("whole", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        var (results, _) = await Collect(inbox);
+        Assert.Equal(files.Count, results.Count);
+        foreach (var r in results)
+        {
+            float want = expected[files.IndexOf(r.Source)];
+            Assert.True(Math.Abs(r.Score - want) <= 1e-4 * Math.Abs(want), $"{r.Source}: pipeline {r.Score}, engine {want}");
+        }
+        // Each batch asked its one shard once: Eq. 7's support came with the nearest rows.
+        var batches = metrics.Of("inspection.extraction.duration").Count;
+        var requests = metrics.Of("inspection.shard.duration").GroupBy(m => (string)m.Tags["request"]!).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(batches, requests.GetValueOrDefault("nearest"));
+        Assert.Equal((0, 0), (requests.GetValueOrDefault("rows"), requests.GetValueOrDefault("support")));
+    }
+
+    [Fact]
     public async Task A_bf16_line_is_served_in_bf16_and_scores_like_the_bf16_engine()
     {
         var settings = new PatchCoreSettings { ImageSize = 128, Seed = 1, Precision = ComputePrecision.BFloat16 };

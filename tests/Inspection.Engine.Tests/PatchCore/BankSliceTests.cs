@@ -76,6 +76,30 @@ public class BankSliceTests
     }
 
     [Fact]
+    public void A_bank_of_one_slice_answers_nearest_and_support_in_one_call_with_the_image_scores_of_one_bank()
+    {
+        manual_seed(23);
+        const int k = 9;
+        using var bank = randn(300, 16);
+        using var patches = randn(4, 49, 16);
+        using var whole = new NearestNeighbourSearch(bank);
+        var (patchScores, locations) = whole.Search(patches.reshape(-1, 16), 1);
+        using var expected = ImageScoreReweighting.Score(patchScores.reshape(4, 49), locations.reshape(4, 49), patches, whole, k);
+        using var slice = new BankSlice(bank.clone(), 0);
+
+        var (nearest, support) = slice.NearestWithSupport(patches.reshape(-1, 16), 49, k);
+
+        Assert.Equal(HostArrays.ToArray<long>(locations), nearest.Indices);
+        var worst = ShardedSearchMerge.WorstPatches(nearest.Distances, 4);
+        var want = HostArrays.ToArray<float>(expected);
+        var answer = new ShardedSearchMerge.Support(support.K, support.CenterDistances, support.Indices, support.PatchDistances);
+        for (int frame = 0; frame < 4; frame++)
+            Assert.Equal(want[frame], ImageScoreReweighting.Weighted(nearest.Distances[worst[frame]], ShardedSearchMerge.SupportDistances([answer], frame, k)), 4);
+        Assert.Throws<ArgumentException>(() => slice.NearestWithSupport(patches.reshape(-1, 16), 50, k));
+        patchScores.Dispose(); locations.Dispose();
+    }
+
+    [Fact]
     public void A_slice_assembled_from_chunks_reads_back_in_chunks_unchanged()
     {
         var values = Enumerable.Range(0, 7 * 4).Select(v => v * 0.5f).ToArray();
