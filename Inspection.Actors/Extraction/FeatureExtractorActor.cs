@@ -210,16 +210,14 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
         try
         {
-            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
-            using var scope = NewDisposeScope(); // one per batch of tiles: a large frame has hundreds
             long started = Stopwatch.GetTimestamp();
             var batch = frame.Tiles.Batch(frame.Next, _options.BatchSize);
-            var patches = extractor.Extract(batch);
+            var block = _backbones.Features(d, batch);
             // Per batch, as for whole frames: the time between batches is the shards'.
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
                 new KeyValuePair<string, object?>("line", d.Line), new KeyValuePair<string, object?>("frames", batch.Count),
                 new KeyValuePair<string, object?>("node", Address), new KeyValuePair<string, object?>("for", "tiles"));
-            Scorer(d).Tell(new ScoreFrames(frame.Ids.Skip(frame.Next).Take(batch.Count).ToList(), patches.reshape(-1, patches.shape[2]).ToBlock()), assembler);
+            Scorer(d).Tell(new ScoreFrames(frame.Ids.Skip(frame.Next).Take(batch.Count).ToList(), block), assembler);
             frame.Next += batch.Count;
             frame.Open++;
         }
@@ -332,11 +330,8 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         }
         try
         {
-            var extractor = _backbones.Get(d.Backbone, d.Layers, d.BackboneWeights, d.Precision, d.Input());
-            using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();
-            var patches = extractor.Extract(images);
-            var block = patches.reshape(-1, patches.shape[2]).ToBlock();
+            var block = _backbones.Features(d, images);
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
                 new KeyValuePair<string, object?>("line", query.Line), new KeyValuePair<string, object?>("frames", images.Count),
                 new KeyValuePair<string, object?>("node", Address), new KeyValuePair<string, object?>("for", "replica"));
@@ -368,13 +363,9 @@ public sealed class FeatureExtractorActor : ReceiveActor, IWithTimers
         var deployment = pending.Deployment; // the version its frames were sent for, even if the line has moved on since
         try
         {
-            // The backbone runs in the precision the bank was built with; shards search in float32 (exact distances).
-            var extractor = _backbones.Get(deployment.Backbone, deployment.Layers, deployment.BackboneWeights, deployment.Precision, deployment.Input());
             _frames += pending.Frames.Count;
-            using var scope = NewDisposeScope();
             long started = Stopwatch.GetTimestamp();
-            var patches = extractor.Extract(pending.Images);
-            var block = patches.reshape(-1, patches.shape[2]).ToBlock();
+            var block = _backbones.Features(deployment, pending.Images);
             PipelineMetrics.Extraction.Record(PipelineMetrics.Since(started),
                 new KeyValuePair<string, object?>("line", line), new KeyValuePair<string, object?>("frames", pending.Frames.Count),
                 new KeyValuePair<string, object?>("node", Address));
