@@ -18,6 +18,7 @@ public sealed class BackboneCache(torch.Device device) : IDisposable
     // One batch on the device at a time, as when one actor extracted everything: its peak memory stays one batch's,
     // and a backbone is never loaded twice or run from two threads at once.
     private readonly Lock _gate = new();
+    private bool _disposed;
 
     /// <summary>
     /// The patch features of <paramref name="images"/> with the deployment's backbone, [images x patches, D] in float32.
@@ -31,6 +32,8 @@ public sealed class BackboneCache(torch.Device device) : IDisposable
     {
         lock (_gate)
         {
+            // An owner restarting disposes it while its children may still be finishing a message.
+            ObjectDisposedException.ThrowIf(_disposed, this);
             var extractor = Get(backbone, layers, weights, precision, imageSize); // outside the scope: it stays resident
             // A scope of its own per call (scopes are per thread): the batch's tensors go with it, only bytes leave.
             using var scope = torch.NewDisposeScope();
@@ -53,6 +56,7 @@ public sealed class BackboneCache(torch.Device device) : IDisposable
         {
             foreach (var extractor in _extractors.Values) extractor.Dispose();
             _extractors.Clear();
+            _disposed = true;
         }
     }
 }
