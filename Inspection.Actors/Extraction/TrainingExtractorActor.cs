@@ -1,9 +1,7 @@
 using Akka.Actor;
 using Inspection.Actors.Messages;
-using Inspection.Actors.Shards;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.Native;
-using static TorchSharp.torch;
 
 namespace Inspection.Actors.Extraction;
 
@@ -49,12 +47,9 @@ public sealed class TrainingExtractorActor : ReceiveActor
         }
         try
         {
-            var extractor = _backbones.Get(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.Input());
-            using var scope = NewDisposeScope();
-            var patches = extractor.Extract(images);
+            var block = _backbones.Features(request.Backbone, request.Layers, request.BackboneWeights, request.Precision, request.Input(), images);
             _batches++;
-            Sender.Tell(new TrainingPatches(request.RequestId, images.Count, (int)patches.shape[1],
-                patches.reshape(-1, patches.shape[2]).ToBlock(), [], Address));
+            Sender.Tell(new TrainingPatches(request.RequestId, images.Count, block.Rows / Math.Max(1, images.Count), block, [], Address));
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
