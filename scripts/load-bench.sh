@@ -61,13 +61,42 @@ for line in sys.stdin:
 for name in sorted(counts):
     if counts[name]: print(f"  {name}: {sums[name] / counts[name]:.1f} mean over {counts[name]:.0f}")'
 }
+# Per frame scored during a run, over every serve process: shard requests by kind, and bytes serialised by message (to
+# other nodes, or to the journal; the counters are read before and after the run, so training's traffic is not counted).
+counters() {
+  for i in $(seq 0 "$gpu_nodes"); do curl -sf "http://127.0.0.1:$((port + i))/metrics"; done | python3 -c '
+import json, re, sys
+totals = {}
+for line in sys.stdin:
+    m = re.match(r"inspection_(shard_duration\w*_count|serialized_bytes\w*|results\w*)\{([^}]*)\} ([0-9.eE+-]+)", line)
+    if not m or m.group(1).endswith(("_bucket", "_sum")): continue
+    labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", m.group(2)))
+    key = "results" if m.group(1).startswith("results") else \
+          "shard " + labels.get("request", "?") if m.group(1).startswith("shard") else "bytes " + labels.get("message", "?")
+    totals[key] = totals.get(key, 0) + float(m.group(3))
+print(json.dumps(totals))'
+}
+per_frame() {
+  python3 -c '
+import json, sys
+a, b = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+d = {k: b.get(k, 0) - a.get(k, 0) for k in b}
+frames = d.pop("results", 0)
+if not frames: print("  no frames scored"); sys.exit()
+shard = {k[6:]: v / frames for k, v in d.items() if k.startswith("shard ") and v}
+wire = {k[6:]: v / frames for k, v in d.items() if k.startswith("bytes ") and v}
+print(f"  per frame ({frames:.0f} frames): shard requests " + (", ".join(f"{k} {v:.3f}" for k, v in sorted(shard.items())) or "none") +
+      f"; bytes serialised {sum(wire.values()):.0f}" + (" (" + ", ".join(f"{k} {v:.0f}" for k, v in sorted(wire.items(), key=lambda x: -x[1])) + ")" if wire else ""))' "$1" "$2"
+}
 cpu() { for pid in $server "${others[@]}"; do awk '{print ($14 + $15) / 100}' "/proc/$pid/stat"; done | awk '{s += $1} END {print s}'; }
 run() {
   echo "== $1, $seconds s after $warmup s of warm-up"
   before=$(cpu)
+  traffic=$(counters)
   "${inspection[@]}" loadtest --url "$url" --line tire --images "$data/tire/test" --seconds "$seconds" --warmup "$warmup" --api-key "$key" "${@:2}"
   echo "  server CPU (all serve processes): $(echo "$(cpu) $before $seconds $warmup" | awk '{printf "%.0f %% of one core", ($1 - $2) / ($3 + $4) * 100}') over warm-up and run (this machine: $(nproc) cores)"
   stages
+  per_frame "$traffic" "$(counters)"
 }
 # The engine alone on the same data and machine (the server idles meanwhile): the figure the load is compared with.
 # Repeats alternate the two, because a shared VM's speed drifts by tens of percent over minutes.
