@@ -7,6 +7,7 @@ using Inspection.Actors.Scoring;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
 using SkiaSharp;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Extraction;
 

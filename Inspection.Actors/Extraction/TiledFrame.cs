@@ -1,6 +1,7 @@
 using Inspection.Actors.Messages;
 using Inspection.Engine.PatchCore;
 using SkiaSharp;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Extraction;
 

@@ -2,6 +2,7 @@ using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Lines;
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Scoring;
 

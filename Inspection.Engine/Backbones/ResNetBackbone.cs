@@ -13,7 +13,7 @@ namespace Inspection.Engine.Backbones;
 /// picks the memory layout (<see cref="ChannelsLast"/>): <see cref="Extract"/> then runs the folded network;
 /// <c>forward</c> stays the module-by-module reference.
 /// </summary>
-public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>, IFeatureBackbone
+public sealed class ResNetBackbone : nn.Module<Tensor, Tensor[]>
 {
     private readonly Conv2d conv1;
     private readonly BatchNorm2d bn1;

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Inspection.Engine.Native;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.PatchCore;
 

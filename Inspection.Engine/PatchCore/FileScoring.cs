@@ -1,4 +1,5 @@
 using Inspection.Engine.Imaging;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Engine.PatchCore;
 

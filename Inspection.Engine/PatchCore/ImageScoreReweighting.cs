@@ -1,5 +1,6 @@
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.PatchCore;
 

@@ -1,4 +1,6 @@
 using static TorchSharp.torch;
+using Inspection.Engine.Sampling;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.PatchCore;
 

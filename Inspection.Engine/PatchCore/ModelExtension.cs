@@ -2,6 +2,7 @@ using Inspection.Engine.Backbones;
 using Inspection.Engine.Models;
 using Inspection.Engine.Native;
 using static TorchSharp.torch;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Engine.PatchCore;
 

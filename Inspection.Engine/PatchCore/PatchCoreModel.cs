@@ -5,6 +5,7 @@ using Inspection.Engine.Models;
 using Inspection.Engine.Native;
 using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.PatchCore;
 

@@ -1,3 +1,7 @@
+using Inspection.Engine.Sampling;
+using Inspection.Engine.Search;
+using Inspection.Engine.Tiling;
+
 namespace Inspection.Engine.PatchCore;
 
 /// <summary>Training and inference settings; defaults follow anomalib's PatchCore except the backbone.</summary>
@@ -43,7 +47,7 @@ public sealed record PatchCoreSettings
     public double BlurSigma { get; init; } = 4.0;
     public int BatchSize { get; init; } = 8;
     /// <summary>Largest distance block of the nearest-neighbour search, in bytes.</summary>
-    public long KnnBudgetBytes { get; init; } = PatchCore.NearestNeighbourSearch.DefaultBudgetBytes;
+    public long KnnBudgetBytes { get; init; } = NearestNeighbourSearch.DefaultBudgetBytes;
     /// <summary>Share of train/good held out to calibrate threshold and normalisation when no validation/good exists.</summary>
     public double HoldoutFraction { get; init; } = 0.1;
     /// <summary><c>fp32</c> (default), <c>bf16</c> or <c>fp16</c> for backbone and kNN (see <see cref="ComputePrecision"/>).</summary>

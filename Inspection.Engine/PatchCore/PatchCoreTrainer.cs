@@ -8,6 +8,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
+using Inspection.Engine.Sampling;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Engine.PatchCore;
 

@@ -10,6 +10,7 @@ using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Inspection.Engine.Sampling;
 
 namespace Inspection.Host.Cli;
 

@@ -3,6 +3,7 @@ using Inspection.Engine.PatchCore;
 using TorchSharp;
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
+using Inspection.Engine.Search;
 
 namespace Inspection.Host.Cli;
 

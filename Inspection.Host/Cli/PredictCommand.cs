@@ -5,6 +5,7 @@ using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 using Microsoft.Extensions.Logging;
 using SkiaSharp;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Host.Cli;
 

@@ -5,6 +5,7 @@ using Inspection.Actors.Shards;
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
 namespace Inspection.Actors.Tests;
 

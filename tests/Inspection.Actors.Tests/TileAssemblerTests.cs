@@ -6,6 +6,7 @@ using Inspection.Actors.Scoring;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
 using Xunit;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Tests;
 

@@ -10,6 +10,7 @@ using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Tiling;
 
 namespace Inspection.Actors.Tests;
 

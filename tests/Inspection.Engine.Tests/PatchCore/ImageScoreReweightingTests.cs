@@ -1,6 +1,7 @@
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.Tests.PatchCore;
 

@@ -1,6 +1,8 @@
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Sampling;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.Tests.PatchCore;
 

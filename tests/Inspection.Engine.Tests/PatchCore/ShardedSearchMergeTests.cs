@@ -2,6 +2,7 @@ using Inspection.Engine.Native;
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
 namespace Inspection.Engine.Tests.PatchCore;
 

@@ -1,7 +1,8 @@
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
+using Inspection.Engine.Sampling;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Search;
 
 /// <summary>
 /// Rotates points onto their principal axes, largest variance first. A rotation keeps every distance, so a k-center

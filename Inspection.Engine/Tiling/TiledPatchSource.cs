@@ -2,7 +2,9 @@ using Inspection.Engine.Backbones;
 using Inspection.Engine.Imaging;
 using static TorchSharp.torch;
 
-namespace Inspection.Engine.PatchCore;
+using Inspection.Engine.PatchCore;
+
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// Training features of tiled images: every tile of every image (<see cref="TileLayout"/>) is one item of the bank's

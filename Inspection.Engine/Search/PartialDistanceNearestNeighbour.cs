@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Search;
 
 /// <summary>
 /// Exact 1-NN on the CPU that computes full distances for a small part of the bank. Bank and queries are rotated onto

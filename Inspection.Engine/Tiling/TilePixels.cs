@@ -1,7 +1,7 @@
 using Inspection.Engine.Imaging;
 using SkiaSharp;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// The pixels tiles are cut from: the decoded image itself (its bytes; a tile is converted to float only when cut, so

@@ -1,7 +1,9 @@
 using Inspection.Engine.Imaging;
 using SkiaSharp;
 
-namespace Inspection.Engine.PatchCore;
+using Inspection.Engine.PatchCore;
+
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// Tiled inspection of an image much larger than the model input: tiles of the input size (<see cref="TileLayout"/>),

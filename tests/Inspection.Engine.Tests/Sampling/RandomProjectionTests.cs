@@ -2,8 +2,9 @@ using Inspection.Engine.PatchCore;
 using Inspection.Engine.Native;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Sampling;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Sampling;
 
 /// <summary>The coreset projection is anomalib's: sparse, as many dimensions as the Johnson-Lindenstrauss bound asks.</summary>
 public class RandomProjectionTests

@@ -1,8 +1,9 @@
 using System.Numerics;
 using Inspection.Engine.PatchCore;
 using Xunit;
+using Inspection.Engine.Search;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Search;
 
 public class HeadCodesTests
 {

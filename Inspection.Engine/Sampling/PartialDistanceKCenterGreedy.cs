@@ -1,6 +1,7 @@
 using System.Numerics;
+using Inspection.Engine.Search;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Sampling;
 
 /// <summary>
 /// Greedy k-center selection on the CPU that reads a fraction of the points per step. The loop is bound by memory

@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Search;
 
 /// <summary>
 /// The first coordinates of many points at one byte each (<c>value ~ offset + step * code</c> per coordinate, 255

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Search;
 
 /// <summary>
 /// Exact k-nearest-neighbour search of query vectors in a memory bank by chunked matrix products

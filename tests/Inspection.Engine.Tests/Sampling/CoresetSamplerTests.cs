@@ -1,8 +1,10 @@
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Sampling;
+using Inspection.Engine.Search;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Sampling;
 
 public class CoresetSamplerTests
 {

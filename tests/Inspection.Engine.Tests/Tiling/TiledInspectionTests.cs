@@ -6,8 +6,9 @@ using SkiaSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using Inspection.Engine.Tiling;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Tiling;
 
 public class TileLayoutTests
 {

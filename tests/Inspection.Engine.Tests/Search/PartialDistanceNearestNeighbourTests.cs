@@ -1,8 +1,9 @@
 using Inspection.Engine.PatchCore;
 using Xunit;
 using static TorchSharp.torch;
+using Inspection.Engine.Search;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Search;
 
 public class PartialDistanceNearestNeighbourTests
 {

@@ -1,8 +1,9 @@
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
 using Xunit;
+using Inspection.Engine.Tiling;
 
-namespace Inspection.Engine.Tests.PatchCore;
+namespace Inspection.Engine.Tests.Tiling;
 
 public sealed class TileStitcherTests
 {

@@ -1,6 +1,6 @@
 using Inspection.Engine.Imaging;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// Stitches the anomaly maps of one image's tiles into the map of the whole image (its layout's work size): tiles may

@@ -1,6 +1,6 @@
 using static TorchSharp.torch;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Sampling;
 
 /// <summary>
 /// The sparse random projection anomalib's coreset sampler uses (<c>SparseRandomProjection(eps=0.9)</c>, after

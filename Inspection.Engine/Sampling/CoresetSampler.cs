@@ -1,7 +1,8 @@
 using static TorchSharp.torch;
 using Inspection.Engine.Native;
+using Inspection.Engine.Search;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Sampling;
 
 /// <summary>
 /// Greedy k-center coreset selection (PatchCore, anomalib <c>KCenterGreedy</c>): start from a seeded random patch, then

@@ -1,6 +1,6 @@
 using Inspection.Engine.Imaging;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// Where the tiles of one image lie for tiled inspection: tiles of the model's input size, each step a tile less the

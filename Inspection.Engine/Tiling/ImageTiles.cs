@@ -1,7 +1,7 @@
 using Inspection.Engine.Imaging;
 using SkiaSharp;
 
-namespace Inspection.Engine.PatchCore;
+namespace Inspection.Engine.Tiling;
 
 /// <summary>
 /// One decoded image cut into the tiles of its <see cref="TileLayout"/>, a tile at a time: only the tiles asked for
