@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Inspection.Actors.Messages;
@@ -194,3 +195,17 @@ public sealed class FeatureExtractorActor : ReceiveActor
 
 /// <summary>Registry key of this node's feature extractor.</summary>
 public sealed class FeatureExtractor;
+
+public static class FeatureExtractorHosting
+{
+    /// <summary>This gpu node's feature extractor at /user/<see cref="Hosting.InspectionNodeHosting.FeatureExtractorPath"/>, on the compute dispatcher.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithFeatureExtractor(this Akka.Hosting.AkkaConfigurationBuilder builder, ExtractionOptions options) =>
+        builder.WithActors(async (system, registry, _) =>
+        {
+            var models = await registry.GetAsync<Registry.ModelRegistry>();
+            var shards = await registry.GetAsync<Shards.MemoryBankShardRegion>();
+            var directory = await registry.GetAsync<Shards.ReplicaDirectory>();
+            registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, options, directory)
+                .WithDispatcher(Hosting.ComputeDispatcher.Id), Hosting.InspectionNodeHosting.FeatureExtractorPath));
+        });
+}

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Inspection.Actors.Messages;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.Native;
@@ -69,3 +70,11 @@ public sealed class TrainingExtractor;
 
 /// <summary>Registry key of the router to every gpu node's training extractor.</summary>
 public sealed class TrainingExtractors;
+
+public static class TrainingExtractorHosting
+{
+    /// <summary>This gpu node's training extractor at /user/<see cref="Hosting.InspectionNodeHosting.TrainingExtractorPath"/>, on the compute dispatcher.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithTrainingExtractor(this Akka.Hosting.AkkaConfigurationBuilder builder, string device) =>
+        builder.WithActors((system, registry) => registry.Register<TrainingExtractor>(
+            system.ActorOf(TrainingExtractorActor.Props(device).WithDispatcher(Hosting.ComputeDispatcher.Id), Hosting.InspectionNodeHosting.TrainingExtractorPath)));
+}

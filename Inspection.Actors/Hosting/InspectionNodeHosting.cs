@@ -2,8 +2,6 @@ using System.Reflection;
 using Akka.Cluster.Hosting;
 using Akka.Hosting;
 using Akka.Actor;
-using Akka.Cluster.Routing;
-using Akka.Routing;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Results;
@@ -53,51 +51,25 @@ public static class InspectionNodeHosting
         builder.AddHocon(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration, HoconAddMode.Append);
 
         builder.WithCustomSerializer("inspection", InspectionSerializer.MessageTypes, system => new InspectionSerializer(system));
+
+        // What the node runs, by role.
         bool gpu = options.Roles.Contains("gpu");
+        if (gpu) builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device), options.ShardFaults);
+        else builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
+        builder.WithModelRegistry()
+            .WithGpuRouters()
+            .WithReplicaDirectory()
+            .WithResultIndex(ResultStore.For(options))
+            .WithLines(options.Lines, ingest: options.Roles.Contains("ingest"));
         if (gpu)
-            builder.WithMemoryBankShards("gpu", ComputeDevice.Resolve(options.Device), options.ShardFaults);
-        else
-            builder.WithShardRegionProxy<MemoryBankShardRegion>(MemoryBankShardHosting.TypeName, "gpu", new ShardMessageExtractor());
-        builder.WithModelRegistry();
-        // Lines live on ingest nodes as shard entities; every other node reaches them through a proxy.
-        if (options.Roles.Contains("ingest"))
-            builder.WithShardRegion<LineRegion>(LineRegion.TypeName,
-                (_, registry, _) => line => LineActor.Props(line, registry.Get<ModelRegistry>(), registry.Get<FeatureExtractors>(),
-                    options.Lines with { Index = registry.Get<ResultIndex>(), Directory = registry.Get<ReplicaDirectory>() }),
-                new LineMessageExtractor(),
-                new ShardOptions { Role = "ingest", StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false });
-        else
-            builder.WithShardRegionProxy<LineRegion>(LineRegion.TypeName, "ingest", new LineMessageExtractor());
-        builder.WithActors(async (system, registry, _) =>
-        {
-            var shards = await registry.GetAsync<MemoryBankShardRegion>();
-            var models = await registry.GetAsync<ModelRegistry>();
-            // Lines and training reach the extractors of every gpu node (this one included) through a cluster-aware group router.
-            var extractors = system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
-                new RoundRobinGroup(["/user/" + FeatureExtractorPath]),
-                new ClusterRouterGroupSettings(10_000, ["/user/" + FeatureExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "extractors");
-            registry.Register<FeatureExtractors>(extractors);
-            // Training features come from every gpu node's training extractor, through a router of their own.
-            var trainingExtractors = system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
-                new RoundRobinGroup(["/user/" + TrainingExtractorPath]),
-                new ClusterRouterGroupSettings(10_000, ["/user/" + TrainingExtractorPath], allowLocalRoutees: true, useRole: "gpu"))), "training-extractors");
-            registry.Register<TrainingExtractors>(trainingExtractors);
-            // Training reaches the coordinators of the gpu nodes the same way (a cancel is broadcast to all of them).
-            registry.Register<TrainingCoordinators>(system.ActorOf(Props.Empty.WithRouter(new ClusterRouterGroup(
-                new RoundRobinGroup(["/user/" + TrainingPath]),
-                new ClusterRouterGroupSettings(10_000, ["/user/" + TrainingPath], allowLocalRoutees: true, useRole: "gpu"))), "trainers"));
-            var directory = system.ActorOf(ReplicaDirectoryActor.Props(shards), "replica-directory");
-            registry.Register<ReplicaDirectory>(directory);
-            registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(ResultStore.For(options)), "result-index"));
-            if (gpu)
-            {
-                var extraction = new ExtractionOptions { BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout, ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas,
-                    ShipFrames = options.ShipFrames, MaxMapPixels = options.MaxMapPixels };
-                registry.Register<TrainingExtractor>(system.ActorOf(TrainingExtractorActor.Props(options.Device).WithDispatcher(ComputeDispatcher.Id), TrainingExtractorPath));
-                registry.Register<FeatureExtractor>(system.ActorOf(FeatureExtractorActor.Props(models, shards, extraction, directory).WithDispatcher(ComputeDispatcher.Id), FeatureExtractorPath));
-                registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, options.Training, options.Device, trainingExtractors), TrainingPath));
-            }
-        });
+            builder.WithTrainingExtractor(options.Device)
+                .WithFeatureExtractor(new ExtractionOptions
+                {
+                    BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout,
+                    ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas, ShipFrames = options.ShipFrames,
+                    MaxMapPixels = options.MaxMapPixels,
+                })
+                .WithTrainingCoordinator(options.Training, options.Device);
         return builder;
     }
 

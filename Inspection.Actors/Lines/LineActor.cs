@@ -311,3 +311,18 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     /// <summary>Time for the cluster router to stop routing to a node found unreachable, before attempts are made again.</summary>
     private static readonly TimeSpan LostNodeGrace = TimeSpan.FromSeconds(1);
 }
+
+public static class LineHosting
+{
+    /// <summary>
+    /// The lines: shard entities (<see cref="LineRegion"/>) on ingest nodes, each a <see cref="LineActor"/> with
+    /// <paramref name="options"/>; every other node reaches them through a proxy.
+    /// </summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithLines(this Akka.Hosting.AkkaConfigurationBuilder builder, LineOptions options, bool ingest) => ingest
+        ? Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithShardRegion<LineRegion>(builder, LineRegion.TypeName,
+            (_, registry, _) => line => LineActor.Props(line, registry.Get<ModelRegistry>(), registry.Get<Extraction.FeatureExtractors>(),
+                options with { Index = registry.Get<ResultIndex>(), Directory = registry.Get<ReplicaDirectory>() }),
+            new LineMessageExtractor(),
+            new Akka.Cluster.Hosting.ShardOptions { Role = "ingest", StateStoreMode = Akka.Cluster.Sharding.StateStoreMode.DData, RememberEntities = false })
+        : Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithShardRegionProxy<LineRegion>(builder, LineRegion.TypeName, "ingest", new LineMessageExtractor());
+}

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Event;
 using Inspection.Actors.Messages;
 
@@ -68,4 +69,11 @@ public sealed class ResultIndexActor : ReceiveActor, IWithTimers
     private sealed record Written(List<IndexResult> Batch, int Attempt, Exception? Error);
 
     private sealed record Retry(int Attempt);
+}
+
+public static class ResultIndexHosting
+{
+    /// <summary>This node's writer of results into <paramref name="store"/>.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithResultIndex(this Akka.Hosting.AkkaConfigurationBuilder builder, ResultStore store) =>
+        builder.WithActors((system, registry) => registry.Register<ResultIndex>(system.ActorOf(ResultIndexActor.Props(store), "result-index")));
 }

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Event;
@@ -127,3 +128,11 @@ public sealed class ReplicaDirectoryActor : ReceiveActor, IWithTimers
 
 /// <summary>Registry key of this node's <see cref="ReplicaDirectoryActor"/>.</summary>
 public sealed class ReplicaDirectory;
+
+public static class ReplicaDirectoryHosting
+{
+    /// <summary>This node's replica directory, reading the memory-bank shard region.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithReplicaDirectory(this Akka.Hosting.AkkaConfigurationBuilder builder) =>
+        builder.WithActors(async (system, registry, _) =>
+            registry.Register<ReplicaDirectory>(system.ActorOf(ReplicaDirectoryActor.Props(await registry.GetAsync<MemoryBankShardRegion>()), "replica-directory")));
+}

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Hosting;
 using Akka.Event;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
@@ -308,3 +309,17 @@ public sealed class TrainingCoordinator;
 
 /// <summary>Registry key of the router to every gpu node's training coordinator.</summary>
 public sealed class TrainingCoordinators;
+
+public static class TrainingCoordinatorHosting
+{
+    /// <summary>This gpu node's training coordinator at /user/<see cref="Hosting.InspectionNodeHosting.TrainingPath"/>.</summary>
+    public static Akka.Hosting.AkkaConfigurationBuilder WithTrainingCoordinator(this Akka.Hosting.AkkaConfigurationBuilder builder, PatchCoreSettings settings, string device) =>
+        builder.WithActors(async (system, registry, _) =>
+        {
+            var models = await registry.GetAsync<Registry.ModelRegistry>();
+            var shards = await registry.GetAsync<Shards.MemoryBankShardRegion>();
+            var extractors = await registry.GetAsync<Extraction.TrainingExtractors>();
+            registry.Register<TrainingCoordinator>(system.ActorOf(TrainingCoordinatorActor.Props(models, shards, settings, device, extractors),
+                Hosting.InspectionNodeHosting.TrainingPath));
+        });
+}
