@@ -80,9 +80,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         foreach (var (entity, node) in located ?? new Dictionary<string, Address>()) _replicas.Located(entity, node);
 
         Receive<ScoreFrames>(Start);
-        Receive<NearestAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Nearest, p => p.Nearest, a, OnNearest));
-        Receive<RowsAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Rows, p => p.Rows, a, OnRows));
-        Receive<SupportAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Support, p => p.Support, a, (id, p) => Finish(id, p)));
+        Receive<NearestAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Nearest, a, OnNearest));
+        Receive<RowsAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Rows, a, OnRows));
+        Receive<SupportAnswer>(a => OnAnswer(a.EntityId, a.QueryId, GatherStage.Support, a, (id, p) => Finish(id, p)));
         Receive<ShardUnavailable>(OnUnavailable);
         Receive<FramesNotExtracted>(OnNotExtracted);
         Receive<GatherTimeout>(t => OnTimeout(t.QueryId));
@@ -145,27 +145,23 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
                     $"patch block is {batch.Patches.Rows}x{batch.Patches.Columns}; model {d.Version} needs {batch.Frames.Count * patchesPerFrame}x{d.Dimensions}", 0));
             return;
         }
-        var pending = new PendingBatch(id, batch, Sender, d, Stopwatch.StartNew());
+        var pending = new PendingBatch(new BatchGather(id, batch, d), Sender, Stopwatch.StartNew());
         _pending[id] = pending;
         // A bank of one slice answers Eq. 7's support with the nearest rows: one round instead of three.
-        int supportK = OneRound(d) ? d.NumNeighbors : 0;
-        Ask(id, pending, GatherStage.Nearest, Enumerable.Range(0, d.ShardCount),
-            (entity, _) => new QueryNearest(entity, id, batch.Patches, 1, d.EffectiveKnnPrecision, patchesPerFrame, supportK));
+        pending.Gather.BeginNearest();
+        Ask(id, pending);
     }
 
     /// <summary>Keeps the first answer of each shard of the batch's current stage; the stage goes on once all are in.</summary>
-    private void OnAnswer<T>(string entityId, long queryId, GatherStage stage, Func<PendingBatch, Dictionary<int, T>> answers, T answer,
-        Action<long, PendingBatch> complete)
+    private void OnAnswer(string entityId, long queryId, GatherStage stage, object answer, Action<long, PendingBatch> complete)
     {
         if (!ShardKey.TryParse(entityId, out var key)) return;
         _replicas.Answered(entityId, Sender.Path.Address.HasLocalScope && InCluster ? Cluster.Get(Context.System).SelfAddress : Sender.Path.Address);
-        if (!_pending.TryGetValue(queryId, out var p) || p.Stage != stage) return; // late answer of a finished or failed batch
-        var received = answers(p);
-        if (!p.Needed.Contains(key.Shard) || received.ContainsKey(key.Shard)) return; // a hedged query's second answer
-        received[key.Shard] = answer;
-        _replicas.Closed(p.Asked.GetValueOrDefault(key.Shard));
-        p.Asked.Remove(key.Shard);
-        if (received.Count < p.Needed.Count) return;
+        if (!_pending.TryGetValue(queryId, out var p)) return; // late answer of a finished or failed batch
+        string? asked = p.Asked.GetValueOrDefault(key.Shard);
+        bool complete_ = p.Gather.Accept(stage, key.Shard, answer);
+        if (asked != null && !p.Asked.ContainsKey(key.Shard)) _replicas.Closed(asked); // this answer was kept
+        if (!complete_) return;
         _replicas.Observe(p.StageClock.Elapsed);
         complete(queryId, p);
     }
@@ -173,59 +169,21 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private void OnNearest(long id, PendingBatch p)
     {
         long started = Stopwatch.GetTimestamp();
-        var shards = Enumerable.Range(0, p.Deployment.ShardCount)
-            .Select(s => new ShardedSearchMerge.Nearest(p.Nearest[s].K, p.Nearest[s].Distances, p.Nearest[s].Indices)).ToList();
-        (p.PatchScores, p.Locations) = ShardedSearchMerge.MergeNearest(shards, p.Batch.Patches.Rows);
-        p.MaxPatch = ShardedSearchMerge.WorstPatches(p.PatchScores, p.Batch.Frames.Count);
+        var next = p.Gather.MergeNearest();
         RecordStep("merge", started, p);
-        if (p.Deployment.NumNeighbors <= 1 || p.Deployment.BankSize <= 1)
-        {
-            Finish(id, p);
-            return;
-        }
-        if (OneRound(p.Deployment) && p.Nearest[0].Support is { } support)
-        {
-            p.Stage = GatherStage.Support;
-            p.Support[0] = support;
-            Finish(id, p);
-            return;
-        }
-        // Eq. 7 needs N_b(m*), the neighbours of each frame's m* in the whole bank: first fetch m* from the shards that own them.
-        var mStar = p.MaxPatch.Select(patch => p.Locations[patch]).Distinct().ToArray();
-        var owners = mStar.GroupBy(row => SliceBounds.SliceOf(p.Deployment.BankSize, p.Deployment.ShardCount, row)).ToDictionary(g => g.Key, g => g.ToArray());
-        Ask(id, p, GatherStage.Rows, owners.Keys, (entity, s) => new QueryRows(entity, id, owners[s]));
+        if (next == BatchGather.Next.Results) Finish(id, p);
+        else Ask(id, p);
     }
-
-    /// <summary>Whether the batch's scoring takes one round: one slice holds the whole bank, and Eq. 7 reweights.</summary>
-    private static bool OneRound(ModelDeployment d) => d.ShardCount == 1 && d.NumNeighbors > 1 && d.BankSize > 1;
 
     private void OnRows(long id, PendingBatch p)
     {
         long started = Stopwatch.GetTimestamp();
-        int frames = p.Batch.Frames.Count, dims = p.Batch.Patches.Columns;
-        var owned = new Dictionary<long, float[]>();
-        foreach (var rows in p.Rows.Values)
+        if (p.Gather.BeginSupport() is { } inconsistent)
         {
-            var values = rows.Rows.ToFloats();
-            for (int i = 0; i < rows.Indices.Length; i++) owned[rows.Indices[i]] = values.AsSpan(i * dims, dims).ToArray();
+            Fail(id, inconsistent);
+            return;
         }
-        var centers = new float[frames * dims];
-        var worst = new float[frames * dims];
-        for (int f = 0; f < frames; f++)
-        {
-            if (!owned.TryGetValue(p.Locations![p.MaxPatch![f]], out var center))
-            {
-                Fail(id, $"no shard holds bank vector {p.Locations[p.MaxPatch[f]]} (inconsistent deployment)");
-                return;
-            }
-            center.CopyTo(centers, f * dims);
-            p.Batch.Patches.CopyRow(p.MaxPatch[f], worst.AsSpan(f * dims, dims)); // one row, not the batch's whole block
-        }
-        var centerBlock = FeatureBlock.FromFloats(centers, frames, dims);
-        var worstBlock = FeatureBlock.FromFloats(worst, frames, dims);
-        var d = p.Deployment;
-        Ask(id, p, GatherStage.Support, Enumerable.Range(0, d.ShardCount),
-            (entity, _) => new QuerySupport(entity, id, centerBlock, worstBlock, d.NumNeighbors, d.EffectiveKnnPrecision));
+        Ask(id, p);
         RecordStep("support", started, p);
     }
 
@@ -238,23 +196,18 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         float[] maps;
         using (var scope = NewDisposeScope())
         {
-            var scores = tensor(p.PatchScores!, [frames, rows, columns]);
+            var scores = tensor(p.Gather.PatchScores, [frames, rows, columns]);
             maps = HostArrays.ToArray<float>(_maps.Generate(scores, height, width));
         }
         double latency = p.Clock.Elapsed.TotalMilliseconds;
-        var support = p.Stage == GatherStage.Support
-            ? p.Support.Values.Select(a => new ShardedSearchMerge.Support(a.K, a.CenterDistances, a.Indices, a.PatchDistances)).ToList()
-            : null;
-        int k = (int)Math.Min(d.NumNeighbors, d.BankSize);
+        var imageScores = p.Gather.ImageScores();
         var results = new InspectionResult[frames];
         for (int f = 0; f < frames; f++)
         {
-            float maxScore = p.PatchScores![p.MaxPatch![f]];
-            float score = support == null ? maxScore : ImageScoreReweighting.Weighted(maxScore, ShardedSearchMerge.SupportDistances(support, f, k));
             // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
             // and it halves the 256 KB a 256 x 256 map costs per frame.
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * height * width, height * width), height, width, FeaturePrecision.Float16);
-            results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, score, 0, false, null, latency, map).Judged(d);
+            results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, imageScores[f], 0, false, null, latency, map).Judged(d);
         }
         // Timings first, so a result never arrives ahead of them.
         RecordStep("results", started, p);
@@ -297,13 +250,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         private Retire() { }
     }
 
-    /// <summary>Starts a stage: its query to one replica of each shard it needs, a timeout, and the hedge.</summary>
-    private void Ask(long id, PendingBatch p, GatherStage stage, IEnumerable<int> shards, Func<string, int, object> query)
+    /// <summary>Sends the stage the gather has begun: its query to one replica of each shard it needs, a timeout, and the hedge.</summary>
+    private void Ask(long id, PendingBatch p)
     {
-        p.Stage = stage;
-        p.Needed = shards.ToHashSet();
-        p.Query = query;
-        p.Tried.Clear();
         p.StageClock.Restart();
         foreach (int s in p.Needed) Send(p, s);
         Timers.StartSingleTimer(id, new GatherTimeout(id), _timeout);
@@ -328,7 +277,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         _replicas.Opened(entity);
         if (p.Stage == GatherStage.Nearest && ExtractorFor(p, entity) is { } extractor)
             extractor.Tell(new QueryNearestOfFrames(entity, p.Id, d.Line, d.Version, p.Batch.Encoded!, 1, d.EffectiveKnnPrecision,
-                d.PatchesPerFrame, OneRound(d) ? d.NumNeighbors : 0));
+                d.PatchesPerFrame, BatchGather.OneRound(d) ? d.NumNeighbors : 0));
         else _shards.Tell(p.Query!(entity, s));
         return true;
     }
@@ -353,7 +302,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private void OnNotExtracted(FramesNotExtracted n)
     {
         if (!_pending.TryGetValue(n.QueryId, out var p) || p.Stage != GatherStage.Nearest || !ShardKey.TryParse(n.EntityId, out var key)) return;
-        if (p.Nearest.ContainsKey(key.Shard) || p.Asked.GetValueOrDefault(key.Shard) != n.EntityId) return;
+        if (p.Gather.Received.Contains(key.Shard) || p.Asked.GetValueOrDefault(key.Shard) != n.EntityId) return;
         _log.Info("Line {0}: {1}'s node did not extract the frames ({2}); sending it features", p.Deployment.Line, n.EntityId, n.Reason);
         _featuresOnlyUntil[Sender.Path.Address] = Environment.TickCount64 + (long)FeaturesOnlyFor.TotalMilliseconds;
         _shards.Tell(p.Query!(n.EntityId, key.Shard));
@@ -429,14 +378,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         ArmHedge(id, p);
     }
 
-    private static IReadOnlyCollection<int> Received(PendingBatch p) => p.Stage switch
-    {
-        GatherStage.Nearest => p.Nearest.Keys,
-        GatherStage.Rows => p.Rows.Keys,
-        _ => p.Support.Keys,
-    };
+    private static IReadOnlyCollection<int> Received(PendingBatch p) => p.Gather.Received;
 
-    private static List<int> Missing(PendingBatch p) => p.Needed.Except(Received(p)).Order().ToList();
+    private static List<int> Missing(PendingBatch p) => p.Gather.Missing();
 
     private string TimeoutReason(PendingBatch p)
     {
@@ -457,31 +401,22 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
 
     private sealed record AskAgain(long QueryId);
 
-    private enum GatherStage { Nearest, Rows, Support }
-
-    private sealed class PendingBatch(long id, ScoreFrames batch, IActorRef replyTo, ModelDeployment deployment, Stopwatch clock)
+    /// <summary>A batch's gather, and what only the actor holds of it: whom to answer and its clocks.</summary>
+    private sealed class PendingBatch(BatchGather gather, IActorRef replyTo, Stopwatch clock)
     {
-        public long Id { get; } = id;
-        public ScoreFrames Batch { get; } = batch;
+        public BatchGather Gather { get; } = gather;
         public IActorRef ReplyTo { get; } = replyTo;
-        public ModelDeployment Deployment { get; } = deployment;
         public Stopwatch Clock { get; } = clock;
         public Stopwatch StageClock { get; } = new();
-        public GatherStage Stage { get; set; } = GatherStage.Nearest;
-        public HashSet<int> Needed { get; set; } = [];
-        /// <summary>Per shard still missing, the replica entity asked last.</summary>
-        public Dictionary<int, string> Asked { get; } = new();
-        /// <summary>Replica entities asked in this round of this stage.</summary>
-        public HashSet<string> Tried { get; } = [];
-        public Dictionary<int, NearestAnswer> Nearest { get; } = new();
-        public Dictionary<int, RowsAnswer> Rows { get; } = new();
-        public Dictionary<int, SupportAnswer> Support { get; } = new();
-        public float[]? PatchScores { get; set; }
-        public long[]? Locations { get; set; }
-        public int[]? MaxPatch { get; set; }
-        /// <summary>The stage's query for one replica entity of one shard.</summary>
-        public Func<string, int, object>? Query { get; set; }
-        public int Rounds { get; set; }
-        public bool AskAgainPending { get; set; }
+        public long Id => Gather.Id;
+        public ScoreFrames Batch => Gather.Batch;
+        public ModelDeployment Deployment => Gather.Deployment;
+        public GatherStage Stage => Gather.Stage;
+        public IReadOnlySet<int> Needed => Gather.Needed;
+        public Dictionary<int, string> Asked => Gather.Asked;
+        public HashSet<string> Tried => Gather.Tried;
+        public Func<string, int, object>? Query => Gather.Query;
+        public int Rounds { get => Gather.Rounds; set => Gather.Rounds = value; }
+        public bool AskAgainPending { get => Gather.AskAgainPending; set => Gather.AskAgainPending = value; }
     }
 }
