@@ -49,8 +49,9 @@ public sealed class FrameBatchingActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Decodes and resizes a frame on the thread pool, from the moment it arrives: one actor decoding every line's frames
-    /// in turn would cap a node at one core's rate (about 240 frames/s at 4.2 ms per tire frame here), far below what a
-    /// GPU extracts. An unusable image fails its frame alone, at once and with the reason; its task then yields null.
+    /// in turn would cap a node at one core's decode rate, far below what a GPU extracts (docs/benchmark-history.md,
+    /// 'Where the pipeline's time goes (per stage)'). An unusable image fails its frame alone, at once and with the
+    /// reason; its task then yields null.
     /// </summary>
     private static Task<PreparedImage?> Decode(CapturedFrame frame, Extent size, string line, string version, IActorRef replyTo, IActorRef self) => Task.Run(() =>
     {

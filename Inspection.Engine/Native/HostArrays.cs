@@ -5,9 +5,9 @@ namespace Inspection.Engine.Native;
 
 /// <summary>
 /// Tensor values into a .NET array as one block copy. TorchSharp's <c>data&lt;T&gt;().ToArray()</c> goes element by
-/// element through its accessor: 27 ms for the 3.1 million floats of a batch of 8 images' patch features on the 2-core
-/// development machine, against 6.7 ms for a copy of the tensor's bytes; the coreset's 90 million projected values and
-/// every kNN call's rotated queries paid that too.
+/// element through its accessor, several times slower than a copy of the tensor's bytes for a batch's patch features
+/// (docs/benchmark-history.md, 'Where the pipeline's time goes (per stage)'); the coreset's projected values and every
+/// kNN call's rotated queries paid that too.
 /// </summary>
 public static class HostArrays
 {

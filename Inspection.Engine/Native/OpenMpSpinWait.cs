@@ -6,10 +6,9 @@ namespace Inspection.Engine.Native;
 /// Shortens how long libtorch's OpenMP threads spin after each parallel region. The CPU build of libtorch runs its
 /// kernels on GNU OpenMP threads, which by default busy-wait for 300,000 iterations for the next region before they
 /// sleep. The engine interleaves libtorch products with .NET parallel loops (the pruned kNN's scans, coreset steps,
-/// shard searches, the actors) on the same cores, and the spinning threads take those cores away from them. Measured on
-/// the 2-core development machine (magnetic_tile bank, 12 test images, 2026-11-29): the pruned 1-NN took 137-140 ms per
-/// image with the default, 95-100 with a spin count of 10,000 and 103 with 1,000 or with a passive wait policy, whose
-/// wake-ups slowed the products themselves from 39 to 46-50 ms.
+/// shard searches, the actors) on the same cores, and the spinning threads take those cores away from them. A spin
+/// count of 10,000 made the pruned 1-NN faster than the default did; shorter spins or a passive wait policy slowed the
+/// products themselves (docs/benchmark-history.md, 'Design measurements quoted in code before 2026-12-05').
 /// </summary>
 /// <remarks>
 /// libgomp reads its settings once, when it is loaded, from the native environment (which

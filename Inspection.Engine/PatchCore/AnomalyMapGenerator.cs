@@ -9,9 +9,9 @@ namespace Inspection.Engine.PatchCore;
 /// <remarks>
 /// Upsampling, reflect padding and each 1-D pass of the separable blur are linear maps along one axis, so together they
 /// are one [H x h] matrix for the rows and one [W x w] for the columns: map = R * scores * C^T, two small matrix
-/// products per batch. 8 maps of 256 x 256 from 32 x 32 grids on the 2-core development machine, with the copy of the
-/// result to an array: 4.6-6.3 ms, against 47.6-58.8 ms as single-channel convolutions (oneDNN has no fast path for one
-/// channel). The results agree with the convolutions to float rounding (tested).
+/// products per batch: much faster on the CPU than single-channel convolutions, for which oneDNN has no fast path
+/// (docs/benchmark-history.md, 'Where the pipeline's time goes (per stage)'). The results agree with the convolutions
+/// to float rounding (tested).
 /// </remarks>
 public sealed class AnomalyMapGenerator : IDisposable
 {

@@ -49,8 +49,8 @@ public static class CoresetSampler
     /// The plain loop: one pass over all points per selection. Used on accelerators, and as the reference. Each step is
     /// one matrix-vector product and four small kernels, none of which reads back to the host: the points are stored
     /// augmented as <c>a_i = [p_i, |p_i|^2, 1]</c> and <c>b_j = [-2 p_j, 1, |p_j|^2]</c>, so that <c>a_i . b_j</c> is the
-    /// squared distance and a step needs no separate norm terms (measured on the CPU with 500 points, where dispatch
-    /// dominates: 20 us per step against 34 us for the five-term form).
+    /// squared distance and a step needs no separate norm terms (fewer kernels: faster per step than the five-term form
+    /// where dispatch dominates; docs/benchmark-history.md, 'Per-stage throughput and kNN scaling', the GPU notes).
     /// </summary>
     /// <param name="start">The random start (it only seeds the distances); negative with <paramref name="coveredSquaredDistances"/>.</param>
     public static long[] BruteForce(Tensor projected, long count, long start, Action<long>? progress = null, Tensor? coveredSquaredDistances = null)

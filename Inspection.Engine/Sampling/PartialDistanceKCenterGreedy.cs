@@ -11,11 +11,11 @@ namespace Inspection.Engine.Sampling;
 /// selected set the new center cannot move that point. The head coordinates are stored dimension-major, so one vector
 /// holds one coordinate of several points and the bound needs no horizontal sums; rows are read only for points the
 /// bound keeps, as a direct sum that stops once it reaches the point's distance.
-/// Where the head carries most of the variance (real patch features: 81-89%), the bound is read from one byte per
-/// coordinate (<see cref="HeadCodes"/>), a quarter of the bytes (magnetic_tile: 2.69 against 3.44 ms per step; 99.6% of
-/// the points dismissed). Where it does not (isotropic data such as random benchmark points: 25%), most points are kept
-/// anyway, and the float32 head is better: its exact partial sums are completed from the rows instead of recomputed
-/// (random points: 7.3 against 9.3 ms per step with codes).
+/// Where the head carries most of the variance (real patch features), the bound is read from one byte per coordinate
+/// (<see cref="HeadCodes"/>), a quarter of the bytes, and steps are faster. Where it does not (isotropic data such as
+/// random benchmark points), most points are kept anyway, and the float32 head is faster: its exact partial sums are
+/// completed from the rows instead of recomputed (docs/benchmark-history.md, 'Accuracy and cost on the two real
+/// datasets', "Coreset on the CPU").
 /// </summary>
 /// <remarks>
 /// A point is dismissed only when its real distance to the new center is no smaller than its current distance (with
@@ -61,7 +61,8 @@ internal sealed class PartialDistanceKCenterGreedy
         else
         {
             // Separate tails, not whole rows: a survivor then streams only the coordinates it still needs (whole rows cost
-            // a quarter more memory traffic here, where most points survive: 9.5 against 7.6 ms per step on random points).
+            // a quarter more memory traffic here, where most points survive, and were slower on random points;
+            // docs/benchmark-history.md, 'Design measurements quoted in code before 2026-12-05').
             if ((long)_head * _padded > Array.MaxLength) throw new ArgumentException($"{_count} points are too many for the CPU coreset layout.");
             _rowStart = _head;
             int tail = dims - _head;
@@ -201,7 +202,8 @@ internal sealed class PartialDistanceKCenterGreedy
     /// <summary>Squared distances over the float32 head of the points [group, group + GroupSize), as four vectors.</summary>
     private void FloatBounds(int group, ReadOnlySpan<Vector<float>> centerHead, Span<Vector<float>> bounds)
     {
-        // Four independent sums, as in HeadCodes.Bounds: one sum per part was 8% slower on random points.
+        // Four independent sums, as in HeadCodes.Bounds: one sum per part was slower on random points
+        // (docs/benchmark-history.md, 'Design measurements quoted in code before 2026-12-05').
         var columns = _headColumns!;
         Vector<float> a0 = default, a1 = default, a2 = default, a3 = default;
         for (int k = 0; k < centerHead.Length; k++)

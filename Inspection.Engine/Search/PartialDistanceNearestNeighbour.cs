@@ -14,8 +14,8 @@ namespace Inspection.Engine.Search;
 /// is taken in tiles, and only vectors whose lower bound does not exceed the best distance found so far get a full
 /// distance, summed directly with an early exit. A query starts either from the vector with the smallest bound of the
 /// first tile or, for three queries in four, from the nearest vector of the query before them in the batch (patches
-/// next to each other have close neighbours), so the bound prunes from the first tile on. Measured on tire patches:
-/// 0.4% of the bank per query on average; 1.0% on magnetic_tile.
+/// next to each other have close neighbours), so the bound prunes from the first tile on (the shares of the bank that
+/// get a full distance: docs/benchmark-history.md, 'Design measurements quoted in code before 2026-12-05').
 /// </summary>
 /// <remarks>
 /// The bound comes from the |x|^2 - 2xy + |y|^2 expansion, whose float rounding is covered by a margin of
@@ -35,8 +35,9 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     private const int TileRows = 4096;
     private static readonly int Lanes = Vector<float>.Count;
     /// <summary>
-    /// One query in this many is searched unseeded; the rest start from its answer. Measured on magnetic_tile: 4 gave
-    /// 133.5-138.1 ms per image, 2 gave 135.3, 8 gave 146.3, none 151-155; tire 36.8-38.3 against 38.8.
+    /// One query in this many is searched unseeded; the rest start from its answer. On magnetic_tile 4 was as fast as 2
+    /// and faster than 8 or no seeding; tire gained less (docs/benchmark-history.md, 'Per-stage throughput and kNN
+    /// scaling', "Kept: seeding").
     /// </summary>
     private const int SeedStride = 4;
     /// <summary>
@@ -202,8 +203,9 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
         return true;
     }
 
-    /// <summary>Index of the first smallest value, vectorised with four independent minima (libtorch's argmin over the
-    /// bound rows took 20 ms per image here, a scalar scan 14 us per row, this 3 us).</summary>
+    /// <summary>Index of the first smallest value, vectorised with four independent minima (much faster than libtorch's
+    /// argmin over the bound rows or a scalar scan; docs/benchmark-history.md, 'Design measurements quoted in code
+    /// before 2026-12-05').</summary>
     private static int ArgMin(ReadOnlySpan<float> values)
     {
         var vectors = MemoryMarshal.Cast<float, Vector<float>>(values);
@@ -237,8 +239,9 @@ internal sealed class PartialDistanceNearestNeighbour : IDisposable
     /// True when the head's lower bound <paramref name="headLow"/> plus a partial direct sum over the tail coordinates
     /// exceeds <paramref name="stopAbove"/>, so the vector cannot be the nearest. Most candidates the bound lets through
     /// are ruled out here after a few stretches of the tail; the direct sum from coordinate 0, which would first repeat the
-    /// head the product already bounds, is left for the few that remain. Measured on magnetic_tile: 99-104 ms per image
-    /// against 110-121 for the direct sum alone.
+    /// head the product already bounds, is left for the few that remain. Faster on magnetic_tile than the direct sum
+    /// alone (docs/benchmark-history.md, 'Per-stage throughput and kNN scaling', "Head plus tail before the direct
+    /// sum").
     /// </summary>
     private bool TailExceeds(ReadOnlySpan<float> query, int index, float headLow, float stopAbove)
     {
