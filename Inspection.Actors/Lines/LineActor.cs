@@ -105,6 +105,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<NoDeployment>(n => { if (n.Line == _line) DispatchAll(_state.NoModel(n.Reason)); });
         Command<Status.Failure>(f => DispatchAll(_state.NoModel($"the model registry did not answer ({f.Cause.Message})")));
         Command<SweepOpenFrames>(_ => Sweep());
+        Command<ImagesKept>(k => Persist(k.Result));
         // A gpu node found unreachable may hold attempts of open frames, whose answers will never come: they are made
         // again soon (once the extractors' router has dropped that node) instead of at their attempt timeout.
         Command<ClusterEvent.UnreachableMember>(u =>
@@ -251,7 +252,19 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
                 PipelineMetrics.SetInFlight(_line, _state.InFlight);
                 var stored = store.Result;
                 if (!store.Judged.Failed && _options.HeatmapFolder != null && store.Judged.AnomalyMap != null && _state.Deployment is { } d)
-                    stored = stored with { HeatmapPath = WriteImages(stored.ResultId, store.Frame, store.Judged, d) };
+                {
+                    // Off this actor's thread: the line takes frames and answers while a frame's images are written. The
+                    // result is stored once they are (a retry of its key meanwhile joins it, as one being stored).
+                    var (frame, judged) = (store.Frame, store.Judged);
+                    Task.Run(() => WriteImages(stored.ResultId, frame, judged, d)).PipeTo(Self,
+                        success: path => new ImagesKept(stored with { HeatmapPath = path }),
+                        failure: e =>
+                        {
+                            _log.Warning("Heatmap of {0} not written: {1}", stored.Frame, e.GetBaseException().Message);
+                            return new ImagesKept(stored); // the result is stored without images, never lost
+                        });
+                    return;
+                }
                 Persist(stored);
                 return;
         }
@@ -298,6 +311,9 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record SettingsUnknown;
+
+    /// <summary>A result whose images were written (or could not be: no path), to be stored.</summary>
+    private sealed record ImagesKept(StoredResult Result);
 
     private sealed record SweepOpenFrames;
 
