@@ -38,7 +38,7 @@ case "${1:-}" in
     # whose scores the demo compares with the engine's (a failure is reported, the timings still run).
     "$bin" demo --device cuda --backbone-weights untrained --out /tmp/inspection-gpu/demo || echo "== demo on cuda FAILED (exit $?)"
     "$bin" synth --out /tmp/inspection-gpu/line --train 200
-    # One shard: what `node --train` deploys on a node with one GPU, and the fair comparison with the engine's single
+    # One shard: what `serve --train` deploys on a node with one GPU, and the fair comparison with the engine's single
     # search (two shards on one node each search half the bank and prune less; the demo above covers the fan-out).
     for precision in fp32 bf16; do
       echo "== $precision"

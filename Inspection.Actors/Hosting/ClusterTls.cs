@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Akka.Remote.Hosting;
 using Akka.Remote.Transport.DotNetty;
 
 namespace Inspection.Actors.Hosting;
@@ -34,12 +35,22 @@ public sealed record ClusterTls(string CertificatePath, string? Password = null,
 
     public X509Certificate2 Load() => X509CertificateLoader.LoadPkcs12FromFile(CertificatePath, Password, X509KeyStorageFlags.EphemeralKeySet);
 
-    /// <summary>The transport's TLS setup: mutual authentication, certificates pinned to this node's own and the trusted ones.</summary>
-    public DotNettySslSetup Setup()
+    /// <summary>
+    /// The transport's TLS as Akka.Hosting's typed options (enable-ssl and the setup it builds from them): mutual
+    /// authentication, certificates pinned to this node's own and the trusted ones, no host-name check (pinning
+    /// replaces it; nodes are reached by address).
+    /// </summary>
+    public SslOptions Ssl()
     {
         var certificate = Load();
         string[] pinned = [certificate.Thumbprint, .. TrustedThumbprints ?? []];
-        return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true, validateCertificateHostname: false,
-            CertificateValidation.PinnedCertificate(pinned));
+        return new SslOptions
+        {
+            X509Certificate = certificate,
+            SuppressValidation = false,
+            RequireMutualAuthentication = true,
+            ValidateCertificateHostname = false,
+            CustomValidator = CertificateValidation.PinnedCertificate(pinned),
+        };
     }
 }

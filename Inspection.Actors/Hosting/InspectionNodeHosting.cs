@@ -1,5 +1,6 @@
 using System.Reflection;
 using Akka.Cluster.Hosting;
+using Akka.Remote.Hosting;
 using Akka.Hosting;
 using Akka.Actor;
 using Inspection.Actors.Extraction;
@@ -14,8 +15,8 @@ using Inspection.Engine.Native;
 namespace Inspection.Actors.Hosting;
 
 /// <summary>
-/// Wires an Inspection node into Akka.Hosting: the HOCON files under <c>hocon/</c> (embedded in this assembly), the
-/// node's address, seeds, roles and database, the binary serializer and the actors its roles call for.
+/// Wires an Inspection node into Akka.Hosting: the node's address, seeds, roles and TLS (typed options), its database,
+/// the HOCON files under <c>hocon/</c> (embedded in this assembly), the binary serializer and the actors its roles call for.
 /// </summary>
 public static class InspectionNodeHosting
 {
@@ -29,22 +30,22 @@ public static class InspectionNodeHosting
         string connection = options.Persistence == PersistenceBackend.Sqlite && !options.Database.Contains('=')
             ? $"Data Source={options.Database}"
             : options.Database;
+        // Address, seeds, roles and TLS through Akka.Hosting's typed options; they go before the files below.
+        builder.WithClustering(new ClusterOptions { SeedNodes = [.. options.SeedNodes], Roles = [.. options.Roles] });
+        builder.WithRemoting(new RemoteOptions
+        {
+            HostName = options.Hostname,
+            Port = options.Port,
+            EnableSsl = options.Tls is not null,
+            Ssl = options.Tls?.Ssl() ?? new SslOptions(),
+        });
+        // Akka.Hosting has no typed option for Akka.Persistence.Sql's connection strings (its package is not used here).
         string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
-        // Most specific first: this node's settings, then the files.
         builder.AddHocon($$"""
-            akka.remote.dot-netty.tcp.hostname = {{Quote(options.Hostname)}}
-            akka.remote.dot-netty.tcp.port = {{options.Port}}
-            akka.cluster.seed-nodes = [{{string.Join(", ", options.SeedNodes.Select(Quote))}}]
-            akka.cluster.roles = [{{string.Join(", ", options.Roles.Select(Quote))}}]
             akka.persistence.journal.sql.connection-string = {{Quote(connection)}}
             akka.persistence.snapshot-store.sql.connection-string = {{Quote(connection)}}
             akka.persistence.query.journal.sql.connection-string = {{Quote(connection)}}
             """, HoconAddMode.Prepend);
-        if (options.Tls is { } tls)
-        {
-            builder.AddHocon("akka.remote.dot-netty.tcp.enable-ssl = true", HoconAddMode.Prepend);
-            builder.AddSetup(tls.Setup());
-        }
         foreach (var file in new[] { persistence, "roles.conf", "base.conf" })
             builder.AddHocon(EmbeddedHocon(file), HoconAddMode.Append);
         // Akka.Persistence.Sql's own defaults, the read journal's among them (result sinks query the journal).

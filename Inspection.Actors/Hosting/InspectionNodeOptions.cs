@@ -1,16 +1,18 @@
 namespace Inspection.Actors.Hosting;
 
-/// <summary>What one node of an Inspection cluster is: where it listens, whom it joins, what it runs, where it persists.</summary>
+/// <summary>
+/// What one node of an Inspection cluster is: where it listens, whom it joins, what it runs, where it persists. Plain
+/// values only: the host's settings (INSPECTION_* variables, options, the settings file) are read and checked there.
+/// </summary>
 public sealed record InspectionNodeOptions
 {
     public const string DefaultSystemName = "inspection";
     public string SystemName { get; init; } = DefaultSystemName;
-    public string Hostname { get; init; } = Environment.GetEnvironmentVariable("INSPECTION_HOSTNAME") ?? "127.0.0.1";
+    public string Hostname { get; init; } = "127.0.0.1";
     /// <summary>0 picks a free port.</summary>
-    public int Port { get; init; } = int.TryParse(Environment.GetEnvironmentVariable("INSPECTION_PORT"), out var p) ? p : 0;
+    public int Port { get; init; }
     /// <summary>akka.tcp://inspection@host:port addresses; empty = this node forms a new cluster alone.</summary>
-    public IReadOnlyList<string> SeedNodes { get; init; } =
-        (Environment.GetEnvironmentVariable("INSPECTION_SEED_NODES") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    public IReadOnlyList<string> SeedNodes { get; init; } = [];
     public IReadOnlyList<string> Roles { get; init; } = NodeConfigurationChecks.KnownRoles;
     public PersistenceBackend Persistence { get; init; } = PersistenceBackend.Sqlite;
     /// <summary>SQLite: a connection string or a file path; PostgreSQL: a connection string.</summary>

@@ -96,7 +96,8 @@ public static class ApiServer
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseMiddleware<ApiKeyMiddleware>();
+        // Nodes without the api role have no /api routes, and so no keys to ask for: /api answers 404 there.
+        if (api) app.UseMiddleware<ApiKeyMiddleware>();
         app.UseMiddleware<BadRequestMiddleware>();
         app.MapHealthChecks("/healthz/live", Health(LiveTag));
         app.MapHealthChecks("/healthz/ready", Health(ReadyTag));

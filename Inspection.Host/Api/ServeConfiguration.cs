@@ -7,11 +7,12 @@ namespace Inspection.Host.Api;
 /// <summary>
 /// Reads <see cref="ServeSettings"/> from its sources with Microsoft.Extensions.Configuration, later sources winning
 /// whole values (a list given on the command line replaces the file's, it does not merge by index): the JSON settings
-/// file, then INSPECTION_* variables, then the command line. Then checks the result: any value serve could not run
-/// with ends the command with one line naming the setting and its source.
+/// file, then INSPECTION_* variables, then the command line. Then checks the result (<see cref="ServeSettingsCheck"/>):
+/// any value the node could not run with ends the command with one line naming the setting and its source.
 /// </summary>
 public static class ServeConfiguration
 {
+    /// <param name="options">Each setting's option on the command being run (its name is that command's spelling).</param>
     public static ServeSettings Load(ParseResult result, IReadOnlyDictionary<ServeSettingKey, Option> options, Option<string?> settingsFile)
     {
         var sources = new List<(string Name, Func<ServeSettingKey, string[]?> Values)>();
@@ -36,7 +37,7 @@ public static class ServeConfiguration
         sources.Add(("environment", k => Variable(k.Environment) is { } v
             ? k.List ? v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [v]
             : null));
-        sources.Add(("command line", k => options.TryGetValue(k, out var option) ? Given(result, option) : null));
+        sources.Add(("command line", k => Given(result, options[k])));
 
         var values = new Dictionary<string, string?>();
         var origin = new Dictionary<string, string>();
@@ -44,11 +45,14 @@ public static class ServeConfiguration
             foreach (var (name, read) in sources)
                 if (read(key) is { } given)
                 {
-                    origin[key.Key] = name == "environment" ? key.Environment : name == "command line" ? key.Flag : $"{key.Key} in {name}";
+                    origin[key.Key] = name == "environment" ? key.Environment : name == "command line" ? options[key].Name : $"{key.Key} in {name}";
                     foreach (var old in values.Keys.Where(v => v == key.Key || v.StartsWith(key.Key + ":", StringComparison.Ordinal)).ToList()) values.Remove(old);
                     if (key.List) for (int i = 0; i < given.Length; i++) values[$"{key.Key}:{i}"] = given[i];
                     else values[key.Key] = given[0];
                 }
+        // An empty value is a mistake wherever it was written (an empty variable counts as unset, as shells leave them).
+        foreach (var (name, value) in values)
+            if (string.IsNullOrWhiteSpace(value)) throw new ArgumentException($"{origin[name.Split(':')[0]]} was given an empty value");
         var settings = new ServeSettings();
         try { new ConfigurationBuilder().AddInMemoryCollection(values).Build().Bind(settings); }
         catch (InvalidOperationException e)
@@ -59,7 +63,13 @@ public static class ServeConfiguration
         }
         // Lists bind by appending to what a property holds, so list defaults are filled in after binding.
         if (!origin.ContainsKey(nameof(ServeSettings.Roles))) settings.Roles = [.. NodeConfigurationChecks.KnownRoles];
-        Check(settings, k => origin.TryGetValue(k, out var o) ? o : ServeSettingKey.All.First(s => s.Key == k).Flag);
+        // The free port is chosen here, so that the checks try the port the node will listen on.
+        if (settings.Port == 0)
+        {
+            settings.Port = InspectionNodeHost.FreePort();
+            origin.Remove(nameof(ServeSettings.Port));
+        }
+        ServeSettingsCheck.Check(settings, k => origin.GetValueOrDefault(k), k => options[ServeSettingKey.All.First(s => s.Key == k)].Name);
         return settings;
     }
 
@@ -70,49 +80,6 @@ public static class ServeConfiguration
         if (option is Option<bool> flag) return [result.GetValue(flag).ToString()];
         var tokens = found.Tokens.Select(t => t.Value).ToArray();
         return tokens.Length > 0 ? tokens : null;
-    }
-
-    /// <summary>Refuses settings serve cannot run with; <paramref name="source"/> names where a key came from.</summary>
-    private static void Check(ServeSettings s, Func<string, string> source)
-    {
-        string Named(string key) => source(key);
-        if (s.Http != null)
-        {
-            try { HttpEndpoint.Parse(s.Http); }
-            catch (ArgumentException e) { throw new ArgumentException($"{Named("Http")} {e.Message}"); }
-        }
-        if (string.IsNullOrWhiteSpace(s.DataDir)) throw new ArgumentException($"{Named("DataDir")} is empty");
-        if (File.Exists(s.DataDir)) throw new ArgumentException($"{Named("DataDir")} '{s.DataDir}' is a file; the data folder must be a folder");
-        foreach (var key in s.ApiKeys)
-            if (key.Length < ApiKeys.MinimumLength)
-                throw new ArgumentException($"{Named("ApiKeys")}: an API key is shorter than {ApiKeys.MinimumLength} characters (use a long random one, e.g. 'openssl rand -hex 24')");
-        foreach (var root in s.FolderRoots)
-            if (!Directory.Exists(root)) throw new ArgumentException($"{Named("FolderRoots")} '{root}' is not an existing folder");
-        if (s.Roles.Length == 0) throw new ArgumentException($"{Named("Roles")} is empty: give api, ingest and/or gpu");
-        foreach (var role in s.Roles)
-            if (!NodeConfigurationChecks.KnownRoles.Contains(role))
-                throw new ArgumentException($"{Named("Roles")} '{role}' is not a role: use {string.Join(", ", NodeConfigurationChecks.KnownRoles)}");
-        if (s.Tls?.Problem() is { } tls) throw new ArgumentException($"{Named("TlsCertificate")}: {tls}");
-        string protocol = s.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
-        foreach (var seed in s.Seeds)
-            if (NodeConfigurationChecks.SeedNodeProblem(seed, InspectionNodeOptions.DefaultSystemName, protocol) is { } problem)
-                throw new ArgumentException($"{Named("Seeds")} '{seed}' cannot be used: {problem}");
-        if (s.Port is < 0 or > 65535) throw new ArgumentException($"{Named("Port")} {s.Port} is not a port (1 to 65535, or 0 for a free one)");
-        if (s.Persistence == PersistenceBackend.PostgreSql && NodeConfigurationChecks.DatabaseProblem(s.Persistence, s.Postgres!) is { } db)
-            throw new ArgumentException($"{Named("Postgres")} cannot be used: {db}"); // not repeated: it holds a password
-        if (s.Mqtt != null)
-        {
-            try { if (HttpEndpoint.Parse(s.Mqtt).Port == 0) throw new ArgumentException("port 0"); }
-            catch (ArgumentException) { throw new ArgumentException($"{Named("Mqtt")} '{s.Mqtt}' is not host:port of an MQTT broker (e.g. 127.0.0.1:1883)"); }
-        }
-        if (s.MaxFrameBytes < 1) throw new ArgumentException($"{Named("MaxFrameBytes")} {s.MaxFrameBytes} must be at least 1");
-        if (s.MaxUploadBytes < 1) throw new ArgumentException($"{Named("MaxUploadBytes")} {s.MaxUploadBytes} must be at least 1");
-        if (s.MaxPixels < 1) throw new ArgumentException($"{Named("MaxPixels")} {s.MaxPixels} must be at least 1");
-        if (s.MaxInFlight is < 1 or > 100_000) throw new ArgumentException($"{Named("MaxInFlight")} {s.MaxInFlight} is out of range: 1 to 100000");
-        if (!(s.FrameDeadlineSeconds >= 0.1 && s.FrameDeadlineSeconds <= 3600))
-            throw new ArgumentException($"{Named("FrameDeadlineSeconds")} {s.FrameDeadlineSeconds} is out of range: 0.1 to 3600 seconds");
-        if (s.BackboneWeights != null && !File.Exists(s.BackboneWeights))
-            throw new ArgumentException($"{Named("BackboneWeights")} '{s.BackboneWeights}' does not exist");
     }
 
     private static string? Variable(string name) => Environment.GetEnvironmentVariable(name) is { Length: > 0 } v ? v : null;

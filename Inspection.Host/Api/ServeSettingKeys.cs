@@ -1,37 +1,68 @@
 namespace Inspection.Host.Api;
 
 /// <summary>
-/// One setting of <c>inspection serve</c> under its three names: the key in the JSON settings file (and in
-/// Microsoft.Extensions.Configuration), the environment variable and the command-line flag. Lists are comma-separated
-/// in the environment and repeated on the command line.
+/// One setting of a node (<c>inspection serve</c>, and <c>inspection node</c>, its alias) under its three names: the key
+/// in the JSON settings file (and in Microsoft.Extensions.Configuration), the environment variable and the command-line
+/// flag. Lists are comma-separated in the environment and repeated on the command line. A switch is a flag without a
+/// value (true/false in the file and the environment).
 /// </summary>
-public sealed record ServeSettingKey(string Key, string Environment, string Flag, bool List, string Description)
+/// <param name="NodeFlag">
+/// The flag as <c>inspection node</c> spells it, where that differs: node had <c>--seed</c> for the projection seed
+/// and <c>--seed-node</c> for the cluster's seeds, and its scripts keep working.
+/// </param>
+public sealed record ServeSettingKey(string Key, string Environment, string Flag, string Description, bool List = false, bool Switch = false, string? NodeFlag = null)
 {
     public static readonly IReadOnlyList<ServeSettingKey> All =
     [
-        new("Http", "INSPECTION_HTTP", "--http", false, "host:port of the HTTP API and dashboard (default 127.0.0.1:8080)"),
-        new("DataDir", "INSPECTION_DATA_DIR", "--data-dir", false, "folder for the SQLite database, the generated API key and result images (default ./inspection-data)"),
-        new("ApiKeys", "INSPECTION_API_KEYS", "--api-key", true, "accepted API keys; none: one is generated on first start and stored in the data folder"),
-        new("FolderRoots", "INSPECTION_FOLDER_ROOTS", "--folder-root", true, "server folders training may read (symbolic links resolved); none: no server folder"),
-        new("Roles", "INSPECTION_ROLES", "--roles", true, "api, ingest, gpu (default all three)"),
-        new("Seeds", "INSPECTION_SEED_NODES", "--seed", true, "akka.tcp://inspection@host:port of the cluster's seed nodes (default: this node)"),
-        new("Hostname", "INSPECTION_HOSTNAME", "--hostname", false, "address the cluster node binds and advertises (default 127.0.0.1)"),
-        new("Port", "INSPECTION_PORT", "--port", false, "cluster TCP port (default: a free one)"),
-        new("Postgres", "INSPECTION_POSTGRES", "--postgres", false, "PostgreSQL connection string: the journal every node of a cluster shares (default: SQLite in the data folder)"),
-        new("Mqtt", "INSPECTION_MQTT", "--mqtt", false, "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),
-        new("PublicRead", "INSPECTION_PUBLIC_READ", "--public-read", false, "read routes answer without an API key (true/false, default false)"),
-        new("Device", "INSPECTION_DEVICE", "--device", false, "cpu, cuda, cuda:N or auto for this node's backbones and shards (default cpu)"),
-        new("BackboneWeights", "INSPECTION_BACKBONE_WEIGHTS", "--backbone-weights", false, "weights file (.safetensors or .pth) for lines with the wide_resnet50_2 backbone"),
-        new("MaxFrameBytes", "INSPECTION_MAX_FRAME_BYTES", "--max-frame-bytes", false, "largest frame body in bytes (default 33554432); larger: 413"),
-        new("MaxUploadBytes", "INSPECTION_MAX_UPLOAD_BYTES", "--max-upload-bytes", false, "largest training or good-images upload in bytes (default 1073741824); larger: 413"),
-        new("MaxPixels", "INSPECTION_MAX_PIXELS", "--max-pixels", false, "most pixels of one image (default 50000000); more: 413"),
-        new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", false, "frames one line holds in flight (default 64); more: 503 with Retry-After"),
-        new("TlsCertificate", "INSPECTION_TLS_CERTIFICATE", "--tls-certificate", false, "PKCS#12 file of the cluster's certificate: Akka.Remote over mutually authenticated TLS, nodes without it refused (default: plain TCP)"),
-        new("TlsPassword", "INSPECTION_TLS_PASSWORD", "--tls-password", false, "password of the TLS certificate file (prefer the environment or the settings file to the command line)"),
-        new("TlsTrust", "INSPECTION_TLS_TRUST", "--tls-trust", true, "thumbprints of other nodes' certificates to accept besides this node's own"),
-        new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", false, "seconds after which a frame without a result is failed explicitly (default 30)"),
+        // The HTTP API.
+        new("Http", "INSPECTION_HTTP", "--http", "host:port of the HTTP API and dashboard (serve's default 127.0.0.1:8080; without the api role a free port for health and metrics; node: no HTTP unless given)"),
+        new("DataDir", "INSPECTION_DATA_DIR", "--data-dir", "folder for the SQLite database, the generated API key and result images (default ./inspection-data)"),
+        new("ApiKeys", "INSPECTION_API_KEYS", "--api-key", "accepted API keys; none: one is generated on first start and stored in the data folder", List: true),
+        new("FolderRoots", "INSPECTION_FOLDER_ROOTS", "--folder-root", "server folders training may read (symbolic links resolved); none: no server folder", List: true),
+        new("PublicRead", "INSPECTION_PUBLIC_READ", "--public-read", "read routes answer without an API key (true/false, default false)", Switch: true),
+        new("MaxFrameBytes", "INSPECTION_MAX_FRAME_BYTES", "--max-frame-bytes", "largest frame body in bytes (default 33554432); larger: 413"),
+        new("MaxUploadBytes", "INSPECTION_MAX_UPLOAD_BYTES", "--max-upload-bytes", "largest training or good-images upload in bytes (default 1073741824); larger: 413"),
+        new("MaxPixels", "INSPECTION_MAX_PIXELS", "--max-pixels", "most pixels of one image (default 50000000); more: 413"),
+        // The cluster node.
+        new("Roles", "INSPECTION_ROLES", "--roles", "api, ingest, gpu (default all three)", List: true),
+        new("Seeds", "INSPECTION_SEED_NODES", "--seed", "seed nodes of the cluster, akka.tcp://inspection@host:port (akka.ssl.tcp:// with TLS; default: this node)", List: true, NodeFlag: "--seed-node"),
+        new("Hostname", "INSPECTION_HOSTNAME", "--hostname", "address the cluster node binds and advertises (default 127.0.0.1)"),
+        new("Port", "INSPECTION_PORT", "--port", "cluster TCP port (default: a free one)"),
+        new("TlsCertificate", "INSPECTION_TLS_CERTIFICATE", "--tls-certificate", "PKCS#12 file of the cluster's certificate: Akka.Remote over mutually authenticated TLS, nodes without it refused (default: plain TCP)"),
+        new("TlsPassword", "INSPECTION_TLS_PASSWORD", "--tls-password", "password of the TLS certificate file (prefer the environment or the settings file to the command line)"),
+        new("TlsTrust", "INSPECTION_TLS_TRUST", "--tls-trust", "thumbprints of other nodes' certificates to accept besides this node's own", List: true),
+        new("Sqlite", "INSPECTION_DB", "--db", "SQLite database file, for nodes on one machine (default: inspection.db in the data folder)"),
+        new("Postgres", "INSPECTION_POSTGRES", "--postgres", "PostgreSQL connection string: the journal every node of a cluster shares (default: SQLite)"),
+        new("Device", "INSPECTION_DEVICE", "--device", "cpu, cuda, cuda:N or auto for this node's backbones and shards (default cpu)"),
+        // Lines, cameras and results on this node.
+        new("Train", "INSPECTION_TRAIN", "--train", "line=folder: train (or retrain) a line from an MVTec-layout folder once this node has joined the cluster (needs the gpu role)", List: true),
+        new("Camera", "INSPECTION_CAMERA", "--camera", "line=folder: watch an existing folder as a camera of that line", List: true),
+        new("MoveDone", "INSPECTION_MOVE_DONE", "--move-done", "move each camera file that has its result into a done/ folder inside the camera's folder", Switch: true),
+        new("Heatmaps", "INSPECTION_HEATMAPS", "--heatmaps", "folder of result images (heatmaps, overlays) of scored frames (default: results/ in the data folder with HTTP, none without)"),
+        new("Mqtt", "INSPECTION_MQTT", "--mqtt", "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),
+        new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", "frames one line holds in flight (default 64); more: 503 with Retry-After"),
+        new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", "seconds after which a frame without a result is failed explicitly (default 30)"),
+        new("RunSeconds", "INSPECTION_RUN_SECONDS", "--for", "stop after this many seconds of serving (after training at start; default: run until stopped)"),
+        // Training: the settings of lines trained here that have none of their own, and of the batches this node extracts.
+        new("Backbone", "INSPECTION_BACKBONE", "--backbone", "backbone: resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs backbone weights)"),
+        new("BackboneWeights", "INSPECTION_BACKBONE_WEIGHTS", "--backbone-weights", "weights file (.safetensors or .pth) for lines with the wide_resnet50_2 backbone"),
+        new("Layers", "INSPECTION_LAYERS", "--layers", "feature layers, shallow to deep (default layer2 layer3)", List: true),
+        new("ImageSize", "INSPECTION_IMAGE_SIZE", "--image-size", "input size: 256 (square), HxW such as 640x256, or auto[:PIXELS] (default 256)"),
+        new("Precision", "INSPECTION_PRECISION", "--precision", "number format of backbone and kNN: fp32 (default), bf16 or fp16"),
+        new("KnnPrecision", "INSPECTION_KNN_PRECISION", "--knn-precision", "number format of the kNN alone: fp32, bf16 or fp16 (default: as the precision)"),
+        new("CoresetRatio", "INSPECTION_CORESET_RATIO", "--coreset-ratio", "share of training patches kept in the memory bank (default 0.1)"),
+        new("TrainingSeed", "INSPECTION_TRAINING_SEED", "--training-seed", "seed of projection and coreset (default 0)", NodeFlag: "--seed"),
+        new("ProjectionDims", "INSPECTION_PROJECTION_DIMS", "--projection-dims", "dimensions of the coreset's random projection (default: about 300)"),
+        new("MinTrainImages", "INSPECTION_MIN_TRAIN_IMAGES", "--min-train-images", "fewest readable training images to train on (default 1)"),
+        new("HoldoutOutsideBank", "INSPECTION_HOLDOUT_OUTSIDE_BANK", "--holdout-outside-bank", "keep the images held back for calibration out of the bank", Switch: true),
+        new("BatchSize", "INSPECTION_BATCH_SIZE", "--batch-size", "images per batch, 1 to 1024 (default 8)"),
+        new("KnnBudgetMb", "INSPECTION_KNN_BUDGET_MB", "--knn-budget-mb", "largest distance block of the nearest-neighbour search in MB (default 256)"),
+        new("Verbose", "INSPECTION_VERBOSE", "--verbose", "log details", Switch: true),
     ];
 
     /// <summary>The JSON settings file itself: only from the command line or the environment.</summary>
-    public static readonly ServeSettingKey SettingsFile = new("", "INSPECTION_SETTINGS", "--settings", false, "JSON file of the settings above, by key");
+    public static readonly ServeSettingKey SettingsFile = new("", "INSPECTION_SETTINGS", "--settings", "JSON file of the settings above, by key");
+
+    /// <summary>The flag as <paramref name="command"/> (serve or node) spells it.</summary>
+    public string FlagOf(string command) => command == "node" && NodeFlag != null ? NodeFlag : Flag;
 }

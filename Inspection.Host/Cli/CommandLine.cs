@@ -17,7 +17,7 @@ public static class CommandLine
         root.Subcommands.Add(ClusterBenchCommand.Create());
         root.Subcommands.Add(BackboneBenchCommand.Create());
         root.Subcommands.Add(SynthCommand.Create());
-        root.Subcommands.Add(NodeCommand.Create());
+        root.Subcommands.Add(ServeCommand.CreateNode());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(LoadTestCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());

@@ -26,10 +26,7 @@ public sealed class EngineOptions
         CustomParser = result =>
         {
             string? text = result.Tokens.Count == 1 ? result.Tokens[0].Value : null;
-            var choice = ImageSizeChoice.TryParse(text, out string error);
-            if (choice is null) result.AddError($"--image-size: {error}.");
-            else if (!choice.IsAuto && new[] { choice.Size.Height, choice.Size.Width }.Any(side => side is < AutoImageSize.MinSide or > AutoImageSize.MaxSide))
-                result.AddError($"--image-size must be between {AutoImageSize.MinSide} and {AutoImageSize.MaxSide}, got {text}{(choice.Size.IsSquare ? "" : " (each side)")}.");
+            if (ImageSizeProblem("--image-size", text, out var choice) is { } problem) result.AddError(problem + ".");
             return choice!;
         },
     };
@@ -37,24 +34,36 @@ public sealed class EngineOptions
         .InRange(0.0, 1.0, aboveMin: true);
     public Option<int> Seed { get; } = new("--seed") { Description = "Seed of projection and coreset.", DefaultValueFactory = _ => 0 };
     public Option<int?> ProjectionDims { get; } = new Option<int?>("--projection-dims") { Description = "Dimensions of the coreset's random projection (default: anomalib's Johnson-Lindenstrauss choice, about 300)." }
-        .InRange(1, 100_000);
+        .InRange(1, MaxProjectionDims);
     public Option<int> MinTrainImages { get; } = new Option<int>("--min-train-images") { Description = "Fewest readable training images to train on (unreadable ones are skipped with a warning).", DefaultValueFactory = _ => 1 }
-        .InRange(1, 1_000_000);
+        .InRange(1, MaxMinTrainImages);
     public Option<bool> HoldoutOutsideBank { get; } = new("--holdout-outside-bank") { Description = "Keep the train/good images held back for calibration out of the bank (default: they join it after calibrating)." };
     public Option<int> BatchSize { get; } = new Option<int>("--batch-size") { Description = "Images per batch (1 to 1024).", DefaultValueFactory = _ => 8 }
         .InRange(1, MaxBatch);
     public Option<bool> Verbose { get; } = new("--verbose") { Description = "Log details." };
     public Option<int> KnnBudgetMb { get; } = new Option<int>("--knn-budget-mb") { Description = "Largest distance block of the nearest-neighbour search, in MB (larger is faster on GPUs).", DefaultValueFactory = _ => 256 }
-        .InRange(1, 1 << 20, hint: "1 MB to 1 TB");
+        .InRange(1, MaxKnnBudgetMb, hint: KnnBudgetHint);
     public Option<string> Precision { get; } = new Option<string>("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" }
         .OneOf(Precisions);
     public Option<string?> KnnPrecision { get; } = new Option<string?>("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." }
         .OneOf(Precisions);
 
+    /// <summary>Why <paramref name="text"/> is not an image size (a side outside 32..2048 included), or null; also for settings (ServeConfiguration).</summary>
+    internal static string? ImageSizeProblem(string name, string? text, out ImageSizeChoice? choice)
+    {
+        choice = ImageSizeChoice.TryParse(text, out string error);
+        if (choice is null) return $"{name}: {error}";
+        if (!choice.IsAuto && new[] { choice.Size.Height, choice.Size.Width }.Any(side => side is < AutoImageSize.MinSide or > AutoImageSize.MaxSide))
+            return $"{name} must be between {AutoImageSize.MinSide} and {AutoImageSize.MaxSide}, got {text}{(choice.Size.IsSquare ? "" : " (each side)")}";
+        return null;
+    }
+
     /// <summary>Largest batch: beyond it one batch's features alone outgrow the memory of any device this runs on.</summary>
     public const int MaxBatch = 1024;
-    private static readonly string[] LayerNames = ["layer1", "layer2", "layer3", "layer4"];
-    private static readonly string[] Precisions = [ComputePrecision.Float32, ComputePrecision.BFloat16, ComputePrecision.Float16];
+    internal const int MaxProjectionDims = 100_000, MaxMinTrainImages = 1_000_000, MaxKnnBudgetMb = 1 << 20;
+    internal const string KnnBudgetHint = "1 MB to 1 TB";
+    internal static readonly string[] LayerNames = ["layer1", "layer2", "layer3", "layer4"];
+    internal static readonly string[] Precisions = [ComputePrecision.Float32, ComputePrecision.BFloat16, ComputePrecision.Float16];
 
     /// <summary>
     /// The options of a command; training ones where it trains, and the tiling ones where it can train and score a tiled

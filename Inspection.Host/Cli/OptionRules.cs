@@ -55,8 +55,7 @@ internal static class OptionRules
         {
             var values = Value<string[]>(result) ?? [];
             foreach (var value in values) CheckChoice(result, option.Name, value, choices);
-            if (values.Distinct(StringComparer.Ordinal).Count() != values.Length)
-                result.AddError($"{option.Name} lists a value twice: {string.Join(" ", values)}.");
+            if (RepeatProblem(option.Name, values) is { } twice) result.AddError(twice + ".");
         });
         return option;
     }
@@ -66,10 +65,7 @@ internal static class OptionRules
     {
         option.Validators.Add(result =>
         {
-            var values = Value<string[]>(result) ?? [];
-            var indices = values.Select(v => Array.IndexOf(order, v)).Where(i => i >= 0).ToList();
-            if (indices.Zip(indices.Skip(1), (shallower, deeper) => shallower > deeper).Any(wrong => wrong))
-                result.AddError($"{option.Name} must list layers shallow to deep (for example {order[1]} {order[2]}), got {string.Join(" ", values)}.");
+            if (OrderProblem(option.Name, Value<string[]>(result) ?? [], order) is { } problem) result.AddError(problem + ".");
         });
         return option;
     }
@@ -115,16 +111,37 @@ internal static class OptionRules
 
     private static void Check<T>(OptionResult result, string name, T value, T min, T max, bool aboveMin, string? hint) where T : INumber<T>
     {
-        bool inside = (aboveMin ? value > min : value >= min) && value <= max; // false for NaN, which compares false
-        if (inside) return;
-        string range = aboveMin ? $"greater than {Text(min)} and at most {Text(max)}" : $"between {Text(min)} and {Text(max)}";
-        result.AddError($"{name} must be {range}{(hint == null ? "" : $" ({hint})")}, got {Text(value)}.");
+        if (RangeProblem(name, value, min, max, aboveMin, hint) is { } problem) result.AddError(problem + ".");
     }
 
     private static void CheckChoice(OptionResult result, string name, string? value, string[] choices)
     {
-        if (value == null || choices.Contains(value, StringComparer.Ordinal)) return;
-        result.AddError($"{name} '{value}' is not one of {string.Join(", ", choices)}.");
+        if (ChoiceProblem(name, value, choices) is { } problem) result.AddError(problem + ".");
+    }
+
+    // The texts of the rules, also for settings checked after binding (ServeConfiguration): the same words wherever a value comes from.
+
+    /// <summary>Why <paramref name="value"/> is outside the range (NaN is), or null.</summary>
+    public static string? RangeProblem<T>(string name, T value, T min, T max, bool aboveMin = false, string? hint = null) where T : INumber<T>
+    {
+        bool inside = (aboveMin ? value > min : value >= min) && value <= max; // false for NaN, which compares false
+        if (inside) return null;
+        string range = aboveMin ? $"greater than {Text(min)} and at most {Text(max)}" : $"between {Text(min)} and {Text(max)}";
+        return $"{name} must be {range}{(hint == null ? "" : $" ({hint})")}, got {Text(value)}";
+    }
+
+    public static string? ChoiceProblem(string name, string? value, string[] choices) =>
+        value == null || choices.Contains(value, StringComparer.Ordinal) ? null : $"{name} '{value}' is not one of {string.Join(", ", choices)}";
+
+    public static string? RepeatProblem(string name, string[] values) =>
+        values.Distinct(StringComparer.Ordinal).Count() == values.Length ? null : $"{name} lists a value twice: {string.Join(" ", values)}";
+
+    public static string? OrderProblem(string name, string[] values, string[] order)
+    {
+        var indices = values.Select(v => Array.IndexOf(order, v)).Where(i => i >= 0).ToList();
+        return indices.Zip(indices.Skip(1), (shallower, deeper) => shallower > deeper).Any(wrong => wrong)
+            ? $"{name} must list layers shallow to deep (for example {order[1]} {order[2]}), got {string.Join(" ", values)}"
+            : null;
     }
 
     /// <summary>The value as it would be typed: "Infinity" rather than the invariant culture's "∞".</summary>

@@ -39,6 +39,9 @@ internal static class PathRules
     private static void Check(OptionResult result, string name, string what, Func<string, string?> problem)
     {
         if (OptionRules.Value<string>(result) is not { } path || problem(path) is not { } why) return;
-        result.AddError($"{name} '{path}' cannot be used as the {what}: {why}.");
+        result.AddError($"{Unusable(name, path, what, why)}.");
     }
+
+    /// <summary>The text of a refused path, also for settings checked after binding (ServeConfiguration).</summary>
+    public static string Unusable(string name, string path, string what, string why) => $"{name} '{path}' cannot be used as the {what}: {why}";
 }

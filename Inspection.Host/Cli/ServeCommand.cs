@@ -1,40 +1,183 @@
 using System.CommandLine;
 using Akka.Actor;
+using Akka.Cluster.Tools.PublishSubscribe;
+using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
+using Inspection.Actors.Messages;
 using Inspection.Host.Api;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Logging;
 
 namespace Inspection.Host.Cli;
 
 /// <summary>
-/// <c>inspection serve</c>: one node of the cluster with the HTTP API. With no arguments, a whole one-machine factory:
-/// every role, HTTP on 127.0.0.1:8080, SQLite and result images under ./inspection-data. Settings come from options,
-/// INSPECTION_* variables and an optional JSON file (<see cref="ServeSettingKey"/>). Runs until SIGTERM or Ctrl+C,
-/// then leaves the cluster and exits.
+/// <c>inspection serve</c>: one node of the cluster. With no arguments, a whole one-machine factory: every role, HTTP
+/// on 127.0.0.1:8080, SQLite and result images under ./inspection-data. Without the api role it serves health and
+/// metrics only. It can train lines once it has joined (<c>--train</c>) and watch folders as cameras
+/// (<c>--camera</c>). Settings come from options, INSPECTION_* variables and an optional JSON file
+/// (<see cref="ServeSettingKey"/>). Runs until SIGTERM or Ctrl+C (or for <c>--for</c> seconds), then leaves the
+/// cluster and exits.
+/// <para>
+/// <c>inspection node</c> is the same command under the name nodes were run with before serve: the same settings,
+/// node's spellings where serve's flag means another setting (<c>--seed-node</c> for the cluster's seeds,
+/// <c>--seed</c> for the projection seed), no HTTP unless one is given, and every published result printed.
+/// </para>
 /// </summary>
 public static class ServeCommand
 {
-    public static Command Create()
+    public const string Serve = "serve", Node = "node";
+
+    public static Command Create() => Create(Serve, "Run a cluster node with the HTTP API (with no options: a whole factory on this machine).");
+
+    public static Command CreateNode() => Create(Node, "Run a cluster node: serve with node's flags (--seed-node, --seed the projection seed), " +
+                                                        "without HTTP unless --http is given, printing every result.");
+
+    private static Command Create(string name, string description)
     {
-        var command = new Command("serve", "Run a cluster node with the HTTP API (with no options: a whole factory on this machine).");
+        var command = new Command(name, description);
         var options = new Dictionary<ServeSettingKey, Option>();
         foreach (var key in ServeSettingKey.All)
         {
-            Option option = key.Key == nameof(ServeSettings.PublicRead)
-                ? new Option<bool>(key.Flag) { Description = $"{Describe(key)}" }
-                : key.List
-                    ? new Option<string[]>(key.Flag) { Description = Describe(key), AllowMultipleArgumentsPerToken = true }
-                    : new Option<string>(key.Flag) { Description = Describe(key) };
+            string flag = key.FlagOf(name);
+            Option option = key.Switch ? new Option<bool>(flag) { Description = Describe(key) }
+                : key.List ? new Option<string[]>(flag) { Description = Describe(key), AllowMultipleArgumentsPerToken = true }
+                : new Option<string>(flag) { Description = Describe(key) };
             options[key] = option;
             command.Options.Add(option);
         }
         var settingsFile = new Option<string?>(ServeSettingKey.SettingsFile.Flag) { Description = Describe(ServeSettingKey.SettingsFile) };
         command.Options.Add(settingsFile);
-        command.SetAction(result => CommandRunner.Run(() => Run(ServeConfiguration.Load(result, options, settingsFile)).GetAwaiter().GetResult()));
+        command.SetAction(result => CommandRunner.Run(() => Run(ServeConfiguration.Load(result, options, settingsFile), name).GetAwaiter().GetResult()));
         return command;
+    }
+
+    private static string Describe(ServeSettingKey key) => $"{char.ToUpperInvariant(key.Description[0])}{key.Description[1..]} [{key.Environment}].";
+
+    private static async Task<int> Run(ServeSettings settings, string command)
+    {
+        bool api = settings.Roles.Contains("api");
+        // serve always has HTTP: the API on api nodes, health and metrics on a free port on the others. node has it when given.
+        settings.Http ??= command == Serve ? api ? "127.0.0.1:8080" : "127.0.0.1:0" : null;
+        bool web = settings.Http != null;
+        if (web || (settings.Persistence == PersistenceBackend.Sqlite && settings.Sqlite == null))
+        {
+            try { Directory.CreateDirectory(settings.DataDir); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            { throw new ArgumentException($"the data folder '{settings.DataDir}' cannot be created: {e.Message}"); }
+        }
+        string? generated = null;
+        var keys = settings.ApiKeys.ToList();
+        if (keys.Count == 0 && web && api)
+        {
+            var (key, created) = ApiKeys.LoadOrCreate(settings.DataDir);
+            keys.Add(key);
+            generated = created ? $"API key (generated, stored in {Path.Combine(Path.GetFullPath(settings.DataDir), "api-key")}): {key}"
+                : $"API key (stored in {Path.Combine(Path.GetFullPath(settings.DataDir), "api-key")}): {key}";
+        }
+        string protocol = settings.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
+        var node = new InspectionNodeOptions
+        {
+            Tls = settings.Tls,
+            Database = settings.Database,
+            Persistence = settings.Persistence,
+            Hostname = settings.Hostname,
+            Port = settings.Port,
+            SeedNodes = settings.Seeds.Length > 0 ? settings.Seeds : [$"{protocol}://{InspectionNodeOptions.DefaultSystemName}@{settings.Hostname}:{settings.Port}"],
+            Roles = settings.Roles,
+            Device = settings.Device,
+            // Scorers keep asking a restarting shard for most of the frame deadline; the line keeps the rest to try again.
+            ShardRetryBudget = TimeSpan.FromSeconds(Math.Max(0, settings.FrameDeadlineSeconds - 5)),
+            Training = settings.Training,
+            BatchSize = settings.BatchSize,
+            Lines = new LineOptions
+            {
+                MaxInFlight = settings.MaxInFlight,
+                FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds),
+                // With HTTP the API serves the images, drawn when first asked for; without, only where asked, drawn at once for users opening the folder.
+                HeatmapFolder = web || settings.Heatmaps != null ? settings.HeatmapFolder : null,
+                ImagesOnRequest = web,
+                MqttBroker = settings.Mqtt,
+            },
+        };
+        Action<ILoggingBuilder> logging = l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(settings.Verbose ? LogLevel.Debug : LogLevel.Warning);
+        await using var started = web ? await StartedNode.WithHttp(settings, node, new ApiKeys(keys), logging) : await StartedNode.Alone(node, logging);
+        var system = started.System;
+        Console.WriteLine($"node {node.Address}{(node.Tls is null ? "" : " (TLS)")} roles [{string.Join(", ", node.Roles)}] " +
+                          $"seeds [{string.Join(", ", node.SeedNodes)}] {(node.Persistence == PersistenceBackend.Sqlite ? "SQLite " + node.Database : "PostgreSQL")}");
+        if (started.Http is { } http)
+        {
+            if (api)
+            {
+                Console.WriteLine($"dashboard: point a browser at {http}/ and sign in with the API key");
+                Console.WriteLine($"HTTP API on {http}/api/v1 (reference: {http}/api-reference, OpenAPI: {http}/openapi/v1.json)");
+                if (generated != null) Console.WriteLine(generated);
+                Console.WriteLine($"try: curl -H \"X-Api-Key: {(generated != null ? keys[0] : "<your key>")}\" {http}/api/v1/lines");
+            }
+            Console.WriteLine($"health: {http}/healthz/ready, metrics: {http}/metrics");
+        }
+        var cluster = Akka.Cluster.Cluster.Get(system);
+        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        cluster.RegisterOnMemberUp(() =>
+        {
+            Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up");
+            joined.TrySetResult();
+        });
+        // Without HTTP the console is where results go.
+        if (!web) DistributedPubSub.Get(system).Mediator.Tell(new Subscribe(LineActor.ResultsTopic, system.ActorOf(Props.Create(() => new ResultPrinter()), "result-printer")));
+        return await Join(settings, started, joined.Task);
+    }
+
+    /// <summary>Joins, checks the journal, trains the <c>--train</c> lines, starts the cameras, then serves until stopped or for <c>--for</c> seconds.</summary>
+    private static async Task<int> Join(ServeSettings settings, StartedNode started, Task joined)
+    {
+        var system = started.System;
+        // A stop (SIGTERM, Ctrl+C) or the actor system's end (this node downed by the cluster) ends every wait below.
+        var ended = Task.WhenAny(Task.Delay(Timeout.InfiniteTimeSpan, started.Stopping).ContinueWith(_ => { }), system.WhenTerminated);
+        var lines = settings.TrainLines;
+        if (lines.Count > 0 && !joined.IsCompleted)
+            // Training needs the cluster (registry, shards, every gpu node's extractor): wait for it as long as Akka
+            // keeps trying the seeds, rather than fail the first request after its timeout.
+            Console.WriteLine($"training starts once this node has joined the cluster (seeds: {string.Join(", ", started.Options.SeedNodes)})");
+        if (await Task.WhenAny(joined, ended) != joined)
+            return Ended(system, lines.Count > 0 ? "before it had joined the cluster (no line was trained)" : null);
+        // The journal check waits for the registry; a stop during it is not kept waiting.
+        var check = JournalProblem(system);
+        if (await Task.WhenAny(check, ended) != check) return Ended(system, lines.Count > 0 ? "before it had trained its lines" : null);
+        if (await check is { } problem)
+        {
+            Console.Error.WriteLine($"error: {problem}. Every node of a cluster must use the cluster's one journal: the same PostgreSQL database " +
+                                    "(--postgres \"Host=...\" on every node). SQLite, the default, is for a one-machine factory. This node leaves the cluster.");
+            return ExitCodes.BadInput;
+        }
+        Console.WriteLine("ready: the cluster's registry answers");
+
+        var pipeline = await InspectionPipeline.For(system);
+        foreach (var (line, folder) in lines)
+        {
+            var training = pipeline.Train(line, folder, shards: 0, TimeSpan.FromHours(2));
+            if (await Task.WhenAny(training, ended) != training)
+                return Ended(system, $"while training line '{line}' (the line keeps the model it had)");
+            var trained = await training;
+            Console.WriteLine($"line '{line}' serves {trained.Version}: {trained.BankSize} bank vectors in {trained.Shards} shard(s), trained in {trained.Seconds:F1} s");
+        }
+        var lineActors = new Dictionary<string, IActorRef>();
+        foreach (var (line, folder) in settings.Cameras)
+        {
+            if (!lineActors.TryGetValue(line, out var lineActor))
+                lineActors[line] = lineActor = pipeline.StartLine(line, started.Options.Lines);
+            // The name is the camera's identity in the journal (the files it has inspected): the same folder keeps it across restarts.
+            string full = Path.GetFullPath(folder).TrimEnd('/');
+            string name = $"folder-{Path.GetFileName(full)}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant()}";
+            var cameraOptions = new FolderCameraOptions { DoneFolder = settings.MoveDone ? Path.Combine(full, "done") : null };
+            system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}"));
+            Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
+        }
+
+        var timer = Task.Delay(settings.RunSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan);
+        if (await Task.WhenAny(timer, ended) != timer) return Ended(system, null);
+        Console.WriteLine("node stopped");
+        return ExitCodes.Success; // stopping the node leaves the cluster gracefully: shards hand over
     }
 
     /// <summary>Null when this node's journal is the cluster's; a registry that does not answer is only warned about.</summary>
@@ -52,103 +195,43 @@ public static class ServeCommand
         }
     }
 
-    private static string Describe(ServeSettingKey key) => $"{char.ToUpperInvariant(key.Description[0])}{key.Description[1..]} [{key.Environment}].";
-
-    private static async Task<int> Run(ServeSettings settings)
+    /// <summary>
+    /// The exit of a node that was stopped or removed. Stopped by a signal: 0 once it ran (that is how nodes are
+    /// stopped), 130 if it was still training. Downed by the cluster (its peers lost it for longer than the split-brain
+    /// resolver waits, and this node was on the side that gives way): an error, since it no longer serves anything.
+    /// </summary>
+    private static int Ended(ActorSystem system, string? during)
     {
-        bool api = settings.Roles.Contains("api");
-        settings.Http ??= api ? "127.0.0.1:8080" : "127.0.0.1:0";
-        try { Directory.CreateDirectory(settings.DataDir); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        { throw new ArgumentException($"the data folder '{settings.DataDir}' cannot be created: {e.Message}"); }
-        string? generated = null;
-        var keys = settings.ApiKeys.ToList();
-        if (keys.Count == 0 && api)
+        if (CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason)
         {
-            var (key, created) = ApiKeys.LoadOrCreate(settings.DataDir);
-            keys.Add(key);
-            generated = created ? $"API key (generated, stored in {Path.Combine(Path.GetFullPath(settings.DataDir), "api-key")}): {key}"
-                : $"API key (stored in {Path.Combine(Path.GetFullPath(settings.DataDir), "api-key")}): {key}";
+            Console.Error.WriteLine($"error: this node was downed by the cluster{(during is null ? "" : " " + during)}: its peers could not reach it, " +
+                                    "or it was on the smaller side of a split (keep-majority; on a tie the side with the lowest address stays); " +
+                                    "its shards move to the remaining gpu nodes. Restart it to rejoin.");
+            return ExitCodes.Failure;
         }
-        int port = settings.Port > 0 ? settings.Port : InspectionNodeHost.FreePort();
-        if (NodeConfigurationChecks.ListenProblem(settings.Hostname, port) is { } listen)
-            throw new ArgumentException($"cluster address {settings.Hostname}:{port}: {listen}");
-        string protocol = settings.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
-        var node = new InspectionNodeOptions
-        {
-            Tls = settings.Tls,
-            Database = settings.Database,
-            Persistence = settings.Persistence,
-            Hostname = settings.Hostname,
-            Port = port,
-            SeedNodes = settings.Seeds.Length > 0 ? settings.Seeds : [$"{protocol}://{InspectionNodeOptions.DefaultSystemName}@{settings.Hostname}:{port}"],
-            Roles = settings.Roles,
-            Device = settings.Device,
-            // Scorers keep asking a restarting shard for most of the frame deadline; the line keeps the rest to try again.
-            ShardRetryBudget = TimeSpan.FromSeconds(Math.Max(0, settings.FrameDeadlineSeconds - 5)),
-            Training = new Engine.PatchCore.PatchCoreSettings { BackboneWeights = settings.BackboneWeights },
-            Lines = new LineOptions
-            {
-                MaxInFlight = settings.MaxInFlight,
-                FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds),
-                HeatmapFolder = settings.HeatmapFolder,
-                ImagesOnRequest = true,
-                MqttBroker = settings.Mqtt,
-            },
-        };
-        var app = ApiServer.Build(settings, node, new ApiKeys(keys),
-            l => l.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; }).SetMinimumLevel(LogLevel.Warning));
-        try { await app.StartAsync(); }
-        catch (IOException e) { throw new ArgumentException($"HTTP endpoint {settings.Http}: {e.Message}"); }
-        var system = app.Services.GetRequiredService<ActorSystem>();
-        string http = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault() ?? "http://" + settings.Http;
-        Console.WriteLine($"node {node.Address}{(node.Tls is null ? "" : " (TLS)")} roles [{string.Join(", ", node.Roles)}] " +
-                          $"seeds [{string.Join(", ", node.SeedNodes)}] {(node.Persistence == PersistenceBackend.Sqlite ? "SQLite " + node.Database : "PostgreSQL")}");
-        if (api)
-        {
-            Console.WriteLine($"dashboard: point a browser at {http}/ and sign in with the API key");
-            Console.WriteLine($"HTTP API on {http}/api/v1 (reference: {http}/api-reference, OpenAPI: {http}/openapi/v1.json)");
-            if (generated != null) Console.WriteLine(generated);
-            Console.WriteLine($"try: curl -H \"X-Api-Key: {(generated != null ? keys[0] : "<your key>")}\" {http}/api/v1/lines");
-        }
-        Console.WriteLine($"health: {http}/healthz/ready, metrics: {http}/metrics");
-        var cluster = Akka.Cluster.Cluster.Get(system);
-        var joined = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        cluster.RegisterOnMemberUp(() =>
-        {
-            Console.WriteLine($"joined the cluster: {cluster.State.Members.Count} member(s) up");
-            joined.TrySetResult();
-        });
-
-        var stopping = app.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-        var stopped = Task.Delay(Timeout.InfiniteTimeSpan, stopping).ContinueWith(_ => { });
-        var ended = Task.WhenAny(stopped, system.WhenTerminated);
-        // The journal check waits for the registry; a stop during it is not kept waiting.
-        var check = Task.WhenAny(joined.Task, ended).ContinueWith(t => t.Result == joined.Task ? JournalProblem(system) : Task.FromResult<string?>(null)).Unwrap();
-        if (await Task.WhenAny(check, ended) == check && await check is { } problem)
-        {
-            Console.Error.WriteLine($"error: {problem}. Every node of a cluster must use the cluster's one journal: the same PostgreSQL database " +
-                                    "(--postgres \"Host=...\" on every node). SQLite, the default, is for a one-machine factory. This node leaves the cluster.");
-            await app.StopAsync();
-            await app.DisposeAsync();
-            return ExitCodes.BadInput;
-        }
-        if (!ended.IsCompleted) Console.WriteLine("ready: the cluster's registry answers");
-        await ended;
-        bool downed = CoordinatedShutdown.Get(system).ShutdownReason is CoordinatedShutdown.ClusterDowningReason, tls = TlsShutdown.Happened(system);
-        await app.StopAsync();
-        await app.DisposeAsync();
-        if (tls)
+        if (TlsShutdown.Happened(system))
         {
             Console.Error.WriteLine(TlsShutdown.Error);
             return ExitCodes.Failure;
         }
-        if (downed)
+        if (during is null)
         {
-            Console.Error.WriteLine("error: this node was downed by the cluster: its peers could not reach it, or it was on the smaller side of a split; restart it to rejoin.");
-            return ExitCodes.Failure;
+            Console.WriteLine("node stopped");
+            return ExitCodes.Success;
         }
-        Console.WriteLine("node stopped");
-        return ExitCodes.Success;
+        Console.Error.WriteLine($"error: the node was stopped (Ctrl+C or SIGTERM) {during}");
+        return ExitCodes.Interrupted;
+    }
+
+    /// <summary>Prints every published result, one line each.</summary>
+    private sealed class ResultPrinter : ReceiveActor
+    {
+        public ResultPrinter()
+        {
+            Receive<StoredResult>(r => Console.WriteLine(r.Error == null
+                ? $"result {r.Frame}: {Path.GetFileName(r.Source)} score {r.Score:F3} ({r.NormalisedScore:F2}) {(r.Defective ? "FAIL" : "pass")} {r.ModelVersion} {r.LatencyMs:F0} ms{(r.HeatmapPath != null ? " " + r.HeatmapPath : "")}"
+                : $"result {r.Frame}: {Path.GetFileName(r.Source)} failed: {r.Error}"));
+            Receive<SubscribeAck>(_ => { });
+        }
     }
 }

@@ -59,10 +59,11 @@ public class CliNodeProcessTests(ITestOutputHelper log)
         while ((port = InspectionNodeHost.FreePort()) == other) { } // two distinct ports, whatever the OS hands out
         var ports = new[] { port, other }.Order().ToArray();
         string seed = $"akka.tcp://inspection@127.0.0.1:{ports[0]}";
-        using var first = CliProcess.Start(log, "node", "--port", ports[0].ToString(), "--db", folder.File("a.db"));
-        await first.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
-        using var second = CliProcess.Start(log, "node", "--port", ports[1].ToString(), "--seed-node", seed, "--db", folder.File("b.db"));
-        await second.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
+        // One journal for both, as a cluster must have (a node with another one is refused once it has joined).
+        using var first = CliProcess.Start(log, "node", "--port", ports[0].ToString(), "--db", folder.File("cluster.db"));
+        await first.WaitForLine(l => l.StartsWith("ready:"), Patience);
+        using var second = CliProcess.Start(log, "node", "--port", ports[1].ToString(), "--seed-node", seed, "--db", folder.File("cluster.db"));
+        await second.WaitForLine(l => l.StartsWith("ready:"), Patience);
 
         first.Process.Kill(); // SIGKILL: gone without leaving the cluster, as after a native fault
         await second.Process.WaitForExitAsync().WaitAsync(Patience);

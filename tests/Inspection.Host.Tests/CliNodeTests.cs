@@ -50,8 +50,10 @@ public class CliNodeTests
     [InlineData("--db '{dir}/file.txt' cannot be used as the SQLite database: '{dir}/file.txt' is not a SQLite database", "--db", "{dir}/file.txt")]
     [InlineData("--db 'Data Source=x.db;Mode=Memory' cannot be used as the SQLite database: an in-memory SQLite database keeps nothing", "--db", "Data Source=x.db;Mode=Memory")]
     [InlineData("a PostgreSQL connection string needs --postgres", "--db", "Host=db;Database=inspection")]
-    [InlineData("--db cannot be used as the PostgreSQL database: it is not a PostgreSQL connection string", "--postgres", "--db", "inspection.db")]
-    [InlineData("--db cannot be used as the PostgreSQL database: it is not a valid PostgreSQL connection string", "--postgres", "--db", "Hots=db;Password=secret")]
+    // --postgres takes the connection string itself, as serve's always did (node's was a switch that made --db one).
+    [InlineData("--postgres cannot be used as the PostgreSQL database: it is not a PostgreSQL connection string", "--postgres", "inspection.db")]
+    [InlineData("--postgres cannot be used as the PostgreSQL database: it is not a valid PostgreSQL connection string", "--postgres", "Hots=db;Password=secret")]
+    [InlineData("--db and --postgres are both given", "--db", "{dir}/n.db", "--postgres", "Host=db;Database=inspection")]
     [InlineData("--db was given an empty value", "--db", "")]
     [InlineData("--camera line-a={dir}/file.txt: '{dir}/file.txt' is a file; a camera watches a folder", "--camera", "line-a={dir}/file.txt")]
     [InlineData("--camera line-a={dir}/camra: folder '{dir}/camra' does not exist", "--camera", "line-a={dir}/camra")]
@@ -60,14 +62,15 @@ public class CliNodeTests
     [InlineData("--train line-a={dir}: Data folder '{dir}' has no train/good folder", "--train", "line-a={dir}")]
     [InlineData("--train trains on this node, which needs the gpu role (--roles ingest api lacks it)", "--roles", "ingest", "api", "--train", "line-a={data}")]
     [InlineData("--train names line 'line-a' twice", "--train", "line-a={data}", "line-a={data}")]
-    [InlineData("--port must be between 1 and 65535 (leave it out for a free port), got 0", "--port", "0")]
-    [InlineData("--port must be between 1 and 65535 (leave it out for a free port), got 70000", "--port", "70000")]
+    // Port texts are serve's, where 0 asks for a free port.
+    [InlineData("--port -1 is not a port (1 to 65535, or 0 for a free one)", "--port", "-1")]
+    [InlineData("--port 70000 is not a port (1 to 65535, or 0 for a free one)", "--port", "70000")]
     [InlineData("--port {busy}: port {busy} is already in use on 127.0.0.1", "--port", "{busy}")]
     [InlineData("--hostname was given an empty value", "--hostname", "")]
     [InlineData("--hostname no-such-host.invalid, --port 4053: host name 'no-such-host.invalid' cannot be resolved", "--hostname", "no-such-host.invalid", "--port", "4053")]
     [InlineData("--hostname no-such-host.invalid: host name 'no-such-host.invalid' cannot be resolved", "--hostname", "no-such-host.invalid")]
     [InlineData("--hostname 192.0.2.1: this machine cannot listen on 192.0.2.1:", "--hostname", "192.0.2.1")]
-    [InlineData("--roles 'gpux' is not one of gpu, ingest, api", "--roles", "gpux")]
+    [InlineData("--roles 'gpux' is not a role: use gpu, ingest, api", "--roles", "gpux")]
     [InlineData("--roles lists a value twice: gpu gpu", "--roles", "gpu", "gpu")]
     [InlineData("Required argument missing for option: '--roles'", "--roles")]
     [InlineData("--for must be greater than 0 and at most 2147483 (seconds; leave it out to run until stopped), got -1", "--for", "-1")]
@@ -95,8 +98,8 @@ public class CliNodeTests
     }
 
     [Theory]
-    [InlineData("INSPECTION_PORT", "4o53", "INSPECTION_PORT '4o53' is not a port number between 1 and 65535")]
-    [InlineData("INSPECTION_SEED_NODES", "akka.tcp://inspection@a:1,node2:4053", "INSPECTION_SEED_NODES entry 'node2:4053' cannot be used: it is not a node address")]
+    [InlineData("INSPECTION_PORT", "4o53", "INSPECTION_PORT: 4o53 is not a valid value")]
+    [InlineData("INSPECTION_SEED_NODES", "akka.tcp://inspection@a:1,node2:4053", "INSPECTION_SEED_NODES 'node2:4053' cannot be used: it is not a node address")]
     [InlineData("INSPECTION_DB", "/proc/x.db", "INSPECTION_DB '/proc/x.db' cannot be used as the SQLite database")]
     public void A_bad_environment_variable_is_refused_naming_it(string variable, string value, string expected)
     {

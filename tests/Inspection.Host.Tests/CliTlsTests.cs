@@ -44,13 +44,15 @@ public sealed class CliTlsTests(ITestOutputHelper log)
         int seedPort = InspectionNodeHost.FreePort();
         string seed = $"akka.ssl.tcp://inspection@127.0.0.1:{seedPort}";
 
-        using var first = CliProcess.StartIn(log, null, secret, "node", "--roles", "api", "--port", seedPort.ToString(), "--db", folder.File("a.db"),
+        // The cluster's nodes share one journal, as a cluster must (a node with another one is refused once it has joined).
+        using var first = CliProcess.StartIn(log, null, secret, "node", "--roles", "api", "--port", seedPort.ToString(), "--db", folder.File("cluster.db"),
             "--tls-certificate", folder.File("cluster.pfx"));
         await first.WaitForLine(l => l.StartsWith("joined the cluster"), Patience);
         Assert.Contains($"node {seed} (TLS)", first.Output);
         using var second = CliProcess.StartIn(log, null, secret, "node", "--roles", "api", "--port", InspectionNodeHost.FreePort().ToString(),
-            "--db", folder.File("b.db"), "--seed-node", seed, "--tls-certificate", folder.File("cluster.pfx"));
+            "--db", folder.File("cluster.db"), "--seed-node", seed, "--tls-certificate", folder.File("cluster.pfx"));
         await second.WaitForLine(l => l.StartsWith("joined the cluster: 2 member(s) up"), Patience);
+        await second.WaitForLine(l => l.StartsWith("ready:"), Patience);
 
         var clock = Stopwatch.StartNew();
         using var stranger = CliProcess.StartIn(log, null, new Dictionary<string, string> { ["INSPECTION_TLS_PASSWORD"] = "stranger-secret" },
