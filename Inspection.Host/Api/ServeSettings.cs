@@ -1,7 +1,6 @@
 using Inspection.Actors.Hosting;
 using Inspection.Engine.Imaging;
 using Inspection.Engine.PatchCore;
-
 using Inspection.Engine.Search;
 
 namespace Inspection.Host.Api;
