@@ -1,20 +1,17 @@
 using Akka.Actor;
-using Akka.Hosting;
-using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Registry;
 using Inspection.Actors.Results;
-using Inspection.Actors.Shards;
 
 namespace Inspection.Host.Api;
 
-/// <summary>What the routes share: the settings, the node's actors (once the actor system is up), the result store and jobs.</summary>
+/// <summary>
+/// What the routes share: the settings, the node's line options, the deployments it has heard of, the result store and
+/// jobs. The cluster's actors reach a route as <c>IRequiredActor&lt;T&gt;</c> parameters.
+/// </summary>
 public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorSystem system, ResultStore store, JobRegistry jobs, ResultFeed feed)
 {
     private readonly Lazy<DeploymentCache> _deployments = new(() => DeploymentCache.Start(system));
-
-    private Task<InspectionPipeline>? _pipeline;
-    private readonly object _gate = new();
 
     /// <summary>How long the API waits for the registry or a line to answer before it says 503.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -28,11 +25,4 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     public ResultStore Store => store;
     public JobRegistry Jobs => jobs;
     public ResultFeed Feed => feed;
-
-    public Task<InspectionPipeline> Pipeline()
-    {
-        lock (_gate) return _pipeline ??= InspectionPipeline.For(system);
-    }
-
-    public IActorRef ShardRegion => ActorRegistry.For(system).Get<MemoryBankShardRegion>();
 }

@@ -1,6 +1,10 @@
 using Akka.Actor;
 using Inspection.Actors.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
+using Microsoft.AspNetCore.Mvc;
+using Inspection.Actors.Shards;
 
 namespace Inspection.Host.Api;
 
@@ -10,16 +14,18 @@ public static class ClusterRoutes
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/cluster", Get).WithTags("Cluster").WithSummary("Members (address, roles, status, reachability), the leader, and every shard of every line.");
 
-    private static async Task<Ok<ClusterView>> Get(ApiContext api, CancellationToken cancel)
+    private static async Task<Ok<ClusterView>> Get(ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry,
+        [FromServices] IRequiredActor<MemoryBankShardRegion> bankShards, CancellationToken cancel)
     {
         var cluster = Akka.Cluster.Cluster.Get(api.System);
         var state = cluster.State;
-        var pipeline = await api.Pipeline();
-        var list = await pipeline.Registry.Ask<LineList>(new ListLines(), ApiContext.AskTimeout, cancel);
+        var models = await registry.GetAsync(cancel);
+        var shardRegion = await bankShards.GetAsync(cancel);
+        var list = await models.Ask<LineList>(new ListLines(), ApiContext.AskTimeout, cancel);
         var lines = new List<LineShardsView>();
         foreach (var summary in list.Lines.Where(l => l.Version != null))
         {
-            var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(summary.Line), ApiContext.AskTimeout, cancel);
+            var details = await models.Ask<LineDetails>(new GetLine(summary.Line), ApiContext.AskTimeout, cancel);
             if (details.Deployment is not { } d) continue;
             var replicas = Enumerable.Range(0, d.ShardCount).SelectMany(i => Enumerable.Range(0, d.Replicas).Select(r => (Index: i, Replica: r)));
             var shards = await Task.WhenAll(replicas.Select(async x =>
@@ -27,7 +33,7 @@ public static class ClusterRoutes
                 string entity = d.ShardEntity(x.Index, x.Replica);
                 try
                 {
-                    var s = await api.ShardRegion.Ask<ShardState>(new GetShardState(entity), TimeSpan.FromSeconds(3), cancel);
+                    var s = await shardRegion.Ask<ShardState>(new GetShardState(entity), TimeSpan.FromSeconds(3), cancel);
                     string loaded = s.ChunksStored == s.ChunkCount && s.Rows > 0 ? "loaded" : $"loading ({s.ChunksStored} of {s.ChunkCount} chunks)";
                     return new ShardView(x.Index, entity, s.Address, s.Rows, s.Device, loaded, x.Replica);
                 }

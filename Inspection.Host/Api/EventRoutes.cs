@@ -4,6 +4,8 @@ using Inspection.Actors.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.Options;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
 
 namespace Inspection.Host.Api;
 
@@ -25,10 +27,9 @@ public static class EventRoutes
     }
 
     private static async Task<Results<EmptyHttpResult, ProblemHttpResult>> Stream(string line, HttpContext http, ApiContext api, IOptions<JsonOptions> json,
-        CancellationToken cancel)
+        [Microsoft.AspNetCore.Mvc.FromServices] IRequiredActor<ModelRegistry> registry, CancellationToken cancel)
     {
-        var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var details = await (await registry.GetAsync(cancel)).Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         if (!details.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         return await Send(line, http, api, json, cancel);
     }

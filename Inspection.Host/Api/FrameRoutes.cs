@@ -3,6 +3,8 @@ using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
 
 namespace Inspection.Host.Api;
 
@@ -26,7 +28,8 @@ public static class FrameRoutes
     }
 
     private static async Task<Results<Ok<ResultView>, Accepted<FrameQueued>, ProblemHttpResult>> Post(string line, HttpRequest request, HttpResponse response,
-        ApiContext api, string? camera, string? frameId, bool? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancel)
+        ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, string? camera, string? frameId,
+        bool? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancel)
     {
         camera ??= "api";
         if (Names.Problem("line", line) is { } badLine) return Problems.BadRequest(badLine);
@@ -34,11 +37,11 @@ public static class FrameRoutes
         if (frameId != null && Names.KeyProblem("frameId", frameId) is { } badFrame) return Problems.BadRequest(badFrame);
         if (idempotencyKey != null && Names.KeyProblem("Idempotency-Key", idempotencyKey) is { } badKey) return Problems.BadRequest(badKey);
 
-        var pipeline = await api.Pipeline();
+        var lineRegion = await lines.GetAsync(cancel);
         // The registry is asked only about a line this node has not heard of: its deployments come on the topic.
         if (!api.Deployments.TryGet(line, out var deployment))
         {
-            var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+            var details = await (await registry.GetAsync(cancel)).Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
             if (!details.Known) return Problems.NotFound($"unknown line '{line}'");
             if (details.Deployment == null) return Problems.Conflict($"line '{line}' has no trained model yet: train it first (POST /api/v1/lines/{line}/training)");
             api.Deployments.Offer(deployment = details.Deployment);
@@ -60,7 +63,7 @@ public static class FrameRoutes
         var deadline = api.Lines.FrameTimeout * FrameTimeScale.Of(deployment, bytes!, api.Lines.TilesPerTimeout);
         var waiter = api.System.ActorOf(FrameWaiter.Props(accepted, result, deadline + TimeSpan.FromSeconds(60)));
         var frame = new FrameId(line, camera, sequence);
-        pipeline.Lines.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey), waiter);
+        lineRegion.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey), waiter);
 
         object first;
         try { first = await accepted.Task.WaitAsync(ApiContext.AskTimeout, cancel); }

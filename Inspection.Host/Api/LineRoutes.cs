@@ -3,6 +3,11 @@ using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Engine.PatchCore;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
+using Microsoft.AspNetCore.Mvc;
+using Inspection.Actors.Lines;
+using Inspection.Actors.Training;
 
 namespace Inspection.Host.Api;
 
@@ -22,35 +27,38 @@ public static class LineRoutes
         lines.MapPut("/{line}/threshold", SetThreshold).WithSummary("Set the image-score threshold of the line's current model (applies to frames scored after it).");
     }
 
-    private static async Task<Ok<IReadOnlyList<LineView>>> List(ApiContext api, CancellationToken cancel)
+    private static async Task<Ok<IReadOnlyList<LineView>>> List(ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, CancellationToken cancel)
     {
-        var pipeline = await api.Pipeline();
-        var list = await pipeline.Registry.Ask<LineList>(new ListLines(), ApiContext.AskTimeout, cancel);
-        var views = await Task.WhenAll(list.Lines.Select(async l => (await View(api, l.Line, cancel))!));
+        var list = await (await registry.GetAsync(cancel)).Ask<LineList>(new ListLines(), ApiContext.AskTimeout, cancel);
+        var views = await Task.WhenAll(list.Lines.Select(async l => (await View(api, registry, lines, l.Line, cancel))!));
         return TypedResults.Ok<IReadOnlyList<LineView>>(views.Where(v => v != null).ToList());
     }
 
-    private static async Task<Results<Ok<LineView>, ProblemHttpResult>> Get(string line, ApiContext api, CancellationToken cancel) =>
-        await View(api, line, cancel) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+    private static async Task<Results<Ok<LineView>, ProblemHttpResult>> Get(string line, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines,
+        CancellationToken cancel) =>
+        await View(api, registry, lines, line, cancel) is { } view ? TypedResults.Ok(view) : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
 
-    private static async Task<Results<Ok<LineSummaryView>, ProblemHttpResult>> Summary(string line, ApiContext api, CancellationToken cancel) =>
-        await View(api, line, cancel) is { } view
+    private static async Task<Results<Ok<LineSummaryView>, ProblemHttpResult>> Summary(string line, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry,
+        [FromServices] IRequiredActor<LineRegion> lines, CancellationToken cancel) =>
+        await View(api, registry, lines, line, cancel) is { } view
             ? TypedResults.Ok(await LineSummaries.Of(view, api.Store, DateTimeOffset.UtcNow, cancel))
             : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
 
-    private static async Task<Results<Ok<ThresholdPreviewView>, ProblemHttpResult>> Preview(string line, float? score, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<Ok<ThresholdPreviewView>, ProblemHttpResult>> Preview(string line, float? score, ApiContext api,
+        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, CancellationToken cancel)
     {
         if (score is not { } candidate || !float.IsFinite(candidate)) return Problems.BadRequest("give the threshold to preview as ?score= (a number on the model's scale)");
-        if (await View(api, line, cancel) is not { } view) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        if (await View(api, registry, lines, line, cancel) is not { } view) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (view.Threshold is not { } current) return Problems.Conflict($"line '{Names.Shorten(line)}' is not trained yet: it has no threshold to move");
         return TypedResults.Ok(await ThresholdPreviews.Of(line, current.Score, candidate, api.Store, cancel));
     }
 
-    private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api,
+        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, [FromServices] IRequiredActor<TrainingCoordinators> trainers, CancellationToken cancel)
     {
         if (Names.Problem("line", line) is { } bad) return Problems.BadRequest(bad);
-        var pipeline = await api.Pipeline();
-        var existing = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var models = await registry.GetAsync(cancel);
+        var existing = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         var s = existing.Settings;
         var asked = s with
         {
@@ -69,11 +77,14 @@ public static class LineRoutes
         bool replicasChange = body?.Replicas is not null && existing.Deployment is { } deployed && (settings.Replicas == 0 || settings.Replicas != deployed.Replicas);
         if (replicasChange && api.Jobs.ActiveFor(line) is { } active)
             return Problems.Conflict($"line '{line}' has a job running ({active.Id}); change its replicas when it has ended");
-        await pipeline.Registry.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
+        await models.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
         if (replicasChange)
-            api.Jobs.Start(api.System, pipeline.Registry, line, "replicas", (id, watcher) =>
-                pipeline.Trainers.Tell(new SetReplicas(line, settings.Replicas, id, watcher), watcher));
-        var view = (await View(api, line, cancel))!;
+        {
+            var trainerRouter = await trainers.GetAsync(cancel);
+            api.Jobs.Start(api.System, models, line, "replicas", (id, watcher) =>
+                trainerRouter.Tell(new SetReplicas(line, settings.Replicas, id, watcher), watcher));
+        }
+        var view = (await View(api, registry, lines, line, cancel))!;
         return existing.Known ? TypedResults.Ok(view) : TypedResults.Created($"/api/v1/lines/{line}", view);
     }
 
@@ -99,11 +110,10 @@ public static class LineRoutes
         catch (ArgumentException e) { return e.Message; }
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, CancellationToken cancel)
     {
-        var pipeline = await api.Pipeline();
         if (api.Jobs.ActiveFor(line) is { } job) return Problems.Conflict($"line '{line}' has job {job.Id} running: cancel it first (DELETE /api/v1/jobs/{job.Id})");
-        var deleted = await pipeline.Registry.Ask<LineDeleted>(new DeleteLine(line), ApiContext.AskTimeout, cancel);
+        var deleted = await (await registry.GetAsync(cancel)).Ask<LineDeleted>(new DeleteLine(line), ApiContext.AskTimeout, cancel);
         if (!deleted.Existed) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         api.Deployments.Forget(line); // at once here; other nodes hear it on the topic
         await api.Store.DeleteLine(line, cancel);
@@ -111,12 +121,12 @@ public static class LineRoutes
     }
 
     private static async Task<Results<Ok<ThresholdView>, ProblemHttpResult>> SetThreshold(string line, ThresholdRequest? body, HttpContext http, ApiContext api,
-        CancellationToken cancel)
+        [FromServices] IRequiredActor<ModelRegistry> registry, CancellationToken cancel)
     {
         if (body is null || (body.Score is null) == (body.Normalised is null))
             return Problems.BadRequest("give exactly one of score (the model's scale) or normalised (0 to 1, 0.5 at the current threshold)");
-        var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var models = await registry.GetAsync(cancel);
+        var details = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         if (!details.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (details.Deployment is not { } d) return Problems.Conflict($"line '{line}' has no trained model yet: train it first");
         float score;
@@ -133,19 +143,18 @@ public static class LineRoutes
             score = d.ImageThreshold + (n - 0.5f) * Math.Max(d.ImageMax - d.ImageMin, 1e-6f);
             if (score < 0) score = 0;
         }
-        var reply = await pipeline.Registry.Ask<object>(new SetThreshold(line, score, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
+        var reply = await models.Ask<object>(new SetThreshold(line, score, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
         return reply is ThresholdSet set
             ? TypedResults.Ok(new ThresholdView(set.Score, "operator", set.By, set.At))
             : Problems.Conflict((reply as NoDeployment)?.Reason ?? "the threshold was not set");
     }
 
     /// <summary>The line's view, or null for an unknown line. Counters come from the line itself (null if it did not answer).</summary>
-    public static async Task<LineView?> View(ApiContext api, string line, CancellationToken cancel)
+    public static async Task<LineView?> View(ApiContext api, IRequiredActor<ModelRegistry> registry, IRequiredActor<LineRegion> lines, string line, CancellationToken cancel)
     {
-        var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var details = await (await registry.GetAsync(cancel)).Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         if (!details.Known) return null;
-        var statsTask = pipeline.Lines.Ask<LineStats>(new GetLineStats(line), TimeSpan.FromSeconds(3), cancel);
+        var statsTask = (await lines.GetAsync(cancel)).Ask<LineStats>(new GetLineStats(line), TimeSpan.FromSeconds(3), cancel);
         var reviewsTask = api.Store.Reviews(line, cancel);
         LineStats? stats = null;
         try { stats = await statsTask; }

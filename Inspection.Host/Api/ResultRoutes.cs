@@ -3,6 +3,10 @@ using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
+using Inspection.Actors.Training;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Inspection.Host.Api;
 
@@ -63,7 +67,8 @@ public static class ResultRoutes
         return TypedResults.PhysicalFile(file, Images.ContentTypeOf(file));
     }
 
-    private static async Task<Results<Ok<ReviewAnswer>, ProblemHttpResult>> Review(string id, ReviewRequest? body, HttpContext http, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<Ok<ReviewAnswer>, ProblemHttpResult>> Review(string id, ReviewRequest? body, HttpContext http, ApiContext api,
+        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<TrainingCoordinators> trainers, CancellationToken cancel)
     {
         if (body?.Label is not { } label || !ResultWords.Labels.Contains(label))
             return Problems.BadRequest($"label must be one of {string.Join(", ", ResultWords.Labels)}");
@@ -80,8 +85,7 @@ public static class ResultRoutes
         string? jobId = null;
         if (image != null)
         {
-            var pipeline = await api.Pipeline();
-            var job = TrainingRoutes.Start(api, pipeline, record.Line, [image]);
+            var job = TrainingRoutes.Start(api, await registry.GetAsync(cancel), await trainers.GetAsync(cancel), record.Line, [image]);
             if (job == null) return Problems.Conflict($"the review is recorded, but line '{record.Line}' is being trained: add the frame again when it is done");
             jobId = job.Id;
         }

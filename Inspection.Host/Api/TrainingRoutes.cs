@@ -4,6 +4,10 @@ using Inspection.Actors.Messages;
 using Inspection.Engine.Data;
 using Inspection.Engine.Imaging;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Akka.Hosting;
+using Inspection.Actors.Registry;
+using Inspection.Actors.Training;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Inspection.Host.Api;
 
@@ -21,11 +25,12 @@ public static class TrainingRoutes
         api.MapDelete("/jobs/{id}", CancelJob).WithTags("Training").WithSummary("Cancel a job; the line keeps the model it had.");
     }
 
-    private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> Train(string line, HttpRequest request, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> Train(string line, HttpRequest request, ApiContext api,
+        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<TrainingCoordinators> trainers, CancellationToken cancel)
     {
         if (Names.Problem("line", line) is { } bad) return Problems.BadRequest(bad);
-        var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var models = await registry.GetAsync(cancel);
+        var details = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         if (api.Jobs.ActiveFor(line) is { } running) return Problems.Conflict($"line '{line}' is already being trained by job {running.Id}");
         string folder;
         if (request.HasFormContentType)
@@ -48,43 +53,44 @@ public static class TrainingRoutes
         }
         else return Problems.Unsupported("send JSON ({\"folder\": ...}) or multipart/form-data with the images");
 
-        if (!details.Known) await pipeline.Registry.Ask<LineConfigured>(new ConfigureLine(line, details.Settings), ApiContext.AskTimeout, cancel);
-        var job = api.Jobs.Start(api.System, pipeline.Registry, line, "training", (id, watcher) =>
-            pipeline.Trainers.Tell(new TrainLine(line, folder, details.Settings.Shards, details.Settings, id, watcher), watcher));
+        if (!details.Known) await models.Ask<LineConfigured>(new ConfigureLine(line, details.Settings), ApiContext.AskTimeout, cancel);
+        var trainerRouter = await trainers.GetAsync(cancel);
+        var job = api.Jobs.Start(api.System, models, line, "training", (id, watcher) =>
+            trainerRouter.Tell(new TrainLine(line, folder, details.Settings.Shards, details.Settings, id, watcher), watcher));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 
-    private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> AddGoodImages(string line, HttpRequest request, ApiContext api, CancellationToken cancel)
+    private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> AddGoodImages(string line, HttpRequest request, ApiContext api,
+        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<TrainingCoordinators> trainers, CancellationToken cancel)
     {
-        var pipeline = await api.Pipeline();
-        var details = await pipeline.Registry.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        var models = await registry.GetAsync(cancel);
+        var details = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         if (!details.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (details.Deployment == null) return Problems.Conflict($"line '{line}' has no trained model yet: train it first");
         if (!request.HasFormContentType) return Problems.Unsupported("send the good images as multipart/form-data");
         var upload = await Uploads.Save(request, api.Settings, line, cancel);
         if (upload.Problem != null) return upload.Problem;
         var files = Directory.GetFiles(Path.Combine(upload.Folder!, "train", "good")).Order(StringComparer.Ordinal).ToList();
-        var job = Start(api, pipeline, line, files);
+        var job = Start(api, models, await trainers.GetAsync(cancel), line, files);
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 
     /// <summary>A good-images job for <paramref name="files"/> (also the review route's add-to-model).</summary>
-    public static TrainingJob? Start(ApiContext api, Inspection.Actors.Hosting.InspectionPipeline pipeline, string line, IReadOnlyList<string> files) =>
-        api.Jobs.Start(api.System, pipeline.Registry, line, "good-images", (id, watcher) =>
-            pipeline.Trainers.Tell(new AddGoodImages(line, files, id, watcher), watcher));
+    public static TrainingJob? Start(ApiContext api, IActorRef registry, IActorRef trainers, string line, IReadOnlyList<string> files) =>
+        api.Jobs.Start(api.System, registry, line, "good-images", (id, watcher) =>
+            trainers.Tell(new AddGoodImages(line, files, id, watcher), watcher));
 
     private static Results<Ok<JobView>, ProblemHttpResult> GetJob(string id, ApiContext api) =>
         api.Jobs.Get(id) is { } job ? TypedResults.Ok(job.View()) : Problems.NotFound($"unknown job '{Names.Shorten(id)}'");
 
-    private static async Task<Results<Accepted<JobView>, ProblemHttpResult>> CancelJob(string id, ApiContext api)
+    private static async Task<Results<Accepted<JobView>, ProblemHttpResult>> CancelJob(string id, ApiContext api, [FromServices] IRequiredActor<TrainingCoordinators> trainers)
     {
         if (api.Jobs.Get(id) is not { } job) return Problems.NotFound($"unknown job '{Names.Shorten(id)}'");
         if (job.Finished) return Problems.Conflict($"job {id} has ended ({job.View().State})");
-        var pipeline = await api.Pipeline();
         // The job runs on one gpu node, unknown here: every coordinator is told, the one running it stops.
-        pipeline.Trainers.Tell(new Broadcast(new CancelTraining(id)));
+        (await trainers.GetAsync()).Tell(new Broadcast(new CancelTraining(id)));
         return TypedResults.Accepted($"/api/v1/jobs/{id}", job.View());
     }
 }
