@@ -21,4 +21,9 @@ public sealed record ExtractionOptions
     /// factor (block maximum), so a result of a large image stays within the remote transport's message size.
     /// </summary>
     public long MaxMapPixels { get; init; } = 4_194_304;
+    /// <summary>
+    /// Where this node keeps the images of the frames it scores, for lines that ask for them
+    /// (<see cref="Results.ResultImagesActor"/>); null keeps none.
+    /// </summary>
+    public string? ImagesFolder { get; init; }
 }

@@ -30,6 +30,7 @@ public sealed class FeatureExtractorActor : ReceiveActor
     private readonly IActorRef _batches;
     private readonly IActorRef _tiles;
     private readonly IActorRef _replicas;
+    private readonly IActorRef _images;
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private long _scorersMade; // a version's scorer made again after it retired gets a fresh name
     // Requests for a line whose deployment this node does not know yet: ExtractFrames and QueryNearestOfFrames.
@@ -51,8 +52,9 @@ public sealed class FeatureExtractorActor : ReceiveActor
         _backbones = new BackboneCache(ComputeDevice.Resolve(options.Device));
         // On this actor's dispatcher, as the extraction was when it was this actor's own.
         string dispatcher = Context.Props.Dispatcher;
+        _images = Context.ActorOf(Results.ResultImagesActor.Props(options.ImagesFolder), "images");
         _batches = Context.ActorOf(FrameBatchingActor.Props(_backbones, options).WithDispatcher(dispatcher), "batches");
-        _tiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options).WithDispatcher(dispatcher), "tiled");
+        _tiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options, _images).WithDispatcher(dispatcher), "tiled");
         _replicas = Context.ActorOf(ReplicaExtractionActor.Props(_backbones, shardRegion).WithDispatcher(dispatcher), "replicas");
 
         Receive<ExtractFrames>(request => Accept(request, Sender));
@@ -171,7 +173,7 @@ public sealed class FeatureExtractorActor : ReceiveActor
                 _scorers.Remove(retired.Key);
             }
             _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located,
-                    _options.ShipFrames ? Self.Path.Name : null).WithDispatcher(Hosting.ComputeDispatcher.Id),
+                    _options.ShipFrames ? Self.Path.Name : null, _images).WithDispatcher(Hosting.ComputeDispatcher.Id),
                 Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}-{++_scorersMade}"));
         }
         return scorer;

@@ -23,6 +23,7 @@ public sealed class TiledExtractionActor : ReceiveActor
 {
     private readonly BackboneCache _backbones;
     private readonly ExtractionOptions _options;
+    private readonly IActorRef? _images;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     // Tiled frames not yet decoded, and those decoded and not yet all cut into tiles.
     private readonly DecodeWindow<(CapturedFrame Frame, ModelDeployment Deployment, IActorRef ReplyTo)> _decoding = new(TiledFrame.Window);
@@ -32,8 +33,10 @@ public sealed class TiledExtractionActor : ReceiveActor
     private string Address => Akka.Cluster.Cluster.Get(Context.System).SelfAddress.ToString();
 
     /// <param name="backbones">The extractor's resident backbones, shared with its other actors.</param>
-    public TiledExtractionActor(BackboneCache backbones, ExtractionOptions options)
+    /// <param name="images">This node's result images, which keep a tiled frame's images and then give its line the result.</param>
+    public TiledExtractionActor(BackboneCache backbones, ExtractionOptions options, IActorRef? images = null)
     {
+        _images = images;
         _backbones = backbones;
         _options = options;
         Receive<Deployed<ExtractFrames>>(frames =>
@@ -46,8 +49,8 @@ public sealed class TiledExtractionActor : ReceiveActor
         Receive<TileAssemblerActor.Ended>(e => Forget(e.Key)); // failed or abandoned: cut no more of its tiles
     }
 
-    public static Props Props(BackboneCache backbones, ExtractionOptions options) =>
-        Akka.Actor.Props.Create(() => new TiledExtractionActor(backbones, options));
+    public static Props Props(BackboneCache backbones, ExtractionOptions options, IActorRef? images = null) =>
+        Akka.Actor.Props.Create(() => new TiledExtractionActor(backbones, options, images));
 
     /// <summary>
     /// Decodes the next waiting frames on the thread pool, at their own size (no resize), while the window has room.
@@ -95,7 +98,8 @@ public sealed class TiledExtractionActor : ReceiveActor
         var ids = Enumerable.Range(0, tiles.Count).Select(_ => new FrameId(d.Line, TileAssemblerActor.TileCamera, ++_tileIds)).ToArray();
         var frame = new TiledFrame(decoded.Frame, d, decoded.ReplyTo, bitmap, tiles, ids);
         _tiled[frame.Key] = frame;
-        Assembler().Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids, _options.BatchSize, frame.Key));
+        Assembler().Tell(new TileAssemblerActor.Expect(decoded.Frame.Frame, d.Version, decoded.ReplyTo, tiles.Layout, ids, _options.BatchSize, frame.Key,
+            decoded.Frame, d));
         while (_tiled.ContainsKey(frame.Key) && frame.Open < TiledFrame.Window && !frame.AllSent) SendTiles(frame);
     }
 
@@ -150,7 +154,7 @@ public sealed class TiledExtractionActor : ReceiveActor
     private IActorRef Assembler()
     {
         var child = Context.Child("tiles");
-        return child.IsNobody() ? Context.ActorOf(TileAssemblerActor.Props(_options.MaxMapPixels, Self), "tiles") : child;
+        return child.IsNobody() ? Context.ActorOf(TileAssemblerActor.Props(_options.MaxMapPixels, Self, _images), "tiles") : child;
     }
 
     protected override void PostStop()

@@ -68,7 +68,7 @@ public static class InspectionNodeHosting
                 {
                     BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout,
                     ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas, ShipFrames = options.ShipFrames,
-                    MaxMapPixels = options.MaxMapPixels,
+                    MaxMapPixels = options.MaxMapPixels, ImagesFolder = options.ResultImagesFolder,
                 })
                 .WithTrainingCoordinator(options.Training, options.Device);
         return builder;

@@ -42,6 +42,11 @@ public sealed record InspectionNodeOptions
     public long MaxMapPixels { get; init; } = new Extraction.ExtractionOptions().MaxMapPixels;
     public TimeSpan BatchDeadline { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>
+    /// Where this node, if it scores frames (gpu role), keeps the images of the frames it scores for lines that ask
+    /// for them (<see cref="Lines.LineOptions.Images"/>); null keeps none.
+    /// </summary>
+    public string? ResultImagesFolder { get; init; }
+    /// <summary>
     /// How lines hosted on this node (ingest role) treat frames; their results are also stored in the result store
     /// (<see cref="Results.ResultStore"/>) for queries. Only lines reached through <see cref="Lines.LineRegion"/>.
     /// </summary>

@@ -12,7 +12,6 @@ using Inspection.Actors.Results;
 using Inspection.Actors.Shards;
 using Inspection.Actors.Sinks;
 using Inspection.Actors.Hosting;
-using Inspection.Engine.Imaging;
 
 namespace Inspection.Actors.Lines;
 
@@ -105,7 +104,6 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<NoDeployment>(n => { if (n.Line == _line) DispatchAll(_state.NoModel(n.Reason)); });
         Command<Status.Failure>(f => DispatchAll(_state.NoModel($"the model registry did not answer ({f.Cause.Message})")));
         Command<SweepOpenFrames>(_ => Sweep());
-        Command<ImagesKept>(k => Persist(k.Result));
         // A gpu node found unreachable may hold attempts of open frames, whose answers will never come: they are made
         // again soon (once the extractors' router has dropped that node) instead of at their attempt timeout.
         Command<ClusterEvent.UnreachableMember>(u =>
@@ -250,22 +248,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             case Completion.Store store:
                 Timers.Cancel(("retry", result.Frame));
                 PipelineMetrics.SetInFlight(_line, _state.InFlight);
-                var stored = store.Result;
-                if (!store.Judged.Failed && _options.HeatmapFolder != null && store.Judged.AnomalyMap != null && _state.Deployment is { } d)
-                {
-                    // Off this actor's thread: the line takes frames and answers while a frame's images are written. The
-                    // result is stored once they are (a retry of its key meanwhile joins it, as one being stored).
-                    var (frame, judged) = (store.Frame, store.Judged);
-                    Task.Run(() => WriteImages(stored.ResultId, frame, judged, d)).PipeTo(Self,
-                        success: path => new ImagesKept(stored with { HeatmapPath = path }),
-                        failure: e =>
-                        {
-                            _log.Warning("Heatmap of {0} not written: {1}", stored.Frame, e.GetBaseException().Message);
-                            return new ImagesKept(stored); // the result is stored without images, never lost
-                        });
-                    return;
-                }
-                Persist(stored);
+                Persist(store.Result);
                 return;
         }
     }
@@ -293,27 +276,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         });
     }
 
-    /// <summary>Keeps the frame and its map (and draws the overlay and heatmap unless they are drawn on request); returns the overlay's path.</summary>
-    private string? WriteImages(string id, CapturedFrame captured, InspectionResult result, ModelDeployment d)
-    {
-        try
-        {
-            long started = Stopwatch.GetTimestamp();
-            string overlay = ResultImages.Keep(_options.HeatmapFolder!, _line, id, captured, result.AnomalyMap!, d, draw: !_options.ImagesOnRequest);
-            PipelineMetrics.ResultImages.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", _line));
-            return overlay;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ImageReadException)
-        {
-            _log.Warning("Heatmap of {0} not written: {1}", result.Frame, e.Message);
-            return null;
-        }
-    }
-
     private sealed record SettingsUnknown;
-
-    /// <summary>A result whose images were written (or could not be: no path), to be stored.</summary>
-    private sealed record ImagesKept(StoredResult Result);
 
     private sealed record SweepOpenFrames;
 

@@ -1,3 +1,5 @@
+using Inspection.Actors.Messages;
+
 namespace Inspection.Actors.Lines;
 
 /// <summary>How a line treats its frames.</summary>
@@ -12,13 +14,12 @@ public sealed record LineOptions
     public TimeSpan FrameTimeout { get; init; } = TimeSpan.FromSeconds(30);
     /// <summary>An attempt without any answer after this long (its extraction node lost) is made again, within the deadline.</summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
-    /// <summary>Where heatmap overlays of scored frames are written; null writes none.</summary>
-    public string? HeatmapFolder { get; init; }
     /// <summary>
-    /// Overlays and heatmaps are drawn when first asked for (the HTTP API), not for every frame; the frame and its map
-    /// are kept either way.
+    /// What the gpu node that scores a frame keeps of it, in its own results folder: nothing, the frame and its map
+    /// (overlay and heatmap drawn when first asked for: the HTTP API), or those with the overlay and heatmap drawn at
+    /// once (for people who open the folder).
     /// </summary>
-    public bool ImagesOnRequest { get; init; }
+    public ImagePolicy Images { get; init; }
     /// <summary>Stored results between snapshots of the line's counters (recovery replays at most this many).</summary>
     public int SnapshotEvery { get; init; } = 1000;
     /// <summary>

@@ -171,7 +171,7 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
             open.AttemptSince = now;
             open.Node = node;
         }
-        return new Attempt.Send(new ExtractFrames(Line, d.Version, [captured]), node);
+        return new Attempt.Send(new ExtractFrames(Line, d.Version, [captured with { Images = options.Images }]), node);
     }
 
     /// <summary>Another attempt at an open frame (a retry, a lost or silent node); null if it is no longer open.</summary>
@@ -250,9 +250,9 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
         }
         result = Judged(result);
         var stored = new StoredResult(result.Frame, captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
-            result.Error, (now - open.Since).TotalMilliseconds, null, DateTimeOffset.UtcNow, captured.ResultId!, captured.ClientKey, open.Received,
-            result.Failed ? null : open.Warning);
-        return new Completion.Store(stored, result, captured);
+            result.Error, (now - open.Since).TotalMilliseconds, result.Failed ? null : result.ImagesAt, DateTimeOffset.UtcNow, captured.ResultId!,
+            captured.ClientKey, open.Received, result.Failed ? null : open.Warning);
+        return new Completion.Store(stored);
     }
 
     /// <summary>
@@ -363,6 +363,6 @@ public abstract record Completion
     /// <summary>Try again after <paramref name="Wait"/>.</summary>
     public sealed record Retry(TimeSpan Wait) : Completion;
 
-    /// <summary>Store this result (its images are kept from <paramref name="Judged"/>'s map and the frame).</summary>
-    public sealed record Store(StoredResult Result, InspectionResult Judged, CapturedFrame Frame) : Completion;
+    /// <summary>Store this result (its images, if any, are on the gpu node that scored it: <see cref="StoredResult.HeatmapPath"/>).</summary>
+    public sealed record Store(StoredResult Result) : Completion;
 }

@@ -6,8 +6,22 @@ namespace Inspection.Actors.Messages;
 /// An encoded image (PNG, JPEG, BMP) captured by a camera; Source names the file or stream for people. ResultId names
 /// the result to be (null: the line picks one); ClientKey is the sender's own key for the frame (an HTTP
 /// Idempotency-Key or frame id): a second frame with the same key gets the first one's result and is not scored again.
+/// Images: what the gpu node that scores the frame keeps of it (the line sets it as it sends the frame on).
 /// </summary>
-public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null) : ICommand;
+public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null,
+    ImagePolicy Images = ImagePolicy.None) : ICommand;
+
+/// <summary>
+/// What a scored frame leaves on the disk of the gpu node that scored it (<see cref="Results.ResultImagesActor"/>):
+/// nothing, the frame and its anomaly map (the overlay, heatmap and mask drawn when first asked for), or those with
+/// the overlay and heatmap drawn at once (for people who open the folder).
+/// </summary>
+public enum ImagePolicy
+{
+    None = 0,
+    OnRequest = 1,
+    Drawn = 2,
+}
 
 /// <summary>
 /// The line took the frame: exactly one result will follow for it. ResultId names that result (for a repeated client
@@ -23,7 +37,8 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 
 /// <summary>
 /// A result as stored and published: no map, but the path of its heatmap overlay (the frame, its map and the plain
-/// heatmap lie beside it; the overlay and heatmap may be drawn only when asked for: see <see cref="Lines.ResultImages"/>). ResultId is
+/// heatmap lie beside it, on the disk of the gpu node that scored the frame; the overlay and heatmap may be drawn only when
+/// asked for: see <see cref="Results.ResultImages"/>). ResultId is
 /// unique across the cluster and its restarts; ReceivedAt is when the line took the frame. Warning: why a score is less
 /// reliable than usual (the frame's aspect is far from the training images'), else null.
 /// </summary>

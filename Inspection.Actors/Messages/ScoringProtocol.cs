@@ -41,10 +41,12 @@ public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Pat
 /// The outcome for one frame: scored (score, normalised score, verdict, anomaly map) or failed (Error says why, for
 /// example a shard that did not answer in time). Never both, never neither. Retryable: the failure is the cluster's
 /// (a shard unavailable, a model switch), not the frame's, so the line tries the frame again within its deadline.
+/// The anomaly map travels only from a tile's scorer to its assembler: a frame's result reaches its line without it,
+/// its images kept by the gpu node that scored it, ImagesAt naming the overlay's path there (null: none kept).
 /// </summary>
 public sealed record InspectionResult(
     FrameId Frame, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error, double LatencyMs,
-    FeatureBlock? AnomalyMap, bool Retryable = false) : IEvent
+    FeatureBlock? AnomalyMap, bool Retryable = false, string? ImagesAt = null) : IEvent
 {
     public bool Failed => Error != null;
 

@@ -16,7 +16,8 @@ namespace Inspection.Actors.Scoring;
 /// patch's nearest vector (only the shards that own one); N_b(m*) with the worst patch's distances (all shards), for
 /// PatchCore's Eq. 7, computed per frame as anomalib does. A bank of one shard (every bank within the shard budget)
 /// answers all three in its first round. The merging is <see cref="ShardedSearchMerge"/>'s; this
-/// actor moves messages. It then builds the anomaly map and the verdict.
+/// actor moves messages. It then builds the anomaly map and the verdict, and hands each frame's result to this node's
+/// <see cref="Results.ResultImagesActor"/>, which keeps the frame's images and tells its line the result without the map.
 /// <para>
 /// Replicas: a query goes to a replica of the shard on this node if there is one, else to the one with the fewest
 /// queries open. One that cannot answer, is on a node
@@ -47,6 +48,7 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private readonly TimeSpan _retryBudget;
     private static readonly TimeSpan RetryRound = TimeSpan.FromSeconds(2);
     private readonly string? _framesTo;
+    private readonly IActorRef? _images;
     private readonly Dictionary<Address, ActorSelection> _extractors = new();
     // Nodes that could not extract a batch's frames (another version, a missing weights file), until when they get features.
     private readonly Dictionary<Address, long> _featuresOnlyUntil = new();
@@ -65,9 +67,14 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     /// Name of the feature extractor under /user on every gpu node, to which frames for a remote replica go; null sends
     /// remote replicas the features.
     /// </param>
+    /// <param name="images">
+    /// This node's result images: a frame's result goes to its line through them, which keep its images first; null
+    /// (and for tiles, whose maps their assembler stitches) the result goes straight back with its map.
+    /// </param>
     public LineScorerActor(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
-        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null)
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null, IActorRef? images = null)
     {
+        _images = images;
         _framesTo = framesTo;
         _retryBudget = retryBudget ?? TimeSpan.Zero;
         _deployment = deployment;
@@ -109,8 +116,8 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     }
 
     public static Props Props(ModelDeployment deployment, IActorRef shardRegion, TimeSpan timeout, TimeSpan? retryBudget = null, bool preferLocal = true,
-        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null) =>
-        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget, preferLocal, directory, located, framesTo));
+        IActorRef? directory = null, IReadOnlyDictionary<string, Address>? located = null, string? framesTo = null, IActorRef? images = null) =>
+        Akka.Actor.Props.Create(() => new LineScorerActor(deployment, shardRegion, timeout, retryBudget, preferLocal, directory, located, framesTo, images));
 
     private bool InCluster => Context.System is ExtendedActorSystem { Provider: Akka.Cluster.ClusterActorRefProvider };
 
@@ -204,15 +211,21 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
         var results = new InspectionResult[frames];
         for (int f = 0; f < frames; f++)
         {
-            // Half precision: maps cross nodes to the line and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty,
-            // and it halves the 256 KB a 256 x 256 map costs per frame.
+            // Half precision: maps are kept on disk and end as 8-bit heatmaps; fp16's 11-bit mantissa is plenty, and it
+            // halves what a map costs on disk and, for a tile, on its way to the assembler.
             var map = FeatureBlock.FromFloats(maps.AsSpan(f * height * width, height * width), height, width, FeaturePrecision.Float16);
             results[f] = new InspectionResult(p.Batch.Frames[f], d.Version, imageScores[f], 0, false, null, latency, map).Judged(d);
         }
         // Timings first, so a result never arrives ahead of them.
         RecordStep("results", started, p);
         PipelineMetrics.Gather.Record(p.Clock.Elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("line", d.Line));
-        foreach (var result in results) p.ReplyTo.Tell(result);
+        var encoded = p.Batch.Encoded;
+        for (int f = 0; f < frames; f++)
+        {
+            if (_images != null && encoded?.Count == frames && p.Batch.Frames[f].Camera != TileAssemblerActor.TileCamera)
+                _images.Tell(new Results.ResultImagesActor.Keep(results[f], encoded[f], d), p.ReplyTo);
+            else p.ReplyTo.Tell(results[f]);
+        }
     }
 
     private static void RecordStep(string step, long started, PendingBatch p) =>

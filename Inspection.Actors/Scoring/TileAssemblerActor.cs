@@ -27,10 +27,13 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     private readonly IActorRef _extractor;
+    private readonly IActorRef? _images;
 
     /// <param name="extractor">The feature extractor cutting the tiles: told when a batch is scored and when a frame has ended early.</param>
-    public TileAssemblerActor(long maxMapPixels, IActorRef extractor)
+    /// <param name="images">This node's result images: a frame's result goes to its line through them, which keep its images first (null: straight to the line).</param>
+    public TileAssemblerActor(long maxMapPixels, IActorRef extractor, IActorRef? images = null)
     {
+        _images = images;
         _maxMapPixels = maxMapPixels;
         _extractor = extractor;
         Receive<Expect>(e =>
@@ -53,7 +56,8 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(long maxMapPixels, IActorRef extractor) => Akka.Actor.Props.Create(() => new TileAssemblerActor(maxMapPixels, extractor));
+    public static Props Props(long maxMapPixels, IActorRef extractor, IActorRef? images = null) =>
+        Akka.Actor.Props.Create(() => new TileAssemblerActor(maxMapPixels, extractor, images));
 
     private void OnTile(InspectionResult tile)
     {
@@ -75,8 +79,11 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
         var (map, size) = MapReduction.ToAtMost(assembly.Stitcher.Map(), assembly.Stitcher.Size, _maxMapPixels);
         var worst = assembly.Worst!;
         var block = FeatureBlock.FromFloats(map, size.Height, size.Width, FeaturePrecision.Float16);
-        assembly.Request.ReplyTo.Tell(new InspectionResult(assembly.Request.Frame, worst.ModelVersion, worst.Score, worst.NormalisedScore, worst.Defective, null,
-            assembly.Clock.Elapsed.TotalMilliseconds, block));
+        var result = new InspectionResult(assembly.Request.Frame, worst.ModelVersion, worst.Score, worst.NormalisedScore, worst.Defective, null,
+            assembly.Clock.Elapsed.TotalMilliseconds, block);
+        if (_images != null && assembly.Request is { Captured: { } captured, Deployment: { } deployment })
+            _images.Tell(new Results.ResultImagesActor.Keep(result, captured, deployment), assembly.Request.ReplyTo);
+        else assembly.Request.ReplyTo.Tell(result);
     }
 
     private void Fail(Assembly assembly, string reason, bool retryable)
@@ -95,8 +102,10 @@ public sealed class TileAssemblerActor : ReceiveActor, IWithTimers
     /// <summary>
     /// Frame <paramref name="Frame"/> was cut into tiles whose results will come with the ids <paramref name="Tiles"/>
     /// (tile order), sent in batches of <paramref name="BatchSize"/>; <paramref name="Key"/> names it to the extractor.
+    /// <paramref name="Captured"/> is the frame as it came, whose images are kept with the stitched map's.
     /// </summary>
-    public sealed record Expect(FrameId Frame, string Version, IActorRef ReplyTo, TileLayout Layout, IReadOnlyList<FrameId> Tiles, int BatchSize, long Key);
+    public sealed record Expect(FrameId Frame, string Version, IActorRef ReplyTo, TileLayout Layout, IReadOnlyList<FrameId> Tiles, int BatchSize, long Key,
+        CapturedFrame? Captured = null, ModelDeployment? Deployment = null);
 
     /// <summary>The frame failed before its tiles were all sent (extraction failed; Retryable: the line moved to another model meanwhile).</summary>
     public sealed record Failed(long Key, string Reason, bool Retryable = false);

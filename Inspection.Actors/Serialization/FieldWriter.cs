@@ -64,6 +64,9 @@ internal sealed class FieldWriter : IDisposable
         return this;
     }
 
+    /// <summary>Bytes; null writes nothing (the reader tells it from empty bytes with <see cref="FieldReader.Has"/>).</summary>
+    public FieldWriter OptionalBytes(int field, byte[]? value) => value is null ? this : Bytes(field, value);
+
     public FieldWriter Bytes(int field, ReadOnlyMemory<byte> value)
     {
         _out.WriteTag(field, WireFormat.WireType.LengthDelimited);

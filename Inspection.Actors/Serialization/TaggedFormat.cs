@@ -67,9 +67,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<ScoreFrames>("SF/2", (w, m) => w.Messages(1, m.Frames, Frame).Block(2, m.Patches), f => new ScoreFrames(f.Messages(1).Select(Frame).ToList(), f.Block(2))),
         Of<InspectionResult>("IR/2",
             (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ModelVersion).Float(3, m.Score).Float(4, m.NormalisedScore).Bool(5, m.Defective)
-                .String(6, m.Error).Double(7, m.LatencyMs).Block(8, m.AnomalyMap).Bool(9, m.Retryable),
+                .String(6, m.Error).Double(7, m.LatencyMs).Block(8, m.AnomalyMap).Bool(9, m.Retryable).String(10, m.ImagesAt),
             f => new InspectionResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.Float(3), f.Float(4), f.Bool(5), f.OptionalString(6), f.Double(7),
-                f.OptionalBlock(8), f.Bool(9))),
+                f.OptionalBlock(8), f.Bool(9), f.OptionalString(10))),
         Of<FrameId>("FI/2", Frame, Frame),
         Of<FeatureBlock>("FB/2", (w, m) => w.Int(1, m.Rows).Int(2, m.Columns).Int(3, (long)m.Precision).Bytes(4, m.Data), f => f.AsBlock()),
         Of<ActivateModel>("AM/2", (w, m) => w.Message(1, m.Deployment, Deployment), f => new ActivateModel(Deployment(f.RequiredMessage(1, "deployment")))),
@@ -152,6 +152,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<SinkOffset>("SO/2", (w, m) => w.Int(1, m.SequenceNr), f => new SinkOffset(f.Int64(1))),
         Of<CameraFrameIdsReserved>("KR/2", (w, m) => w.Int(1, m.UpTo), f => new CameraFrameIdsReserved(f.Int64(1))),
         Of<CameraFileInspected>("KI/2", (w, m) => w.Message(1, m.File, File), f => new CameraFileInspected(File(f.RequiredMessage(1, "file")))),
+        Of<GetResultImage>("GI/2", (w, m) => w.String(1, m.OverlayPath).Int(2, (long)m.Kind), f => new GetResultImage(f.String(1), (ResultImageKind)f.Int32(2))),
+        Of<ResultImageAnswer>("IA/2",
+            (w, m) => w.String(1, m.OverlayPath).Int(2, (long)m.Kind).Bool(3, m.Held).OptionalBytes(4, m.Bytes).String(5, m.FileName).String(6, m.Problem),
+            f => new ResultImageAnswer(f.String(1), (ResultImageKind)f.Int32(2), f.Bool(3), f.Has(4) ? f.Bytes(4) : null, f.OptionalString(5), f.OptionalString(6))),
         Of<CameraState>("KS/2", (w, m) => w.Int(1, m.ReservedUpTo).Messages(2, m.Inspected, File), f => new CameraState(f.Int64(1), f.Messages(2).Select(File).ToList())),
     ];
 
@@ -189,10 +193,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static SupportAnswer ReadSupport(FieldReader f) => new(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Packed<float>(6));
 
     private static void Captured(FieldWriter w, CapturedFrame m) =>
-        w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey);
+        w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey).Int(6, (long)m.Images);
 
     private static CapturedFrame Captured(FieldReader f) =>
-        new(Frame(f.RequiredMessage(1, "frame")), f.Bytes(2), f.String(3), f.OptionalString(4), f.OptionalString(5));
+        new(Frame(f.RequiredMessage(1, "frame")), f.Bytes(2), f.String(3), f.OptionalString(4), f.OptionalString(5), (ImagePolicy)f.Int32(6));
 
     private static void Settings(FieldWriter w, LineSettings s) =>
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)
@@ -247,6 +251,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         SliceContents m => m.Rows.Data.Length,
         ScoreFrames m => m.Patches.Data.Length + 64 * m.Frames.Count,
         InspectionResult m => m.AnomalyMap?.Data.Length ?? 0,
+        ResultImageAnswer m => m.Bytes?.Length ?? 0,
         FeatureBlock m => m.Data.Length,
         CapturedFrame m => m.Encoded.Length,
         ExtractFrames m => m.Frames.Sum(f => f.Encoded.Length + 64),

@@ -6,12 +6,13 @@ using Inspection.Actors.Results;
 namespace Inspection.Host.Api;
 
 /// <summary>
-/// What the routes share: the settings, the node's line options, the deployments it has heard of, the result store and
-/// jobs. The cluster's actors reach a route as <c>IRequiredActor&lt;T&gt;</c> parameters.
+/// What the routes share: the settings, the node's line options, the deployments it has heard of, the result store,
+/// results' images and jobs. The cluster's actors reach a route as <c>IRequiredActor&lt;T&gt;</c> parameters.
 /// </summary>
 public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorSystem system, ResultStore store, JobRegistry jobs, ResultFeed feed)
 {
     private readonly Lazy<DeploymentCache> _deployments = new(() => DeploymentCache.Start(system));
+    private readonly ResultImageSource _images = new(system, settings.HeatmapFolder, TimeSpan.FromSeconds(5));
 
     /// <summary>How long the API waits for the registry or a line to answer before it says 503.</summary>
     public static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
@@ -25,4 +26,6 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     public ResultStore Store => store;
     public JobRegistry Jobs => jobs;
     public ResultFeed Feed => feed;
+    /// <summary>Results' images, from this node's disk or the gpu node that scored the frame.</summary>
+    public ResultImageSource Images => _images;
 }

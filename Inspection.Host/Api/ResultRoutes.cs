@@ -1,5 +1,4 @@
 using System.Globalization;
-using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,13 +19,13 @@ public static class ResultRoutes
         var results = api.MapGroup("/results").WithTags("Results");
         results.MapGet("/", List).WithSummary("Results newest first, filtered by line, camera, verdict and time; cursor continues a page.");
         results.MapGet("/{id}", Get).WithSummary("One result.");
-        results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Heatmap, c))
+        results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Heatmap, c))
             .Produces(200, contentType: "image/png").WithSummary("The result's anomaly map, coloured.");
-        results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Overlay, c))
+        results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Overlay, c))
             .Produces(200, contentType: "image/png").WithSummary("The frame under its anomaly map.");
-        results.MapGet("/{id}/mask.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImages.Mask, c))
+        results.MapGet("/{id}/mask.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Mask, c))
             .Produces(200, contentType: "image/png").WithSummary("The mask of the anomaly map's pixels over the model's pixel threshold (white).");
-        results.MapGet("/{id}/image", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultFiles.ImageBeside, c))
+        results.MapGet("/{id}/image", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Image, c))
             .Produces(200, contentType: "image/png").WithSummary("The frame as it was sent (kept for scored frames).");
         results.MapPost("/{id}/review", Review).WithSummary("Record an operator's verdict; a false alarm marked good with addToModel joins the line's bank as a new version.");
     }
@@ -52,19 +51,15 @@ public static class ResultRoutes
     private static async Task<Results<Ok<ResultView>, ProblemHttpResult>> Get(string id, ApiContext api, CancellationToken cancel) =>
         await api.Store.Get(id, cancel) is { } r ? TypedResults.Ok(ResultViews.Of(r)) : Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
 
-    private static async Task<Results<PhysicalFileHttpResult, ProblemHttpResult>> Image(string id, ApiContext api, Func<string, string?> path, CancellationToken cancel)
+    /// <summary>From this node's disk, or from the gpu node that scored the frame (drawn there when first asked for).</summary>
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Image(string id, ApiContext api, ResultImageKind kind, CancellationToken cancel)
     {
         if (await api.Store.Get(id, cancel) is not { } r) return Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
         if (r.HeatmapPath == null) return Problems.NotFound($"result {id} has no images ({(r.Error != null ? "the frame failed" : "none were written")})");
-        // Drawn on the thread pool when first asked for: the overlay and heatmap are not drawn for every frame.
-        string? file;
-        try { file = await Task.Run(() => path(r.HeatmapPath), cancel); }
-        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or Inspection.Engine.Imaging.ImageReadException)
-        {
-            return Problems.NotFound($"this image of result {id} cannot be drawn from what was kept: {e.Message}");
-        }
-        if (file == null || !File.Exists(file)) return Problems.NotFound($"this image of result {id} was not kept");
-        return TypedResults.PhysicalFile(file, Images.ContentTypeOf(file));
+        var image = await api.Images.Get(r.HeatmapPath, kind, cancel);
+        if (image is not { Bytes: { } bytes, FileName: { } name })
+            return Problems.NotFound($"this image of result {id} cannot be had: {image.Problem}");
+        return TypedResults.File(bytes, Images.ContentTypeOf(name));
     }
 
     private static async Task<Results<Ok<ReviewAnswer>, ProblemHttpResult>> Review(string id, ReviewRequest? body, HttpContext http, ApiContext api,
@@ -78,8 +73,10 @@ public static class ResultRoutes
         string? image = null;
         if (body.AddToModel)
         {
-            image = record.HeatmapPath is { } overlay ? ResultFiles.ImageBeside(overlay) : null;
-            if (image == null) return Problems.Conflict($"the image of result {id} was not kept (images are kept for scored frames): it cannot be added to the model");
+            var kept = record.HeatmapPath is { } overlay ? await api.Images.Get(overlay, ResultImageKind.Image, cancel) : null;
+            if (kept is not { Bytes: { } bytes, FileName: { } name })
+                return Problems.Conflict($"the image of result {id} cannot be had ({kept?.Problem ?? "images are kept for scored frames"}): it cannot be added to the model");
+            image = await Uploads.SaveReviewed(api.Settings, record.Line, id, name, bytes, cancel);
         }
         await api.Store.Review(id, label, ApiKeyMiddleware.Caller(http), DateTimeOffset.UtcNow, cancel);
         string? jobId = null;

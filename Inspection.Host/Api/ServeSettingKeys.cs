@@ -38,7 +38,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("Train", "INSPECTION_TRAIN", "--train", "line=folder: train (or retrain) a line from an MVTec-layout folder once this node has joined the cluster (needs the gpu role)", List: true),
         new("Camera", "INSPECTION_CAMERA", "--camera", "line=folder: watch an existing folder as a camera of that line", List: true),
         new("MoveDone", "INSPECTION_MOVE_DONE", "--move-done", "move each camera file that has its result into a done/ folder inside the camera's folder", Switch: true),
-        new("Heatmaps", "INSPECTION_HEATMAPS", "--heatmaps", "folder of result images (heatmaps, overlays) of scored frames (default: results/ in the data folder with HTTP, none without)"),
+        new("Heatmaps", "INSPECTION_HEATMAPS", "--heatmaps", "folder where a gpu node keeps the images (frame, map, overlays) of the frames it scores for lines that ask: with HTTP, or without it only with this option (default: results/ in the data folder)"),
         new("Mqtt", "INSPECTION_MQTT", "--mqtt", "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),
         new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", "frames one line holds in flight (default 64); more: 503 with Retry-After"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", "seconds after which a frame without a result is failed explicitly (default 30)"),

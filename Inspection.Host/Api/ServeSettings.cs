@@ -56,7 +56,7 @@ public sealed class ServeSettings
     public string[] Camera { get; set; } = [];
     /// <summary>Camera files with their result move to done/ in their folder.</summary>
     public bool MoveDone { get; set; }
-    /// <summary>Result images; none: under <see cref="DataDir"/> on a node with HTTP (the API serves them), none without.</summary>
+    /// <summary>Where a gpu node keeps the images of the frames it scores, for lines that ask; none: under <see cref="DataDir"/>.</summary>
     public string? Heatmaps { get; set; }
     /// <summary>Seconds the node serves (after training at start) before it stops; none: until stopped.</summary>
     public double? RunSeconds { get; set; }

@@ -46,4 +46,17 @@ public static class Uploads
             throw;
         }
     }
+
+    /// <summary>
+    /// A reviewed frame to be added to its line's model: saved like an upload (uploads/line/id/train/good), from the
+    /// bytes the gpu node that scored it kept, so the training job reads it wherever those were; returns its path.
+    /// </summary>
+    public static async Task<string> SaveReviewed(ServeSettings settings, string line, string resultId, string fileName, byte[] bytes, CancellationToken cancel)
+    {
+        string good = Path.Combine(settings.UploadFolder, Uri.EscapeDataString(line), Guid.CreateVersion7().ToString("N"), "train", "good");
+        Directory.CreateDirectory(good);
+        string path = Path.Combine(good, resultId + ImageSignature.ExtensionOf(bytes, fileName));
+        await File.WriteAllBytesAsync(path, bytes, cancel);
+        return path;
+    }
 }

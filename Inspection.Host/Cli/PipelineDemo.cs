@@ -18,14 +18,17 @@ public static class PipelineDemo
     public static async Task<int> Run(string data, string folder, PatchCoreSettings settings, string device, EvaluationResult engine, double framesPerSecond)
     {
         string database = Path.Combine(folder, "inspection.db");
-        await using var node = await InspectionNodeHost.StartSingle(database, o => o with { Device = device, Training = settings, BatchSize = settings.BatchSize });
+        await using var node = await InspectionNodeHost.StartSingle(database, o => o with
+        {
+            Device = device, Training = settings, BatchSize = settings.BatchSize, ResultImagesFolder = Path.Combine(folder, "pipeline-heatmaps"),
+        });
         var pipeline = node.Pipeline;
         Console.WriteLine($"pipeline: one node at 127.0.0.1:{node.Options.Port} (roles gpu, ingest, api), SQLite {database}");
         var trained = await pipeline.Train("demo", data, shards: 2, TimeSpan.FromMinutes(10));
         Console.WriteLine($"pipeline: line 'demo' trained through the cluster: {trained.Version}, {trained.BankSize} bank vectors in {trained.Shards} shards ({trained.Seconds:F1} s)");
 
         var files = engine.Images.Select(i => i.Path).ToList();
-        var line = pipeline.StartLine("demo", new LineOptions { HeatmapFolder = Path.Combine(folder, "pipeline-heatmaps") });
+        var line = pipeline.StartLine("demo", new LineOptions { Images = ImagePolicy.Drawn });
         var inbox = Inbox.Create(pipeline.System);
         var clock = Stopwatch.StartNew();
         var camera = pipeline.StartReplayCamera("demo", "cam-1", line, files, framesPerSecond, inbox.Receiver);

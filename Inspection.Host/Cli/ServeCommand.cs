@@ -89,13 +89,14 @@ public static class ServeCommand
             ShardRetryBudget = TimeSpan.FromSeconds(Math.Max(0, settings.FrameDeadlineSeconds - 5)),
             Training = settings.Training,
             BatchSize = settings.BatchSize,
+            // A gpu node keeps the images of the frames it scores, for the lines that ask (any node's).
+            ResultImagesFolder = settings.HeatmapFolder,
             Lines = new LineOptions
             {
                 MaxInFlight = settings.MaxInFlight,
                 FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds),
                 // With HTTP the API serves the images, drawn when first asked for; without, only where asked, drawn at once for users opening the folder.
-                HeatmapFolder = web || settings.Heatmaps != null ? settings.HeatmapFolder : null,
-                ImagesOnRequest = web,
+                Images = web ? ImagePolicy.OnRequest : settings.Heatmaps != null ? ImagePolicy.Drawn : ImagePolicy.None,
                 MqttBroker = settings.Mqtt,
             },
         };

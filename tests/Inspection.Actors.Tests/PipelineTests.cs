@@ -28,6 +28,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         _node = await ClusterNode.Start(port, port, _folder.File("inspection.db"), o => o with
         {
             Training = new PatchCoreSettings { ImageSize = 128, Seed = 1 },
+            ResultImagesFolder = _folder.File("heatmaps"),
             BatchSize = 4,
             BatchDeadline = TimeSpan.FromMilliseconds(100),
         });
@@ -62,7 +63,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
     {
         var trained = await _pipeline.Train("synthetic", _data, shards: 2, TimeSpan.FromMinutes(3));
         Assert.Equal("v1", trained.Version);
-        var line = _pipeline.StartLine("synthetic", new LineOptions { HeatmapFolder = _folder.File("heatmaps") });
+        var line = _pipeline.StartLine("synthetic", new LineOptions { Images = ImagePolicy.Drawn });
         var files = TestFiles(_data);
         var inbox = Inbox.Create(_node.System);
         using var metrics = new RecordedMetrics("synthetic");

@@ -1,4 +1,4 @@
-using Inspection.Actors.Lines;
+using Inspection.Actors.Results;
 using Inspection.Actors.Messages;
 using SkiaSharp;
 using Xunit;

@@ -110,6 +110,12 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abce", null,
                 DateTimeOffset.UnixEpoch.AddSeconds(-1), "the frame is 400x400, far from the training images' 0.25"),
             .. Rectangular(frame),
+            // Result images kept on the gpu node that scored the frame.
+            new CapturedFrame(frame, [1, 2, 3], "f-18", "0190abcf", null, ImagePolicy.OnRequest),
+            new InspectionResult(frame, "v1", 3.5f, 0.7f, true, null, 12.5, null, ImagesAt: "/data/results/l/0190abcf-overlay.png"),
+            new GetResultImage("/data/results/l/0190abcf-overlay.png", ResultImageKind.Mask),
+            new ResultImageAnswer("/data/results/l/0190abcf-overlay.png", ResultImageKind.Overlay, true, [137, 80, 78, 71], "0190abcf-overlay.png", null),
+            new ResultImageAnswer("/data/results/l/0190abcf-overlay.png", ResultImageKind.Image, false, null, null, "not in this node's results folder"),
         ];
         return all.Select(m => new[] { m });
     }

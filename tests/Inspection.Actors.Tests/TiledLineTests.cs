@@ -48,7 +48,10 @@ public sealed class TiledLineTests
         try
         {
             // Batches of 4 tiles: a 256 x 64 strip's 5 tiles go as 4 and 1. A map budget of 16,384 pixels shrinks the large frame's.
-            await ClusterNode.StartCluster(nodes, 2, folder.File("inspection.db"), o => o with { Training = settings with { TileOverlap = null }, BatchSize = 4, MaxMapPixels = 16_384 });
+            await ClusterNode.StartCluster(nodes, 2, folder.File("inspection.db"), o => o with
+            {
+                Training = settings with { TileOverlap = null }, BatchSize = 4, MaxMapPixels = 16_384, ResultImagesFolder = folder.File("maps"),
+            });
             var pipeline = await InspectionPipeline.For(nodes[0].System);
             await pipeline.AwaitShardRegions(2, TimeSpan.FromSeconds(30));
             var trainer = await ActorRegistry.For(nodes[0].System).GetAsync<TrainingCoordinator>();
@@ -59,8 +62,7 @@ public sealed class TiledLineTests
             var deployment = await pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("tiles"), TimeSpan.FromSeconds(10));
             Assert.Equal((true, 16, 64, 8, 2), (deployment.Tiled, deployment.TileOverlap, deployment.ImageSize, deployment.PatchGrid, deployment.ShardCount));
 
-            string maps = folder.File("maps");
-            var line = pipeline.StartLine("tiles", new LineOptions { HeatmapFolder = maps });
+            var line = pipeline.StartLine("tiles", new LineOptions { Images = ImagePolicy.OnRequest });
             var inbox = Inbox.Create(nodes[0].System);
             var frames = files.Append("corrupt.png").ToList();
             for (int i = 0; i < frames.Count; i++)
@@ -78,7 +80,7 @@ public sealed class TiledLineTests
                 Assert.Null(r.Error);
                 var expected = want[r.Source];
                 Assert.True(Math.Abs(r.Score - expected.Score) <= 1e-4 * Math.Abs(expected.Score), $"{r.Source}: cluster {r.Score}, engine {expected.Score}");
-                var kept = Lines.ResultImages.KeptMap(r.HeatmapPath!) ?? throw new Xunit.Sdk.XunitException($"no map kept for {r.Source}");
+                var kept = Results.ResultImages.KeptMap(r.HeatmapPath!) ?? throw new Xunit.Sdk.XunitException($"no map kept for {r.Source}");
                 if (r.Source == largeFrame)
                 {
                     // 512 x 192 over a budget of 16,384 pixels: every 3 x 3 block's maximum, 171 x 64.

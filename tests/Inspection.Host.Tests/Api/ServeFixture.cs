@@ -47,10 +47,10 @@ public sealed class ServeFixture : IAsyncLifetime
         Directory.CreateDirectory(Data);
         var node = new InspectionNodeOptions
         {
-            Database = Settings.Database, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
+            Database = Settings.Database, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"], ResultImagesFolder = Settings.HeatmapFolder,
             Lines = new()
             {
-                MaxInFlight = MaxInFlight, FrameTimeout = TimeSpan.FromSeconds(Settings.FrameDeadlineSeconds), HeatmapFolder = Settings.HeatmapFolder,
+                MaxInFlight = MaxInFlight, FrameTimeout = TimeSpan.FromSeconds(Settings.FrameDeadlineSeconds), Images = Inspection.Actors.Messages.ImagePolicy.Drawn,
                 MqttBroker = Settings.Mqtt,
             },
         };

@@ -3,7 +3,7 @@ using Inspection.Actors.Scoring;
 using Inspection.Engine.Imaging;
 using SkiaSharp;
 
-namespace Inspection.Actors.Lines;
+namespace Inspection.Actors.Results;
 
 /// <summary>
 /// A scored frame's images. What every result keeps is cheap to write: the frame as it came and its anomaly map,
@@ -40,6 +40,33 @@ public static class ResultImages
             DrawHeatmap(values, map.Columns, map.Rows, ResultFiles.HeatmapBeside(overlay));
         }
         return overlay;
+    }
+
+    /// <summary>
+    /// One of a result's images, by its overlay's path, drawn now if it was not yet, as an answer: Held false when
+    /// neither the frame nor the map is at that path (another node keeps them), else the bytes or why there are none.
+    /// </summary>
+    public static ResultImageAnswer Read(string overlayPath, ResultImageKind kind)
+    {
+        if (!File.Exists(ResultFiles.MapBeside(overlayPath)) && ResultFiles.ImageBeside(overlayPath) == null)
+            return new ResultImageAnswer(overlayPath, kind, false, null, null, "not kept on this node");
+        try
+        {
+            string? file = kind switch
+            {
+                ResultImageKind.Image => ResultFiles.ImageBeside(overlayPath),
+                ResultImageKind.Overlay => Overlay(overlayPath),
+                ResultImageKind.Heatmap => Heatmap(overlayPath),
+                _ => Mask(overlayPath),
+            };
+            return file != null && File.Exists(file)
+                ? new ResultImageAnswer(overlayPath, kind, true, File.ReadAllBytes(file), Path.GetFileName(file), null)
+                : new ResultImageAnswer(overlayPath, kind, true, null, null, "it was not kept");
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or ImageReadException)
+        {
+            return new ResultImageAnswer(overlayPath, kind, true, null, null, $"it cannot be drawn from what was kept: {e.Message}");
+        }
     }
 
     /// <summary>The overlay's file, drawn now if it was not yet; null when the frame or map it needs is not there.</summary>

@@ -1,4 +1,4 @@
-namespace Inspection.Actors.Lines;
+namespace Inspection.Actors.Results;
 
 /// <summary>
 /// Where a result's images lie, beside each other under the heatmap folder: folder/line/id-image.ext (the frame as it
@@ -30,6 +30,24 @@ public static class ResultFiles
         string? folder = Path.GetDirectoryName(overlayPath);
         if (folder == null || !Directory.Exists(folder)) return null;
         return Directory.EnumerateFiles(folder, stem + ".*").FirstOrDefault();
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> lies inside <paramref name="folder"/> (after "..", "." and the like are resolved):
+    /// a node serves result images from its own results folder only, whatever path a request or a stored result names.
+    /// </summary>
+    public static bool Within(string? folder, string path)
+    {
+        if (folder is null) return false;
+        try
+        {
+            string root = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)) + Path.DirectorySeparatorChar;
+            return Path.GetFullPath(path).StartsWith(root, StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is ArgumentException or PathTooLongException or NotSupportedException)
+        {
+            return false;
+        }
     }
 
     // A line name may hold characters a file name cannot: it is escaped as in a URL.
