@@ -26,4 +26,6 @@ public sealed record ExtractionOptions
     /// (<see cref="Results.ResultImagesActor"/>); null keeps none.
     /// </summary>
     public string? ImagesFolder { get; init; }
+    /// <summary>The node's data volumes: above their high-water mark no images are kept (null: not watched).</summary>
+    public Storage.DiskGuard? Disk { get; init; }
 }

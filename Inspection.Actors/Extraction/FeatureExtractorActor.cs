@@ -52,7 +52,7 @@ public sealed class FeatureExtractorActor : ReceiveActor
         _backbones = new BackboneCache(ComputeDevice.Resolve(options.Device));
         // On this actor's dispatcher, as the extraction was when it was this actor's own.
         string dispatcher = Context.Props.Dispatcher;
-        _images = Context.ActorOf(Results.ResultImagesActor.Props(options.ImagesFolder), "images");
+        _images = Context.ActorOf(Results.ResultImagesActor.Props(options.ImagesFolder, options.Disk), "images");
         _batches = Context.ActorOf(FrameBatchingActor.Props(_backbones, options).WithDispatcher(dispatcher), "batches");
         _tiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options, _images).WithDispatcher(dispatcher), "tiled");
         _replicas = Context.ActorOf(ReplicaExtractionActor.Props(_backbones, shardRegion).WithDispatcher(dispatcher), "replicas");

@@ -62,13 +62,14 @@ public static class InspectionNodeHosting
             .WithReplicaDirectory()
             .WithResultIndex(ResultStore.For(options))
             .WithLines(options.Lines, ingest: options.Roles.Contains("ingest"));
+        if (options.Roles.Contains("ingest")) builder.WithRetention(ResultStore.For(options), options.Retention, options.RetentionInterval);
         if (gpu)
             builder.WithTrainingExtractor(options.Device)
                 .WithFeatureExtractor(new ExtractionOptions
                 {
                     BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout,
                     ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas, ShipFrames = options.ShipFrames,
-                    MaxMapPixels = options.MaxMapPixels, ImagesFolder = options.ResultImagesFolder,
+                    MaxMapPixels = options.MaxMapPixels, ImagesFolder = options.ResultImagesFolder, Disk = options.Disk,
                 })
                 .WithTrainingCoordinator(options.Training, options.Device);
         return builder;

@@ -51,6 +51,17 @@ public sealed record InspectionNodeOptions
     /// (<see cref="Results.ResultStore"/>) for queries. Only lines reached through <see cref="Lines.LineRegion"/>.
     /// </summary>
     public Lines.LineOptions Lines { get; init; } = new();
+    /// <summary>
+    /// What an ingest node keeps of each line's results by default (a line's own settings override it), and how often
+    /// it removes what is past it (<see cref="Results.RetentionActor"/>).
+    /// </summary>
+    public Results.Retention Retention { get; init; } = Results.Retention.Defaults;
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// This node's data volumes against their high-water mark (above it a gpu node keeps no result images) and hard
+    /// limit (above it the API refuses frames); null: not watched.
+    /// </summary>
+    public Storage.DiskGuard? Disk { get; init; }
     /// <summary>Settings for models trained on this node.</summary>
     public Engine.PatchCore.PatchCoreSettings Training { get; init; } = new();
 }

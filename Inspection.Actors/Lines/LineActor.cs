@@ -38,6 +38,9 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<Address, ActorSelection> _extractorAt = new();
     private Address? _self;
     private IActorRef _sinks = ActorRefs.Nobody;
+    /// <summary>Where every result sink of the line has delivered to (long.MaxValue: it has none); null: not heard yet.</summary>
+    private long? _sinksDelivered;
+    private long _deletedUpTo;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => PersistenceIdOf(_line);
@@ -70,9 +73,20 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         {
             if (offer.Snapshot is LineCounters c) _state.Restore(c);
         });
-        // Results stay in the journal (they are the line's history); the snapshot only shortens recovery.
-        Command<SaveSnapshotSuccess>(_ => { });
+        // Events a snapshot covers are deleted (the result store keeps the results, under the line's retention), but
+        // never one a result sink has yet to deliver; older snapshots go too.
+        Command<SaveSnapshotSuccess>(s =>
+        {
+            long upTo = Math.Min(s.Metadata.SequenceNr, _sinksDelivered ?? 0);
+            if (upTo > _deletedUpTo) DeleteMessages(upTo);
+            DeleteSnapshots(new SnapshotSelectionCriteria(s.Metadata.SequenceNr - 1));
+        });
         Command<SaveSnapshotFailure>(f => _log.Warning("Line {0}: counters not snapshotted: {1}", _line, f.Cause.Message));
+        Command<DeleteMessagesSuccess>(d => _deletedUpTo = Math.Max(_deletedUpTo, d.ToSequenceNr));
+        Command<DeleteMessagesFailure>(f => _log.Warning("Line {0}: journal events up to {1} not deleted: {2}", _line, f.ToSequenceNr, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => _log.Warning("Line {0}: old snapshots not deleted: {1}", _line, f.Cause.Message));
+        Command<LineSinksActor.DeliveredUpTo>(d => _sinksDelivered = d.SequenceNr);
         Command<CapturedFrame>(Take);
         Command<InspectionResult>(r =>
         {

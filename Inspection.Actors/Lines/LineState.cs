@@ -251,7 +251,8 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
         result = Judged(result);
         var stored = new StoredResult(result.Frame, captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
             result.Error, (now - open.Since).TotalMilliseconds, result.Failed ? null : result.ImagesAt, DateTimeOffset.UtcNow, captured.ResultId!,
-            captured.ClientKey, open.Received, result.Failed ? null : open.Warning);
+            captured.ClientKey, open.Received, result.Failed ? null : open.Warning, result.Failed ? 0 : result.ImagesBytes,
+            result.Failed ? null : result.ImagesNotKept);
         return new Completion.Store(stored);
     }
 

@@ -14,10 +14,11 @@ namespace Inspection.Actors.Messages;
 /// ImageSize/ImageWidth are ignored. RefuseAspectMismatch: frames whose aspect is far from the training images' are
 /// refused (an error result) instead of scored with a warning. Tiled: the line inspects large images in tiles of the
 /// image size, overlapping by TileOverlap pixels (trained on the tiles of the good images), instead of resizing them.
+/// KeepDays, KeepFlaggedDays, KeepMegabytes: the line's retention (<see cref="Results.Retention"/>); 0 each: the node's default.
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
     string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false,
-    bool Tiled = false, int TileOverlap = 0)
+    bool Tiled = false, int TileOverlap = 0, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0)
 {
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
 

@@ -40,12 +40,14 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 /// heatmap lie beside it, on the disk of the gpu node that scored the frame; the overlay and heatmap may be drawn only when
 /// asked for: see <see cref="Results.ResultImages"/>). ResultId is
 /// unique across the cluster and its restarts; ReceivedAt is when the line took the frame. Warning: why a score is less
-/// reliable than usual (the frame's aspect is far from the training images'), else null.
+/// reliable than usual (the frame's aspect is far from the training images'), else null. ImagesBytes: what its images
+/// take on that disk (retention counts it against the line's size limit); ImagesNotKept: why the line's images were
+/// not kept (the gpu node's disk above its high-water mark), else null.
 /// </summary>
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
     double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
-    DateTimeOffset ReceivedAt = default, string? Warning = null) : IEvent;
+    DateTimeOffset ReceivedAt = default, string? Warning = null, long ImagesBytes = 0, string? ImagesNotKept = null) : IEvent;
 
 /// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
 public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished) : IAnswer;

@@ -22,3 +22,10 @@ public sealed record GetResultImage(string OverlayPath, ResultImageKind Kind) : 
 /// results folder (another node has it), true when it is but the image cannot be had.
 /// </summary>
 public sealed record ResultImageAnswer(string OverlayPath, ResultImageKind Kind, bool Held, byte[]? Bytes, string? FileName, string? Problem) : IAnswer;
+
+/// <summary>
+/// Retention's order to every gpu node: delete the images of these results (overlay paths; those outside the node's
+/// folder are another node's), and every file of the line's folder last written before Before (images whose result
+/// row is gone or never came: older than anything the line keeps). Before default: none by age.
+/// </summary>
+public sealed record ForgetResultImages(string Line, IReadOnlyList<string> Paths, DateTimeOffset Before) : ICommand;

@@ -14,7 +14,8 @@ public sealed record ModelDeployment(
     int ImageSize, int PatchGrid, double BlurSigma,
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
     string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
-    int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0) : IAnswer
+    int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0,
+    double CoresetRatio = 0, int ProjectionDimensions = 0, int Seed = 0, int TrainingImages = 0, DateTimeOffset TrainedAt = default) : IAnswer
 {
     /// <summary>Input width in pixels.</summary>
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
@@ -42,11 +43,12 @@ public sealed record ScoreFrames(IReadOnlyList<FrameId> Frames, FeatureBlock Pat
 /// example a shard that did not answer in time). Never both, never neither. Retryable: the failure is the cluster's
 /// (a shard unavailable, a model switch), not the frame's, so the line tries the frame again within its deadline.
 /// The anomaly map travels only from a tile's scorer to its assembler: a frame's result reaches its line without it,
-/// its images kept by the gpu node that scored it, ImagesAt naming the overlay's path there (null: none kept).
+/// its images kept by the gpu node that scored it, ImagesAt naming the overlay's path there (null: none kept) and
+/// ImagesBytes what they take on its disk, ImagesNotKept why the line asked for images and has none (a full disk).
 /// </summary>
 public sealed record InspectionResult(
     FrameId Frame, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error, double LatencyMs,
-    FeatureBlock? AnomalyMap, bool Retryable = false, string? ImagesAt = null) : IEvent
+    FeatureBlock? AnomalyMap, bool Retryable = false, string? ImagesAt = null, long ImagesBytes = 0, string? ImagesNotKept = null) : IEvent
 {
     public bool Failed => Error != null;
 

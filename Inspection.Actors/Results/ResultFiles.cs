@@ -32,6 +32,48 @@ public static class ResultFiles
         return Directory.EnumerateFiles(folder, stem + ".*").FirstOrDefault();
     }
 
+    /// <summary>Every file of the result whose overlay is <paramref name="overlayPath"/> that is there now (drawn or not).</summary>
+    public static IReadOnlyList<FileInfo> Of(string overlayPath)
+    {
+        string stem = Path.GetFileName(overlayPath)[..^"-overlay.png".Length] + "-";
+        string? folder = Path.GetDirectoryName(overlayPath);
+        if (folder == null || !Directory.Exists(folder)) return [];
+        return new DirectoryInfo(folder).EnumerateFiles(stem + "*").ToList();
+    }
+
+    /// <summary>Bytes the result's files take now.</summary>
+    public static long SizeOf(string overlayPath) => Of(overlayPath).Sum(f => f.Length);
+
+    /// <summary>Deletes the result's files; returns the bytes freed.</summary>
+    public static long Delete(string overlayPath)
+    {
+        long freed = 0;
+        foreach (var file in Of(overlayPath))
+        {
+            long length = file.Length;
+            try { file.Delete(); freed += length; }
+            catch (FileNotFoundException) { }
+        }
+        return freed;
+    }
+
+    /// <summary>Deletes the files of a line's folder last written before <paramref name="before"/>; returns the files and bytes freed.</summary>
+    public static (int Files, long Bytes) DeleteOlder(string folder, string line, DateTime before)
+    {
+        var lineFolder = new DirectoryInfo(LineFolder(folder, line));
+        if (!lineFolder.Exists) return (0, 0);
+        int files = 0;
+        long bytes = 0;
+        foreach (var file in lineFolder.EnumerateFiles())
+        {
+            if (file.LastWriteTimeUtc >= before) continue;
+            long length = file.Length;
+            try { file.Delete(); files++; bytes += length; }
+            catch (FileNotFoundException) { }
+        }
+        return (files, bytes);
+    }
+
     /// <summary>
     /// Whether <paramref name="path"/> lies inside <paramref name="folder"/> (after "..", "." and the like are resolved):
     /// a node serves result images from its own results folder only, whatever path a request or a stored result names.

@@ -25,6 +25,13 @@ public sealed class ResultImageSource(ActorSystem system, string? folder, TimeSp
                    : $"none of the {nodes.Count} other gpu node(s) up keeps it{(answers.Contains(null) ? $" ({answers.Count(a => a is null)} did not answer within {timeout.TotalSeconds:0.#} s)" : "")}");
     }
 
+    /// <summary>Tells every gpu node up (this one too) to delete images of a line (retention).</summary>
+    public static void Forget(ActorSystem system, ForgetResultImages forget)
+    {
+        foreach (var node in Cluster.Get(system).State.Members.Where(m => m.Status == MemberStatus.Up && m.HasRole("gpu")))
+            system.ActorSelection(new RootActorPath(node.Address) / "user" / ResultImagesActor.Path.Split('/')).Tell(forget);
+    }
+
     /// <returns>The node's answer; null when it did not answer in time.</returns>
     private async Task<ResultImageAnswer?> Ask(Address node, GetResultImage request, CancellationToken cancel)
     {

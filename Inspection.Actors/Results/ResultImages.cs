@@ -15,8 +15,11 @@ public static class ResultImages
 {
     private static ReadOnlySpan<byte> Magic => "IMAP"u8;
 
-    /// <summary>Writes the frame and its map (and, with <paramref name="draw"/>, the overlay and heatmap); returns the overlay's path.</summary>
-    public static string Keep(string folder, string line, string id, CapturedFrame captured, FeatureBlock map, ModelDeployment deployment, bool draw)
+    /// <summary>
+    /// Writes the frame and its map (and, with <paramref name="draw"/>, the overlay and heatmap); returns the overlay's
+    /// path and the bytes written.
+    /// </summary>
+    public static (string Overlay, long Bytes) Keep(string folder, string line, string id, CapturedFrame captured, FeatureBlock map, ModelDeployment deployment, bool draw)
     {
         var calibration = deployment.Calibration();
         // Drawn from the half-precision values kept, so an image drawn now and one drawn on request are the same.
@@ -24,8 +27,10 @@ public static class ResultImages
         var values = kept.ToFloats();
         string overlay = ResultFiles.Overlay(folder, line, id);
         Directory.CreateDirectory(Path.GetDirectoryName(overlay)!);
-        File.WriteAllBytes(ResultFiles.Image(folder, line, id, ImageSignature.ExtensionOf(captured.Encoded, captured.Source)), captured.Encoded);
-        using (var file = File.Create(ResultFiles.MapBeside(overlay)))
+        string image = ResultFiles.Image(folder, line, id, ImageSignature.ExtensionOf(captured.Encoded, captured.Source));
+        File.WriteAllBytes(image, captured.Encoded);
+        string mapFile = ResultFiles.MapBeside(overlay);
+        using (var file = File.Create(mapFile))
         using (var writer = new BinaryWriter(file))
         {
             writer.Write(Magic);
@@ -39,7 +44,7 @@ public static class ResultImages
             DrawOverlay(original, values, map.Columns, map.Rows, overlay);
             DrawHeatmap(values, map.Columns, map.Rows, ResultFiles.HeatmapBeside(overlay));
         }
-        return overlay;
+        return (overlay, ResultFiles.SizeOf(overlay));
     }
 
     /// <summary>

@@ -19,18 +19,22 @@ public sealed class ResultImagesActor : ReceiveActor
     public const string Path = Hosting.InspectionNodeHosting.FeatureExtractorPath + "/images";
 
     private readonly string? _folder;
+    private readonly Storage.DiskGuard? _disk;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _toldNoFolder;
 
     /// <param name="folder">Where this node keeps result images; null keeps none (a line asking for them gets its results without).</param>
-    public ResultImagesActor(string? folder)
+    /// <param name="disk">The node's data volumes: above their high-water mark a result goes without images, saying why.</param>
+    public ResultImagesActor(string? folder, Storage.DiskGuard? disk = null)
     {
         _folder = folder;
+        _disk = disk;
         Receive<Keep>(k => KeepImages(k, Sender));
         Receive<GetResultImage>(Answer);
+        Receive<ForgetResultImages>(Forget);
     }
 
-    public static Props Props(string? folder) => Akka.Actor.Props.Create(() => new ResultImagesActor(folder));
+    public static Props Props(string? folder, Storage.DiskGuard? disk = null) => Akka.Actor.Props.Create(() => new ResultImagesActor(folder, disk));
 
     /// <summary>A frame's result with its map, to be told to the sender (the frame's line) once its images are kept.</summary>
     public sealed record Keep(InspectionResult Result, CapturedFrame Frame, ModelDeployment Deployment);
@@ -50,26 +54,53 @@ public sealed class ResultImagesActor : ReceiveActor
             line.Tell(result);
             return;
         }
+        if (_disk?.ImagesProblem is { } full)
+        {
+            line.Tell(result with { ImagesNotKept = full });
+            return;
+        }
         var (frame, deployment, log) = (keep.Frame, keep.Deployment, _log);
         string id = frame.ResultId ?? Guid.CreateVersion7().ToString("N");
         // Off this actor's thread: writing a frame's images takes longer than scoring asks of a node per frame.
         Task.Run(() =>
         {
             long started = Stopwatch.GetTimestamp();
-            string overlay = ResultImages.Keep(folder, deployment.Line, id, frame, map, deployment, draw: frame.Images == ImagePolicy.Drawn);
+            var kept = ResultImages.Keep(folder, deployment.Line, id, frame, map, deployment, draw: frame.Images == ImagePolicy.Drawn);
             PipelineMetrics.ResultImages.Record(PipelineMetrics.Since(started), new KeyValuePair<string, object?>("line", deployment.Line));
-            return overlay;
+            return kept;
         }).ContinueWith(written =>
         {
             if (written.IsCompletedSuccessfully)
             {
-                line.Tell(result with { ImagesAt = written.Result });
+                line.Tell(result with { ImagesAt = written.Result.Overlay, ImagesBytes = written.Result.Bytes });
                 return;
             }
             // The result goes without images, never lost.
-            log.Warning("Images of {0} not written: {1}", frame.Frame, written.Exception?.GetBaseException().Message);
-            line.Tell(result);
+            string why = written.Exception?.GetBaseException().Message ?? "unknown";
+            log.Warning("Images of {0} not written: {1}", frame.Frame, why);
+            line.Tell(result with { ImagesNotKept = $"they could not be written: {why}" });
         }, TaskScheduler.Default);
+    }
+
+    /// <summary>Deleted on the thread pool, one order at a time in effect (retention sends the next after its step).</summary>
+    private void Forget(ForgetResultImages forget)
+    {
+        if (_folder is not { } folder) return;
+        var log = _log;
+        Task.Run(() =>
+        {
+            long bytes = 0;
+            int results = 0;
+            foreach (var path in forget.Paths.Where(p => ResultFiles.Within(folder, p) && p.EndsWith("-overlay.png", StringComparison.Ordinal)))
+            {
+                bytes += ResultFiles.Delete(path);
+                results++;
+            }
+            var (files, old) = forget.Before > DateTimeOffset.MinValue ? ResultFiles.DeleteOlder(folder, forget.Line, forget.Before.UtcDateTime) : (0, 0L);
+            if (results + files > 0)
+                log.Debug("Line {0}: images of {1} results ({2} bytes) and {3} older files ({4} bytes) deleted", forget.Line, results, bytes, files, old);
+        }).ContinueWith(t => log.Warning("Images of line {0} not all deleted: {1}", forget.Line, t.Exception?.GetBaseException().Message),
+            TaskContinuationOptions.OnlyOnFaulted);
     }
 
     /// <summary>Drawn and read on the thread pool; a path outside this node's folder is not its to give.</summary>

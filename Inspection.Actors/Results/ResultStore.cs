@@ -16,7 +16,16 @@ namespace Inspection.Actors.Results;
 public sealed class ResultStore
 {
     private const string Columns = "id, line, camera, sequence, source, client_key, model_version, score, normalised, verdict, error, " +
-                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning";
+                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept";
+
+    /// <summary>
+    /// What a result costs besides its images, as retention counts it against a line's size limit: its row with the
+    /// row's indexes, and its journal event until a snapshot lets it go (docs/benchmarks.md has the measured figure).
+    /// </summary>
+    public const long RowBytes = 1024;
+
+    /// <summary>The condition of a flagged result (failed or reviewed): evidence an operator acted on, kept longer.</summary>
+    private const string Flagged = "(verdict = 'fail' OR review_label IS NOT NULL)";
     private readonly PersistenceBackend _backend;
     private readonly string _connection;
     private readonly SemaphoreSlim _schema = new(1, 1);
@@ -57,6 +66,10 @@ public sealed class ResultStore
             // Stores made before warnings existed get the column (SQLite has no ADD COLUMN IF NOT EXISTS).
             if (!await HasColumn(connection, "warning", cancel))
                 await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN warning TEXT NULL", cancel);
+            if (!await HasColumn(connection, "images_not_kept", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN images_not_kept TEXT NULL", cancel);
+            if (!await HasColumn(connection, "image_bytes", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN image_bytes BIGINT NOT NULL DEFAULT 0", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_line ON inspection_results (line, completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_time ON inspection_results (completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_key ON inspection_results (line, client_key)", cancel);
@@ -92,8 +105,8 @@ public sealed class ResultStore
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO inspection_results ({Columns}) VALUES (@id, @line, @camera, @sequence, @source, @key, @version, " +
-                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning) ON CONFLICT (id) DO NOTHING";
+            command.CommandText = $"INSERT INTO inspection_results ({Columns}, image_bytes) VALUES (@id, @line, @camera, @sequence, @source, @key, @version, " +
+                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning, @notKept, @bytes) ON CONFLICT (id) DO NOTHING";
             Add(command, "id", r.ResultId);
             Add(command, "line", r.Frame.Line);
             Add(command, "camera", r.Frame.Camera);
@@ -110,6 +123,8 @@ public sealed class ResultStore
             Add(command, "completed", Micros(r.CompletedAt));
             Add(command, "heatmap", r.HeatmapPath);
             Add(command, "warning", r.Warning);
+            Add(command, "bytes", r.ImagesBytes);
+            Add(command, "notKept", r.ImagesNotKept);
             await command.ExecuteNonQueryAsync(cancel);
         }
         await transaction.CommitAsync(cancel);
@@ -239,6 +254,75 @@ public sealed class ResultStore
         await command.ExecuteNonQueryAsync(cancel);
     }
 
+    /// <summary>The line's results kept and the bytes their images take (retention's measure, with <see cref="RowBytes"/> a row).</summary>
+    public async Task<StoredUsage> Usage(string line, CancellationToken cancel = default)
+    {
+        await using var connection = await Open(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(image_bytes), 0) FROM inspection_results WHERE line = @line";
+        Add(command, "line", line);
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        await reader.ReadAsync(cancel);
+        return new StoredUsage(Convert.ToInt64(reader.GetValue(0)), Convert.ToInt64(reader.GetValue(1)));
+    }
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> of the line's results past their age, oldest first: passing ones (and errors)
+    /// completed before <paramref name="passedBefore"/>, flagged ones before <paramref name="flaggedBefore"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredFootprint>> Expired(string line, DateTimeOffset passedBefore, DateTimeOffset flaggedBefore, int limit,
+        CancellationToken cancel = default)
+    {
+        await using var connection = await Open(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, heatmap_path, image_bytes, completed_at FROM inspection_results WHERE line = @line AND " +
+                              $"((completed_at < @passed AND NOT {Flagged}) OR completed_at < @flagged) ORDER BY completed_at, id LIMIT @limit";
+        Add(command, "line", line);
+        Add(command, "passed", Micros(passedBefore));
+        Add(command, "flagged", Micros(flaggedBefore));
+        Add(command, "limit", limit);
+        return await Footprints(command, cancel);
+    }
+
+    /// <summary>The line's <paramref name="limit"/> oldest results, passing ones (and errors) or flagged ones.</summary>
+    public async Task<IReadOnlyList<StoredFootprint>> Oldest(string line, bool flagged, int limit, CancellationToken cancel = default)
+    {
+        await using var connection = await Open(cancel);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, heatmap_path, image_bytes, completed_at FROM inspection_results WHERE line = @line AND " +
+                              (flagged ? Flagged : $"NOT {Flagged}") + " ORDER BY completed_at, id LIMIT @limit";
+        Add(command, "line", line);
+        Add(command, "limit", limit);
+        return await Footprints(command, cancel);
+    }
+
+    /// <summary>Deletes these results' rows (their images are the gpu nodes' to delete).</summary>
+    public async Task Remove(IReadOnlyList<string> ids, CancellationToken cancel = default)
+    {
+        if (ids.Count == 0) return;
+        await using var connection = await Open(cancel);
+        await using var transaction = await connection.BeginTransactionAsync(cancel);
+        foreach (var chunk in ids.Chunk(200))
+        {
+            await using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            var names = chunk.Select((id, i) => { Add(command, "id" + i, id); return "@id" + i; });
+            command.CommandText = $"DELETE FROM inspection_results WHERE id IN ({string.Join(", ", names)})";
+            await command.ExecuteNonQueryAsync(cancel);
+        }
+        await transaction.CommitAsync(cancel);
+    }
+
+    private static async Task<IReadOnlyList<StoredFootprint>> Footprints(DbCommand command, CancellationToken cancel)
+    {
+        var rows = new List<StoredFootprint>();
+        await using var reader = await command.ExecuteReaderAsync(cancel);
+        while (await reader.ReadAsync(cancel))
+            rows.Add(new StoredFootprint(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1), Convert.ToInt64(reader.GetValue(2)),
+                FromMicros(Convert.ToInt64(reader.GetValue(3)))));
+        return rows;
+    }
+
     /// <summary>Answers when the database does (readiness).</summary>
     public async Task Ping(CancellationToken cancel = default)
     {
@@ -283,7 +367,7 @@ public sealed class ResultStore
             DateTimeOffset Time(int i) => FromMicros(reader.GetInt64(i));
             rows.Add(new ResultRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Text(5),
                 reader.GetString(6), Real(7), Real(8), reader.GetString(9), Text(10), reader.GetDouble(11), Time(12), Time(13), Text(14),
-                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18)));
+                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18), Text(19)));
         }
         return rows;
     }

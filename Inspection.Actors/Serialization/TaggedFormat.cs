@@ -67,9 +67,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<ScoreFrames>("SF/2", (w, m) => w.Messages(1, m.Frames, Frame).Block(2, m.Patches), f => new ScoreFrames(f.Messages(1).Select(Frame).ToList(), f.Block(2))),
         Of<InspectionResult>("IR/2",
             (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ModelVersion).Float(3, m.Score).Float(4, m.NormalisedScore).Bool(5, m.Defective)
-                .String(6, m.Error).Double(7, m.LatencyMs).Block(8, m.AnomalyMap).Bool(9, m.Retryable).String(10, m.ImagesAt),
+                .String(6, m.Error).Double(7, m.LatencyMs).Block(8, m.AnomalyMap).Bool(9, m.Retryable).String(10, m.ImagesAt)
+                .Int(11, m.ImagesBytes).String(12, m.ImagesNotKept),
             f => new InspectionResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.Float(3), f.Float(4), f.Bool(5), f.OptionalString(6), f.Double(7),
-                f.OptionalBlock(8), f.Bool(9), f.OptionalString(10))),
+                f.OptionalBlock(8), f.Bool(9), f.OptionalString(10), f.Int64(11), f.OptionalString(12))),
         Of<FrameId>("FI/2", Frame, Frame),
         Of<FeatureBlock>("FB/2", (w, m) => w.Int(1, m.Rows).Int(2, m.Columns).Int(3, (long)m.Precision).Bytes(4, m.Data), f => f.AsBlock()),
         Of<ActivateModel>("AM/2", (w, m) => w.Message(1, m.Deployment, Deployment), f => new ActivateModel(Deployment(f.RequiredMessage(1, "deployment")))),
@@ -96,9 +97,11 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<StoredResult>("SR/2",
             (w, m) => w.Message(1, m.Frame, Frame).String(2, m.Source).String(3, m.ModelVersion).Float(4, m.Score).Float(5, m.NormalisedScore)
                 .Bool(6, m.Defective).String(7, m.Error).Double(8, m.LatencyMs).String(9, m.HeatmapPath).Int(10, m.CompletedAt.UtcTicks)
-                .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks).String(14, m.Warning),
+                .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks).String(14, m.Warning).Int(15, m.ImagesBytes)
+                .String(16, m.ImagesNotKept),
             f => new StoredResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3), f.Float(4), f.Float(5), f.Bool(6), f.OptionalString(7),
-                f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14))),
+                f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14), f.Int64(15),
+                f.OptionalString(16))),
         Of<CameraStats>("CS/2",
             (w, m) => w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
                 .Bool(8, m.Finished),
@@ -156,6 +159,8 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<ResultImageAnswer>("IA/2",
             (w, m) => w.String(1, m.OverlayPath).Int(2, (long)m.Kind).Bool(3, m.Held).OptionalBytes(4, m.Bytes).String(5, m.FileName).String(6, m.Problem),
             f => new ResultImageAnswer(f.String(1), (ResultImageKind)f.Int32(2), f.Bool(3), f.Has(4) ? f.Bytes(4) : null, f.OptionalString(5), f.OptionalString(6))),
+        Of<ForgetResultImages>("FG/2", (w, m) => w.String(1, m.Line).Strings(2, m.Paths).Int(3, m.Before.UtcTicks),
+            f => new ForgetResultImages(f.String(1), f.Strings(2), Time(f.Int64(3)))),
         Of<CameraState>("KS/2", (w, m) => w.Int(1, m.ReservedUpTo).Messages(2, m.Inspected, File), f => new CameraState(f.Int64(1), f.Messages(2).Select(File).ToList())),
     ];
 
@@ -201,23 +206,25 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static void Settings(FieldWriter w, LineSettings s) =>
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)
             .Bool(7, s.Mqtt).Int(8, s.Replicas).Int(9, s.ImageWidth).Int(10, s.AutoImagePixels).Bool(11, s.RefuseAspectMismatch)
-            .Bool(12, s.Tiled).Int(13, s.TileOverlap);
+            .Bool(12, s.Tiled).Int(13, s.TileOverlap).Double(14, s.KeepDays).Double(15, s.KeepFlaggedDays).Int(16, s.KeepMegabytes);
 
     private static LineSettings Settings(FieldReader f) =>
         new(f.String(1), f.Int32(2), f.Double(3), f.Int32(4), f.String(5, LineSettings.CalibratedPolicy), f.OptionalString(6), f.Bool(7), f.Int32(8), f.Int32(9), f.Int32(10), f.Bool(11),
-            f.Bool(12), f.Int32(13));
+            f.Bool(12), f.Int32(13), f.Double(14), f.Double(15), f.Int64(16));
 
     private static void Deployment(FieldWriter w, ModelDeployment m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Int(5, m.Dimensions).Int(6, m.NumNeighbors)
             .String(7, m.Backbone).Strings(8, m.Layers).String(9, m.BackboneWeights).Int(10, m.ImageSize).Int(11, m.PatchGrid).Double(12, m.BlurSigma)
             .Float(13, m.ImageThreshold).Float(14, m.ImageMin).Float(15, m.ImageMax).Float(16, m.PixelThreshold).Float(17, m.PixelMin).Float(18, m.PixelMax)
             .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas).Int(22, m.ImageWidth).Int(23, m.PatchColumns).Double(24, m.TrainingAspect)
-            .Bool(25, m.Tiled).Int(26, m.TileOverlap);
+            .Bool(25, m.Tiled).Int(26, m.TileOverlap).Double(27, m.CoresetRatio).Int(28, m.ProjectionDimensions).Int(29, m.Seed)
+            .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks);
 
     private static ModelDeployment Deployment(FieldReader f) =>
         new(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Int32(6), f.String(7), f.Strings(8).ToArray(), f.OptionalString(9),
             f.Int32(10), f.Int32(11), f.Double(12), f.Float(13), f.Float(14), f.Float(15), f.Float(16), f.Float(17), f.Float(18),
-            f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24), f.Bool(25), f.Int32(26));
+            f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24), f.Bool(25), f.Int32(26),
+            f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)));
 
     private static void Summary(FieldWriter w, LineSummary m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Float(5, m.ImageThreshold);

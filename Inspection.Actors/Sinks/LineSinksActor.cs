@@ -14,9 +14,30 @@ public sealed class LineSinksActor : ReceiveActor
     /// <summary>The line's settings now (null: none, or the line was deleted), and its journal's last sequence number.</summary>
     public sealed record Wanted(LineSettings? Settings, long JournalEnd);
 
+    /// <summary>A sink's saved position in the line's journal (told by each sink, after recovery and at each save).</summary>
+    public sealed record SinkSaved(long SequenceNr);
+
+    /// <summary>
+    /// Told to the line: every one of its sinks has delivered the events up to SequenceNr (long.MaxValue: it has no
+    /// sink), so the line may delete them from its journal.
+    /// </summary>
+    public sealed record DeliveredUpTo(long SequenceNr);
+
+    private readonly Dictionary<IActorRef, long> _saved = [];
+
     public LineSinksActor(string line, string? mqttBroker)
     {
         var log = Context.GetLogger();
+        Receive<SinkSaved>(s =>
+        {
+            _saved[Sender] = s.SequenceNr;
+            TellDelivered();
+        });
+        Receive<Terminated>(t =>
+        {
+            _saved.Remove(t.ActorRef);
+            TellDelivered();
+        });
         Receive<Wanted>(w =>
         {
             var wanted = new Dictionary<string, Func<IResultSink>>();
@@ -32,8 +53,20 @@ public sealed class LineSinksActor : ReceiveActor
             foreach (var child in Context.GetChildren().Where(c => !wanted.ContainsKey(c.Path.Name)))
                 Context.Stop(child);
             foreach (var (name, make) in wanted)
-                if (Context.Child(name).IsNobody()) Context.ActorOf(ResultSinkActor.Props(line, make(), w.JournalEnd), name);
+                if (Context.Child(name).IsNobody())
+                {
+                    var sink = Context.ActorOf(ResultSinkActor.Props(line, make(), w.JournalEnd), name);
+                    Context.Watch(sink);
+                    _saved[sink] = 0;
+                }
+            TellDelivered();
         });
+    }
+
+    /// <summary>A sink not yet recovered counts as at 0: nothing is deleted that it may still have to deliver.</summary>
+    private void TellDelivered()
+    {
+        Context.Parent.Tell(new DeliveredUpTo(_saved.Count == 0 ? long.MaxValue : _saved.Values.Min()));
     }
 
     public static Props Props(string line, string? mqttBroker) => Akka.Actor.Props.Create(() => new LineSinksActor(line, mqttBroker));

@@ -25,6 +25,7 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly CancellationTokenSource _stopping = new();
     private long _delivered, _saved;
+    private readonly Queue<long> _saving = new();
     private UniqueKillSwitch? _stream;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -41,6 +42,7 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
         Recover<RecoveryCompleted>(_ =>
         {
             if (_delivered < 0) _delivered = _saved = _startAfter;
+            Context.Parent.Tell(new LineSinksActor.SinkSaved(_saved));
             Start();
             Timers.StartPeriodicTimer("save", Save.Instance, TimeSpan.FromSeconds(1));
         });
@@ -49,11 +51,20 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
         {
             if (_delivered <= _saved) return;
             _saved = _delivered;
+            _saving.Enqueue(_delivered);
             SaveSnapshot(new SinkOffset(_delivered));
         });
         // The actor persists no events, so every snapshot has sequence number 0 and replaces the one before it.
-        Command<SaveSnapshotSuccess>(_ => { });
-        Command<SaveSnapshotFailure>(f => _log.Warning("Sink {0} of line {1}: position not saved: {2}", _sink.Kind, _line, f.Cause.Message));
+        Command<SaveSnapshotSuccess>(_ =>
+        {
+            // The line may delete journal events up to a position once it is saved, never before.
+            if (_saving.TryDequeue(out long saved)) Context.Parent.Tell(new LineSinksActor.SinkSaved(saved));
+        });
+        Command<SaveSnapshotFailure>(f =>
+        {
+            _saving.TryDequeue(out _);
+            _log.Warning("Sink {0} of line {1}: position not saved: {2}", _sink.Kind, _line, f.Cause.Message);
+        });
         Command<StreamEnded>(e =>
         {
             // The journal query ends only on an error (a database that went away): start again from where it got to.

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Inspection.Actors.Messages;
+using Inspection.Engine.Models;
 using Inspection.Engine.PatchCore;
 
 namespace Inspection.Actors.Training;
@@ -18,11 +19,16 @@ public static class ModelPublisher
     /// <summary>Chunks sent and not yet acknowledged: 32 x 3 MB.</summary>
     private const int MaxChunksInFlight = 32;
 
-    public static async Task<ModelDeployment> Publish(IActorRef shardRegion, PatchCoreModel model, string line, string version, int shards,
-        TimeSpan timeout, int chunkRows = DefaultChunkRows, int replicas = 1)
+    public static Task<ModelDeployment> Publish(IActorRef shardRegion, PatchCoreModel model, string line, string version, int shards,
+        TimeSpan timeout, int chunkRows = DefaultChunkRows, int replicas = 1) =>
+        Publish(shardRegion, model.Metadata, model.BankSize, model.BankRows, line, version, shards, timeout, chunkRows, replicas);
+
+    /// <summary>A bank given as its metadata and a reader of its rows (<paramref name="bankRows"/>: from, count): a model file's, without a backbone.</summary>
+    public static async Task<ModelDeployment> Publish(IActorRef shardRegion, ModelMetadata metadata, int bankSize, Func<long, int, float[]> bankRows,
+        string line, string version, int shards, TimeSpan timeout, int chunkRows = DefaultChunkRows, int replicas = 1)
     {
         if (replicas < 1) throw new ArgumentOutOfRangeException(nameof(replicas), $"Replica count {replicas} is below 1.");
-        int bankSize = model.BankSize, dims = model.Metadata.EmbeddingDimensions;
+        int dims = metadata.EmbeddingDimensions;
         if (shards < 1 || shards > bankSize) throw new ArgumentOutOfRangeException(nameof(shards), $"Shard count {shards} is outside 1..{bankSize}.");
         // Chunks go out round-robin over the shards (their journals write in parallel) with a bounded number awaiting
         // acknowledgement, so a large bank is never copied into messages all at once (a 1M x 384 bank is 1.5 GB).
@@ -41,13 +47,13 @@ public static class ModelPublisher
                 if (inFlight.Count >= MaxChunksInFlight) await inFlight.Dequeue();
                 long from = start + (long)c * chunkRows;
                 int rows = (int)Math.Min(chunkRows, end - from);
-                var block = FeatureBlock.FromFloats(model.BankRows(from, rows), rows, dims);
+                var block = FeatureBlock.FromFloats(bankRows(from, rows), rows, dims);
                 inFlight.Enqueue(shardRegion.Ask<BankSliceStored>(new StoreBankSlice(ShardKey.Of(line, version, s), c, chunkCount, from, block), timeout));
             }
         await Task.WhenAll(inFlight);
         await Task.WhenAll(Enumerable.Range(0, shards).SelectMany(s => Enumerable.Range(1, replicas - 1).Select(r =>
             Loaded(shardRegion, ShardKey.Of(line, version, s, r), timeout))));
-        return ModelDeployments.Of(model.Metadata, bankSize, line, version, shards, replicas);
+        return ModelDeployments.Of(metadata, bankSize, line, version, shards, replicas);
     }
 
     /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>

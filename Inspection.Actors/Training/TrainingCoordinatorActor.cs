@@ -39,7 +39,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     private readonly IScheduler _scheduler = Context.System.Scheduler;
 
     /// <summary>How long the slices of the version a line served before stay loaded for its scorers' open batches.</summary>
-    private static readonly TimeSpan RetireAfter = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan RetireAfter = ModelTransfer.RetireAfter;
 
     /// <summary>Bank bytes per shard beyond which a line's default shard count grows.</summary>
     public const long DefaultShardBudget = 4L << 30;

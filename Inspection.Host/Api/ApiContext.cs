@@ -9,7 +9,8 @@ namespace Inspection.Host.Api;
 /// What the routes share: the settings, the node's line options, the deployments it has heard of, the result store,
 /// results' images and jobs. The cluster's actors reach a route as <c>IRequiredActor&lt;T&gt;</c> parameters.
 /// </summary>
-public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorSystem system, ResultStore store, JobRegistry jobs, ResultFeed feed)
+public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorSystem system, ResultStore store, JobRegistry jobs, ResultFeed feed,
+    Inspection.Actors.Storage.DiskGuard? disk = null)
 {
     private readonly Lazy<DeploymentCache> _deployments = new(() => DeploymentCache.Start(system));
     private readonly ResultImageSource _images = new(system, settings.HeatmapFolder, TimeSpan.FromSeconds(5));
@@ -28,4 +29,6 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     public ResultFeed Feed => feed;
     /// <summary>Results' images, from this node's disk or the gpu node that scored the frame.</summary>
     public ResultImageSource Images => _images;
+    /// <summary>This node's data volumes against their marks (null: not watched).</summary>
+    public Inspection.Actors.Storage.DiskGuard? Disk => disk;
 }

@@ -53,7 +53,7 @@ public static class ApiServer
         builder.Services.AddSingleton<ResultFeed>();
         builder.Services.AddSingleton<BackboneWarmup>();
         builder.Services.AddSingleton(sp => new ApiContext(settings, node.Lines, sp.GetRequiredService<ActorSystem>(), sp.GetRequiredService<ResultStore>(),
-            sp.GetRequiredService<JobRegistry>(), sp.GetRequiredService<ResultFeed>()));
+            sp.GetRequiredService<JobRegistry>(), sp.GetRequiredService<ResultFeed>(), node.Disk));
         builder.Services.AddHealthChecks();
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
             .AddMeter(PipelineMetrics.MeterName)
@@ -89,6 +89,8 @@ public static class ApiServer
                     return HealthCheckResult.Unhealthy("the model registry does not answer yet");
                 }
             }, tags: [ReadyTag]);
+            if (node.Disk is { } disk)
+                b.WithHealthCheck("disk", (_, _, _) => Task.FromResult(DiskHealth.Of(disk.Refresh())), tags: [ReadyTag]);
             if (node.Roles.Contains("gpu"))
                 b.WithHealthCheck("backbones", (_, _, _) => Task.FromResult(sp.GetRequiredService<BackboneWarmup>().Health()), tags: [ReadyTag]);
         });
@@ -109,6 +111,7 @@ public static class ApiServer
             var v1 = app.MapGroup("/api/v1");
             LineRoutes.Map(v1);
             TrainingRoutes.Map(v1);
+            ModelRoutes.Map(v1);
             FrameRoutes.Map(v1);
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);

@@ -37,6 +37,8 @@ public static class FrameRoutes
         if (frameId != null && Names.KeyProblem("frameId", frameId) is { } badFrame) return Problems.BadRequest(badFrame);
         if (idempotencyKey != null && Names.KeyProblem("Idempotency-Key", idempotencyKey) is { } badKey) return Problems.BadRequest(badKey);
 
+        // A full data disk refuses a frame before anything of it is read or written: refused, never half-kept.
+        if (api.Disk?.FramesProblem is { } full) return Problems.Of(StatusCodes.Status507InsufficientStorage, "Insufficient storage", full);
         var lineRegion = await lines.GetAsync(cancel);
         // The registry is asked only about a line this node has not heard of: its deployments come on the topic.
         if (!api.Deployments.TryGet(line, out var deployment))

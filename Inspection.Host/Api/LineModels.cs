@@ -9,19 +9,31 @@ namespace Inspection.Host.Api;
 /// "auto:PIXELS" (the training images' median aspect within PIXELS, default 65536). RefuseAspectMismatch: frames whose
 /// aspect is far from the training images' get an error result instead of a score with a warning. Tiled: large images
 /// are cut into tiles of the image size (not resized), overlapping by TileOverlap pixels (default 32), for training and
-/// for every frame; a frame's score is its worst tile's and its map the tiles' maps stitched.
+/// for every frame; a frame's score is its worst tile's and its map the tiles' maps stitched. KeepDays, KeepFlaggedDays,
+/// KeepMegabytes: the line's retention (passing results, flagged ones, and the size of all with their images); 0: the
+/// server's default. They apply at once.
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.JsonElement? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
-    string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null, bool? Tiled = null, int? TileOverlap = null);
+    string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null, bool? Tiled = null, int? TileOverlap = null,
+    double? KeepDays = null, double? KeepFlaggedDays = null, long? KeepMegabytes = null);
 
 /// <summary>
 /// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
 /// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual. ImageSize as
 /// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize (a tiled
-/// line's tile). TileOverlap: null unless Tiled.
+/// line's tile). TileOverlap: null unless Tiled. KeepDays, KeepFlaggedDays, KeepMegabytes: the line's own retention
+/// (0: the server's default; what applies is in the line's storage).
 /// </summary>
 public sealed record LineSettingsView(string Backbone, string ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
-    int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null);
+    int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0);
+
+/// <summary>
+/// What the line keeps and under which limits: the retention in force (its own settings, else the server's), the
+/// results kept and the bytes they take (images on the gpu nodes and rows), and what retention removed since this
+/// server started. MeasuredAt: when retention last measured it (null: counted now, before its first step).
+/// </summary>
+public sealed record LineStorageView(double KeepDays, double KeepFlaggedDays, long KeepMegabytes, long KeptResults, long KeptBytes, long RemovedResults,
+    long RemovedBytes, DateTimeOffset? MeasuredAt);
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
@@ -37,11 +49,12 @@ public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misse
 
 /// <summary>
 /// One line. ModelVersion is null until the line is trained; Shards, Replicas, InputSize (height x width) and Tiled are its model's; Counters null when
-/// no ingest node answered.
+/// no ingest node answered; Storage what it keeps (<see cref="LineStorageView"/>).
 /// </summary>
 public sealed record LineView(
     string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
-    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null, bool Tiled = false);
+    LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null, bool Tiled = false,
+    LineStorageView? Storage = null);
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);

@@ -5,6 +5,7 @@ using Inspection.Engine.PatchCore;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Akka.Hosting;
 using Inspection.Actors.Registry;
+using Inspection.Actors.Results;
 using Microsoft.AspNetCore.Mvc;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Training;
@@ -69,7 +70,10 @@ public static class LineRoutes
             Tiled = body?.Tiled ?? s.Tiled,
             // A line made tiled now without an overlap gets the default; one tiled before keeps its own.
             TileOverlap = body?.TileOverlap ?? (body?.Tiled == true && !s.Tiled ? PatchCoreSettings.DefaultTileOverlap : s.TileOverlap),
+            KeepDays = body?.KeepDays ?? s.KeepDays, KeepFlaggedDays = body?.KeepFlaggedDays ?? s.KeepFlaggedDays, KeepMegabytes = body?.KeepMegabytes ?? s.KeepMegabytes,
         };
+        if (Retention.SettingsProblem(asked.KeepDays, asked.KeepFlaggedDays, asked.KeepMegabytes) is { } keeping) return Problems.BadRequest(keeping);
+        if (api.Settings.Retention.For(asked).Problem() is { } retention) return Problems.BadRequest($"{retention} (0 for a setting: the server's default)");
         if (LineImageSize.Apply(asked, body?.ImageSize, out string? sizeProblem) is not { } settings) return Problems.BadRequest(sizeProblem!);
         if (SettingsProblem(settings) is { } problem) return Problems.BadRequest(problem);
         if (settings.Mqtt && api.Settings.Mqtt is null) return Problems.BadRequest("this server has no MQTT broker: start it with --mqtt host:port to publish results");
@@ -167,10 +171,28 @@ public static class LineRoutes
             : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
             : new ThresholdView(d.ImageThreshold, "model", null, null);
         return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas,
-            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null), d?.Version, d?.BankSize ?? 0,
+            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
-            d?.Replicas ?? 0, d?.Input().ToString(), d?.Tiled ?? false);
+            d?.Replicas ?? 0, d?.Input().ToString(), d?.Tiled ?? false, await Storage(api, line, api.Settings.Retention.For(s), cancel));
+    }
+
+    /// <summary>The line's storage as this node's retention last measured it, or counted now (before its first step, or on a node without it).</summary>
+    private static async Task<LineStorageView> Storage(ApiContext api, string line, Retention retention, CancellationToken cancel)
+    {
+        RetentionActor.LineStorage? measured = null;
+        if (ActorRegistry.For(api.System).TryGet<RetentionKeeper>(out var keeper))
+        {
+            try { measured = await keeper.Ask<RetentionActor.LineStorage>(new RetentionActor.GetLineStorage(line), TimeSpan.FromSeconds(3), cancel); }
+            catch (AskTimeoutException) { }
+        }
+        if (measured?.At is null)
+        {
+            var usage = await api.Store.Usage(line, cancel);
+            measured = new RetentionActor.LineStorage(line, retention, usage.Results, usage.Bytes, measured?.RemovedResults ?? 0, measured?.RemovedBytes ?? 0, null);
+        }
+        return new LineStorageView(retention.Keep.TotalDays, retention.KeepFlagged.TotalDays, retention.MaxBytes >> 20, measured.KeptResults, measured.KeptBytes,
+            measured.RemovedResults, measured.RemovedBytes, measured.At);
     }
 }

@@ -42,6 +42,12 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("Mqtt", "INSPECTION_MQTT", "--mqtt", "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),
         new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", "frames one line holds in flight (default 64); more: 503 with Retry-After"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", "seconds after which a frame without a result is failed explicitly (default 30)"),
+        new("KeepDays", "INSPECTION_KEEP_DAYS", "--keep-days", "days a line keeps its passing results and their images, unless the line sets its own (default 7)"),
+        new("KeepFlaggedDays", "INSPECTION_KEEP_FLAGGED_DAYS", "--keep-flagged-days", "days a line keeps its flagged (failed or reviewed) results, at least keep-days (default 30)"),
+        new("KeepMegabytes", "INSPECTION_KEEP_MB", "--keep-mb", "megabytes of results and images a line keeps at most, oldest passing ones removed first (default 1024; at least 1)"),
+        new("DiskHighWaterPercent", "INSPECTION_DISK_HIGH_WATER", "--disk-high-water", "percent of a data volume used above which no result images are kept (results still flow, marked; readiness degraded; default 90)"),
+        new("DiskHardLimitPercent", "INSPECTION_DISK_HARD_LIMIT", "--disk-hard-limit", "percent of a data volume used above which frames are refused with 507 (default 97)"),
+        new("RetentionIntervalSeconds", "INSPECTION_RETENTION_INTERVAL", "--retention-interval", "seconds between retention's steps (default 60)"),
         new("RunSeconds", "INSPECTION_RUN_SECONDS", "--for", "stop after this many seconds of serving (after training at start; default: run until stopped)"),
         // Training: the settings of lines trained here that have none of their own, and of the batches this node extracts.
         new("Backbone", "INSPECTION_BACKBONE", "--backbone", "backbone: resnet18 (embedded ImageNet weights) or wide_resnet50_2 (needs backbone weights)"),

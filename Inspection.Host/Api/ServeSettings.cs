@@ -58,6 +58,18 @@ public sealed class ServeSettings
     public bool MoveDone { get; set; }
     /// <summary>Where a gpu node keeps the images of the frames it scores, for lines that ask; none: under <see cref="DataDir"/>.</summary>
     public string? Heatmaps { get; set; }
+    /// <summary>Retention's defaults for lines without their own (<see cref="Actors.Results.Retention"/>).</summary>
+    public double KeepDays { get; set; } = Actors.Results.Retention.Defaults.Keep.TotalDays;
+    public double KeepFlaggedDays { get; set; } = Actors.Results.Retention.Defaults.KeepFlagged.TotalDays;
+    public long KeepMegabytes { get; set; } = Actors.Results.Retention.Defaults.MaxBytes >> 20;
+    public double RetentionIntervalSeconds { get; set; } = 60;
+    /// <summary>Percent of a data volume used above which result images are not kept, and above which frames are refused.</summary>
+    public double DiskHighWaterPercent { get; set; } = 90;
+    public double DiskHardLimitPercent { get; set; } = 97;
+
+    /// <summary>The retention defaults these settings give (checked by <see cref="ServeSettingsCheck"/>).</summary>
+    public Actors.Results.Retention Retention => new(TimeSpan.FromDays(KeepDays), TimeSpan.FromDays(KeepFlaggedDays), KeepMegabytes << 20);
+
     /// <summary>Seconds the node serves (after training at start) before it stops; none: until stopped.</summary>
     public double? RunSeconds { get; set; }
 

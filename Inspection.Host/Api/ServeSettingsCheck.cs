@@ -76,6 +76,11 @@ public static class ServeSettingsCheck
             throw new ArgumentException($"{Named("Sqlite")} '{s.Sqlite}' cannot be used as the SQLite database: {sqlite}");
     }
 
+    /// <summary>Ten years: a longer age is a typo, and TimeSpan holds it.</summary>
+    private const double MaxKeepDays = 3653;
+    /// <summary>A petabyte, in megabytes.</summary>
+    private const long MaxKeepMegabytes = 1L << 30;
+
     private static void CheckLines(ServeSettings s, Func<string, string> Named)
     {
         if (s.Mqtt != null)
@@ -88,6 +93,16 @@ public static class ServeSettingsCheck
             throw new ArgumentException($"{Named("FrameDeadlineSeconds")} {s.FrameDeadlineSeconds} is out of range: 0.1 to 3600 seconds");
         if (s.RunSeconds is { } seconds && OptionRules.RangeProblem(Named("RunSeconds"), seconds, 0, MaxRunSeconds, aboveMin: true, hint: "seconds; leave it out to run until stopped") is { } run)
             throw new ArgumentException(run);
+        if (!(s.KeepDays > 0 && s.KeepDays <= MaxKeepDays)) throw new ArgumentException($"{Named("KeepDays")} {s.KeepDays} is out of range: more than 0, at most {MaxKeepDays} days");
+        if (!(s.KeepFlaggedDays > 0 && s.KeepFlaggedDays <= MaxKeepDays))
+            throw new ArgumentException($"{Named("KeepFlaggedDays")} {s.KeepFlaggedDays} is out of range: more than 0, at most {MaxKeepDays} days");
+        if (s.KeepMegabytes < 1 || s.KeepMegabytes > MaxKeepMegabytes)
+            throw new ArgumentException($"{Named("KeepMegabytes")} {s.KeepMegabytes} is out of range: 1 (about one large frame) to {MaxKeepMegabytes}");
+        if (s.Retention.Problem(Named("KeepDays"), Named("KeepFlaggedDays"), Named("KeepMegabytes")) is { } retention) throw new ArgumentException(retention);
+        if (Actors.Storage.DiskGuard.Problem(s.DiskHighWaterPercent / 100, s.DiskHardLimitPercent / 100, Named("DiskHighWaterPercent"), Named("DiskHardLimitPercent")) is { } disk)
+            throw new ArgumentException($"{disk} (given: {s.DiskHighWaterPercent} and {s.DiskHardLimitPercent})");
+        if (!(s.RetentionIntervalSeconds >= 0.1 && s.RetentionIntervalSeconds <= 86_400))
+            throw new ArgumentException($"{Named("RetentionIntervalSeconds")} {s.RetentionIntervalSeconds} is out of range: 0.1 to 86400 seconds");
         if (s.Heatmaps != null && OutputLocation.FolderProblem(s.Heatmaps) is { } heatmaps)
             throw new ArgumentException(PathRules.Unusable(Named("Heatmaps"), s.Heatmaps, "folder", heatmaps));
 

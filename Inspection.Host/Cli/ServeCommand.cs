@@ -5,6 +5,7 @@ using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Storage;
 using Inspection.Host.Api;
 using Microsoft.Extensions.Logging;
 
@@ -75,6 +76,7 @@ public static class ServeCommand
                 : $"API key (stored in {Path.Combine(Path.GetFullPath(settings.DataDir), "api-key")}): {key}";
         }
         string protocol = settings.Tls is null ? "akka.tcp" : ClusterTls.Protocol;
+        using var disk = new DiskGuard(DataFolders(settings), settings.DiskHighWaterPercent / 100, settings.DiskHardLimitPercent / 100, TimeSpan.FromSeconds(2));
         var node = new InspectionNodeOptions
         {
             Tls = settings.Tls,
@@ -91,6 +93,9 @@ public static class ServeCommand
             BatchSize = settings.BatchSize,
             // A gpu node keeps the images of the frames it scores, for the lines that ask (any node's).
             ResultImagesFolder = settings.HeatmapFolder,
+            Retention = settings.Retention,
+            Disk = disk,
+            RetentionInterval = TimeSpan.FromSeconds(settings.RetentionIntervalSeconds),
             Lines = new LineOptions
             {
                 MaxInFlight = settings.MaxInFlight,
@@ -130,6 +135,15 @@ public static class ServeCommand
     }
 
     /// <summary>Joins, checks the journal, trains the <c>--train</c> lines, starts the cameras, then serves until stopped or for <c>--for</c> seconds.</summary>
+    /// <summary>The folders of this node's data: the data folder, the result images and a SQLite database kept elsewhere.</summary>
+    private static IEnumerable<string> DataFolders(ServeSettings settings)
+    {
+        yield return Path.GetFullPath(settings.DataDir);
+        yield return settings.HeatmapFolder;
+        if (settings.Persistence == PersistenceBackend.Sqlite && !settings.Database.Contains('='))
+            yield return Path.GetDirectoryName(Path.GetFullPath(settings.Database))!;
+    }
+
     private static async Task<int> Join(ServeSettings settings, StartedNode started, Task joined)
     {
         var system = started.System;

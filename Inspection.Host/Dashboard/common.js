@@ -60,6 +60,7 @@ function showSignedIn() {
 const number = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
 const percent = new Intl.NumberFormat('en', { style: 'percent', maximumFractionDigits: 1 });
 const count = (n, one, many = one + 's') => `${n} ${n === 1 ? one : many}`;
+const MB = 1024 * 1024;
 const show = (value, format = number) => (value === null || value === undefined ? '–' : format.format(value));
 
 

@@ -20,7 +20,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
       element('a', { href: `#/lines/${encodeURIComponent(line)}/review` }, 'Review queue'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}/threshold` }, 'Threshold'),
       element('label', { class: 'filter' }, filter, ' failures only')),
-    grid, detail);
+    await retentionForm(line), grid, detail);
   if (page.items.length === 0) grid.append(element('p', { class: 'status' }, failuresOnly ? 'No failed frames yet.' : 'No frames yet.'));
   for (const result of page.items) {
     const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },
@@ -34,6 +34,38 @@ async function showLine(container, line, signal, failuresOnly = false) {
     thumb.addEventListener('click', () => showDetail(detail, result, summary).catch(e => showStatus(e.message, true)));
     grid.append(thumb);
   }
+}
+
+// The line's retention (its own limits; empty: the server's default) and what it keeps now, saved with PUT.
+async function retentionForm(line) {
+  const path = `/lines/${encodeURIComponent(line)}`;
+  const view = await api(path);
+  const field = (name, label, value, step) => element('label', {}, `${label} `,
+    element('input', { type: 'number', name, min: '0', step, value: value > 0 ? String(value) : '', placeholder: 'server default', 'data-testid': name }));
+  const kept = element('span', { class: 'caption', 'data-testid': 'retention-kept' });
+  const describe = storage => {
+    kept.textContent = `keeps ${count(storage.keptResults, 'result')}, ${show(storage.keptBytes / MB)} of ${show(storage.keepMegabytes)} MB; ` +
+      `passing ${show(storage.keepDays)} d, flagged ${show(storage.keepFlaggedDays)} d; removed ${show(storage.removedResults)}`;
+  };
+  describe(view.storage);
+  const form = element('form', { class: 'retention', 'data-testid': 'retention' },
+    field('keepDays', 'keep passing (days)', view.settings.keepDays, 'any'),
+    field('keepFlaggedDays', 'flagged (days)', view.settings.keepFlaggedDays, 'any'),
+    field('keepMegabytes', 'at most (MB)', view.settings.keepMegabytes, '1'),
+    element('button', { type: 'submit' }, 'Save retention'), kept);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    const number = name => Number(form.elements[name].value || 0);
+    try {
+      const saved = await api(path, { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ keepDays: number('keepDays'), keepFlaggedDays: number('keepFlaggedDays'), keepMegabytes: number('keepMegabytes') }) });
+      describe(saved.storage);
+      showStatus('Retention saved.');
+    } catch (e) {
+      showStatus(e.message, true);
+    }
+  });
+  return form;
 }
 
 async function showDetail(detail, result, summary) {

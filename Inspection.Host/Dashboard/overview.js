@@ -45,6 +45,19 @@ function sparkline(recent, threshold) {
   return chart;
 }
 
+// What the line keeps (results and bytes, against its size limit), under which ages, and what retention removed.
+function storage(kept) {
+  if (!kept) return '';
+  const used = kept.keepMegabytes > 0 ? kept.keptBytes / (kept.keepMegabytes * MB) : 0;
+  return element('div', { class: 'storage', 'data-testid': 'storage' },
+    element('div', { class: 'storage-bar', role: 'meter', 'aria-valuemin': '0', 'aria-valuemax': '1', 'aria-valuenow': used.toFixed(3),
+      'aria-label': 'Storage used of the line\u2019s limit' }, element('span', { style: `width: ${Math.min(100, used * 100).toFixed(1)}%` })),
+    element('p', { class: 'caption', 'data-testid': 'storage-text' },
+      `storage: ${show(kept.keptBytes / MB)} of ${show(kept.keepMegabytes)} MB, ${count(kept.keptResults, 'result')} ` +
+      `(passing kept ${show(kept.keepDays)} d, flagged ${show(kept.keepFlaggedDays)} d); removed ${count(kept.removedResults, 'result')}, ` +
+      `${show(kept.removedBytes / MB)} MB`));
+}
+
 function render(line) {
   const { summary, element: card } = lines.get(line);
   const [minute, five, hour] = summary.windows;
@@ -68,6 +81,7 @@ function render(line) {
       figure('threshold', show(summary.threshold), 'threshold'),
       figure('p50 latency', five.p50LatencyMs === null ? '–' : `${show(five.p50LatencyMs)} ms`, 'p50'),
       figure('p99 latency', five.p99LatencyMs === null ? '–' : `${show(five.p99LatencyMs)} ms`, 'p99')),
+    storage(lines.get(line).view.storage),
     element('table', { class: 'windows' },
       element('thead', {}, element('tr', {}, ...['', 'frames', 'pass', 'fail', 'error', 'fail rate'].map(h => element('th', {}, h)))),
       element('tbody', {}, row(five), row(hour))),
@@ -107,10 +121,11 @@ async function follow(signal) {
 }
 
 async function refresh(line) {
-  const summary = await api(`/lines/${encodeURIComponent(line)}/summary`);
+  const [summary, view] = await Promise.all([api(`/lines/${encodeURIComponent(line)}/summary`), api(`/lines/${encodeURIComponent(line)}`)]);
   const entry = lines.get(line);
   if (!entry) return; // the overview was left meanwhile
   entry.summary = summary;
+  entry.view = view;
   entry.known = new Set(summary.recent.map(r => r.id));
   render(line);
   for (const result of entry.pending.splice(0)) apply(line, result);

@@ -26,10 +26,13 @@ public sealed class ResultImagesTests : IDisposable
     public void Images_drawn_on_request_are_those_drawn_at_once()
     {
         var model = FakeRegistry.Model("line-i");
-        string later = ResultImages.Keep(_folder.File("later"), "line-i", "r1", Frame(), Map(), model, draw: false);
-        string now = ResultImages.Keep(_folder.File("now"), "line-i", "r1", Frame(), Map(), model, draw: true);
+        var (later, laterBytes) = ResultImages.Keep(_folder.File("later"), "line-i", "r1", Frame(), Map(), model, draw: false);
+        var (now, nowBytes) = ResultImages.Keep(_folder.File("now"), "line-i", "r1", Frame(), Map(), model, draw: true);
         Assert.False(File.Exists(later));
         Assert.True(File.Exists(now));
+        // What each kept is what lies on disk: the frame and the map, and with drawing the overlay and heatmap too.
+        Assert.Equal(Frame().Encoded.Length + 12 + 8 * 6 * 2, laterBytes);
+        Assert.Equal(laterBytes + new FileInfo(now).Length + new FileInfo(ResultFiles.HeatmapBeside(now)).Length, nowBytes);
         Assert.Equal(Frame().Encoded, File.ReadAllBytes(ResultFiles.ImageBeside(later)!));
 
         Assert.Equal(later, ResultImages.Overlay(later));
@@ -43,7 +46,7 @@ public sealed class ResultImagesTests : IDisposable
     public void Without_its_map_nothing_is_drawn_and_a_damaged_map_is_named()
     {
         var model = FakeRegistry.Model("line-i");
-        string overlay = ResultImages.Keep(_folder.File("gone"), "line-i", "r2", Frame(), Map(), model, draw: false);
+        var (overlay, _) = ResultImages.Keep(_folder.File("gone"), "line-i", "r2", Frame(), Map(), model, draw: false);
         File.WriteAllBytes(ResultFiles.MapBeside(overlay), [1, 2, 3, 4, 5]);
         Assert.Throws<InvalidDataException>(() => ResultImages.Heatmap(overlay));
         File.Delete(ResultFiles.MapBeside(overlay));

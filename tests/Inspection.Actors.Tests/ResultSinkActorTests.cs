@@ -127,4 +127,22 @@ public sealed class ResultSinkActorTests : TestKit
         await delivered.Until($"{line}-r5");
         Assert.Equal([$"{line}-r5"], delivered.ToArray());
     }
+
+    [Fact]
+    public void A_line_may_delete_only_the_journal_events_every_sink_has_saved_past()
+    {
+        string line = "hold-" + Guid.NewGuid().ToString("N")[..8];
+        var sinks = ChildActorOf(LineSinksActor.Props(line, null));
+        // No sink: nothing holds the journal.
+        sinks.Tell(new LineSinksActor.Wanted(LineSettings.Default, 7));
+        Assert.Equal(long.MaxValue, ExpectMsg<LineSinksActor.DeliveredUpTo>().SequenceNr);
+        // A webhook whose receiver is not there: it starts after event 7 and has delivered nothing since, so the line
+        // may delete up to 7 and no further; until the sink has recovered, not even that.
+        sinks.Tell(new LineSinksActor.Wanted(LineSettings.Default with { Webhook = "http://127.0.0.1:9/results" }, 7));
+        Assert.Equal(0, ExpectMsg<LineSinksActor.DeliveredUpTo>().SequenceNr);
+        Assert.Equal(7, ExpectMsg<LineSinksActor.DeliveredUpTo>().SequenceNr);
+        // The webhook removed: the journal is free again.
+        sinks.Tell(new LineSinksActor.Wanted(LineSettings.Default, 9));
+        FishForMessage<LineSinksActor.DeliveredUpTo>(d => d.SequenceNr == long.MaxValue);
+    }
 }

@@ -116,6 +116,17 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new GetResultImage("/data/results/l/0190abcf-overlay.png", ResultImageKind.Mask),
             new ResultImageAnswer("/data/results/l/0190abcf-overlay.png", ResultImageKind.Overlay, true, [137, 80, 78, 71], "0190abcf-overlay.png", null),
             new ResultImageAnswer("/data/results/l/0190abcf-overlay.png", ResultImageKind.Image, false, null, null, "not in this node's results folder"),
+            // Retention: images' bytes on results, a line's own limits, the order to delete images.
+            new InspectionResult(frame, "v1", 3.5f, 0.7f, true, null, 12.5, null, ImagesAt: "/data/results/l/0190abd0-overlay.png", ImagesBytes: 221_530),
+            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, "/data/results/l/0190abd0-overlay.png", DateTimeOffset.UnixEpoch, "0190abd0",
+                ImagesBytes: 221_530),
+            new LineConfigured("l", LineSettings.Default with { KeepDays = 2.5, KeepFlaggedDays = 90, KeepMegabytes = 4096 }),
+            new ForgetResultImages("l", ["/data/results/l/0190abd0-overlay.png", "/data/results/l/0190abd1-overlay.png"], DateTimeOffset.UnixEpoch.AddDays(20_000)),
+            new ForgetResultImages("l", [], default),
+            // A gpu node whose disk is above its high-water mark: the result says why it has no images.
+            new InspectionResult(frame, "v1", 3.5f, 0.7f, false, null, 12.5, null, ImagesNotKept: "the data volume / is 93% full"),
+            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd2",
+                ImagesNotKept: "the data volume / is 93% full"),
         ];
         return all.Select(m => new[] { m });
     }

@@ -30,6 +30,22 @@ internal static class TestSupport
 
     public static int FreePort() => InspectionNodeHost.FreePort();
 
+    /// <summary>Events of one persistent actor in the journal's table (Akka.Persistence.Sql's default "journal"), deleted ones included.</summary>
+    public static async Task<long> JournalRows(PersistenceBackend backend, string database, string persistenceId)
+    {
+        await using System.Data.Common.DbConnection connection = backend == PersistenceBackend.Sqlite
+            ? new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}")
+            : new Npgsql.NpgsqlConnection(database);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM journal WHERE persistence_id = @id";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@id";
+        parameter.Value = persistenceId;
+        command.Parameters.Add(parameter);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
     /// <summary>../shared/datasets/&lt;name&gt;, or a skip with a message when absent.</summary>
     public static string Dataset(string name)
     {

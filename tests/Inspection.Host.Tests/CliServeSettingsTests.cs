@@ -53,6 +53,22 @@ public sealed class CliServeSettingsTests(ITestOutputHelper log)
     }
 
     [Fact]
+    public void Retention_settings_that_cannot_be_kept_are_refused_with_one_line()
+    {
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--keep-days", "-1"), ExitCodes.BadInput, "--keep-days -1 is out of range: more than 0, at most 3653 days");
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--keep-mb", "0"), ExitCodes.BadInput, "--keep-mb 0 is out of range: 1 (about one large frame) to");
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--keep-days", "10", "--keep-flagged-days", "3"), ExitCodes.BadInput,
+            "--keep-flagged-days (3) must be at least --keep-days (10)");
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--disk-high-water", "98"), ExitCodes.BadInput,
+            "--disk-high-water (98%) must be below the --disk-hard-limit (97%): images stop before frames do (given: 98 and 97)");
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--disk-hard-limit", "120"), ExitCodes.BadInput, "--disk-hard-limit must be above 0 % and at most 100 %");
+        using var folder = new TempFolder();
+        File.WriteAllText(folder.File("settings.json"), "{ \"RetentionIntervalSeconds\": 0 }");
+        CliAssert.OneErrorLine(CliRun.Invoke("serve", "--settings", folder.File("settings.json")), ExitCodes.BadInput,
+            $"RetentionIntervalSeconds in settings file {folder.File("settings.json")} 0 is out of range: 0.1 to 86400 seconds");
+    }
+
+    [Fact]
     public async Task Serve_with_the_gpu_role_and_no_http_joins_the_cluster_and_answers_health_but_no_api()
     {
         using var folder = new TempFolder();

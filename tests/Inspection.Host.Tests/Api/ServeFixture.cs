@@ -48,6 +48,8 @@ public sealed class ServeFixture : IAsyncLifetime
         var node = new InspectionNodeOptions
         {
             Database = Settings.Database, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"], ResultImagesFolder = Settings.HeatmapFolder,
+            // Retention steps every second (the default limits remove nothing a test makes; RetentionApiTests sets its line's own).
+            RetentionInterval = TimeSpan.FromSeconds(1),
             Lines = new()
             {
                 MaxInFlight = MaxInFlight, FrameTimeout = TimeSpan.FromSeconds(Settings.FrameDeadlineSeconds), Images = Inspection.Actors.Messages.ImagePolicy.Drawn,
