@@ -2,6 +2,7 @@
 # Starts a throw-away PostgreSQL server on a free 127.0.0.1 port for the tests, and prints the connection string.
 #   source scripts/postgres.sh start   -> exports INSPECTION_TEST_POSTGRES, PG_TEST_DIR
 #   scripts/postgres.sh stop            -> stops the server in $PG_TEST_DIR and removes it
+#   scripts/postgres.sh pause | resume  -> stops the server in $PG_TEST_DIR, keeping its data / starts it again on its port
 set -euo pipefail
 PGBIN="${PGBIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
 
@@ -25,9 +26,17 @@ case "${1:-start}" in
     as_postgres "$PGBIN/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w \
       -o "-p $port -k $PG_TEST_DIR -c listen_addresses=127.0.0.1" start >/dev/null
     as_postgres "$PGBIN/createdb" -h 127.0.0.1 -p "$port" -U postgres inspection
+    echo "$port" > "$PG_TEST_DIR/port"
     export PG_TEST_DIR
     export INSPECTION_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres;Database=inspection"
     echo "PostgreSQL test server on 127.0.0.1:$port ($PG_TEST_DIR)" >&2
+    ;;
+  pause)
+    as_postgres "$PGBIN/pg_ctl" -D "$PG_TEST_DIR/data" -m fast -w stop >/dev/null
+    ;;
+  resume)
+    as_postgres "$PGBIN/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/log" -w \
+      -o "-p $(cat "$PG_TEST_DIR/port") -k $PG_TEST_DIR -c listen_addresses=127.0.0.1" start >/dev/null
     ;;
   stop)
     if [ -n "${PG_TEST_DIR:-}" ] && [ -d "$PG_TEST_DIR/data" ]; then

@@ -32,6 +32,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
     // Files queued, offered or accepted and waiting for their result: seen again, they are not a new frame.
     private readonly HashSet<CameraFile> _inFlight = [];
     private readonly Dictionary<string, Waiting> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, FrameId> _pendingFrames = new(StringComparer.Ordinal); // client key -> the frame offered
     private FileSystemWatcher? _watcher;
     private (FrameId Frame, Waiting File)? _offered;
     private (FrameId Frame, CameraFile File)? _headFrame;
@@ -74,6 +75,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
             _accepted++;
             _queue.Dequeue();
             _pending[offered.File.File.ClientKey(_camera)] = offered.File;
+            _pendingFrames[offered.File.File.ClientKey(_camera)] = a.Frame;
             _offered = null;
         });
         Command<FrameRejected>(r =>
@@ -87,6 +89,15 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
             _offered = null;
         });
         Command<StoredResult>(Completed);
+        // The line could not store the file's result (its database failed): the file is offered again, with its own key.
+        Command<FrameLost>(l =>
+        {
+            var key = _pending.FirstOrDefault(p => _pendingFrames.GetValueOrDefault(p.Key) == l.Frame).Key;
+            if (key == null || !_pending.Remove(key, out var lost)) return;
+            _pendingFrames.Remove(key);
+            _log.Warning("Camera {0}: {1} has no result ({2}); offered again", _camera, lost.Path, l.Reason);
+            _queue.Enqueue(lost);
+        });
         Command<SaveSnapshotSuccess>(s => DeleteMessages(s.Metadata.SequenceNr));
         Command<SaveSnapshotFailure>(f => _log.Warning("Camera {0}: state not snapshotted: {1}", _camera, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
@@ -204,6 +215,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
         if (r.Error != null) _failed++;
         _observer?.Tell(r);
         if (r.ClientKey == null || !_pending.Remove(r.ClientKey, out var done)) return;
+        _pendingFrames.Remove(r.ClientKey);
         Persist(new CameraFileInspected(done.File), e =>
         {
             _inspected.Add(e.File);

@@ -60,6 +60,10 @@ public static class PipelineMetrics
     public static readonly Counter<long> FramesDropped =
         Meter.CreateCounter<long>("inspection.frames.dropped", "{frame}", "Frames refused by a full line (back-pressure).");
 
+    /// <summary>Frames a line took but could not store a result for (its database failed; tag <c>line</c>): their senders were told.</summary>
+    public static readonly Counter<long> FramesLost =
+        Meter.CreateCounter<long>("inspection.frames.lost", "{frame}", "Frames taken whose result the line's journal could not store; their senders were told to send them again.");
+
     /// <summary>Attempts made again because shards were unavailable or an attempt got no answer (tag <c>line</c>).</summary>
     public static readonly Counter<long> FramesRetried =
         Meter.CreateCounter<long>("inspection.frames.retried", "{attempt}", "Frame attempts made again within the frame deadline.");

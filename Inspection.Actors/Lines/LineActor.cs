@@ -34,6 +34,8 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
     private readonly LineState _state;
     // Who waits for each result id (the camera or client, and any retry of it with the same key).
     private readonly Dictionary<string, List<IActorRef>> _waiters = new(StringComparer.Ordinal);
+    /// <summary>The frame each waiter sent, by result id and waiter (a frame told lost is named as its sender knows it).</summary>
+    private readonly Dictionary<(string ResultId, IActorRef Waiter), FrameId> _sent = [];
     private readonly List<StoredResult> _replayed = [];
     private readonly Dictionary<Address, ActorSelection> _extractorAt = new();
     private Address? _self;
@@ -185,6 +187,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             case Intake.Joined j:
                 Sender.Tell(new FrameAccepted(captured.Frame, j.ResultId));
                 _waiters[j.ResultId].Add(Sender);
+                _sent[(j.ResultId, Sender)] = captured.Frame;
                 break;
             case Intake.Refused r:
                 if (r.Dropped) PipelineMetrics.FramesDropped.Add(1, new KeyValuePair<string, object?>("line", _line));
@@ -194,6 +197,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
                 PipelineMetrics.FramesAccepted.Add(1, new KeyValuePair<string, object?>("line", _line));
                 Sender.Tell(new FrameAccepted(a.Frame.Frame, a.Frame.ResultId));
                 _waiters[a.Frame.ResultId!] = [Sender];
+                _sent[(a.Frame.ResultId!, Sender)] = a.Frame.Frame;
                 PipelineMetrics.SetInFlight(_line, _state.InFlight);
                 if (a.Dispatch) Dispatch(a.Frame);
                 break;
@@ -280,6 +284,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             // Every SnapshotEvery results the counters are snapshotted, so recovery does not replay every result.
             if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(_state.Counters());
             _waiters.Remove(r.ResultId, out var waiters);
+            foreach (var waiter in waiters ?? []) _sent.Remove((r.ResultId, waiter));
             if (_options.Index != null)
             {
                 _options.Index.Tell(new IndexResult(r, waiters ?? []));
@@ -288,6 +293,24 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
             foreach (var waiter in waiters ?? []) waiter.Tell(r);
             ResultPublisher.Publish(Context.System, r, _log);
         });
+    }
+
+    /// <summary>
+    /// The journal failed to store a result (its database went away); the actor stops after this. Every frame the line
+    /// holds, stored or not yet, is told lost to whoever sent it, at once, instead of their waiting out the deadline for
+    /// a result that will not come: they send it again with the same client key when the database is back.
+    /// </summary>
+    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    {
+        base.OnPersistFailure(cause, @event, sequenceNr);
+        string reason = $"the line's journal could not store a result ({cause.GetBaseException().Message})";
+        foreach (var (resultId, waiters) in _waiters)
+            foreach (var waiter in waiters)
+                waiter.Tell(new FrameLost(_sent.GetValueOrDefault((resultId, waiter)) ?? new FrameId(_line, "", 0), resultId, reason));
+        PipelineMetrics.FramesLost.Add(_waiters.Count, new KeyValuePair<string, object?>("line", _line));
+        _log.Error("Line {0}: {1}; {2} frame(s) told lost, the line stops and starts again on its next frame", _line, reason, _waiters.Count);
+        _waiters.Clear();
+        _sent.Clear();
     }
 
     private sealed record SettingsUnknown;

@@ -32,6 +32,12 @@ public sealed record FrameAccepted(FrameId Frame, string? ResultId = null) : IEv
 /// <summary>The line refused the frame (back-pressure); the camera counts it as dropped or offers it again.</summary>
 public sealed record FrameRejected(FrameId Frame, string Reason) : IEvent;
 
+/// <summary>
+/// A frame the line took whose result could not be stored (its database failed): it has no result and will have none.
+/// Whoever sent it sends it again, with the same client key, once the database is back; it is scored then, once.
+/// </summary>
+public sealed record FrameLost(FrameId Frame, string ResultId, string Reason) : IEvent;
+
 /// <summary>Frames of one line for feature extraction; results go to ReplyTo via the line's scorer.</summary>
 public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<CapturedFrame> Frames) : ICommand;
 

@@ -91,6 +91,8 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<CapturedFrame>("CF/2", Captured, Captured),
         Of<FrameAccepted>("FA/2", (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ResultId),
             f => new FrameAccepted(Frame(f.RequiredMessage(1, "frame")), f.OptionalString(2))),
+        Of<FrameLost>("FL/2", (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ResultId).String(3, m.Reason),
+            f => new FrameLost(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3))),
         Of<FrameRejected>("FR/2", (w, m) => w.Message(1, m.Frame, Frame).String(2, m.Reason), f => new FrameRejected(Frame(f.RequiredMessage(1, "frame")), f.String(2))),
         Of<ExtractFrames>("EF/2", (w, m) => w.String(1, m.Line).String(2, m.Version).Messages(3, m.Frames, Captured),
             f => new ExtractFrames(f.String(1), f.String(2), f.Messages(3).Select(Captured).ToList())),

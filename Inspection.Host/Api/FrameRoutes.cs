@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Akka.Hosting;
 using Inspection.Actors.Registry;
+using Inspection.Actors.Results;
 
 namespace Inspection.Host.Api;
 
@@ -55,8 +56,17 @@ public static class FrameRoutes
 
         // The frame's own id is the more specific key: the same physical frame sent under a new Idempotency-Key is still one frame.
         string? clientKey = frameId != null ? $"frame:{camera}/{frameId}" : idempotencyKey != null ? $"key:{idempotencyKey}" : null;
-        if (clientKey != null && await api.Store.FindByKey(line, clientKey, cancel) is { } earlier)
-            return Answer(ResultViews.Of(earlier), wait, response);
+        if (clientKey != null)
+        {
+            ResultRecord? earlier;
+            try { earlier = await api.Store.FindByKey(line, clientKey, cancel); }
+            catch (System.Data.Common.DbException e)
+            {
+                response.Headers.RetryAfter = "5";
+                return Problems.Unavailable($"the database does not answer ({e.Message}): the frame was not taken; send it again once the server is ready");
+            }
+            if (earlier != null) return Answer(ResultViews.Of(earlier), wait, response);
+        }
 
         long sequence = Interlocked.Increment(ref _sequence);
         var accepted = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -89,6 +99,12 @@ public static class FrameRoutes
         {
             var stored = await result.Task.WaitAsync(deadline + TimeSpan.FromSeconds(15), cancel);
             return TypedResults.Ok(ResultViews.Of(stored));
+        }
+        catch (FrameLostException lost)
+        {
+            response.Headers.RetryAfter = "5";
+            return Problems.Unavailable($"frame {resultId} was taken but its result could not be stored: {lost.Message}. It has no result: " +
+                                        "send it again, with the same frameId or Idempotency-Key, once the server is ready; it is scored once");
         }
         catch (TimeoutException)
         {

@@ -24,6 +24,11 @@ public sealed class FrameWaiter : ReceiveActor
             result.TrySetResult(r);
             Context.Stop(Self);
         });
+        Receive<FrameLost>(l =>
+        {
+            result.TrySetException(new FrameLostException(l.Reason));
+            Context.Stop(Self);
+        });
         Receive<ReceiveTimeout>(_ => Context.Stop(Self));
     }
 

@@ -155,4 +155,21 @@ public sealed class FolderCameraTests : TestKit
         Assert.Equal(Png(70), File.ReadAllBytes(Path.Combine(done, $"a.{second.Frame.Sequence}.png")));
         Assert.Equal(Png(60), File.ReadAllBytes(Path.Combine(done, "a.png")));
     }
+
+    [Fact]
+    public void A_file_whose_frame_the_line_could_not_store_is_offered_again_under_its_own_key()
+    {
+        string folder = Folder("lost");
+        File.WriteAllBytes(Path.Combine(folder, "a.png"), Png(40));
+        var line = CreateTestProbe();
+        Camera(folder, line, name: "lost");
+        var first = line.ExpectMsg<CapturedFrame>(TimeSpan.FromSeconds(10));
+        line.Reply(new FrameAccepted(first.Frame, "r1"));
+        line.Reply(new FrameLost(first.Frame, "r1", "the line's journal could not store a result (connection refused)"));
+        // Offered again (a new frame, the same file and key), and once stored, not again.
+        var again = Answer(line);
+        Assert.Equal((first.Source, first.ClientKey), (again.Source, again.ClientKey));
+        Assert.Equal(first.Encoded, again.Encoded);
+        line.ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+    }
 }

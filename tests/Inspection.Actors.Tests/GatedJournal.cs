@@ -12,6 +12,8 @@ public sealed class GatedJournal : MemoryJournal
 {
     public static TaskCompletionSource WriteStarted { get; private set; } = NewSignal();
     public static TaskCompletionSource Gate { get; private set; } = NewSignal();
+    /// <summary>Set: writes fail with it once the gate opens (a database gone away).</summary>
+    public static Exception? FailWith { get; set; }
 
     public const string Hocon = """
         akka.persistence.journal.plugin = "akka.persistence.journal.gated"
@@ -20,13 +22,14 @@ public sealed class GatedJournal : MemoryJournal
         """;
 
     /// <summary>Closes the gate again for the next test.</summary>
-    public static void Reset() => (WriteStarted, Gate) = (NewSignal(), NewSignal());
+    public static void Reset() => (WriteStarted, Gate, FailWith) = (NewSignal(), NewSignal(), null);
 
     protected override async Task<IImmutableList<Exception?>> WriteMessagesAsync(IEnumerable<AtomicWrite> messages, CancellationToken cancellationToken)
     {
         var writes = messages.ToList();
         WriteStarted.TrySetResult();
         await Gate.Task.WaitAsync(cancellationToken);
+        if (FailWith is { } failure) throw failure;
         return await base.WriteMessagesAsync(writes, cancellationToken);
     }
 

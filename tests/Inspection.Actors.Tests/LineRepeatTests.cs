@@ -58,4 +58,33 @@ public sealed class LineRepeatTests : TestKit
         var stats = first.ExpectMsg<LineStats>();
         Assert.Equal((1L, 1L), (stats.Accepted, stats.Scored));
     }
+
+    [Fact]
+    public async Task When_the_journal_cannot_store_a_result_every_frame_the_line_holds_is_told_lost_at_once_and_the_line_stops()
+    {
+        var extractors = CreateTestProbe();
+        var line = Sys.ActorOf(LineActor.Props(Model.Line, FakeRegistry.Knowing(CreateTestProbe(), Model), extractors.Ref, new LineOptions { FrameTimeout = TimeSpan.FromSeconds(30) }));
+        Watch(line);
+        var scored = CreateTestProbe();
+        var open = CreateTestProbe();
+        line.Tell(new CapturedFrame(new FrameId(Model.Line, "press", 1), [1, 2, 3], "f001", null, "frame:press/f001"), scored.Ref);
+        string scoredId = scored.ExpectMsg<FrameAccepted>().ResultId!;
+        extractors.ExpectMsg<ExtractFrames>(TimeSpan.FromSeconds(10));
+        line.Tell(new CapturedFrame(new FrameId(Model.Line, "press", 2), [1, 2, 3], "f002", null, "frame:press/f002"), open.Ref);
+        string openId = open.ExpectMsg<FrameAccepted>().ResultId!;
+
+        // The first frame's result goes to a journal whose database has gone away.
+        GatedJournal.FailWith = new InvalidOperationException("connection refused");
+        extractors.Send(line, new InspectionResult(new FrameId(Model.Line, "press", 1), "v1", 2.5f, 0.75f, true, null, 5, null));
+        await GatedJournal.WriteStarted.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        GatedJournal.Gate.TrySetResult();
+
+        var lost = scored.ExpectMsg<FrameLost>(TimeSpan.FromSeconds(10));
+        Assert.Equal((new FrameId(Model.Line, "press", 1), scoredId), (lost.Frame, lost.ResultId));
+        Assert.Contains("connection refused", lost.Reason);
+        var alsoLost = open.ExpectMsg<FrameLost>(TimeSpan.FromSeconds(10));
+        Assert.Equal((new FrameId(Model.Line, "press", 2), openId), (alsoLost.Frame, alsoLost.ResultId));
+        ExpectTerminated(line);
+        scored.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // no result follows a frame told lost
+    }
 }

@@ -89,6 +89,7 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new FrameAccepted(frame),
             new FrameAccepted(frame, "0190abcd"),
             new FrameRejected(frame, "busy"),
+            new FrameLost(frame, "0190abd3", "the journal did not store the result: connection refused"),
             new ExtractFrames("l", "v1", [new CapturedFrame(frame, [4, 5], "x.png")]),
             new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, "/tmp/h.png", DateTimeOffset.UnixEpoch, "0190abcd", "key:retry-1",
                 DateTimeOffset.UnixEpoch.AddSeconds(-1)),
