@@ -20,6 +20,7 @@ public static class CommandLine
         root.Subcommands.Add(ServeCommand.CreateNode());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(LoadTestCommand.Create());
+        root.Subcommands.Add(SoakCommand.Create());
         root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
