@@ -68,6 +68,10 @@ public static class PipelineMetrics
     public static readonly Counter<long> FramesRetried =
         Meter.CreateCounter<long>("inspection.frames.retried", "{attempt}", "Frame attempts made again within the frame deadline.");
 
+    /// <summary>Copies of a query a shard had answered already, skipped (tags <c>line</c>, <c>request</c>): asked again while it was behind.</summary>
+    public static readonly Counter<long> ShardRepeatsSkipped =
+        Meter.CreateCounter<long>("inspection.shard.repeats_skipped", "{query}", "Copies of an answered query (asked again while the shard was behind) that a shard skipped.");
+
     /// <summary>Times a line passed over a gpu node that answered none of its overdue frames (tag <c>line</c>).</summary>
     public static readonly Counter<long> SilentNodes =
         Meter.CreateCounter<long>(SilentNodesName, "{event}", "Times a line passed over a gpu node that had answered none of its overdue frames.");

@@ -42,6 +42,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private readonly ShardFaults? _faults;
     private readonly ShardKey _key;
+    private readonly RepeatedQueries _answered = new();
 
     public MemoryBankShardActor(string entityId, Device device, long maxSnapshotBytes = DefaultMaxSnapshotBytes, ShardFaults? faults = null)
     {
@@ -160,7 +161,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Nearest(QueryNearest query)
     {
-        if (!Ready(query.QueryId)) return;
+        if (!Ready(query.QueryId) || Repeated(query.QueryId, "nearest")) return;
         long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         var precision = ComputePrecision.ToScalarType(query.Precision);
@@ -193,7 +194,7 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
 
     private void Support(QuerySupport query)
     {
-        if (!Ready(query.QueryId)) return;
+        if (!Ready(query.QueryId) || Repeated(query.QueryId, "support")) return;
         long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         var support = _slice.SupportOf(query.Centers.ToTensor(_device), query.Patches.ToTensor(_device), query.K, ComputePrecision.ToScalarType(query.Precision));
@@ -214,6 +215,14 @@ public sealed class MemoryBankShardActor : ReceivePersistentActor
         var rows = _slice.Read(read.From, read.MaxRows > 0 ? read.MaxRows : Training.ModelPublisher.DefaultChunkRows);
         int count = rows.Length / _slice.Columns;
         Sender.Tell(new SliceContents(_entityId, _slice.Offset + read.From, FeatureBlock.FromFloats(rows, count, _slice.Columns), _slice.Rows));
+    }
+
+    /// <summary>Whether the sender asked this already and was answered (<see cref="RepeatedQueries"/>): then it is skipped, and counted.</summary>
+    private bool Repeated(long queryId, string request)
+    {
+        if (_answered.First(Sender, queryId, request)) return false;
+        PipelineMetrics.ShardRepeatsSkipped.Add(1, _lineTag, new KeyValuePair<string, object?>("request", request));
+        return true;
     }
 
     private void RecordRequest(string request, long started) =>

@@ -77,6 +77,28 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
     }
 
     [Fact]
+    public void A_copy_of_an_answered_query_is_skipped_but_the_same_id_from_another_asker_is_answered()
+    {
+        const int rows = 200, dims = 8;
+        var slice = RandomRows(rows, dims, 3);
+        var shard = Sys.ActorOf(MemoryBankShardActor.Props("repeat/v1/0", CPU));
+        StoreSlice(shard, "repeat/v1/0", slice, rows, dims, offset: 0, chunkRows: 200);
+        var query = FeatureBlock.FromFloats(RandomRows(4, dims, 4), 4, dims);
+
+        // A scorer that asked again while the shard was behind: three copies queued behind the first, one answer.
+        for (int i = 0; i < 4; i++) shard.Tell(new QueryNearest("repeat/v1/0", 7, query, 2), TestActor);
+        shard.Tell(new QueryNearest("repeat/v1/0", 8, query, 2), TestActor);
+        Assert.Equal(7, ExpectMsg<NearestAnswer>().QueryId);
+        Assert.Equal(8, ExpectMsg<NearestAnswer>().QueryId);
+        ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        // Ids are the asker's own: another scorer's query 7 is another query.
+        var other = CreateTestProbe();
+        shard.Tell(new QueryNearest("repeat/v1/0", 7, query, 2), other.Ref);
+        Assert.Equal(7, other.ExpectMsg<NearestAnswer>().QueryId);
+    }
+
+    [Fact]
     public void A_replica_reads_the_slice_replica_0_stored_refuses_to_store_and_a_retired_slice_passivates()
     {
         const int rows = 200, dims = 8;
@@ -150,9 +172,10 @@ public sealed class MemoryBankShardActorTests : TestKit, IDisposable
         var exact = ExpectMsg<NearestAnswer>();
         Assert.Equal(Enumerable.Range(0, 20).Select(i => (long)i), exact.Indices);
         // Twice per format: the converted bank is made once and must survive the first query.
+        long id = 1;
         foreach (var precision in new[] { ComputePrecision.BFloat16, ComputePrecision.BFloat16, ComputePrecision.Float16, ComputePrecision.Float16 })
         {
-            shard.Tell(new QueryNearest("half/v1/0", 2, queries, 1, precision));
+            shard.Tell(new QueryNearest("half/v1/0", ++id, queries, 1, precision)); // ids are unique per asker (a repeat is skipped)
             var reduced = ExpectMsg<NearestAnswer>();
             Assert.Equal(exact.Indices, reduced.Indices);
             Assert.All(exact.Distances.Zip(reduced.Distances), p => Assert.Equal(p.Item1, p.Item2, 3));
