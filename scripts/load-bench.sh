@@ -16,17 +16,11 @@ rates=${RATES:-}
 port=${PORT:-18180}
 cluster_port=${CLUSTER_PORT:-18280}
 gpu_nodes=${GPU_NODES:-0}
-work=$(mktemp -d)
-key="load-$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")"
-dotnet build Inspection.Host -c Release -v q -nologo >/dev/null
-inspection=(dotnet Inspection.Host/bin/Release/net10.0/inspection.dll)
-"${inspection[@]}" serve --http "127.0.0.1:$port" --port "$cluster_port" --data-dir "$work/data" --api-key "$key" --folder-root "$data" ${SERVE_ARGS:-} >"$work/serve.log" 2>&1 &
-server=$!
+source scripts/serve-node.sh
+start_node load
 others=()
 trap 'kill $server "${others[@]}" 2>/dev/null; wait $server "${others[@]}" 2>/dev/null; rm -rf "$work"' EXIT
-url="http://127.0.0.1:$port"
-until grep -q '^ready:' "$work/serve.log"; do kill -0 $server || { cat "$work/serve.log"; exit 1; }; sleep 1; done
-api() { curl -sf -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
+wait_ready
 for i in $(seq "$gpu_nodes"); do
   "${inspection[@]}" serve --roles gpu --http "127.0.0.1:$((port + i))" --port "$((cluster_port + i))" --data-dir "$work/data" --api-key "$key" \
     --seed "akka.tcp://inspection@127.0.0.1:$cluster_port" >"$work/gpu$i.log" 2>&1 &
@@ -39,14 +33,7 @@ if [ "$gpu_nodes" -gt 0 ]; then
   done
   echo "cluster: $((gpu_nodes + 1)) serve processes up"
 fi
-api -X PUT "$url/api/v1/lines/tire" -d '{}' >/dev/null
-job=$(api -X POST "$url/api/v1/lines/tire/training" -d "{\"folder\": \"$data/tire\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
-while :; do
-  state=$(api "$url/api/v1/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-  [ "$state" = succeeded ] && break
-  [ "$state" = running ] || [ "$state" = queued ] || { echo "training $state"; exit 1; }
-  sleep 2
-done
+train_tire
 echo "trained: $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l.get("modelVersion"), "bank", l.get("bankSize"), "shards", l.get("shards"), "replicas", l.get("replicas"))')"
 stages() {
   curl -sf "$url/metrics" | python3 -c '

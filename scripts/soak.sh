@@ -13,25 +13,12 @@ out=$(realpath -m "${OUT:-soak-out}")
 share=${SHARE:-0.7}
 port=${PORT:-18380}
 cluster_port=${CLUSTER_PORT:-18480}
-work=$(mktemp -d)
-key="soak-$(od -An -N12 -tx1 /dev/urandom | tr -d " \n")"
-dotnet build Inspection.Host -c Release -v q -nologo >/dev/null
-inspection=(dotnet Inspection.Host/bin/Release/net10.0/inspection.dll)
-"${inspection[@]}" serve --http "127.0.0.1:$port" --port "$cluster_port" --data-dir "$work/data" --api-key "$key" --folder-root "$data" ${SERVE_ARGS:-} >"$work/serve.log" 2>&1 &
-server=$!
+source scripts/serve-node.sh
+start_node soak
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; cp "$work/serve.log" "$out/serve.log" 2>/dev/null; rm -rf "$work"' EXIT
 mkdir -p "$out"
-url="http://127.0.0.1:$port"
-until grep -q '^ready:' "$work/serve.log"; do kill -0 $server || { cat "$work/serve.log"; exit 1; }; sleep 1; done
-api() { curl -sf -H "X-Api-Key: $key" -H 'Content-Type: application/json' "$@"; }
-api -X PUT "$url/api/v1/lines/tire" -d '{}' >/dev/null
-job=$(api -X POST "$url/api/v1/lines/tire/training" -d "{\"folder\": \"$data/tire\"}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
-while :; do
-  state=$(api "$url/api/v1/jobs/$job" | python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])')
-  [ "$state" = succeeded ] && break
-  [ "$state" = running ] || [ "$state" = queued ] || { echo "training $state"; exit 1; }
-  sleep 2
-done
+wait_ready
+train_tire
 if [ -z "${CAPACITY:-}" ]; then
   CAPACITY=$("${inspection[@]}" loadtest --url "$url" --line tire --images "$data/tire/test" --clients 8 --seconds 30 --warmup 10 --api-key "$key" \
     | python3 -c 'import re,sys; print(re.search(r"scored: \d+ frames, ([0-9.]+) frames/s", sys.stdin.read()).group(1))')

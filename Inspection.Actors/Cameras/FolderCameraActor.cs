@@ -38,6 +38,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
     private (FrameId Frame, CameraFile File)? _headFrame;
     private long _nextId, _reservedUpTo, _sinceSnapshot;
     private long _captured, _accepted, _dropped, _results, _failed;
+    private string? _heldBecause;
 
     public ITimerScheduler Timers { get; set; } = null!;
     public override string PersistenceId => $"camera/{_line}/{_camera}";
@@ -166,7 +167,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
             if (_inspected.Contains(file) || !_inFlight.Add(file)) continue;
             _queue.Enqueue(new Waiting(path, file, growing.Since));
         }
-        if (_offered != null || _queue.Count == 0) return;
+        if (_offered != null || _queue.Count == 0 || HeldBack()) return;
         if (_nextId >= _reservedUpTo && (_headFrame == null || _headFrame.Value.File != _queue.Peek().File))
         {
             // Persist stashes what comes meanwhile; the next tick offers the frame.
@@ -174,6 +175,16 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
             return;
         }
         Offer(_queue.Peek());
+    }
+
+    /// <summary>Whether files wait now (<see cref="FolderCameraOptions.HeldBack"/>); the start and the end of a hold are logged once each.</summary>
+    private bool HeldBack()
+    {
+        string? why = _options.HeldBack?.Invoke();
+        if (why != null && _heldBecause == null) _log.Warning("Camera {0}: {1} files wait in {2}: {3}", _camera, _queue.Count, _folder, why);
+        else if (why == null && _heldBecause != null) _log.Info("Camera {0}: files are offered again ({1} waiting)", _camera, _queue.Count);
+        _heldBecause = why;
+        return why != null;
     }
 
     private void Offer(Waiting head)

@@ -16,6 +16,12 @@ public sealed record FolderCameraOptions
     public TimeSpan Tick { get; init; } = TimeSpan.FromMilliseconds(50);
     /// <summary>Files inspected between snapshots of the camera's state (recovery replays at most this many).</summary>
     public int SnapshotEvery { get; init; } = 500;
+    /// <summary>
+    /// Why files are held back now, or null when they may be offered: the node's disk above its hard limit
+    /// (<see cref="Storage.DiskGuard.FramesProblem"/>). Held files stay in the folder, queued, and are offered once it
+    /// answers null again; none is offered to be refused or lost meanwhile.
+    /// </summary>
+    public Func<string?>? HeldBack { get; init; }
     /// <summary>Frame ids reserved in the journal at a time: ids stay unique across restarts without one write per frame.</summary>
     public int FrameIdBlock { get; init; } = 1000;
 }

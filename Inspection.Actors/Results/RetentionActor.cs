@@ -12,7 +12,8 @@ namespace Inspection.Actors.Results;
 /// (at once again while a line has more to remove) it removes, per line, at most <see cref="BatchSize"/> results past
 /// their age and then, oldest passing first, enough to bring the line under its size limit. A removed result loses its
 /// row here and its images on the gpu node that keeps them (<see cref="ForgetResultImages"/>, told to every gpu node,
-/// which also deletes its own files of the line older than anything the line keeps: images whose row never came). The
+/// which also deletes, at most every <see cref="OrphanInterval"/>, its own files of the line older than anything the
+/// line keeps: images whose row never came). The
 /// line's journal events go when its next snapshot lets them (<see cref="Lines.LineActor"/>). Scoring never waits for it:
 /// the steps run on the thread pool, one at a time, and a failed step is logged and tried at the next interval.
 /// </summary>
@@ -23,6 +24,11 @@ public sealed class RetentionActor : ReceiveActor, IWithTimers
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
     /// <summary>Files written this long before the oldest result a line keeps are still its (written just before their result completed).</summary>
     private static readonly TimeSpan FileMargin = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How often a line's orphans are looked for: finding them lists the line's whole image folder on every gpu node,
+    /// too much for every step of a line with months of images.
+    /// </summary>
+    public static readonly TimeSpan OrphanInterval = TimeSpan.FromHours(1);
     private readonly ResultStore _store;
     private readonly IActorRef _registry;
     private readonly Retention _defaults;
@@ -30,6 +36,8 @@ public sealed class RetentionActor : ReceiveActor, IWithTimers
     private readonly Action<ForgetResultImages> _forget;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, LineStorage> _storage = new(StringComparer.Ordinal);
+    // When each line's orphans were last looked for; touched only by Step, which runs one at a time.
+    private readonly Dictionary<string, DateTimeOffset> _orphansSought = new(StringComparer.Ordinal);
     private bool _sweeping;
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -38,8 +46,9 @@ public sealed class RetentionActor : ReceiveActor, IWithTimers
     public sealed record GetLineStorage(string Line);
 
     /// <summary>
-    /// A line's storage on this node: its retention, the results and bytes kept (rows and images, as retention counts
-    /// them), and the results and bytes removed since the node started. At: when it was measured (null: not yet).
+    /// A line's storage: its retention, the results and bytes kept (rows and images, as retention counts them), and the
+    /// results and bytes removed since this sweeper started (a cluster singleton: it starts again on another ingest
+    /// node when its node leaves). At: when it was measured (null: not yet).
     /// </summary>
     public sealed record LineStorage(string Line, Retention Retention, long KeptResults, long KeptBytes, long RemovedResults, long RemovedBytes,
         DateTimeOffset? At);
@@ -106,13 +115,20 @@ public sealed class RetentionActor : ReceiveActor, IWithTimers
             swept.Add(storage);
             more |= lineMore;
         }
+        foreach (var gone in _orphansSought.Keys.Except(swept.Select(l => l.Line)).ToList()) _orphansSought.Remove(gone);
         return new Swept(swept, more, null);
     }
 
     private async Task<(LineStorage Storage, bool More)> SweepLine(string line, Retention retention, DateTimeOffset now)
     {
         var expired = await _store.Expired(line, now - retention.Keep, now - retention.KeepFlagged, BatchSize);
-        await Remove(line, expired, "age", now - retention.KeepFlagged - FileMargin);
+        var filesBefore = default(DateTimeOffset);
+        if (!_orphansSought.TryGetValue(line, out var sought) || now - sought >= OrphanInterval)
+        {
+            filesBefore = now - retention.KeepFlagged - FileMargin;
+            _orphansSought[line] = now;
+        }
+        await Remove(line, expired, "age", filesBefore);
         bool more = expired.Count == BatchSize;
         var usage = await _store.Usage(line);
         long removedResults = expired.Count, removedBytes = expired.Sum(r => r.Bytes);
@@ -153,8 +169,13 @@ public sealed class RetentionKeeper;
 
 public static class RetentionHosting
 {
-    /// <summary>This node's retention of the results in <paramref name="store"/> (an ingest node: where lines store them).</summary>
+    /// <summary>
+    /// Retention of the results in <paramref name="store"/>, as a cluster singleton on the oldest ingest node (where
+    /// lines store them), with a proxy on every ingest node: ingest nodes share one database, and two sweepers would
+    /// race to remove the same rows and count them twice.
+    /// </summary>
     public static AkkaConfigurationBuilder WithRetention(this AkkaConfigurationBuilder builder, ResultStore store, Retention defaults, TimeSpan interval) =>
-        builder.WithActors((system, registry) => registry.Register<RetentionKeeper>(system.ActorOf(
-            RetentionActor.Props(store, registry.Get<ModelRegistry>(), defaults, interval, forget => ResultImageSource.Forget(system, forget)), "retention")));
+        Akka.Cluster.Hosting.AkkaClusterHostingExtensions.WithSingleton<RetentionKeeper>(builder, "retention",
+            (system, registry, _) => RetentionActor.Props(store, registry.Get<ModelRegistry>(), defaults, interval, forget => ResultImageSource.Forget(system, forget)),
+            new Akka.Cluster.Hosting.ClusterSingletonOptions { Role = "ingest" }, createProxyToo: true);
 }

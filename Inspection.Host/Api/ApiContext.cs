@@ -13,6 +13,7 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     Inspection.Actors.Storage.DiskGuard? disk = null)
 {
     private readonly Lazy<DeploymentCache> _deployments = new(() => DeploymentCache.Start(system));
+    private readonly LostFrames _lost = new();
     private readonly ResultImageSource _images = new(system, settings.HeatmapFolder, TimeSpan.FromSeconds(5));
 
     /// <summary>How long the API waits for the registry or a line to answer before it says 503.</summary>
@@ -29,6 +30,8 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     public ResultFeed Feed => feed;
     /// <summary>Results' images, from this node's disk or the gpu node that scored the frame.</summary>
     public ResultImageSource Images => _images;
+    /// <summary>Frames answered 202 whose result could not be stored.</summary>
+    public LostFrames Lost => _lost;
     /// <summary>This node's data volumes against their marks (null: not watched).</summary>
     public Inspection.Actors.Storage.DiskGuard? Disk => disk;
 }

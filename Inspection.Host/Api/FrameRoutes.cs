@@ -93,6 +93,7 @@ public static class FrameRoutes
         if (wait == false)
         {
             // A retry of a frame already answered has its result at hand.
+            _ = api.Lost.Watch(resultId, result.Task);
             return TypedResults.Accepted($"/api/v1/results/{resultId}", new FrameQueued(resultId, $"/api/v1/results/{resultId}"));
         }
         try

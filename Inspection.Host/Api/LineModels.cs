@@ -29,8 +29,8 @@ public sealed record LineSettingsView(string Backbone, string ImageSize, double 
 
 /// <summary>
 /// What the line keeps and under which limits: the retention in force (its own settings, else the server's), the
-/// results kept and the bytes they take (images on the gpu nodes and rows), and what retention removed since this
-/// server started. MeasuredAt: when retention last measured it (null: counted now, before its first step).
+/// results kept and the bytes they take (images on the gpu nodes and rows), and what retention removed since its
+/// sweeper (a cluster singleton on an ingest node) started. MeasuredAt: when retention last measured it (null: counted now, before its first step).
 /// </summary>
 public sealed record LineStorageView(double KeepDays, double KeepFlaggedDays, long KeepMegabytes, long KeptResults, long KeptBytes, long RemovedResults,
     long RemovedBytes, DateTimeOffset? MeasuredAt);

@@ -83,7 +83,8 @@ public static class ModelRoutes
         if (!details.Known) await models.Ask<LineConfigured>(new ConfigureLine(line, details.Settings), ApiContext.AskTimeout, cancel);
         var region = await shards.GetAsync(cancel);
         var system = api.System;
-        var job = api.Jobs.Start(system, models, line, "model-upload", (_, watcher) => { Task publishing = Task.Run(async () =>
+        // Off the request thread: publishing a bank to its shards takes a while, and the job's watcher hears how it ended.
+        async Task Publish(IActorRef watcher)
         {
             using (bank)
             {
@@ -97,7 +98,8 @@ public static class ModelRoutes
                     watcher.Tell(new TrainingFailed(line, $"the model could not be published: {e.GetBaseException().Message}"));
                 }
             }
-        }); });
+        }
+        var job = api.Jobs.Start(system, models, line, "model-upload", (_, watcher) => Task.Run(() => Publish(watcher)));
         if (job == null)
         {
             bank.Dispose();

@@ -18,7 +18,8 @@ public static class ResultRoutes
     {
         var results = api.MapGroup("/results").WithTags("Results");
         results.MapGet("/", List).WithSummary("Results newest first, filtered by line, camera, verdict and time; cursor continues a page.");
-        results.MapGet("/{id}", Get).WithSummary("One result.");
+        results.MapGet("/{id}", Get).WithSummary("One result.")
+            .WithDescription("404 while a frame answered 202 is still being scored; 410 when its result could not be stored (send the frame again).");
         results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Heatmap, c))
             .Produces(200, contentType: "image/png").WithSummary("The result's anomaly map, coloured.");
         results.MapGet("/{id}/overlay.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Overlay, c))
@@ -48,8 +49,15 @@ public static class ResultRoutes
         return TypedResults.Ok(new ResultPageView(page.Items.Select(ResultViews.Of).ToList(), page.NextCursor));
     }
 
-    private static async Task<Results<Ok<ResultView>, ProblemHttpResult>> Get(string id, ApiContext api, CancellationToken cancel) =>
-        await api.Store.Get(id, cancel) is { } r ? TypedResults.Ok(ResultViews.Of(r)) : Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
+    private static async Task<Results<Ok<ResultView>, ProblemHttpResult>> Get(string id, ApiContext api, CancellationToken cancel)
+    {
+        // Answered before the store is asked: the store is what failed.
+        if (api.Lost.Find(id) is { } lost)
+            return Problems.Of(StatusCodes.Status410Gone, "Result lost",
+                $"frame {id} was taken at {lost.At:u} but its result could not be stored: {lost.Reason}. It has no result and will not have one: " +
+                "send it again, with the same frameId or Idempotency-Key; it is scored once", new Dictionary<string, object?> { ["resultId"] = id });
+        return await api.Store.Get(id, cancel) is { } r ? TypedResults.Ok(ResultViews.Of(r)) : Problems.NotFound($"unknown result '{Names.Shorten(id)}'");
+    }
 
     /// <summary>From this node's disk, or from the gpu node that scored the frame (drawn there when first asked for).</summary>
     private static async Task<Results<FileContentHttpResult, ProblemHttpResult>> Image(string id, ApiContext api, ResultImageKind kind, CancellationToken cancel)

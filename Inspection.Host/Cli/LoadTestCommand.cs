@@ -37,16 +37,9 @@ public static class LoadTestCommand
 
     private static async Task<int> Run(string url, string line, string folder, int clients, double seconds, double? rate, double warmup, string? key)
     {
-        if (!Uri.TryCreate(url, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"--url '{url}' is not an http(s) URL");
-        if (!Directory.Exists(folder)) throw new ArgumentException($"--images '{folder}' is not a folder");
-        var files = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Where(f => Path.GetExtension(f).ToLowerInvariant() is ".png" or ".jpg" or ".jpeg" or ".bmp").ToList();
-        if (files.Count == 0) throw new ArgumentException($"--images '{folder}' holds no PNG, JPEG or BMP images");
-        if (rate is <= 0 or double.NaN or double.PositiveInfinity) throw new ArgumentException($"--rate {rate} is not a positive number of frames per second");
-        var bodies = files.Select(f => (Bytes: File.ReadAllBytes(f), Type: Path.GetExtension(f).ToLowerInvariant() switch
-        {
-            ".png" => "image/png", ".bmp" => "image/bmp", _ => "image/jpeg",
-        })).ToList();
+        var server = LoadFrames.Server(url);
+        var bodies = LoadFrames.Images(folder);
+        LoadFrames.CheckRate(rate);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients * 2 }) { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
         if (key != null) http.DefaultRequestHeaders.Add("X-Api-Key", key);
 
@@ -80,7 +73,7 @@ public static class LoadTestCommand
 
         var sorted = counters.Latencies.Order().ToList();
         string mode = rate is { } r ? $"open loop at {r:F1} frames/s (at most {clients} requests open)" : $"{clients} clients";
-        Console.WriteLine($"loadtest {server} line {line}: {mode}, {elapsed:F1} s measured after {warmup:F0} s of warm-up, {files.Count} images");
+        Console.WriteLine($"loadtest {server} line {line}: {mode}, {elapsed:F1} s measured after {warmup:F0} s of warm-up, {bodies.Count} images");
         Console.WriteLine($"scored: {sorted.Count} frames, {sorted.Count / elapsed:F1} frames/s");
         if (sorted.Count > 0)
             Console.WriteLine($"latency ms: p50 {Latencies.Percentile(sorted, 0.5):F1}, p95 {Latencies.Percentile(sorted, 0.95):F1}, p99 {Latencies.Percentile(sorted, 0.99):F1}, max {sorted[^1]:F1}");

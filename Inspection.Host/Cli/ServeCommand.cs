@@ -184,7 +184,7 @@ public static class ServeCommand
             // The name is the camera's identity in the journal (the files it has inspected): the same folder keeps it across restarts.
             string full = Path.GetFullPath(folder).TrimEnd('/');
             string name = $"folder-{Path.GetFileName(full)}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant()}";
-            var cameraOptions = new FolderCameraOptions { DoneFolder = settings.MoveDone ? Path.Combine(full, "done") : null };
+            var cameraOptions = new FolderCameraOptions { DoneFolder = settings.MoveDone ? Path.Combine(full, "done") : null, HeldBack = started.Options.Disk is { } disk ? () => disk.FramesProblem : null };
             system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}"));
             Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
         }

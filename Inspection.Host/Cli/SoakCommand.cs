@@ -46,12 +46,9 @@ public static partial class SoakCommand
     /// <summary>Runs the soak; returns 0, or 1 when a frame was answered with a 5xx other than a refusal (503, 507).</summary>
     public static async Task<int> Run(SoakOptions o, CancellationToken cancel)
     {
-        if (!Uri.TryCreate(o.Url, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
-            throw new ArgumentException($"--url '{o.Url}' is not an http(s) URL");
-        if (!(o.Rate > 0 && double.IsFinite(o.Rate))) throw new ArgumentException($"--rate {o.Rate} is not a positive number of frames per second");
-        if (!Directory.Exists(o.Images)) throw new ArgumentException($"--images '{o.Images}' is not a folder");
-        var bodies = Directory.EnumerateFiles(o.Images, "*.png", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Select(File.ReadAllBytes).ToList();
-        if (bodies.Count == 0) throw new ArgumentException($"--images '{o.Images}' holds no PNG images");
+        var server = LoadFrames.Server(o.Url);
+        LoadFrames.CheckRate(o.Rate);
+        var bodies = LoadFrames.Images(o.Images);
         Directory.CreateDirectory(o.Output);
         using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = MaxOpen }) { BaseAddress = server, Timeout = TimeSpan.FromMinutes(2) };
         if (o.Key != null) http.DefaultRequestHeaders.Add("X-Api-Key", o.Key);
@@ -71,14 +68,14 @@ public static partial class SoakCommand
             double due = sent / o.Rate;
             if (due > clock.Elapsed.TotalSeconds) await Task.Delay(TimeSpan.FromSeconds(due - clock.Elapsed.TotalSeconds), cancel);
             if (!await open.WaitAsync(0, cancel)) { Interlocked.Increment(ref dropped); continue; }
-            byte[] body = bodies[(int)(sent % bodies.Count)];
+            var (body, type) = bodies[(int)(sent % bodies.Count)];
             requests.Add(Task.Run(async () =>
             {
                 try
                 {
                     var started = Stopwatch.GetTimestamp();
                     var content = new ByteArrayContent(body);
-                    content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+                    content.Headers.ContentType = new MediaTypeHeaderValue(type);
                     using var response = await http.PostAsync($"/api/v1/lines/{Uri.EscapeDataString(o.Line)}/frames?camera=soak", content, cancel);
                     if (response.StatusCode == HttpStatusCode.OK)
                     {

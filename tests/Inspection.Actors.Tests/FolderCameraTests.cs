@@ -90,6 +90,32 @@ public sealed class FolderCameraTests : TestKit
     }
 
     [Fact]
+    public void Files_are_held_in_the_folder_while_the_node_refuses_frames_and_offered_once_it_takes_them_again()
+    {
+        string folder = Folder("held");
+        File.WriteAllBytes(Path.Combine(folder, "a.png"), Png(60));
+        File.WriteAllBytes(Path.Combine(folder, "b.png"), Png(70));
+        string? full = "the data volume is 98 % full, at or above its hard limit of 97 %";
+        int asked = 0;
+        var line = CreateTestProbe();
+        Camera(folder, line, new FolderCameraOptions
+        {
+            HeldBack = () =>
+            {
+                Interlocked.Increment(ref asked);
+                return Volatile.Read(ref full);
+            },
+        });
+        // Asked many times with both files queued, and nothing offered meanwhile: none refused, none lost.
+        AwaitCondition(() => Volatile.Read(ref asked) >= 20, TimeSpan.FromSeconds(10));
+        line.ExpectNoMsg(TimeSpan.Zero);
+        Volatile.Write(ref full, null);
+        var frames = new[] { Answer(line), Answer(line) };
+        Assert.Equal(["a.png", "b.png"], frames.Select(f => Path.GetFileName(f.Source)).Order());
+        Assert.Equal([Png(60), Png(70)], frames.OrderBy(f => f.Source).Select(f => f.Encoded));
+    }
+
+    [Fact]
     public void After_a_restart_inspected_files_are_not_offered_again_and_frame_ids_stay_unique()
     {
         string folder = Folder("restart");

@@ -6,8 +6,6 @@ using System.Text.Json;
 using Inspection.Actors.Hosting;
 using Inspection.Engine.Data;
 using Inspection.Host.Api;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -16,8 +14,8 @@ namespace Inspection.Host.Tests.Api;
 /// <summary>
 /// A real server on its own real PostgreSQL server (scripts/postgres.sh), under a steady stream of frames, while the
 /// database stops for 30 s and starts again: readiness says what is wrong meanwhile, every frame ends with exactly one
-/// stored result (a client sending again what was refused or failed, with the same frame id), and the node serves again
-/// without a restart.
+/// stored result (a client sending again what was refused, failed or lost, with the same frame id; a frame answered 202
+/// ends with its result or with 410 naming its loss, never an endless 404), and the node serves again without a restart.
 /// </summary>
 public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
 {
@@ -25,7 +23,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
     private const string Line = "outage";
     private readonly TempFolder _folder = new();
     private readonly Dictionary<string, string> _pg = [];
-    private WebApplication? _app;
+    private OwnServer? _server;
     private HttpClient _client = null!;
 
     private static string Repository()
@@ -61,15 +59,21 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
 
     private readonly ConcurrentBag<string> _refusals = [];
 
-    private async Task<(HttpStatusCode Status, string? Id)> Post(byte[] image, string frameId)
+    /// <summary>Sends one frame; with <paramref name="wait"/> false a 202's id is the result to ask for later.</summary>
+    private async Task<(HttpStatusCode Status, string? Id)> Post(byte[] image, string frameId, bool wait = true)
     {
         try
         {
             var content = new ByteArrayContent(image);
             content.Headers.ContentType = new("image/png");
-            var response = await _client.PostAsync($"/api/v1/lines/{Line}/frames?camera=stream&frameId={frameId}", content);
+            var response = await _client.PostAsync($"/api/v1/lines/{Line}/frames?camera=stream&frameId={frameId}{(wait ? "" : "&wait=false")}", content);
             var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-            string? id = response.StatusCode == HttpStatusCode.OK ? body.GetProperty("id").GetString() : null;
+            string? id = response.StatusCode switch
+            {
+                HttpStatusCode.OK => body.GetProperty("id").GetString(),
+                HttpStatusCode.Accepted => body.GetProperty("resultId").GetString(),
+                _ => null,
+            };
             if (id == null) _refusals.Add($"{(int)response.StatusCode} {body.GetProperty("detail").GetString()![..Math.Min(60, body.GetProperty("detail").GetString()!.Length)]}");
             return (response.StatusCode, id);
         }
@@ -92,19 +96,12 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
             Http = $"127.0.0.1:{InspectionNodeHost.FreePort()}", DataDir = _folder.File("data"), ApiKeys = [Key], FolderRoots = [root], Port = port,
             Postgres = connection,
         };
-        var node = new InspectionNodeOptions
+        _server = await OwnServer.Start(settings, node => node with
         {
-            Database = connection, Persistence = PersistenceBackend.PostgreSql, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"],
-            ResultImagesFolder = settings.HeatmapFolder, Lines = new() { FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds) },
-        };
-        _app = ApiServer.Build(settings, node, new ApiKeys(settings.ApiKeys));
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri("http://" + settings.Http), Timeout = TimeSpan.FromSeconds(90) };
-        _client.DefaultRequestHeaders.Add("X-Api-Key", Key);
-        (await _client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 64 })).EnsureSuccessStatusCode();
-        var training = await _client.PostAsJsonAsync($"/api/v1/lines/{Line}/training", new { folder = category });
-        string jobId = (await training.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!;
-        await _app.Services.GetRequiredService<JobRegistry>().Get(jobId)!.Ended.WaitAsync(TimeSpan.FromMinutes(5));
+            Database = connection, Persistence = PersistenceBackend.PostgreSql, Lines = new() { FrameTimeout = TimeSpan.FromSeconds(settings.FrameDeadlineSeconds) },
+        });
+        _client = _server.Client;
+        await _server.TrainLine(Line, category, new { imageSize = 64 });
         byte[] image = File.ReadAllBytes(Directory.GetFiles(Path.Combine(category, "test", "good")).Order().First());
         Assert.Equal(HttpStatusCode.OK, (await Post(image, "warm-up")).Status);
 
@@ -117,8 +114,10 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
         string? downSays = null;
         for (int i = 0; clock.Elapsed < TimeSpan.FromSeconds(50); i++)
         {
+            // Every fourth frame does not wait: its client asks for the result later.
             string frame = $"f{i:D4}";
-            requests.Add(Task.Run(async () => outcomes[frame] = await Post(image, frame)));
+            bool wait = i % 4 != 3;
+            requests.Add(Task.Run(async () => outcomes[frame] = await Post(image, frame, wait)));
             if (!paused && clock.Elapsed > TimeSpan.FromSeconds(10))
             {
                 paused = true;
@@ -144,7 +143,37 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
         foreach (var reason in _refusals.GroupBy(r => r).OrderByDescending(g => g.Count())) log.WriteLine($"  {reason.Count()} x {reason.Key}");
         Assert.StartsWith("Unhealthy: the database does not answer", downSays);
 
-        // A client sends again, with the same frame id, every frame that was refused or failed, until each has its result.
+        // A frame answered 202 ends with its result, or with 410 saying that it was lost (then it is sent again below).
+        int queued = 0, lostAfterAccepted = 0;
+        foreach (var (frame, outcome) in outcomes.Where(o => o.Value.Status == HttpStatusCode.Accepted).OrderBy(o => o.Key).ToList())
+        {
+            queued++;
+            var until = DateTime.UtcNow.AddMinutes(1);
+            while (true)
+            {
+                var response = await _client.GetAsync($"/api/v1/results/{outcome.Id}");
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    outcomes[frame] = (HttpStatusCode.OK, outcome.Id);
+                    break;
+                }
+                if (response.StatusCode == HttpStatusCode.Gone)
+                {
+                    var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+                    Assert.Contains("could not be stored", problem.GetProperty("detail").GetString());
+                    Assert.Equal(outcome.Id, problem.GetProperty("resultId").GetString());
+                    lostAfterAccepted++;
+                    break;
+                }
+                Assert.True(response.StatusCode == HttpStatusCode.NotFound && DateTime.UtcNow < until,
+                    $"frame {frame} (result {outcome.Id}) answered 202 has neither a result nor a loss: {(int)response.StatusCode}");
+                await Task.Delay(200);
+            }
+        }
+        log.WriteLine($"{queued} frames answered 202: {lostAfterAccepted} of them lost in the outage (410), the others stored");
+        Assert.True(queued > 0, "no frame was answered 202");
+
+        // A client sends again, with the same frame id, every frame that was refused, failed or lost, until each has its result.
         var deadline = DateTime.UtcNow.AddMinutes(2);
         foreach (var frame in outcomes.Keys.Order().ToList())
             while (outcomes[frame].Status != HttpStatusCode.OK)
@@ -177,12 +206,7 @@ public sealed class DatabaseOutageTests(ITestOutputHelper log) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _client?.Dispose();
-        if (_app != null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_server != null) await _server.DisposeAsync();
         if (_pg.Count > 0) Postgres("stop");
         _folder.Dispose();
     }

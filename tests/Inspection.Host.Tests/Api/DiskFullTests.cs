@@ -6,8 +6,6 @@ using Inspection.Actors.Hosting;
 using Inspection.Actors.Storage;
 using Inspection.Engine.Data;
 using Inspection.Host.Api;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -25,7 +23,7 @@ public sealed class DiskFullTests(ITestOutputHelper log) : IAsyncLifetime
     private readonly TempFolder _folder = new();
     private string? _mount;
     private DiskGuard? _disk;
-    private WebApplication? _app;
+    private OwnServer? _server;
     private HttpClient _client = null!;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -90,19 +88,9 @@ public sealed class DiskFullTests(ITestOutputHelper log) : IAsyncLifetime
         };
         Directory.CreateDirectory(settings.DataDir);
         _disk = new DiskGuard([settings.DataDir], 0.5, 0.8, TimeSpan.FromMilliseconds(200));
-        var node = new InspectionNodeOptions
-        {
-            Database = settings.Database, Port = port, SeedNodes = [$"akka.tcp://inspection@127.0.0.1:{port}"], ResultImagesFolder = settings.HeatmapFolder,
-            Disk = _disk, Lines = new() { Images = Inspection.Actors.Messages.ImagePolicy.OnRequest },
-        };
-        _app = ApiServer.Build(settings, node, new ApiKeys(settings.ApiKeys));
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri("http://" + settings.Http), Timeout = TimeSpan.FromMinutes(2) };
-        _client.DefaultRequestHeaders.Add("X-Api-Key", Key);
-        (await _client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 64 })).EnsureSuccessStatusCode();
-        var training = await _client.PostAsJsonAsync($"/api/v1/lines/{Line}/training", new { folder = category });
-        string jobId = (await training.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!;
-        await _app.Services.GetRequiredService<JobRegistry>().Get(jobId)!.Ended.WaitAsync(TimeSpan.FromMinutes(5));
+        _server = await OwnServer.Start(settings, node => node with { Disk = _disk, Lines = new() { Images = Inspection.Actors.Messages.ImagePolicy.OnRequest } });
+        _client = _server.Client;
+        await _server.TrainLine(Line, category, new { imageSize = 64 });
         string good = Directory.GetFiles(Path.Combine(category, "test", "good")).Order().First();
         log.WriteLine(await DiskCheck("Healthy"));
 
@@ -145,12 +133,7 @@ public sealed class DiskFullTests(ITestOutputHelper log) : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        _client?.Dispose();
-        if (_app != null)
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
+        if (_server != null) await _server.DisposeAsync();
         _disk?.Dispose();
         if (_mount != null) Process.Start("umount", ["-l", _mount])!.WaitForExit();
         _folder.Dispose();
