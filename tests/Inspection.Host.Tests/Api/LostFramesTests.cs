@@ -37,7 +37,7 @@ public sealed class LostFramesTests(ServeFixture serve)
     }
 
     [Fact]
-    public void Only_losses_are_kept_and_only_the_newest_of_them()
+    public async Task Only_losses_are_kept_and_only_the_newest_of_them()
     {
         var lost = new LostFrames();
         var stored = new TaskCompletionSource<Inspection.Actors.Messages.StoredResult>();
@@ -45,7 +45,7 @@ public sealed class LostFramesTests(ServeFixture serve)
         var decided = new[] { lost.Watch("stored", stored.Task), lost.Watch("failed", failed.Task) };
         stored.SetResult(null!);
         failed.SetException(new TimeoutException("not a loss"));
-        Task.WaitAll(decided);
+        await Task.WhenAll(decided);
         Assert.Null(lost.Find("stored"));
         Assert.Null(lost.Find("failed"));
 
