@@ -6,8 +6,11 @@ namespace Inspection.Actors.Messages;
 /// How a line is trained and judged, and where its results go. Shards 0: as few as hold the bank within the shard budget (one while it fits; 4 GiB of float32 per shard).
 /// Replicas: how many copies of each shard the cluster keeps on distinct gpu nodes, so that one node's loss fails no
 /// frame; 0: as many as there are gpu nodes at training time, up to 2.
-/// ThresholdPolicy <see cref="CalibratedPolicy"/>: every new model version brings its calibrated threshold;
-/// <see cref="ManualPolicy"/>: the last threshold an operator set stays in force across retraining. Webhook: an
+/// ThresholdPolicy (read through <see cref="Policy"/>) <see cref="F1Policy"/>: every new model version brings its calibrated
+/// threshold, anomalib's (F1 with defective calibration images, else the highest held-out good score);
+/// <see cref="FalseRejectRatePolicy"/>: every new version brings the smallest threshold whose false-reject rate is at most
+/// FalseRejectTarget, from its held-out good images alone; <see cref="ManualPolicy"/>: the last threshold an operator set
+/// stays in force across retraining. Webhook: an
 /// http(s) URL every result is posted to; Mqtt: results are published on inspection/{line}/results.
 /// ImageSize is the input's height and ImageWidth its width (0: square); AutoImagePixels above 0 means
 /// <c>auto:PIXELS</c>: training chooses the size from the training images' aspect within that many pixels, and
@@ -18,14 +21,25 @@ namespace Inspection.Actors.Messages;
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
     string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false,
-    bool Tiled = false, int TileOverlap = 0, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0)
+    bool Tiled = false, int TileOverlap = 0, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0, double FalseRejectTarget = 0)
 {
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
 
-    public const string CalibratedPolicy = "calibrated";
+    /// <summary>The threshold policy by its current name: journals of earlier builds say "calibrated" for <see cref="F1Policy"/>.</summary>
+    public string Policy => ThresholdPolicy == CalibratedPolicy ? F1Policy : ThresholdPolicy;
+
+    /// <summary>The false-reject rate training must meet, when the policy asks for one; null otherwise.</summary>
+    public double? TrainingFalseRejectTarget => Policy == FalseRejectRatePolicy ? FalseRejectTarget : null;
+
+    public const string F1Policy = "f1";
+    public const string FalseRejectRatePolicy = "false-reject-rate";
     public const string ManualPolicy = "manual";
-    public static readonly IReadOnlyList<string> Policies = [CalibratedPolicy, ManualPolicy];
-    public static LineSettings Default { get; } = new(FeatureFormats.ResNet18, 256, 0.1, 0, CalibratedPolicy);
+    /// <summary>The name earlier builds wrote for <see cref="F1Policy"/>; still accepted.</summary>
+    public const string CalibratedPolicy = "calibrated";
+    public static readonly IReadOnlyList<string> Policies = [F1Policy, FalseRejectRatePolicy, ManualPolicy];
+    /// <summary>The target a false-reject-rate policy gets when none is given.</summary>
+    public const double DefaultFalseRejectTarget = 0.01;
+    public static LineSettings Default { get; } = new(FeatureFormats.ResNet18, 256, 0.1, 0, F1Policy);
 }
 
 /// <summary>Create a line or change its settings; replied to (and persisted) as <see cref="LineConfigured"/>.</summary>

@@ -7,6 +7,9 @@ namespace Inspection.Actors.Messages;
 /// and PatchColumns their width (0: square, as deployments from before rectangles are). TrainingAspect: the training
 /// images' median width over height (0: not known), which frames are compared with. Tiled: frames are cut into tiles of
 /// the input size overlapping by TileOverlap pixels, each tile scored as a frame is, instead of resized to the input.
+/// HeldOutGood: the raw scores of the held-out good images the version was calibrated on, from which the false-reject
+/// rate of any threshold is estimated (<see cref="Scoring.DeploymentCalibration.ExpectedFalseRejectRate"/>); null in
+/// deployments of earlier builds. ThresholdMethod: how ImageThreshold was chosen, or who set it and when.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
@@ -15,7 +18,8 @@ public sealed record ModelDeployment(
     float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold, float PixelMin, float PixelMax,
     string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
     int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0,
-    double CoresetRatio = 0, int ProjectionDimensions = 0, int Seed = 0, int TrainingImages = 0, DateTimeOffset TrainedAt = default) : IAnswer
+    double CoresetRatio = 0, int ProjectionDimensions = 0, int Seed = 0, int TrainingImages = 0, DateTimeOffset TrainedAt = default,
+    float[]? HeldOutGood = null, string? ThresholdMethod = null) : IAnswer
 {
     /// <summary>Input width in pixels.</summary>
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;

@@ -86,9 +86,9 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     /// <summary>A new version brings its calibrated threshold, unless the line's policy keeps the operator's.</summary>
     private ModelDeployment Apply(ModelDeployment deployment)
     {
-        if (_settings.GetValueOrDefault(deployment.Line)?.ThresholdPolicy == LineSettings.ManualPolicy
+        if (_settings.GetValueOrDefault(deployment.Line)?.Policy == LineSettings.ManualPolicy
             && _thresholds.TryGetValue(deployment.Line, out var set) && set.Count > 0)
-            deployment = deployment with { ImageThreshold = set[^1].Score };
+            deployment = deployment with { ImageThreshold = set[^1].Score, ThresholdMethod = SetBy(set[^1]) };
         _lines[deployment.Line] = deployment;
         return deployment;
     }
@@ -112,8 +112,10 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         if (!_thresholds.TryGetValue(e.Line, out var list)) _thresholds[e.Line] = list = [];
         list.Add(e);
         if (_lines.GetValueOrDefault(e.Line) is not { } d) return null;
-        return _lines[e.Line] = d with { ImageThreshold = e.Score };
+        return _lines[e.Line] = d with { ImageThreshold = e.Score, ThresholdMethod = SetBy(e) };
     }
+
+    private static string SetBy(ThresholdSet e) => $"set by {e.By} at {e.At:yyyy-MM-dd HH:mm:ss} UTC";
 
     /// <summary>Writes the journal's stamp if it has none yet (Persist holds later commands until it is stored), then answers.</summary>
     private void Stamp(IActorRef? replyTo)

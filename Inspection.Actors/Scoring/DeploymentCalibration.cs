@@ -1,4 +1,5 @@
 using Inspection.Actors.Messages;
+using Inspection.Engine.Metrics;
 using Inspection.Engine.Models;
 
 namespace Inspection.Actors.Scoring;
@@ -19,6 +20,15 @@ public static class DeploymentCalibration
     {
         ImageThreshold = d.ImageThreshold, ImageMin = d.ImageMin, ImageMax = d.ImageMax,
         PixelThreshold = d.PixelThreshold, PixelMin = d.PixelMin, PixelMax = d.PixelMax,
-        Method = method, GoodImages = 0, DefectiveImages = 0,
+        Method = method, GoodImages = d.HeldOutGood?.Length ?? 0, DefectiveImages = 0,
+        ExpectedFalseRejectRate = d.ExpectedFalseRejectRate() ?? 0, GoodScores = d.HeldOutGood ?? [],
     };
+
+    /// <summary>
+    /// The false-reject rate the current image threshold promises on good parts, from the held-out good scores
+    /// (<see cref="ConformalThreshold.RateAt"/>): guaranteed when training chose it for a target, an estimate for a threshold
+    /// chosen otherwise or moved by an operator; null for a deployment of an earlier build, which did not keep the scores.
+    /// </summary>
+    public static double? ExpectedFalseRejectRate(this ModelDeployment d) =>
+        d.HeldOutGood is { Length: > 0 } good ? ConformalThreshold.RateAt(d.ImageThreshold, good) : null;
 }

@@ -208,11 +208,12 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static void Settings(FieldWriter w, LineSettings s) =>
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)
             .Bool(7, s.Mqtt).Int(8, s.Replicas).Int(9, s.ImageWidth).Int(10, s.AutoImagePixels).Bool(11, s.RefuseAspectMismatch)
-            .Bool(12, s.Tiled).Int(13, s.TileOverlap).Double(14, s.KeepDays).Double(15, s.KeepFlaggedDays).Int(16, s.KeepMegabytes);
+            .Bool(12, s.Tiled).Int(13, s.TileOverlap).Double(14, s.KeepDays).Double(15, s.KeepFlaggedDays).Int(16, s.KeepMegabytes)
+            .Double(17, s.FalseRejectTarget);
 
     private static LineSettings Settings(FieldReader f) =>
         new(f.String(1), f.Int32(2), f.Double(3), f.Int32(4), f.String(5, LineSettings.CalibratedPolicy), f.OptionalString(6), f.Bool(7), f.Int32(8), f.Int32(9), f.Int32(10), f.Bool(11),
-            f.Bool(12), f.Int32(13), f.Double(14), f.Double(15), f.Int64(16));
+            f.Bool(12), f.Int32(13), f.Double(14), f.Double(15), f.Int64(16), f.Double(17));
 
     private static void Deployment(FieldWriter w, ModelDeployment m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Int(5, m.Dimensions).Int(6, m.NumNeighbors)
@@ -220,13 +221,13 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             .Float(13, m.ImageThreshold).Float(14, m.ImageMin).Float(15, m.ImageMax).Float(16, m.PixelThreshold).Float(17, m.PixelMin).Float(18, m.PixelMax)
             .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas).Int(22, m.ImageWidth).Int(23, m.PatchColumns).Double(24, m.TrainingAspect)
             .Bool(25, m.Tiled).Int(26, m.TileOverlap).Double(27, m.CoresetRatio).Int(28, m.ProjectionDimensions).Int(29, m.Seed)
-            .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks);
+            .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks).Packed(32, m.HeldOutGood ?? []).String(33, m.ThresholdMethod);
 
     private static ModelDeployment Deployment(FieldReader f) =>
         new(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Int32(6), f.String(7), f.Strings(8).ToArray(), f.OptionalString(9),
             f.Int32(10), f.Int32(11), f.Double(12), f.Float(13), f.Float(14), f.Float(15), f.Float(16), f.Float(17), f.Float(18),
             f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24), f.Bool(25), f.Int32(26),
-            f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)));
+            f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)), Optional(f.Packed<float>(32)), f.OptionalString(33));
 
     private static void Summary(FieldWriter w, LineSummary m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Float(5, m.ImageThreshold);
@@ -242,6 +243,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static CameraFile File(FieldReader f) => new(f.String(1), f.Int64(2), f.Int64(3));
 
     private static DateTimeOffset Time(long utcTicks) => new(utcTicks, TimeSpan.Zero);
+
+    /// <summary>Null for none: a field an earlier build did not write reads as empty.</summary>
+    private static T[]? Optional<T>(T[] values) => values.Length == 0 ? null : values;
 
     private static string? Path(IActorRef? actor) => actor == null ? null : Akka.Serialization.Serialization.SerializedActorPath(actor);
 

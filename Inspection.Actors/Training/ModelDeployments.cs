@@ -18,7 +18,7 @@ public static class ModelDeployments
             c.ImageThreshold, c.ImageMin, c.ImageMax, c.PixelThreshold, c.PixelMin, c.PixelMax, m.Precision,
             m.KnnPrecision, replicas, m.ImageSize.Width, m.PatchGrid.Width,
             m.Training.Aspect ?? 0, m.TileOverlap != null, m.TileOverlap ?? 0, m.CoresetRatio, m.ProjectionDimensions, m.Seed, m.Training.Images,
-            m.Training.TrainedAt);
+            m.Training.TrainedAt, c.GoodScores, c.Method);
     }
 
     /// <summary>

@@ -160,6 +160,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         {
             Backbone = line.Backbone, ImageSize = line.SizeChoice().Size, AutoImagePixels = line.SizeChoice().AutoPixels, CoresetRatio = line.CoresetRatio,
             TileOverlap = line.Tiled ? line.TileOverlap : null,
+            FalseRejectTarget = line.TrainingFalseRejectTarget,
             // A weights file belongs to the backbone it was given for.
             BackboneWeights = line.Backbone == _settings.Backbone ? _settings.BackboneWeights : null,
         };

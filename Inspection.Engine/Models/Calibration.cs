@@ -13,6 +13,11 @@ public sealed record Calibration
     public required string Method { get; init; }
     public required int GoodImages { get; init; }
     public required int DefectiveImages { get; init; }
+    /// <summary>
+    /// The false-reject rate the image threshold promises on good parts (<see cref="Metrics.ConformalThreshold.RateAt"/>):
+    /// guaranteed when the threshold was chosen for a target rate, an estimate otherwise; 0 in files older than it.
+    /// </summary>
+    public double ExpectedFalseRejectRate { get; init; }
     /// <summary>Raw image scores of the held-out good images, so people can see how close to the threshold they came.</summary>
     public float[] GoodScores { get; init; } = [];
     /// <summary>Raw image scores of the held-out defective images (none without a test or validation defect set).</summary>
@@ -20,8 +25,8 @@ public sealed record Calibration
 
     // A record compares arrays by reference; a calibration read back from a file must equal the one written.
     public bool Equals(Calibration? other) => other is not null
-        && (ImageThreshold, PixelThreshold, ImageMin, ImageMax, PixelMin, PixelMax, Method, GoodImages, DefectiveImages)
-            == (other.ImageThreshold, other.PixelThreshold, other.ImageMin, other.ImageMax, other.PixelMin, other.PixelMax, other.Method, other.GoodImages, other.DefectiveImages)
+        && (ImageThreshold, PixelThreshold, ImageMin, ImageMax, PixelMin, PixelMax, Method, GoodImages, DefectiveImages, ExpectedFalseRejectRate)
+            == (other.ImageThreshold, other.PixelThreshold, other.ImageMin, other.ImageMax, other.PixelMin, other.PixelMax, other.Method, other.GoodImages, other.DefectiveImages, other.ExpectedFalseRejectRate)
         && GoodScores.AsSpan().SequenceEqual(other.GoodScores) && DefectiveScores.AsSpan().SequenceEqual(other.DefectiveScores);
 
     public override int GetHashCode() => HashCode.Combine(ImageThreshold, PixelThreshold, ImageMin, ImageMax, Method, GoodScores.Length, DefectiveScores.Length);

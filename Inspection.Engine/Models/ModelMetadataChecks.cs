@@ -48,6 +48,8 @@ internal static class ModelMetadataChecks
         if (c.ImageMin > c.ImageMax) return $"field Calibration.ImageMin ({c.ImageMin}) is above Calibration.ImageMax ({c.ImageMax})";
         if (c.PixelMin > c.PixelMax) return $"field Calibration.PixelMin ({c.PixelMin}) is above Calibration.PixelMax ({c.PixelMax})";
         if (c.GoodImages < 0 || c.DefectiveImages < 0) return "fields Calibration.GoodImages and DefectiveImages cannot be negative";
+        if (!(c.ExpectedFalseRejectRate >= 0 && c.ExpectedFalseRejectRate <= 1))
+            return $"field Calibration.ExpectedFalseRejectRate is {c.ExpectedFalseRejectRate}; expected a rate from 0 to 1";
         var t = m.Training;
         if (t.Images < 0 || t.Patches < rows) return $"fields Training.Images ({t.Images}) and Training.Patches ({t.Patches}) are not consistent with a bank of {rows} rows";
         return null;

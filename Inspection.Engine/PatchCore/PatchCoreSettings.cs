@@ -58,6 +58,12 @@ public sealed record PatchCoreSettings
     /// backbone keeps fp32 accuracy while the bank search, the cost that grows with the bank, runs at bf16 speed.
     /// </summary>
     public string? KnnPrecision { get; init; }
+    /// <summary>
+    /// The image threshold's policy: null, anomalib's (F1-adaptive with defective calibration images, else the highest
+    /// held-out good score); a rate, the smallest threshold whose false-reject rate is at most it, from the held-out
+    /// good images alone (<see cref="Metrics.ConformalThreshold"/>).
+    /// </summary>
+    public double? FalseRejectTarget { get; init; }
 
     public string EffectiveKnnPrecision => KnnPrecision ?? Precision;
 
@@ -127,5 +133,7 @@ public sealed record PatchCoreSettings
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
         ComputePrecision.ToScalarType(Precision);
         ComputePrecision.ToScalarType(EffectiveKnnPrecision);
+        if (FalseRejectTarget is double target && Metrics.ConformalThreshold.TargetProblem(target) is string problem)
+            throw new ArgumentException(char.ToUpperInvariant(problem[0]) + problem[1..] + ".");
     }
 }

@@ -47,6 +47,9 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         var (bankImages, calibrationGood) = (Readable(split.Bank, "training"), Readable(split.Calibration, "calibration"));
         if (bankImages.Count == 0) throw new DatasetException("No readable training images remain for the memory bank.");
         if (calibrationGood.Count == 0) throw new DatasetException("No readable held-out good images remain to calibrate the threshold.");
+        // Refused before the bank is built, not after minutes of work: the count alone decides whether the target can be met.
+        if (settings.FalseRejectTarget is double target && ConformalThreshold.RankFor(calibrationGood.Count, target) > calibrationGood.Count)
+            ConformalThreshold.Choose(new float[calibrationGood.Count], target);
         var aspects = AutoImageSize.AspectsOf(bankImages);
         settings = settings.WithImageSizeFor(aspects);
         if (settings.AutoImagePixels != null)
@@ -220,9 +223,9 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
             }
             progress?.Report(new TrainingProgress("calibration", done, all.Count));
         }
-        var (_, imageThreshold) = F1Score.Max(scores.ToArray(), labels.ToArray());
         var (_, pixelThreshold) = F1Score.Max(pixelScores.ToArray(), pixelLabels.ToArray());
-        bool anyDefect = labels.Contains(true);
+        float[] goodScores = [.. scores.Where((_, i) => !labels[i])];
+        var (imageThreshold, method) = ImageThreshold(scores, labels, goodScores);
         string heldOut = joinBank ? "held back from the bank while calibrating, then added to it" : "not in the bank";
         return new Calibration
         {
@@ -232,14 +235,28 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
             ImageMax = scores.Max(),
             PixelMin = pixelScores.Min(),
             PixelMax = pixelScores.Max(),
-            Method = (anyDefect
-                ? "F1-adaptive threshold on held-out good and defective images"
-                : "highest score of held-out good images (no defective images to calibrate on)") + $"; the good images were {heldOut}",
+            Method = method + $"; the good images were {heldOut}",
             GoodImages = good.Count,
             DefectiveImages = defects.Count,
-            GoodScores = [.. scores.Where((_, i) => !labels[i])],
+            ExpectedFalseRejectRate = ConformalThreshold.RateAt(imageThreshold, goodScores),
+            GoodScores = goodScores,
             DefectiveScores = [.. scores.Where((_, i) => labels[i])],
         };
+    }
+
+    /// <summary>The image threshold by the settings' policy (<see cref="PatchCoreSettings.FalseRejectTarget"/>), and how it was chosen.</summary>
+    private (float Threshold, string Method) ImageThreshold(List<float> scores, List<bool> labels, float[] goodScores)
+    {
+        if (settings.FalseRejectTarget is double target)
+        {
+            var (threshold, rank, promised) = ConformalThreshold.Choose(goodScores, target);
+            return (threshold, $"false-reject rate at most {target:0.####} ({promised:0.####} promised): the {rank}-th smallest of {goodScores.Length} " +
+                "held-out good image scores (split conformal)");
+        }
+        var (_, f1Threshold) = F1Score.Max(scores.ToArray(), labels.ToArray());
+        return (f1Threshold, labels.Contains(true)
+            ? "F1-adaptive threshold on held-out good and defective images"
+            : "highest score of held-out good images (no defective images to calibrate on)");
     }
 
     private ModelMetadata NewMetadata(ResNetBackbone backbone, BuiltBank built, string source, int images, long patches, int bankSize,

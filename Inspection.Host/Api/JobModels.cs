@@ -9,9 +9,11 @@ public sealed record JobAccepted(string JobId, string Location);
 /// <summary>
 /// Calibration of the version a job made: image threshold, the normalisation range, and the raw scores of the held-out
 /// good and defective images it was calibrated on (empty after adding good images, which keeps the calibration).
+/// ExpectedFalseRejectRate: the share of good parts the threshold in force is expected to reject (guaranteed under the
+/// false-reject-rate policy); Method: how it was chosen.
 /// </summary>
 public sealed record CalibrationView(float ImageThreshold, float ImageMin, float ImageMax, float PixelThreshold,
-    IReadOnlyList<float> HeldOutGood, IReadOnlyList<float> HeldOutDefective);
+    IReadOnlyList<float> HeldOutGood, IReadOnlyList<float> HeldOutDefective, double? ExpectedFalseRejectRate = null, string? Method = null);
 
 /// <summary>
 /// A training or good-images job. State: queued, running, succeeded, failed or cancelled. Progress 0 to 1 over the

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
 
 namespace Inspection.Host.Api;
 
@@ -28,7 +29,8 @@ public sealed class JobWatcher : ReceiveActor
             registry.Ask<LineDetails>(new GetLine(done.Line), TimeSpan.FromSeconds(10)).ContinueWith(t =>
             {
                 var d = t.IsCompletedSuccessfully ? t.Result.Deployment : null;
-                job.Complete(done, d is null || d.Version != done.Version ? null : new CalibrationView(d.ImageThreshold, d.ImageMin, d.ImageMax, d.PixelThreshold, done.HeldOutGood, done.HeldOutDefective));
+                job.Complete(done, d is null || d.Version != done.Version ? null : new CalibrationView(d.ImageThreshold, d.ImageMin, d.ImageMax, d.PixelThreshold, done.HeldOutGood, done.HeldOutDefective,
+                    d.ExpectedFalseRejectRate(), d.ThresholdMethod));
                 self.Tell(PoisonPill.Instance);
             });
         });

@@ -11,21 +11,27 @@ namespace Inspection.Host.Api;
 /// are cut into tiles of the image size (not resized), overlapping by TileOverlap pixels (default 32), for training and
 /// for every frame; a frame's score is its worst tile's and its map the tiles' maps stitched. KeepDays, KeepFlaggedDays,
 /// KeepMegabytes: the line's retention (passing results, flagged ones, and the size of all with their images); 0: the
-/// server's default. They apply at once.
+/// server's default. They apply at once. ThresholdPolicy: "f1" (anomalib's: F1 with defective calibration images, else
+/// the highest held-out good score; "calibrated" is its earlier name), "false-reject-rate" (the smallest threshold whose
+/// false-reject rate on good parts is at most FalseRejectTarget, default 0.01, from held-out good images alone; training
+/// is refused, naming how many good images it needs, when there are too few) or "manual" (the operator's threshold
+/// stays across retraining); it applies at the next training.
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.JsonElement? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
     string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null, bool? Tiled = null, int? TileOverlap = null,
-    double? KeepDays = null, double? KeepFlaggedDays = null, long? KeepMegabytes = null);
+    double? KeepDays = null, double? KeepFlaggedDays = null, long? KeepMegabytes = null, double? FalseRejectTarget = null);
 
 /// <summary>
 /// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
-/// gets a replica on a gpu node that joins after its training). ThresholdPolicy: calibrated or manual. ImageSize as
+/// gets a replica on a gpu node that joins after its training). ThresholdPolicy: f1, false-reject-rate (with its
+/// FalseRejectTarget; null under the other policies) or manual. ImageSize as
 /// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize (a tiled
 /// line's tile). TileOverlap: null unless Tiled. KeepDays, KeepFlaggedDays, KeepMegabytes: the line's own retention
 /// (0: the server's default; what applies is in the line's storage).
 /// </summary>
 public sealed record LineSettingsView(string Backbone, string ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
-    int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0);
+    int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0,
+    double? FalseRejectTarget = null);
 
 /// <summary>
 /// What the line keeps and under which limits: the retention in force (its own settings, else the server's), the
@@ -37,9 +43,11 @@ public sealed record LineStorageView(double KeepDays, double KeepFlaggedDays, lo
 
 /// <summary>
 /// The image-score threshold in force: Score on the model's scale, Source "model" (its calibration) or "operator",
-/// with who set it and when.
+/// with who set it and when. ExpectedFalseRejectRate: the share of good parts it is expected to reject, from the
+/// model's held-out good images (guaranteed when the false-reject-rate policy chose it; null for a model trained before
+/// this was kept). Method: how the model chose it, or who set it.
 /// </summary>
-public sealed record ThresholdView(float Score, string Source, string? SetBy, DateTimeOffset? SetAt);
+public sealed record ThresholdView(float Score, string Source, string? SetBy, DateTimeOffset? SetAt, double? ExpectedFalseRejectRate = null, string? Method = null);
 
 /// <summary>Frames of a line: accepted (each gets one result), scored, failed, dropped (refused when full), flagged, in flight.</summary>
 public sealed record LineCountersView(long Accepted, long Scored, long Failed, long Dropped, long Flagged, int InFlight);
@@ -78,7 +86,13 @@ public sealed record LineSummaryView(string Line, string? ModelVersion, float? T
 /// GET /lines/{line}/threshold/preview?score=x: what a threshold of Candidate would change against the Current one. Over
 /// the line's Recent last scored frames: how many are flagged now and would be, and how many would flip. Over its
 /// Reviewed frames: how many would flip, and how many verdicts agree with the operators' labels now and would.
-/// RecentScores are the recent frames' scores (newest first), for a histogram.
+/// RecentScores are the recent frames' scores (newest first), for a histogram. False-reject rates, now and at the
+/// candidate: Expected from the model's held-out good images (null for a model trained before they were kept), and Live
+/// among the frames operators reviewed as good (ReviewedGood of them; null before any), the rejected share of them.
+/// Operators review flagged frames more often than passing ones, so the live rate leans high until passing frames are
+/// reviewed too.
 /// </summary>
 public sealed record ThresholdPreviewView(float Current, float Candidate, int Recent, int RecentFlaggedNow, int RecentFlaggedAtCandidate,
-    int RecentFlips, int Reviewed, int ReviewedFlips, int ReviewedAgreeNow, int ReviewedAgreeAtCandidate, IReadOnlyList<double> RecentScores);
+    int RecentFlips, int Reviewed, int ReviewedFlips, int ReviewedAgreeNow, int ReviewedAgreeAtCandidate, IReadOnlyList<double> RecentScores,
+    double? ExpectedFalseRejectRateNow = null, double? ExpectedFalseRejectRateAtCandidate = null, int ReviewedGood = 0,
+    double? LiveFalseRejectRateNow = null, double? LiveFalseRejectRateAtCandidate = null);

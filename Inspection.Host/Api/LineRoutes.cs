@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
+using Inspection.Engine.Metrics;
 using Inspection.Engine.PatchCore;
+using Inspection.Actors.Scoring;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Akka.Hosting;
 using Inspection.Actors.Registry;
@@ -51,7 +53,8 @@ public static class LineRoutes
         if (score is not { } candidate || !float.IsFinite(candidate)) return Problems.BadRequest("give the threshold to preview as ?score= (a number on the model's scale)");
         if (await View(api, registry, lines, line, cancel) is not { } view) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (view.Threshold is not { } current) return Problems.Conflict($"line '{Names.Shorten(line)}' is not trained yet: it has no threshold to move");
-        return TypedResults.Ok(await ThresholdPreviews.Of(line, current.Score, candidate, api.Store, cancel));
+        var details = await (await registry.GetAsync(cancel)).Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
+        return TypedResults.Ok(await ThresholdPreviews.Of(line, current.Score, candidate, details.Deployment?.HeldOutGood, api.Store, cancel));
     }
 
     private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api,
@@ -64,7 +67,8 @@ public static class LineRoutes
         var asked = s with
         {
             Backbone = body?.Backbone ?? s.Backbone, CoresetRatio = body?.CoresetRatio ?? s.CoresetRatio, Shards = body?.Shards ?? s.Shards,
-            ThresholdPolicy = body?.ThresholdPolicy ?? s.ThresholdPolicy,
+            ThresholdPolicy = body?.ThresholdPolicy is { } policy ? (policy == LineSettings.CalibratedPolicy ? LineSettings.F1Policy : policy) : s.Policy,
+            FalseRejectTarget = body?.FalseRejectTarget ?? (s.FalseRejectTarget > 0 ? s.FalseRejectTarget : LineSettings.DefaultFalseRejectTarget),
             Webhook = body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, Mqtt = body?.Mqtt ?? s.Mqtt,
             Replicas = body?.Replicas ?? s.Replicas, RefuseAspectMismatch = body?.RefuseAspectMismatch ?? s.RefuseAspectMismatch,
             Tiled = body?.Tiled ?? s.Tiled,
@@ -96,7 +100,8 @@ public static class LineRoutes
     private static string? SettingsProblem(LineSettings s)
     {
         if (!LineSettings.Policies.Contains(s.ThresholdPolicy))
-            return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(" or ", LineSettings.Policies)}";
+            return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(", ", LineSettings.Policies)}";
+        if (ConformalThreshold.TargetProblem(s.FalseRejectTarget) is { } target) return $"falseRejectTarget: {target}";
         if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one shard per 4 GiB of bank) to 256";
         if (s.Replicas is < 0 or > 8) return $"replicas {s.Replicas} is out of range: 0 (one per gpu node, at most 2) to 8";
         if (s.Webhook != null && !(Uri.TryCreate(s.Webhook, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
@@ -168,10 +173,11 @@ public static class LineRoutes
         var d = details.Deployment;
         var last = details.Thresholds.Count > 0 ? details.Thresholds[^1] : null;
         ThresholdView? threshold = d is null ? null
-            : last is not null && last.Score == d.ImageThreshold ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At)
-            : new ThresholdView(d.ImageThreshold, "model", null, null);
-        return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.ThresholdPolicy, s.Webhook, s.Mqtt, s.Replicas,
-            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes), d?.Version, d?.BankSize ?? 0,
+            : last is not null && last.Score == d.ImageThreshold
+                ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At, d.ExpectedFalseRejectRate(), d.ThresholdMethod)
+                : new ThresholdView(d.ImageThreshold, "model", null, null, d.ExpectedFalseRejectRate(), d.ThresholdMethod);
+        return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.Policy, s.Webhook, s.Mqtt, s.Replicas,
+            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes, s.TrainingFalseRejectTarget), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,

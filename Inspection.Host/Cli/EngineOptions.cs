@@ -45,6 +45,11 @@ public sealed class EngineOptions
         .InRange(1, MaxKnnBudgetMb, hint: KnnBudgetHint);
     public Option<string> Precision { get; } = new Option<string>("--precision") { Description = "fp32 (default), bf16 or fp16 for backbone and kNN.", DefaultValueFactory = _ => "fp32" }
         .OneOf(Precisions);
+    public Option<double?> FalseRejectRate { get; } = new Option<double?>("--false-reject-rate")
+    {
+        Description = "Choose the image threshold from the held-out good images alone, as the smallest whose false-reject rate is at most this " +
+            "(split conformal; 0.01 needs 99 held-out good images). Default: F1 with defective calibration images, else the highest good score.",
+    }.InRange(Inspection.Engine.Metrics.ConformalThreshold.SmallestTarget, Inspection.Engine.Metrics.ConformalThreshold.LargestTarget);
     public Option<string?> KnnPrecision { get; } = new Option<string?>("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." }
         .OneOf(Precisions);
 
@@ -94,7 +99,7 @@ public sealed class EngineOptions
     }
 
     private Option[] BackboneOptions => [Backbone, BackboneWeights, Layers, ImageSize, Precision];
-    private Option[] TrainingOptions => [CoresetRatio, Seed, ProjectionDims, MinTrainImages, HoldoutOutsideBank, KnnPrecision];
+    private Option[] TrainingOptions => [CoresetRatio, Seed, ProjectionDims, MinTrainImages, HoldoutOutsideBank, KnnPrecision, FalseRejectRate];
 
     public Option<bool> Tiled { get; } = new("--tiled")
     {
@@ -124,6 +129,7 @@ public sealed class EngineOptions
         BankIncludesHoldout = !result.GetValue(HoldoutOutsideBank),
         BatchSize = result.GetValue(BatchSize),
         KnnPrecision = result.GetValue(KnnPrecision),
+        FalseRejectTarget = result.GetValue(FalseRejectRate),
         TileOverlap = result.GetResult(Tiled) is not null && result.GetValue(Tiled) ? result.GetValue(TileOverlap) : null,
         KnnBudgetBytes = (long)result.GetValue(KnnBudgetMb) << 20,
     };

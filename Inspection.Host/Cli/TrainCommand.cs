@@ -30,7 +30,7 @@ public static class TrainCommand
             var c = model.Metadata.Calibration;
             Console.WriteLine($"trained on {model.Metadata.Training.Images} images ({model.Metadata.Training.Patches} patches) in {model.Metadata.Training.Seconds:F1} s (coreset {model.Metadata.Training.CoresetSeconds:F1} s); " +
                               $"memory bank {model.BankSize} x {model.Metadata.EmbeddingDimensions}; image threshold {c.ImageThreshold:F4} " +
-                              $"({c.Method}, {c.GoodImages} held-out images); model written to {path}");
+                              $"({c.Method}, {c.GoodImages} held-out images; expected false-reject rate {c.ExpectedFalseRejectRate:0.####}); model written to {path}");
             return ExitCodes.Success;
         }));
         return command;

@@ -1,7 +1,13 @@
 // Threshold tuning: a slider over the line's recent scores, showing as it moves how many of the recent frames and of the
 // reviewed ones would flip at the new value (the server's own count, GET /lines/{line}/threshold/preview), and a button
-// that applies it through PUT /lines/{line}/threshold, which records who set it and when.
+// that applies it through PUT /lines/{line}/threshold, which records who set it and when. Beside them, the false-reject
+// rate now and at the new value: expected from the model's held-out good images, and live among the reviewed good frames.
 'use strict';
+
+/** A rate as a percentage with one decimal; a dash where there is none yet. */
+function rate(value) {
+  return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)} %`;
+}
 
 async function showThreshold(container, line, signal) {
   const path = `/lines/${encodeURIComponent(line)}`;
@@ -30,7 +36,11 @@ async function showThreshold(container, line, signal) {
       figure('recent frames that flip', `${preview.recentFlips} of ${preview.recent}`, 'recent-flips'),
       figure('flagged now → then', `${preview.recentFlaggedNow} → ${preview.recentFlaggedAtCandidate}`, 'recent-flagged'),
       figure('reviewed frames that flip', `${preview.reviewedFlips} of ${preview.reviewed}`, 'reviewed-flips'),
-      figure('agree with reviews now → then', `${preview.reviewedAgreeNow} → ${preview.reviewedAgreeAtCandidate}`, 'reviewed-agree'));
+      figure('agree with reviews now → then', `${preview.reviewedAgreeNow} → ${preview.reviewedAgreeAtCandidate}`, 'reviewed-agree'),
+      figure('expected false-reject rate now → then',
+        `${rate(preview.expectedFalseRejectRateNow)} → ${rate(preview.expectedFalseRejectRateAtCandidate)}`, 'expected-frr'),
+      figure(`false-reject rate among ${preview.reviewedGood} frames reviewed good, now → then`,
+        `${rate(preview.liveFalseRejectRateNow)} → ${rate(preview.liveFalseRejectRateAtCandidate)}`, 'live-frr'));
     chart.replaceChildren(distribution(preview.recentScores, preview.current, preview.candidate,
       `the line's last ${preview.recent} scores; dashed: the threshold in force, solid: the one previewed`));
   };

@@ -128,6 +128,9 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new InspectionResult(frame, "v1", 3.5f, 0.7f, false, null, 12.5, null, ImagesNotKept: "the data volume / is 93% full"),
             new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd2",
                 ImagesNotKept: "the data volume / is 93% full"),
+            // Threshold policies: a target false-reject rate, and the held-out good scores any threshold's rate is estimated from.
+            new LineConfigured("l", LineSettings.Default with { ThresholdPolicy = LineSettings.FalseRejectRatePolicy, FalseRejectTarget = 0.05 }),
+            new ActivateModel(Deployment() with { HeldOutGood = [1.25f, 1.5f, 2f], ThresholdMethod = "false-reject rate at most 0.25 (0.25 promised)" }),
         ];
         return all.Select(m => new[] { m });
     }

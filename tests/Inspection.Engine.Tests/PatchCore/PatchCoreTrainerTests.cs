@@ -51,6 +51,37 @@ public class PatchCoreTrainerTests
     }
 
     [Fact]
+    public void A_target_false_reject_rate_takes_the_conformal_rank_of_the_held_out_good_scores_and_too_few_images_are_refused()
+    {
+        using var folder = new TempFolder();
+        var category = Line(folder);
+        var settings = Small with { HoldoutFraction = 0.5, FalseRejectTarget = 0.25 };
+        var split = TrainingSplit.Of(category, settings);
+        Assert.Equal(10, split.Calibration.Count);
+
+        using var model = new PatchCoreTrainer(settings, CPU).Train(split);
+        var c = model.Metadata.Calibration;
+        var sorted = c.GoodScores.Order().ToArray();
+        Assert.Equal(10, sorted.Distinct().Count());
+        Assert.Equal(sorted[8], c.ImageThreshold); // k = ceil(11 x 0.75) = 9: the 9th smallest of 10
+        Assert.Equal(1 - 9 / 11.0, c.ExpectedFalseRejectRate, 12);
+        Assert.Contains("false-reject rate at most 0.25", c.Method);
+        Assert.Contains("9-th smallest of 10", c.Method);
+
+        // Without a target: the highest good score (no defective images), which promises 1/(n+1).
+        using var highest = new PatchCoreTrainer(Small with { HoldoutFraction = 0.5 }, CPU).Train(split);
+        var h = highest.Metadata.Calibration;
+        Assert.Equal(h.GoodScores.Max(), h.ImageThreshold);
+        Assert.Equal(1 / 11.0, h.ExpectedFalseRejectRate, 12);
+
+        // 1 % needs 99 held-out good images: refused with that number, before the bank is built.
+        var strict = settings with { FalseRejectTarget = 0.01 };
+        var error = Assert.Throws<DatasetException>(() => new PatchCoreTrainer(strict, CPU).Train(TrainingSplit.Of(category, strict)));
+        Assert.Contains("needs at least 99 held-out good images; this line has 10", error.Message);
+        Assert.Contains("false-reject rate target", Assert.Throws<ArgumentException>(() => (Small with { FalseRejectTarget = 0.7 }).Validate()).Message);
+    }
+
+    [Fact]
     public void Unreadable_training_images_are_skipped_with_a_warning_naming_each()
     {
         using var folder = new TempFolder();

@@ -28,6 +28,10 @@ public sealed class ApiFlowTests(ServeFixture serve)
         var calibration = job.GetProperty("calibration");
         Assert.True(calibration.GetProperty("imageThreshold").GetSingle() > 0);
         Assert.True(calibration.GetProperty("imageMax").GetSingle() >= calibration.GetProperty("imageMin").GetSingle());
+        // No defective calibration images: the highest of the 4 held-out good scores, which promises 1/(4+1).
+        Assert.Equal(calibration.GetProperty("heldOutGood").EnumerateArray().Max(s => s.GetSingle()), calibration.GetProperty("imageThreshold").GetSingle());
+        Assert.Equal(0.2, calibration.GetProperty("expectedFalseRejectRate").GetDouble(), 9);
+        Assert.StartsWith("highest score of held-out good images", calibration.GetProperty("method").GetString());
         var line = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{ServeFixture.Line}");
         Assert.Equal("v1", line.GetProperty("modelVersion").GetString());
         Assert.True(line.GetProperty("bankSize").GetInt64() > 0);
@@ -434,6 +438,34 @@ public sealed class ApiFlowTests(ServeFixture serve)
     }
 
     [Fact]
+    public async Task A_false_reject_rate_policy_trains_to_its_promise_and_a_target_the_images_cannot_meet_fails_the_job_naming_how_many_it_needs()
+    {
+        // 4 held-out good images: a target of 0.4 takes the ceil(5 x 0.6) = 3rd smallest score, promising 1 - 3/5.
+        await serve.TrainLine("rate-policy", new { imageSize = 128, thresholdPolicy = "false-reject-rate", falseRejectTarget = 0.4 });
+        var line = await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/rate-policy");
+        var threshold = line.GetProperty("threshold");
+        Assert.Equal(0.4, threshold.GetProperty("expectedFalseRejectRate").GetDouble(), 9);
+        Assert.Contains("false-reject rate at most 0.4", threshold.GetProperty("method").GetString());
+        Assert.Contains("3-th smallest of 4", threshold.GetProperty("method").GetString());
+
+        // An operator's threshold keeps an estimate of its rate from the same held-out scores, and says who set it.
+        var set = await serve.Client.PutAsJsonAsync("/api/v1/lines/rate-policy/threshold", new { score = 1e6 });
+        set.EnsureSuccessStatusCode();
+        threshold = (await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/rate-policy")).GetProperty("threshold");
+        Assert.Equal("operator", threshold.GetProperty("source").GetString());
+        Assert.Equal(1 / 5.0, threshold.GetProperty("expectedFalseRejectRate").GetDouble(), 9); // above every held-out score
+        Assert.StartsWith("set by ", threshold.GetProperty("method").GetString());
+
+        (await serve.Client.PutAsJsonAsync("/api/v1/lines/rate-policy", new { falseRejectTarget = 0.05 })).EnsureSuccessStatusCode();
+        var started = await serve.Client.PostAsJsonAsync("/api/v1/lines/rate-policy/training", new { folder = serve.Category });
+        var job = await serve.WaitForJob((await started.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!);
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        Assert.Contains("needs at least 19 held-out good images; this line has 4", job.GetProperty("error").GetString());
+        Assert.Equal("v1", (await serve.Client.GetFromJsonAsync<JsonElement>("/api/v1/lines/rate-policy")).GetProperty("modelVersion").GetString());
+        Assert.Equal(HttpStatusCode.NoContent, (await serve.Client.DeleteAsync("/api/v1/lines/rate-policy")).StatusCode);
+    }
+
+    [Fact]
     public async Task A_line_is_created_changed_and_deleted()
     {
         var created = await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { imageSize = 160, coresetRatio = 0.05, shards = 2, thresholdPolicy = "manual" });
@@ -444,6 +476,15 @@ public sealed class ApiFlowTests(ServeFixture serve)
         Assert.Equal(JsonValueKind.Null, changed.GetProperty("inputSize").ValueKind); // not trained
         Assert.Equal(0.2, changed.GetProperty("settings").GetProperty("coresetRatio").GetDouble());
         Assert.Equal("manual", changed.GetProperty("settings").GetProperty("thresholdPolicy").GetString());
+        Assert.Equal(JsonValueKind.Null, changed.GetProperty("settings").GetProperty("falseRejectTarget").ValueKind);
+        // A false-reject rate policy gets 1 % unless told otherwise, keeps its target, and "calibrated" is f1's earlier name.
+        var rate = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { thresholdPolicy = "false-reject-rate" }));
+        Assert.Equal(("false-reject-rate", 0.01), (rate.GetProperty("settings").GetProperty("thresholdPolicy").GetString(),
+            rate.GetProperty("settings").GetProperty("falseRejectTarget").GetDouble()));
+        rate = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { falseRejectTarget = 0.05 }));
+        Assert.Equal(0.05, rate.GetProperty("settings").GetProperty("falseRejectTarget").GetDouble());
+        var f1 = await Json(await serve.Client.PutAsJsonAsync("/api/v1/lines/short-lived", new { thresholdPolicy = "calibrated" }));
+        Assert.Equal("f1", f1.GetProperty("settings").GetProperty("thresholdPolicy").GetString());
         Assert.Equal(HttpStatusCode.NoContent, (await serve.Client.DeleteAsync("/api/v1/lines/short-lived")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await serve.Client.GetAsync("/api/v1/lines/short-lived")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await serve.Client.DeleteAsync("/api/v1/lines/short-lived")).StatusCode);

@@ -31,8 +31,10 @@ public sealed class ThresholdTests(ServeFixture serve)
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var result = await response.Content.ReadFromJsonAsync<JsonElement>();
             scores.Add(result.GetProperty("score").GetDouble());
-            if (kind == defect && index == 0) // one reviewed frame, so the reviewed counts are not all zero
+            if (kind == defect && index == 0) // reviewed frames, so the reviewed counts and the live false-reject rate are not all zero
                 (await serve.Client.PostAsJsonAsync($"/api/v1/results/{result.GetProperty("id").GetString()}/review", new { label = "defect" })).EnsureSuccessStatusCode();
+            if (kind == "good")
+                (await serve.Client.PostAsJsonAsync($"/api/v1/results/{result.GetProperty("id").GetString()}/review", new { label = "good" })).EnsureSuccessStatusCode();
         }
         var page = await serve.SignedInDashboard(browser);
         await page.EvaluateAsync($"location.hash = '#/lines/{Line}/threshold'");
@@ -53,7 +55,18 @@ public sealed class ThresholdTests(ServeFixture serve)
         await Assertions.Expect(page.GetByTestId("reviewed-flips")).ToHaveTextAsync(
             $"{server.GetProperty("reviewedFlips").GetInt32()} of {server.GetProperty("reviewed").GetInt32()}");
         Assert.Equal(5, server.GetProperty("recent").GetInt32());
-        Assert.Equal(1, server.GetProperty("reviewed").GetInt32());
+        Assert.Equal(4, server.GetProperty("reviewed").GetInt32());
+        Assert.Equal(3, server.GetProperty("reviewedGood").GetInt32());
+        // The false-reject rates: expected from the held-out good images, live among the 3 frames reviewed good.
+        double candidateValue = double.Parse(value, CultureInfo.InvariantCulture);
+        Assert.Equal(scores.Take(3).Count(s => s > candidateValue) / 3.0, server.GetProperty("liveFalseRejectRateAtCandidate").GetDouble(), 9);
+        Assert.Equal(scores.Take(3).Count(s => s > server.GetProperty("current").GetSingle()) / 3.0, server.GetProperty("liveFalseRejectRateNow").GetDouble(), 9);
+        Assert.Equal(JsonValueKind.Number, server.GetProperty("expectedFalseRejectRateNow").ValueKind);
+        static string Rate(JsonElement e) => e.ValueKind == JsonValueKind.Null ? "—" : (e.GetDouble() * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %";
+        await Assertions.Expect(page.GetByTestId("expected-frr")).ToHaveTextAsync(
+            $"{Rate(server.GetProperty("expectedFalseRejectRateNow"))} → {Rate(server.GetProperty("expectedFalseRejectRateAtCandidate"))}");
+        await Assertions.Expect(page.GetByTestId("live-frr")).ToHaveTextAsync(
+            $"{Rate(server.GetProperty("liveFalseRejectRateNow"))} → {Rate(server.GetProperty("liveFalseRejectRateAtCandidate"))}");
         float current = server.GetProperty("current").GetSingle();
         Assert.Equal(scores.Count(s => s > current != s > double.Parse(value, CultureInfo.InvariantCulture)), server.GetProperty("recentFlips").GetInt32());
 
