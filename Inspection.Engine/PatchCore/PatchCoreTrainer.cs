@@ -250,8 +250,8 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         if (settings.FalseRejectTarget is double target)
         {
             var (threshold, rank, promised) = ConformalThreshold.Choose(goodScores, target);
-            return (threshold, $"false-reject rate at most {target:0.####} ({promised:0.####} promised): the {rank}-th smallest of {goodScores.Length} " +
-                "held-out good image scores (split conformal)");
+            return (threshold, $"false-reject rate at most {target:0.####} ({promised:0.####} promised): rank {rank} of the {goodScores.Length} " +
+                "held-out good image scores, ascending (split conformal)");
         }
         var (_, f1Threshold) = F1Score.Max(scores.ToArray(), labels.ToArray());
         return (f1Threshold, labels.Contains(true)

@@ -49,7 +49,7 @@ public sealed class EngineOptions
     {
         Description = "Choose the image threshold from the held-out good images alone, as the smallest whose false-reject rate is at most this " +
             "(split conformal; 0.01 needs 99 held-out good images). Default: F1 with defective calibration images, else the highest good score.",
-    }.InRange(Inspection.Engine.Metrics.ConformalThreshold.SmallestTarget, Inspection.Engine.Metrics.ConformalThreshold.LargestTarget);
+    }.InRange(0.0, Inspection.Engine.Metrics.ConformalThreshold.LargestTarget, aboveMin: true, hint: "a share of good parts: 0.01 is 1 %");
     public Option<string?> KnnPrecision { get; } = new Option<string?>("--knn-precision") { Description = "fp32, bf16 or fp16 for the kNN alone (default: as --precision); bf16 here with an fp32 backbone keeps fp32 accuracy." }
         .OneOf(Precisions);
 

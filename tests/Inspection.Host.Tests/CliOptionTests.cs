@@ -56,6 +56,8 @@ public class CliOptionTests
     [InlineData("--backbone 'vgg16' is not one of resnet18, wide_resnet50_2", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--backbone", "vgg16")]
     [InlineData("--precision 'fp64' is not one of fp32, bf16, fp16", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--precision", "fp64")]
     [InlineData("--knn-precision 'int8' is not one of fp32, bf16, fp16", "evaluate", "--data", "{data}", "--knn-precision", "int8")]
+    [InlineData("--false-reject-rate must be greater than 0 and at most 0.5 (a share of good parts: 0.01 is 1 %), got 0.7", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--false-reject-rate", "0.7")]
+    [InlineData("--false-reject-rate must be greater than 0 and at most 0.5 (a share of good parts: 0.01 is 1 %), got 0", "evaluate", "--data", "{data}", "--false-reject-rate", "0")]
     [InlineData("--backbone-weights '{dir}/none.pth' cannot be used as the weights file: it does not exist", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--backbone-weights", "{dir}/none.pth")]
     [InlineData("--backbone-weights '{dir}' cannot be used as the weights file: it is a folder, not a weights file", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--backbone-weights", "{dir}")]
     [InlineData("--backbone-weights was given an empty value", "train", "--data", "{data}", "--out", "{dir}/m.inspection", "--backbone-weights", "")]

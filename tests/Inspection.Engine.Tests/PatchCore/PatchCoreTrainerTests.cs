@@ -66,7 +66,7 @@ public class PatchCoreTrainerTests
         Assert.Equal(sorted[8], c.ImageThreshold); // k = ceil(11 x 0.75) = 9: the 9th smallest of 10
         Assert.Equal(1 - 9 / 11.0, c.ExpectedFalseRejectRate, 12);
         Assert.Contains("false-reject rate at most 0.25", c.Method);
-        Assert.Contains("9-th smallest of 10", c.Method);
+        Assert.Contains("rank 9 of the 10", c.Method);
 
         // Without a target: the highest good score (no defective images), which promises 1/(n+1).
         using var highest = new PatchCoreTrainer(Small with { HoldoutFraction = 0.5 }, CPU).Train(split);

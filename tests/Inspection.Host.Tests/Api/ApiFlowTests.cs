@@ -446,7 +446,7 @@ public sealed class ApiFlowTests(ServeFixture serve)
         var threshold = line.GetProperty("threshold");
         Assert.Equal(0.4, threshold.GetProperty("expectedFalseRejectRate").GetDouble(), 9);
         Assert.Contains("false-reject rate at most 0.4", threshold.GetProperty("method").GetString());
-        Assert.Contains("3-th smallest of 4", threshold.GetProperty("method").GetString());
+        Assert.Contains("rank 3 of the 4", threshold.GetProperty("method").GetString());
 
         // An operator's threshold keeps an estimate of its rate from the same held-out scores, and says who set it.
         var set = await serve.Client.PutAsJsonAsync("/api/v1/lines/rate-policy/threshold", new { score = 1e6 });
