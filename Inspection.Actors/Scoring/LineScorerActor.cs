@@ -43,7 +43,9 @@ public sealed class LineScorerActor : ReceiveActor, IWithTimers
     private readonly IActorRef? _directory;
     private ModelDeployment _deployment;
     private AnomalyMapGenerator _maps;
-    private long _nextQuery;
+    // Shards skip a copy of a query they answered, by asker and id (RepeatedQueries). A restarted scorer keeps its
+    // actor ref, so each incarnation starts its ids at a random point far from any other's instead of at 1.
+    private long _nextQuery = Random.Shared.NextInt64(1L << 40, 1L << 62);
     private bool _retired;
     private readonly TimeSpan _retryBudget;
     private static readonly TimeSpan RetryRound = TimeSpan.FromSeconds(2);

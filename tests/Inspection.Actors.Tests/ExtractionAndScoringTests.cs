@@ -202,4 +202,25 @@ public sealed class ExtractionAndScoringTests() : TestKit(TestSupport.NodeConfig
         Assert.Contains("patch block is 10x384", ExpectMsg<InspectionResult>().Error);
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
+
+    [Fact]
+    public void A_restarted_scorer_does_not_reuse_the_query_ids_of_its_earlier_incarnation()
+    {
+        // Shards skip a copy of a query they answered, keyed by asker and id; a restart keeps the scorer's ref, so a
+        // new incarnation counting from the old start again would have its first queries skipped as copies.
+        var shards = CreateTestProbe();
+        var scorer = ChildActorOf(LineScorerActor.Props(Deployment(shards: 1), shards, TimeSpan.FromSeconds(30)),
+            new OneForOneStrategy(_ => Directive.Restart));
+        var block = FeatureBlock.FromFloats(new float[64 * 384], 64, 384);
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 1)], block));
+        var before = shards.ExpectMsg<QueryNearest>();
+        scorer.Tell(Kill.Instance);
+        scorer.Tell(new ScoreFrames([new FrameId("line", "c", 2)], block));
+        var after = shards.ExpectMsg<QueryNearest>();
+        Assert.NotEqual(before.QueryId, after.QueryId);
+        scorer.Tell(new NearestAnswer(after.EntityId, after.QueryId, 1, Enumerable.Repeat(2f, 64).ToArray(), new long[64]), shards.Ref);
+        var result = ExpectMsg<InspectionResult>();
+        Assert.Equal(2, result.Frame.Sequence); // the new incarnation scored its own frame
+        Assert.Equal(2f, result.Score);
+    }
 }
