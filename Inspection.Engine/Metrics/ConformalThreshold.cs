@@ -54,13 +54,23 @@ public static class ConformalThreshold
     public static (float Threshold, int Rank, double Promised) Choose(IReadOnlyList<float> goodScores, double target)
     {
         int n = goodScores.Count;
+        int rank = Require(n, target);
+        if (goodScores.Any(float.IsNaN)) throw new ArgumentException("A held-out good score is NaN.");
+        var sorted = goodScores.Order().ToArray();
+        return (sorted[rank - 1], rank, PromisedRate(rank, n));
+    }
+
+    /// <summary>
+    /// The rank of the threshold for <paramref name="target"/> among <paramref name="n"/> good scores; refused, with the
+    /// number of good images needed, when there are too few. The count alone decides, so this can refuse before any scoring.
+    /// </summary>
+    public static int Require(int n, double target)
+    {
         int rank = RankFor(n, target);
         if (rank > n)
             throw new DatasetException($"A false-reject rate of at most {target:0.####} needs at least {GoodImagesNeeded(target)} held-out good images; " +
                 $"this line has {n}. Add good images (validation/good, or more train/good with a larger hold-out), or choose a larger target.");
-        if (goodScores.Any(float.IsNaN)) throw new ArgumentException("A held-out good score is NaN.");
-        var sorted = goodScores.Order().ToArray();
-        return (sorted[rank - 1], rank, PromisedRate(rank, n));
+        return rank;
     }
 
     /// <summary>Why <paramref name="target"/> cannot be a target (NaN included), or null.</summary>
@@ -68,7 +78,8 @@ public static class ConformalThreshold
         ? null
         : $"a false-reject rate target must be from {SmallestTarget} to {LargestTarget} (for example 0.01 for 1 %); got {target}";
 
-    private static void CheckTarget(double target)
+    /// <summary>Throws an <see cref="ArgumentException"/> with <see cref="TargetProblem"/> as a sentence when the target is out of range.</summary>
+    public static void CheckTarget(double target)
     {
         if (TargetProblem(target) is string problem) throw new ArgumentException(char.ToUpperInvariant(problem[0]) + problem[1..] + ".");
     }

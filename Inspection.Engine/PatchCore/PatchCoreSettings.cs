@@ -133,7 +133,6 @@ public sealed record PatchCoreSettings
         if (!(HoldoutFraction >= 0 && HoldoutFraction < 1)) throw new ArgumentException($"Hold-out fraction {HoldoutFraction} is outside [0, 1).");
         ComputePrecision.ToScalarType(Precision);
         ComputePrecision.ToScalarType(EffectiveKnnPrecision);
-        if (FalseRejectTarget is double target && Metrics.ConformalThreshold.TargetProblem(target) is string problem)
-            throw new ArgumentException(char.ToUpperInvariant(problem[0]) + problem[1..] + ".");
+        if (FalseRejectTarget is double target) Metrics.ConformalThreshold.CheckTarget(target);
     }
 }

@@ -48,8 +48,7 @@ public sealed class PatchCoreTrainer(PatchCoreSettings settings, Device device, 
         if (bankImages.Count == 0) throw new DatasetException("No readable training images remain for the memory bank.");
         if (calibrationGood.Count == 0) throw new DatasetException("No readable held-out good images remain to calibrate the threshold.");
         // Refused before the bank is built, not after minutes of work: the count alone decides whether the target can be met.
-        if (settings.FalseRejectTarget is double target && ConformalThreshold.RankFor(calibrationGood.Count, target) > calibrationGood.Count)
-            ConformalThreshold.Choose(new float[calibrationGood.Count], target);
+        if (settings.FalseRejectTarget is double target) ConformalThreshold.Require(calibrationGood.Count, target);
         var aspects = AutoImageSize.AspectsOf(bankImages);
         settings = settings.WithImageSizeFor(aspects);
         if (settings.AutoImagePixels != null)

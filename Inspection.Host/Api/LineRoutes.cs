@@ -48,13 +48,13 @@ public static class LineRoutes
             : Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
 
     private static async Task<Results<Ok<ThresholdPreviewView>, ProblemHttpResult>> Preview(string line, float? score, ApiContext api,
-        [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, CancellationToken cancel)
+        [FromServices] IRequiredActor<ModelRegistry> registry, CancellationToken cancel)
     {
         if (score is not { } candidate || !float.IsFinite(candidate)) return Problems.BadRequest("give the threshold to preview as ?score= (a number on the model's scale)");
-        if (await View(api, registry, lines, line, cancel) is not { } view) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
-        if (view.Threshold is not { } current) return Problems.Conflict($"line '{Names.Shorten(line)}' is not trained yet: it has no threshold to move");
         var details = await (await registry.GetAsync(cancel)).Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
-        return TypedResults.Ok(await ThresholdPreviews.Of(line, current.Score, candidate, details.Deployment?.HeldOutGood, api.Store, cancel));
+        if (!details.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
+        if (details.Deployment is not { } d) return Problems.Conflict($"line '{Names.Shorten(line)}' is not trained yet: it has no threshold to move");
+        return TypedResults.Ok(await ThresholdPreviews.Of(line, d.ImageThreshold, candidate, d.HeldOutGood, api.Store, cancel));
     }
 
     private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api,
@@ -67,7 +67,7 @@ public static class LineRoutes
         var asked = s with
         {
             Backbone = body?.Backbone ?? s.Backbone, CoresetRatio = body?.CoresetRatio ?? s.CoresetRatio, Shards = body?.Shards ?? s.Shards,
-            ThresholdPolicy = body?.ThresholdPolicy is { } policy ? (policy == LineSettings.CalibratedPolicy ? LineSettings.F1Policy : policy) : s.Policy,
+            ThresholdPolicy = body?.ThresholdPolicy is { } policy ? (s with { ThresholdPolicy = policy }).Policy : s.Policy,
             FalseRejectTarget = body?.FalseRejectTarget ?? (s.FalseRejectTarget > 0 ? s.FalseRejectTarget : LineSettings.DefaultFalseRejectTarget),
             Webhook = body?.Webhook is null ? s.Webhook : body.Webhook.Length == 0 ? null : body.Webhook, Mqtt = body?.Mqtt ?? s.Mqtt,
             Replicas = body?.Replicas ?? s.Replicas, RefuseAspectMismatch = body?.RefuseAspectMismatch ?? s.RefuseAspectMismatch,
