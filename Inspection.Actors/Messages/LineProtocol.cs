@@ -18,11 +18,19 @@ namespace Inspection.Actors.Messages;
 /// refused (an error result) instead of scored with a warning. Tiled: the line inspects large images in tiles of the
 /// image size, overlapping by TileOverlap pixels (trained on the tiles of the good images), instead of resizing them.
 /// KeepDays, KeepFlaggedDays, KeepMegabytes: the line's retention (<see cref="Results.Retention"/>); 0 each: the node's default.
+/// KeepVersions: how many model versions the line keeps for rollback and shadowing, the active one included (0: <see cref="DefaultKeepVersions"/>).
 /// </summary>
 public sealed record LineSettings(string Backbone, int ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy,
     string? Webhook = null, bool Mqtt = false, int Replicas = 0, int ImageWidth = 0, int AutoImagePixels = 0, bool RefuseAspectMismatch = false,
-    bool Tiled = false, int TileOverlap = 0, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0, double FalseRejectTarget = 0)
+    bool Tiled = false, int TileOverlap = 0, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0, double FalseRejectTarget = 0,
+    int KeepVersions = 0)
 {
+    /// <summary>Versions kept, the active one included.</summary>
+    public int VersionsKept => KeepVersions > 0 ? KeepVersions : DefaultKeepVersions;
+
+    public const int DefaultKeepVersions = 5;
+    public const int MaxKeepVersions = 100;
+
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;
 
     /// <summary>The threshold policy by its current name: journals of earlier builds say "calibrated" for <see cref="F1Policy"/>.</summary>

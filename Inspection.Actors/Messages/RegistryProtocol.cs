@@ -28,6 +28,21 @@ public sealed record NextVersion(string Line) : ICommand;
 
 public sealed record VersionName(string Line, string Version) : IEvent;
 
+/// <summary>The versions a line keeps (<see cref="ModelVersions"/>).</summary>
+public sealed record GetModels(string Line) : IQuery;
+
+/// <summary>
+/// Every version a line keeps, the least recently served first, each as it was last activated with its own calibrated
+/// threshold (the line's current threshold is the active deployment's); Active names the one serving. Known false: no such line.
+/// </summary>
+public sealed record ModelVersions(string Line, bool Known, string? Active, IReadOnlyList<ModelDeployment> Versions) : IAnswer;
+
+/// <summary>
+/// Persisted when a line keeps more versions than its settings allow (<see cref="LineSettings.VersionsKept"/>): these
+/// are no longer kept, and their shard journals are deleted (ShardCounts: how many shards each had).
+/// </summary>
+public sealed record VersionsDropped(string Line, IReadOnlyList<string> Versions, IReadOnlyList<int> ShardCounts) : IEvent;
+
 /// <summary>Published on the "deployments" topic whenever a line switches model.</summary>
 public sealed record DeploymentChanged(ModelDeployment Deployment) : IEvent;
 

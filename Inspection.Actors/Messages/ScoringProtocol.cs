@@ -10,6 +10,8 @@ namespace Inspection.Actors.Messages;
 /// HeldOutGood: the raw scores of the held-out good images the version was calibrated on, from which the false-reject
 /// rate of any threshold is estimated (<see cref="Scoring.DeploymentCalibration.ExpectedFalseRejectRate"/>); null in
 /// deployments of earlier builds. ThresholdMethod: how ImageThreshold was chosen, or who set it and when.
+/// Source: what the version was made from (a folder and its image count, an upload, an extension of another version);
+/// CreatedBy: who asked for it (an API key's name, or the command line); both null in deployments of earlier builds.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
@@ -19,7 +21,7 @@ public sealed record ModelDeployment(
     string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
     int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0,
     double CoresetRatio = 0, int ProjectionDimensions = 0, int Seed = 0, int TrainingImages = 0, DateTimeOffset TrainedAt = default,
-    float[]? HeldOutGood = null, string? ThresholdMethod = null) : IAnswer
+    float[]? HeldOutGood = null, string? ThresholdMethod = null, string? Source = null, string? CreatedBy = null) : IAnswer
 {
     /// <summary>Input width in pixels.</summary>
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;

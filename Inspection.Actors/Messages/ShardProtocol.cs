@@ -83,3 +83,6 @@ public sealed record BankSliceChunk(int ChunkIndex, int ChunkCount, long GlobalO
 
 /// <summary>Persisted: the whole slice once complete, so recovery reads one row instead of every chunk event.</summary>
 public sealed record ShardSnapshot(int ChunkCount, long GlobalOffset, FeatureBlock Rows) : IEvent;
+
+/// <summary>Persisted: the last event of a shard whose version is no longer kept, so the journal's marker row is small.</summary>
+public sealed record ShardErased : IEvent;

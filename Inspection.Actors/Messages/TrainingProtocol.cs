@@ -4,8 +4,10 @@ namespace Inspection.Actors.Messages;
 /// Train a new model version of a line from a category folder (MVTec layout) and switch the line to it; Shards 0 means
 /// as few as hold the bank within the node's shard budget (one while it fits). Settings (null: the node's) choose backbone, image size and coreset ratio. With a JobId,
 /// <see cref="TrainingProgressed"/> goes to ProgressTo as the work advances and <see cref="CancelTraining"/> can stop it.
+/// By names who asked (an API key's name), kept with the version.
 /// </summary>
-public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
+public sealed record TrainLine(string Line, string DataFolder, int Shards, LineSettings? Settings = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null,
+    string? By = null) : ICommand;
 
 /// <summary>Where a training job stands (stages: features, coreset, extension, calibration, storing).</summary>
 public sealed record TrainingProgressed(string JobId, string Stage, long Done, long Total) : IEvent;
@@ -28,7 +30,8 @@ public sealed record TrainingFailed(string Line, string Reason, bool Cancelled =
 /// Add defect-free images to a trained line without retraining: their coreset-sampled patches are appended to the
 /// current bank as a new version, switched to atomically once stored. Replies TrainingCompleted or TrainingFailed.
 /// </summary>
-public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
+public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null,
+    string? By = null) : ICommand;
 
 /// <summary>
 /// Give a trained line's current version <paramref name="Replicas"/> copies of each shard (0: one per gpu node up now, at
@@ -37,6 +40,14 @@ public sealed record AddGoodImages(string Line, IReadOnlyList<string> Files, str
 /// Replies TrainingCompleted (no images, the same version) or TrainingFailed. Wire version 2 only.
 /// </summary>
 public sealed record SetReplicas(string Line, int Replicas, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
+
+/// <summary>
+/// Serve a kept version of a line again (a rollback, or a promotion of an older version) without retraining: every
+/// replica of each of its shards loads its slice from the shard's journal, and the line switches only once all hold
+/// it; the version it replaces is freed after the scorers' open batches. Replies TrainingCompleted (no images) or
+/// TrainingFailed. By names who asked.
+/// </summary>
+public sealed record ActivateVersion(string Line, string Version, string? By = null, string? JobId = null, Akka.Actor.IActorRef? ProgressTo = null) : ICommand;
 
 /// <summary>
 /// Training features of a batch of good images, computed by whichever gpu node's extractor receives it, at ImageSize

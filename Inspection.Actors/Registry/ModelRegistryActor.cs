@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster.Tools.PublishSubscribe;
+using Akka.Event;
 using Akka.Persistence;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Shards;
 
 namespace Inspection.Actors.Registry;
 
@@ -9,6 +11,11 @@ namespace Inspection.Actors.Registry;
 /// Which lines exist and which model version each serves (one per cluster, as a singleton). Every change is persisted
 /// before it is acknowledged, and published on <see cref="Topic"/> so scorers switch versions; the registry, and with it
 /// every line's model, comes back after a full cluster restart.
+/// <para>
+/// It keeps each line's versions too, folded from the activations in its journal: the
+/// <see cref="LineSettings.VersionsKept"/> most recently served (the active one always among them) stay ready to be
+/// activated again; an older one is dropped (<see cref="VersionsDropped"/>) and its shards' journals are deleted (<see cref="ShardJournalEraser"/>).
+/// </para>
 /// </summary>
 public sealed class ModelRegistryActor : ReceivePersistentActor
 {
@@ -17,6 +24,8 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     private readonly Dictionary<string, int> _versionsIssued = new(StringComparer.Ordinal);
     private readonly Dictionary<string, LineSettings> _settings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, List<ThresholdSet>> _thresholds = new(StringComparer.Ordinal);
+    // Kept versions per line, least recently served first, each as last activated (its own calibrated threshold).
+    private readonly Dictionary<string, List<ModelDeployment>> _versions = new(StringComparer.Ordinal);
     private string? _stamp;
 
     public override string PersistenceId => "model-registry";
@@ -24,7 +33,12 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     public ModelRegistryActor()
     {
         Recover<LineAdded>(e => _lines.TryAdd(e.Line, null));
-        Recover<ActivateModel>(e => Apply(e.Deployment));
+        Recover<ActivateModel>(e =>
+        {
+            Keep(e.Deployment);
+            Apply(e.Deployment);
+        });
+        Recover<VersionsDropped>(Forget);
         Recover<VersionName>(e => _versionsIssued[e.Line] = Math.Max(_versionsIssued.GetValueOrDefault(e.Line), Number(e.Version)));
         Recover<LineConfigured>(Apply);
         Recover<LineDeleted>(Apply);
@@ -48,16 +62,34 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         });
         Command<ActivateModel>(c => Persist(c, e =>
         {
+            Keep(e.Deployment);
             var deployed = Apply(e.Deployment);
             Publish(new DeploymentChanged(deployed));
             Sender.Tell(new ModelActivated(e.Deployment.Line, e.Deployment.Version));
+            DropBeyondKept(e.Deployment.Line);
         }));
-        Command<ConfigureLine>(c => Persist(new LineConfigured(c.Line, c.Settings), e => { Apply(e); Publish(e); Sender.Tell(e); }));
+        Command<ConfigureLine>(c => Persist(new LineConfigured(c.Line, c.Settings), e =>
+        {
+            Apply(e);
+            Publish(e);
+            Sender.Tell(e);
+            DropBeyondKept(e.Line);
+        }));
         Command<DeleteLine>(c =>
         {
             if (!_lines.ContainsKey(c.Line)) { Sender.Tell(new LineDeleted(c.Line, false)); return; }
-            Persist(new LineDeleted(c.Line, true), e => { Apply(e); Publish(e); Sender.Tell(e); });
+            var versions = _versions.GetValueOrDefault(c.Line) ?? [];
+            Persist(new LineDeleted(c.Line, true), e =>
+            {
+                Apply(e);
+                Publish(e);
+                Sender.Tell(e);
+                // A deleted line's banks are never served again.
+                foreach (var d in versions) Erase(d.Line, d.Version, d.ShardCount);
+            });
         });
+        Command<GetModels>(q => Sender.Tell(new ModelVersions(q.Line, _lines.ContainsKey(q.Line), _lines.GetValueOrDefault(q.Line)?.Version,
+            _versions.TryGetValue(q.Line, out var kept) ? kept.ToList() : [])));
         Command<SetThreshold>(c =>
         {
             if (!_lines.TryGetValue(c.Line, out var d) || d is null)
@@ -99,9 +131,49 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         _settings[e.Line] = e.Settings;
     }
 
+    /// <summary>
+    /// The version joins the line's kept versions as the most recently served; one activated again (a rollback, or
+    /// other replicas) moves there, so the version an operator went back to outlives the one that was rolled back.
+    /// </summary>
+    private void Keep(ModelDeployment d)
+    {
+        if (!_versions.TryGetValue(d.Line, out var kept)) _versions[d.Line] = kept = [];
+        kept.RemoveAll(k => k.Version == d.Version);
+        kept.Add(d);
+    }
+
+    /// <summary>Drops the least recently served versions beyond the line's limit (never the active one), and deletes their shard journals.</summary>
+    private void DropBeyondKept(string line)
+    {
+        if (!_versions.TryGetValue(line, out var kept)) return;
+        int excess = kept.Count - (_settings.GetValueOrDefault(line) ?? LineSettings.Default).VersionsKept;
+        string? active = _lines.GetValueOrDefault(line)?.Version;
+        var drop = kept.Where(d => d.Version != active).Take(Math.Max(0, excess)).ToList();
+        if (drop.Count == 0) return;
+        Persist(new VersionsDropped(line, drop.Select(d => d.Version).ToList(), drop.Select(d => d.ShardCount).ToList()), e =>
+        {
+            Forget(e);
+            for (int i = 0; i < e.Versions.Count; i++) Erase(e.Line, e.Versions[i], e.ShardCounts[i]);
+        });
+    }
+
+    private void Forget(VersionsDropped e)
+    {
+        if (_versions.TryGetValue(e.Line, out var kept)) kept.RemoveAll(d => e.Versions.Contains(d.Version));
+    }
+
+    /// <summary>Deletes the journal of every shard of a version (its replicas share it), each by an eraser of its own.</summary>
+    private void Erase(string line, string version, int shards)
+    {
+        for (int s = 0; s < shards; s++)
+            Context.ActorOf(ShardJournalEraser.Props(new ShardKey(line, version, s).PersistenceId));
+        Context.GetLogger().Info("Line {0}: version {1} is no longer kept; the journals of its {2} shard(s) are deleted", line, version, shards);
+    }
+
     private void Apply(LineDeleted e)
     {
         _lines.Remove(e.Line);
+        _versions.Remove(e.Line);
         _settings.Remove(e.Line);
         _thresholds.Remove(e.Line);
     }

@@ -59,6 +59,7 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<BankSliceChunk>("BC/2", (w, m) => w.Int(1, m.ChunkIndex).Int(2, m.ChunkCount).Int(3, m.GlobalOffset).Block(4, m.Rows),
             f => new BankSliceChunk(f.Int32(1), f.Int32(2), f.Int64(3), f.Block(4))),
         Of<ShardSnapshot>("SN/2", (w, m) => w.Int(1, m.ChunkCount).Int(2, m.GlobalOffset).Block(3, m.Rows), f => new ShardSnapshot(f.Int32(1), f.Int64(2), f.Block(3))),
+        Of<ShardErased>("SE/2", (_, _) => { }, _ => new ShardErased()),
         Of<ReadSlice>("RS/2", (w, m) => w.String(1, m.EntityId).Int(2, m.From).Int(3, m.MaxRows), f => new ReadSlice(f.String(1), f.Int64(2), f.Int32(3))),
         Of<RetireSlice>("RT/2", (w, m) => w.String(1, m.EntityId), f => new RetireSlice(f.String(1))),
         Of<SliceContents>("SC/2", (w, m) => w.String(1, m.EntityId).Int(2, m.GlobalOffset).Block(3, m.Rows).Int(4, m.SliceRows),
@@ -84,6 +85,11 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<LineList>("LT/2", (w, m) => w.Messages(1, m.Lines, Summary), f => new LineList(f.Messages(1).Select(Summary).ToList())),
         Of<NextVersion>("NV/2", (w, m) => w.String(1, m.Line), f => new NextVersion(f.String(1))),
         Of<VersionName>("VN/2", (w, m) => w.String(1, m.Line).String(2, m.Version), f => new VersionName(f.String(1), f.String(2))),
+        Of<GetModels>("GM/2", (w, m) => w.String(1, m.Line), f => new GetModels(f.String(1))),
+        Of<ModelVersions>("MV/2", (w, m) => w.String(1, m.Line).Bool(2, m.Known).String(3, m.Active).Messages(4, m.Versions, Deployment),
+            f => new ModelVersions(f.String(1), f.Bool(2), f.OptionalString(3), f.Messages(4).Select(Deployment).ToList())),
+        Of<VersionsDropped>("VD/2", (w, m) => w.String(1, m.Line).Strings(2, m.Versions).Packed(3, m.ShardCounts.ToArray()),
+            f => new VersionsDropped(f.String(1), f.Strings(2), f.Packed<int>(3))),
         Of<DeploymentChanged>("DC/2", (w, m) => w.Message(1, m.Deployment, Deployment), f => new DeploymentChanged(Deployment(f.RequiredMessage(1, "deployment")))),
         Of<LineAdded>("LA/2", (w, m) => w.String(1, m.Line), f => new LineAdded(f.String(1))),
         Of<GetJournalStamp>("GJ/2", (_, _) => { }, _ => new GetJournalStamp()),
@@ -116,9 +122,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<GetLineStats>("GL/2", (w, m) => w.String(1, m.Line), f => new GetLineStats(f.String(1))),
         Of<LineCounters>("LK/2", (w, m) => w.Int(1, m.Scored).Int(2, m.Failed).Int(3, m.Flagged), f => new LineCounters(f.Int64(1), f.Int64(2), f.Int64(3))),
         Of<TrainLine>("TL/2",
-            (w, m) => w.String(1, m.Line).String(2, m.DataFolder).Int(3, m.Shards).Message(4, m.Settings, Settings).String(5, m.JobId).String(6, Path(m.ProgressTo)),
+            (w, m) => w.String(1, m.Line).String(2, m.DataFolder).Int(3, m.Shards).Message(4, m.Settings, Settings).String(5, m.JobId).String(6, Path(m.ProgressTo))
+                .String(7, m.By),
             (f, format) => new TrainLine(f.String(1), f.String(2), f.Int32(3), f.Message(4) is { } s ? Settings(s) : null, f.OptionalString(5),
-                format.Ref(f.OptionalString(6)))),
+                format.Ref(f.OptionalString(6)), f.OptionalString(7))),
         Of<TrainingProgressed>("TG/2", (w, m) => w.String(1, m.JobId).String(2, m.Stage).Int(3, m.Done).Int(4, m.Total),
             f => new TrainingProgressed(f.String(1), f.String(2), f.Int64(3), f.Int64(4))),
         Of<CancelTraining>("CT/2", (w, m) => w.String(1, m.JobId), f => new CancelTraining(f.String(1))),
@@ -127,10 +134,12 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
                 .Packed(7, m.HeldOutGood).Packed(8, m.HeldOutDefective),
             f => new TrainingCompleted(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Double(6), f.Packed<float>(7), f.Packed<float>(8))),
         Of<TrainingFailed>("TF/2", (w, m) => w.String(1, m.Line).String(2, m.Reason).Bool(3, m.Cancelled), f => new TrainingFailed(f.String(1), f.String(2), f.Bool(3))),
-        Of<AddGoodImages>("AG/2", (w, m) => w.String(1, m.Line).Strings(2, m.Files).String(3, m.JobId).String(4, Path(m.ProgressTo)),
-            (f, format) => new AddGoodImages(f.String(1), f.Strings(2), f.OptionalString(3), format.Ref(f.OptionalString(4)))),
+        Of<AddGoodImages>("AG/2", (w, m) => w.String(1, m.Line).Strings(2, m.Files).String(3, m.JobId).String(4, Path(m.ProgressTo)).String(5, m.By),
+            (f, format) => new AddGoodImages(f.String(1), f.Strings(2), f.OptionalString(3), format.Ref(f.OptionalString(4)), f.OptionalString(5))),
         Of<SetReplicas>("SP/2", (w, m) => w.String(1, m.Line).Int(2, m.Replicas).String(3, m.JobId).String(4, Path(m.ProgressTo)),
             (f, format) => new SetReplicas(f.String(1), f.Int32(2), f.OptionalString(3), format.Ref(f.OptionalString(4)))),
+        Of<ActivateVersion>("AV/2", (w, m) => w.String(1, m.Line).String(2, m.Version).String(3, m.By).String(4, m.JobId).String(5, Path(m.ProgressTo)),
+            (f, format) => new ActivateVersion(f.String(1), f.String(2), f.OptionalString(3), f.OptionalString(4), format.Ref(f.OptionalString(5)))),
         Of<ExtractTrainingPatches>("ET/2",
             (w, m) => w.Int(1, m.RequestId).String(2, m.Backbone).Strings(3, m.Layers).String(4, m.BackboneWeights).String(5, m.Precision).Int(6, m.ImageSize)
                 .Messages(7, m.Images, Captured).Int(8, m.ImageWidth),
@@ -209,11 +218,11 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)
             .Bool(7, s.Mqtt).Int(8, s.Replicas).Int(9, s.ImageWidth).Int(10, s.AutoImagePixels).Bool(11, s.RefuseAspectMismatch)
             .Bool(12, s.Tiled).Int(13, s.TileOverlap).Double(14, s.KeepDays).Double(15, s.KeepFlaggedDays).Int(16, s.KeepMegabytes)
-            .Double(17, s.FalseRejectTarget);
+            .Double(17, s.FalseRejectTarget).Int(18, s.KeepVersions);
 
     private static LineSettings Settings(FieldReader f) =>
         new(f.String(1), f.Int32(2), f.Double(3), f.Int32(4), f.String(5, LineSettings.CalibratedPolicy), f.OptionalString(6), f.Bool(7), f.Int32(8), f.Int32(9), f.Int32(10), f.Bool(11),
-            f.Bool(12), f.Int32(13), f.Double(14), f.Double(15), f.Int64(16), f.Double(17));
+            f.Bool(12), f.Int32(13), f.Double(14), f.Double(15), f.Int64(16), f.Double(17), f.Int32(18));
 
     private static void Deployment(FieldWriter w, ModelDeployment m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Int(5, m.Dimensions).Int(6, m.NumNeighbors)
@@ -221,13 +230,15 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             .Float(13, m.ImageThreshold).Float(14, m.ImageMin).Float(15, m.ImageMax).Float(16, m.PixelThreshold).Float(17, m.PixelMin).Float(18, m.PixelMax)
             .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas).Int(22, m.ImageWidth).Int(23, m.PatchColumns).Double(24, m.TrainingAspect)
             .Bool(25, m.Tiled).Int(26, m.TileOverlap).Double(27, m.CoresetRatio).Int(28, m.ProjectionDimensions).Int(29, m.Seed)
-            .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks).Packed(32, m.HeldOutGood ?? []).String(33, m.ThresholdMethod);
+            .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks).Packed(32, m.HeldOutGood ?? []).String(33, m.ThresholdMethod)
+            .String(34, m.Source).String(35, m.CreatedBy);
 
     private static ModelDeployment Deployment(FieldReader f) =>
         new(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Int32(6), f.String(7), f.Strings(8).ToArray(), f.OptionalString(9),
             f.Int32(10), f.Int32(11), f.Double(12), f.Float(13), f.Float(14), f.Float(15), f.Float(16), f.Float(17), f.Float(18),
             f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24), f.Bool(25), f.Int32(26),
-            f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)), Optional(f.Packed<float>(32)), f.OptionalString(33));
+            f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)), Optional(f.Packed<float>(32)), f.OptionalString(33),
+            f.OptionalString(34), f.OptionalString(35));
 
     private static void Summary(FieldWriter w, LineSummary m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Float(5, m.ImageThreshold);

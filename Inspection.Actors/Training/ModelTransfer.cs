@@ -28,7 +28,7 @@ public static class ModelTransfer
     /// version and activates it; the version it replaces is freed after <see cref="RetireAfter"/>.
     /// </summary>
     public static async Task<TrainingCompleted> Import(ActorSystem system, IActorRef registry, IActorRef shards, string line, LineSettings settings,
-        ModelMetadata metadata, TorchSharp.torch.Tensor bank, long shardBudgetBytes, CancellationToken cancel)
+        ModelMetadata metadata, TorchSharp.torch.Tensor bank, long shardBudgetBytes, CancellationToken cancel, string? by = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         int rows = (int)bank.shape[0], dims = (int)bank.shape[1];
@@ -44,13 +44,11 @@ public static class ModelTransfer
             using var slice = bank.narrow(0, from, count).contiguous();
             return slice.data<float>().ToArray();
         }
-        var deployment = await ModelPublisher.Publish(shards, metadata, rows, Rows, line, version.Version, shardCount, TimeSpan.FromMinutes(2), replicas: replicas);
+        var deployment = await ModelPublisher.Publish(shards, metadata, rows, Rows, line, version.Version, shardCount, TimeSpan.FromMinutes(2), replicas: replicas)
+            with { Source = $"upload of a model file ({metadata.Training.Source})", CreatedBy = by };
         cancel.ThrowIfCancellationRequested();
         await registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60), cancel);
-        if (previous != null)
-            for (int s = 0; s < previous.ShardCount; s++)
-                for (int r = 0; r < previous.Replicas; r++)
-                    system.Scheduler.ScheduleTellOnce(RetireAfter, shards, new RetireSlice(previous.ShardEntity(s, r)), ActorRefs.NoSender);
+        VersionRetirement.Later(registry, shards, previous, system.Log);
         return new TrainingCompleted(line, version.Version, metadata.Training.Images, rows, shardCount, clock.Elapsed.TotalSeconds, [], []);
     }
 }

@@ -60,6 +60,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         Receive<TrainLine>(c => Run(c.Line, c.JobId, cancel => Train(c, cancel)));
         Receive<AddGoodImages>(c => Run(c.Line, c.JobId, cancel => Extend(c, cancel)));
         Receive<SetReplicas>(c => Run(c.Line, c.JobId, cancel => ChangeReplicas(c, cancel)));
+        Receive<ActivateVersion>(c => Run(c.Line, c.JobId, cancel => Activate(c, cancel)));
         Receive<Akka.Cluster.ClusterEvent.MemberUp>(up =>
         {
             if (up.Member.HasRole("gpu") && OldestGpuNode()) GrowAutomaticLines(up.Member);
@@ -189,7 +190,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         int requested = command.Shards > 0 ? command.Shards : ShardsFor(model.BankSize, model.Metadata.EmbeddingDimensions, _shardBudget);
         int shards = Math.Max(1, Math.Min(requested, model.BankSize));
         int replicas = Replicas(command.Settings);
-        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2), replicas: replicas);
+        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, shards, TimeSpan.FromMinutes(2), replicas: replicas)
+            with { Source = $"folder {command.DataFolder}", CreatedBy = command.By };
         // The last point of no return: once activated, the new version serves.
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
@@ -217,7 +219,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var version = await _registry.Ask<VersionName>(new NextVersion(command.Line), TimeSpan.FromSeconds(30));
         using var model = await Task.Run(() => ModelExtension.Extend(d.Metadata(), bank, command.Files, _settings, ComputeDevice.Resolve(_device),
             $"{d.Line} {d.Version} + {command.Files.Count} images"), cancel);
-        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2), replicas: d.Replicas);
+        var deployment = await ModelPublisher.Publish(_shards, model, command.Line, version.Version, d.ShardCount, TimeSpan.FromMinutes(2), replicas: d.Replicas)
+            with { Source = $"{d.Version} + {command.Files.Count} good image(s)", CreatedBy = command.By };
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(deployment), TimeSpan.FromSeconds(60));
         RetireLater(d);
@@ -268,6 +271,37 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     }
 
     /// <summary>
+    /// A kept version serves again: each replica of each of its shards is woken (asked its state until it holds its
+    /// whole slice, recovered from the shard's journal), and only then is the version activated; the registry applies
+    /// the line's threshold policy to it as to a new version.
+    /// </summary>
+    private async Task<object> Activate(ActivateVersion command, CancellationToken cancel)
+    {
+        var clock = Stopwatch.StartNew();
+        var kept = await _registry.Ask<ModelVersions>(new GetModels(command.Line), TimeSpan.FromSeconds(30));
+        if (!kept.Known) return new TrainingFailed(command.Line, $"unknown line '{command.Line}'");
+        if (kept.Versions.FirstOrDefault(v => v.Version == command.Version) is not { } d)
+            return new TrainingFailed(command.Line, $"line '{command.Line}' does not keep version {command.Version}; it keeps " +
+                (kept.Versions.Count == 0 ? "none" : string.Join(", ", kept.Versions.Select(v => v.Version))));
+        var previous = kept.Versions.FirstOrDefault(v => v.Version == kept.Active);
+        if (kept.Active == d.Version) return new TrainingCompleted(command.Line, d.Version, 0, d.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
+        var progress = new JobProgress(command.JobId, command.ProgressTo, cancel);
+        int entities = d.ShardCount * d.Replicas, loaded = 0;
+        progress.Report(new TrainingProgress("loading", 0, entities));
+        await Task.WhenAll(Enumerable.Range(0, d.ShardCount).SelectMany(s => Enumerable.Range(0, d.Replicas).Select(async r =>
+        {
+            await ModelPublisher.Loaded(_shards, d.ShardEntity(s, r), TimeSpan.FromMinutes(2));
+            progress.Report(new TrainingProgress("loading", Interlocked.Increment(ref loaded), entities));
+        })));
+        cancel.ThrowIfCancellationRequested();
+        await _registry.Ask<ModelActivated>(new ActivateModel(d), TimeSpan.FromSeconds(60));
+        RetireLater(previous);
+        _log.Info($"Line {command.Line} serves {d.Version} again (was {kept.Active ?? "none"}), asked by {command.By ?? "unknown"}; " +
+            $"its {d.ShardCount} shard(s) x {d.Replicas} replica(s) loaded in {clock.Elapsed.TotalSeconds:0.0} s");
+        return new TrainingCompleted(command.Line, d.Version, 0, d.BankSize, d.ShardCount, clock.Elapsed.TotalSeconds, [], []);
+    }
+
+    /// <summary>
     /// Waits (at most <paramref name="timeout"/>) until the shard coordinator knows <paramref name="count"/> regions: a
     /// replica started before a joining node's region registered would be placed beside its sibling, and moved only
     /// by a later rebalance.
@@ -285,13 +319,7 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
     }
 
     /// <summary>Frees the slices of the version a line served before, once its scorers' open batches are done.</summary>
-    private void RetireLater(ModelDeployment? previous)
-    {
-        if (previous == null) return;
-        for (int s = 0; s < previous.ShardCount; s++)
-            for (int r = 0; r < previous.Replicas; r++)
-                _scheduler.ScheduleTellOnce(RetireAfter, _shards, new RetireSlice(previous.ShardEntity(s, r)), ActorRefs.NoSender);
-    }
+    private void RetireLater(ModelDeployment? previous) => VersionRetirement.Later(_registry, _shards, previous, _log);
 
     /// <summary>The default shard count: as few as keep each shard's float32 bank within <paramref name="budgetBytes"/>.
     /// One shard whenever the bank fits, so a node holding one replica of every shard holds the whole bank and scores

@@ -112,6 +112,7 @@ public static class ApiServer
             LineRoutes.Map(v1);
             TrainingRoutes.Map(v1);
             ModelRoutes.Map(v1);
+            VersionRoutes.Map(v1);
             FrameRoutes.Map(v1);
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);

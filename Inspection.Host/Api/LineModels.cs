@@ -15,11 +15,13 @@ namespace Inspection.Host.Api;
 /// the highest held-out good score; "calibrated" is its earlier name), "false-reject-rate" (the smallest threshold whose
 /// false-reject rate on good parts is at most FalseRejectTarget, default 0.01, from held-out good images alone; training
 /// is refused, naming how many good images it needs, when there are too few) or "manual" (the operator's threshold
-/// stays across retraining); it applies at the next training.
+/// stays across retraining); it applies at the next training. KeepVersions: how many model versions the line keeps for
+/// rollback, the active one included (0: the default, 5): those most recently served; the banks of the others are deleted.
 /// </summary>
 public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.JsonElement? ImageSize, double? CoresetRatio, int? Shards, string? ThresholdPolicy,
     string? Webhook, bool? Mqtt, int? Replicas = null, bool? RefuseAspectMismatch = null, bool? Tiled = null, int? TileOverlap = null,
-    double? KeepDays = null, double? KeepFlaggedDays = null, long? KeepMegabytes = null, double? FalseRejectTarget = null);
+    double? KeepDays = null, double? KeepFlaggedDays = null, long? KeepMegabytes = null, double? FalseRejectTarget = null,
+    int? KeepVersions = null);
 
 /// <summary>
 /// A line's settings. Shards 0: as few as hold the bank within 4 GiB each (one while it fits). Replicas 0: one per gpu node, at most 2 (a line
@@ -27,11 +29,11 @@ public sealed record LineSettingsRequest(string? Backbone, System.Text.Json.Json
 /// FalseRejectTarget; null under the other policies) or manual. ImageSize as
 /// asked: "256", "640x256" (height x width) or "auto:65536"; the trained model's input is the line's InputSize (a tiled
 /// line's tile). TileOverlap: null unless Tiled. KeepDays, KeepFlaggedDays, KeepMegabytes: the line's own retention
-/// (0: the server's default; what applies is in the line's storage).
+/// (0: the server's default; what applies is in the line's storage). KeepVersions: model versions kept, the active one included.
 /// </summary>
 public sealed record LineSettingsView(string Backbone, string ImageSize, double CoresetRatio, int Shards, string ThresholdPolicy, string? Webhook, bool Mqtt,
     int Replicas, bool RefuseAspectMismatch, bool Tiled = false, int? TileOverlap = null, double KeepDays = 0, double KeepFlaggedDays = 0, long KeepMegabytes = 0,
-    double? FalseRejectTarget = null);
+    double? FalseRejectTarget = null, int KeepVersions = Inspection.Actors.Messages.LineSettings.DefaultKeepVersions);
 
 /// <summary>
 /// What the line keeps and under which limits: the retention in force (its own settings, else the server's), the

@@ -75,6 +75,7 @@ public static class LineRoutes
             // A line made tiled now without an overlap gets the default; one tiled before keeps its own.
             TileOverlap = body?.TileOverlap ?? (body?.Tiled == true && !s.Tiled ? PatchCoreSettings.DefaultTileOverlap : s.TileOverlap),
             KeepDays = body?.KeepDays ?? s.KeepDays, KeepFlaggedDays = body?.KeepFlaggedDays ?? s.KeepFlaggedDays, KeepMegabytes = body?.KeepMegabytes ?? s.KeepMegabytes,
+            KeepVersions = body?.KeepVersions ?? s.KeepVersions,
         };
         if (Retention.SettingsProblem(asked.KeepDays, asked.KeepFlaggedDays, asked.KeepMegabytes) is { } keeping) return Problems.BadRequest(keeping);
         if (api.Settings.Retention.For(asked).Problem() is { } retention) return Problems.BadRequest($"{retention} (0 for a setting: the server's default)");
@@ -102,6 +103,8 @@ public static class LineRoutes
         if (!LineSettings.Policies.Contains(s.ThresholdPolicy))
             return $"thresholdPolicy '{Names.Shorten(s.ThresholdPolicy)}' is not known: use {string.Join(", ", LineSettings.Policies)}";
         if (ConformalThreshold.TargetProblem(s.FalseRejectTarget) is { } target) return $"falseRejectTarget: {target}";
+        if (s.KeepVersions is < 0 or > LineSettings.MaxKeepVersions)
+            return $"keepVersions {s.KeepVersions} is out of range: 0 (the default, {LineSettings.DefaultKeepVersions}) or 1 (the active version only) to {LineSettings.MaxKeepVersions}";
         if (s.Shards is < 0 or > 256) return $"shards {s.Shards} is out of range: 0 (one shard per 4 GiB of bank) to 256";
         if (s.Replicas is < 0 or > 8) return $"replicas {s.Replicas} is out of range: 0 (one per gpu node, at most 2) to 8";
         if (s.Webhook != null && !(Uri.TryCreate(s.Webhook, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
@@ -177,7 +180,7 @@ public static class LineRoutes
                 ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At, d.ExpectedFalseRejectRate(), d.ThresholdMethod)
                 : new ThresholdView(d.ImageThreshold, "model", null, null, d.ExpectedFalseRejectRate(), d.ThresholdMethod);
         return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.Policy, s.Webhook, s.Mqtt, s.Replicas,
-            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes, s.TrainingFalseRejectTarget), d?.Version, d?.BankSize ?? 0,
+            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes, s.TrainingFalseRejectTarget, s.VersionsKept), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,

@@ -83,6 +83,7 @@ public static class ModelRoutes
         if (!details.Known) await models.Ask<LineConfigured>(new ConfigureLine(line, details.Settings), ApiContext.AskTimeout, cancel);
         var region = await shards.GetAsync(cancel);
         var system = api.System;
+        string by = ApiKeyMiddleware.Caller(request.HttpContext);
         // Off the request thread: publishing a bank to its shards takes a while, and the job's watcher hears how it ended.
         async Task Publish(IActorRef watcher)
         {
@@ -91,7 +92,7 @@ public static class ModelRoutes
                 try
                 {
                     watcher.Tell(await ModelTransfer.Import(system, models, region, line, details.Settings, metadata, bank, TrainingCoordinatorActor.DefaultShardBudget,
-                        CancellationToken.None));
+                        CancellationToken.None, by));
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {

@@ -90,7 +90,7 @@ public static class ResultRoutes
         string? jobId = null;
         if (image != null)
         {
-            var job = TrainingRoutes.Start(api, await registry.GetAsync(cancel), await trainers.GetAsync(cancel), record.Line, [image]);
+            var job = TrainingRoutes.Start(api, await registry.GetAsync(cancel), await trainers.GetAsync(cancel), record.Line, [image], ApiKeyMiddleware.Caller(http));
             if (job == null) return Problems.Conflict($"the review is recorded, but line '{record.Line}' is being trained: add the frame again when it is done");
             jobId = job.Id;
         }

@@ -56,7 +56,7 @@ public static class TrainingRoutes
         if (!details.Known) await models.Ask<LineConfigured>(new ConfigureLine(line, details.Settings), ApiContext.AskTimeout, cancel);
         var trainerRouter = await trainers.GetAsync(cancel);
         var job = api.Jobs.Start(api.System, models, line, "training", (id, watcher) =>
-            trainerRouter.Tell(new TrainLine(line, folder, details.Settings.Shards, details.Settings, id, watcher), watcher));
+            trainerRouter.Tell(new TrainLine(line, folder, details.Settings.Shards, details.Settings, id, watcher, ApiKeyMiddleware.Caller(request.HttpContext)), watcher));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
@@ -72,15 +72,15 @@ public static class TrainingRoutes
         var upload = await Uploads.Save(request, api.Settings, line, cancel);
         if (upload.Problem != null) return upload.Problem;
         var files = Directory.GetFiles(Path.Combine(upload.Folder!, "train", "good")).Order(StringComparer.Ordinal).ToList();
-        var job = Start(api, models, await trainers.GetAsync(cancel), line, files);
+        var job = Start(api, models, await trainers.GetAsync(cancel), line, files, ApiKeyMiddleware.Caller(request.HttpContext));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 
     /// <summary>A good-images job for <paramref name="files"/> (also the review route's add-to-model).</summary>
-    public static TrainingJob? Start(ApiContext api, IActorRef registry, IActorRef trainers, string line, IReadOnlyList<string> files) =>
+    public static TrainingJob? Start(ApiContext api, IActorRef registry, IActorRef trainers, string line, IReadOnlyList<string> files, string by) =>
         api.Jobs.Start(api.System, registry, line, "good-images", (id, watcher) =>
-            trainers.Tell(new AddGoodImages(line, files, id, watcher), watcher));
+            trainers.Tell(new AddGoodImages(line, files, id, watcher, by), watcher));
 
     private static Results<Ok<JobView>, ProblemHttpResult> GetJob(string id, ApiContext api) =>
         api.Jobs.Get(id) is { } job ? TypedResults.Ok(job.View()) : Problems.NotFound($"unknown job '{Names.Shorten(id)}'");

@@ -131,6 +131,17 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             // Threshold policies: a target false-reject rate, and the held-out good scores any threshold's rate is estimated from.
             new LineConfigured("l", LineSettings.Default with { ThresholdPolicy = LineSettings.FalseRejectRatePolicy, FalseRejectTarget = 0.05 }),
             new ActivateModel(Deployment() with { HeldOutGood = [1.25f, 1.5f, 2f], ThresholdMethod = "false-reject rate at most 0.25 (0.25 promised)" }),
+            // Model versions: who made each and from what, the versions a line keeps, rollback, dropped versions' journals.
+            new ActivateModel(Deployment() with { Source = "folder /data/l", CreatedBy = "key-0a1b2c3d" }),
+            new TrainLine("l", "/data/l", 0, null, "job-4", null, "key-0a1b2c3d"),
+            new AddGoodImages("l", ["a.png"], "job-5", null, "key-0a1b2c3d"),
+            new LineConfigured("l", LineSettings.Default with { KeepVersions = 3 }),
+            new GetModels("l"),
+            new ModelVersions("l", true, "v2", [Deployment() with { Version = "v1" }, Deployment() with { Version = "v2", Source = "v1 + 2 good image(s)" }]),
+            new ModelVersions("l", false, null, []),
+            new VersionsDropped("l", ["v1", "v2"], [1, 4]),
+            new ActivateVersion("l", "v1", "key-0a1b2c3d", "job-6"),
+            new ShardErased(),
         ];
         return all.Select(m => new[] { m });
     }
