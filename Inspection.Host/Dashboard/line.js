@@ -1,6 +1,6 @@
 // A line's latest frames: thumbnails of their overlays with score and verdict, a filter to failures, and for the frame
 // clicked the image as sent, its overlay, the mask of pixels over the threshold and where its score falls among the
-// line's recent scores.
+// line's recent scores; above them its retention and its model versions (versions.js).
 'use strict';
 
 const FRAMES = 24;
@@ -20,7 +20,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
       element('a', { href: `#/lines/${encodeURIComponent(line)}/review` }, 'Review queue'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}/threshold` }, 'Threshold'),
       element('label', { class: 'filter' }, filter, ' failures only')),
-    await retentionForm(line), grid, detail);
+    await retentionForm(line), await versionsPanel(line, signal), grid, detail);
   if (page.items.length === 0) grid.append(element('p', { class: 'status' }, failuresOnly ? 'No failed frames yet.' : 'No frames yet.'));
   for (const result of page.items) {
     const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },
