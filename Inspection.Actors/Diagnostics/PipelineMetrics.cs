@@ -80,6 +80,13 @@ public static class PipelineMetrics
     public static readonly Counter<long> Results =
         Meter.CreateCounter<long>("inspection.results", "{result}", "Stored results by verdict.");
 
+    /// <summary>
+    /// A shadow version's verdicts compared with the active version's on the same frames (tags <c>line</c>,
+    /// <c>version</c>: the shadow's; <c>agreement</c>: both-pass, both-fail, pass-to-fail, fail-to-pass, error).
+    /// </summary>
+    public static readonly Counter<long> ShadowVerdicts =
+        Meter.CreateCounter<long>("inspection.shadow.verdicts", "{frame}", "Shadow verdicts compared with the active verdicts of the same frames.");
+
     /// <summary>Results a sink delivered (tags <c>line</c>, <c>sink</c>: webhook or mqtt).</summary>
     public static readonly Counter<long> SinkDeliveries =
         Meter.CreateCounter<long>(SinkDeliveriesName, "{result}", "Results delivered by a result sink.");

@@ -26,6 +26,8 @@ public sealed record ExtractionOptions
     /// (<see cref="Results.ResultImagesActor"/>); null keeps none.
     /// </summary>
     public string? ImagesFolder { get; init; }
+    /// <summary>Where shadow versions' verdicts are stored (<see cref="Scoring.ShadowRecorderActor"/>); null: not stored.</summary>
+    public Results.ResultStore? ShadowStore { get; init; }
     /// <summary>The node's data volumes: above their high-water mark no images are kept (null: not watched).</summary>
     public Storage.DiskGuard? Disk { get; init; }
 }

@@ -31,6 +31,7 @@ public sealed class FeatureExtractorActor : ReceiveActor
     private readonly IActorRef _tiles;
     private readonly IActorRef _replicas;
     private readonly IActorRef _images;
+    private readonly IActorRef _shadows;
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private long _scorersMade; // a version's scorer made again after it retired gets a fresh name
     // Requests for a line whose deployment this node does not know yet: ExtractFrames and QueryNearestOfFrames.
@@ -53,6 +54,7 @@ public sealed class FeatureExtractorActor : ReceiveActor
         // On this actor's dispatcher, as the extraction was when it was this actor's own.
         string dispatcher = Context.Props.Dispatcher;
         _images = Context.ActorOf(Results.ResultImagesActor.Props(options.ImagesFolder, options.Disk), "images");
+        _shadows = Context.ActorOf(ShadowRecorderActor.Props(options.ShadowStore), "shadows");
         _batches = Context.ActorOf(FrameBatchingActor.Props(_backbones, options).WithDispatcher(dispatcher), "batches");
         _tiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options, _images).WithDispatcher(dispatcher), "tiled");
         _replicas = Context.ActorOf(ReplicaExtractionActor.Props(_backbones, shardRegion).WithDispatcher(dispatcher), "replicas");
@@ -144,7 +146,10 @@ public sealed class FeatureExtractorActor : ReceiveActor
     {
         _frames += batch.Batch.Frames.Count;
         // The version its frames were sent for, even if the line has moved on since.
-        Scorer(batch.Deployment).Tell(batch.Batch, batch.ReplyTo);
+        var d = batch.Deployment;
+        Scorer(d).Tell(batch.Batch, batch.ReplyTo);
+        // The same features to the line's shadow, if this batch is in its sample; its answers go to the recorder only.
+        if (d.Shadow is { } shadow && ShadowFeatures.Sampled(d)) _shadows.Tell(new ShadowRecorderActor.Score(shadow, batch.Batch, Scorer(shadow, shadowing: true)));
     }
 
     private void OnTiles(ScoreTiles tiles)
@@ -161,23 +166,31 @@ public sealed class FeatureExtractorActor : ReceiveActor
         Scorer(d).Tell(tiles.Batch, tiles.Assembler);
     }
 
-    private IActorRef Scorer(ModelDeployment d)
+    /// <summary>
+    /// The line's scorer of a version on this node, made when first needed. The line's scorers of other versions (but
+    /// the version's shadow) finish the batches they have and stop: a line serves one version, and shadows one at most.
+    /// A shadow's scorer is its own (<paramref name="shadowing"/>): its results keep no images and go to the recorder.
+    /// </summary>
+    private IActorRef Scorer(ModelDeployment d, bool shadowing = false)
     {
-        string key = $"{d.Line}/{d.Version}";
-        if (!_scorers.TryGetValue(key, out var scorer))
+        string key = ScorerKey(d.Line, d.Version, shadowing);
+        if (!shadowing)
         {
-            // The line's scorers of other versions finish the batches they have and stop: a line serves one version.
-            foreach (var retired in _scorers.Where(x => x.Key.StartsWith(d.Line + "/", StringComparison.Ordinal)).ToList())
+            string? shadowKey = d.Shadow is { } s ? ScorerKey(d.Line, s.Version, shadowing: true) : null;
+            foreach (var retired in _scorers.Where(x => x.Key.StartsWith(d.Line + "/", StringComparison.Ordinal) && x.Key != key && x.Key != shadowKey).ToList())
             {
                 retired.Value.Tell(LineScorerActor.Retire.Instance);
                 _scorers.Remove(retired.Key);
             }
-            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located,
-                    _options.ShipFrames ? Self.Path.Name : null, _images).WithDispatcher(Hosting.ComputeDispatcher.Id),
-                Uri.EscapeDataString($"scorer-{d.Line}-{d.Version}-{++_scorersMade}"));
         }
+        if (!_scorers.TryGetValue(key, out var scorer))
+            _scorers[key] = scorer = Context.ActorOf(LineScorerActor.Props(d, _shards, _options.ShardTimeout, _options.ShardRetryBudget, _options.PreferLocalReplicas, _directory, _located,
+                    _options.ShipFrames && !shadowing ? Self.Path.Name : null, shadowing ? null : _images).WithDispatcher(Hosting.ComputeDispatcher.Id),
+                Uri.EscapeDataString($"{(shadowing ? "shadow" : "scorer")}-{d.Line}-{d.Version}-{++_scorersMade}"));
         return scorer;
     }
+
+    private static string ScorerKey(string line, string version, bool shadowing) => $"{line}/{version}" + (shadowing ? "/shadow" : "");
 
     protected override void PostStop()
     {

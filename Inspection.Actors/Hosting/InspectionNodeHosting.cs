@@ -70,6 +70,7 @@ public static class InspectionNodeHosting
                     BatchSize = options.BatchSize, BatchDeadline = options.BatchDeadline, Device = options.Device, ShardTimeout = options.ShardTimeout,
                     ShardRetryBudget = options.ShardRetryBudget, PreferLocalReplicas = options.PreferLocalReplicas, ShipFrames = options.ShipFrames,
                     MaxMapPixels = options.MaxMapPixels, ImagesFolder = options.ResultImagesFolder, Disk = options.Disk,
+                    ShadowStore = ResultStore.For(options),
                 })
                 .WithTrainingCoordinator(options.Training, options.Device);
         return builder;

@@ -33,9 +33,10 @@ public sealed record GetModels(string Line) : IQuery;
 
 /// <summary>
 /// Every version a line keeps, the least recently served first, each as it was last activated with its own calibrated
-/// threshold (the line's current threshold is the active deployment's); Active names the one serving. Known false: no such line.
+/// threshold (the line's current threshold is the active deployment's); Active names the one serving, Shadow the one
+/// shadowing it on ShadowSample of its frames (null: none). Known false: no such line.
 /// </summary>
-public sealed record ModelVersions(string Line, bool Known, string? Active, IReadOnlyList<ModelDeployment> Versions) : IAnswer;
+public sealed record ModelVersions(string Line, bool Known, string? Active, IReadOnlyList<ModelDeployment> Versions, string? Shadow = null, double ShadowSample = 0) : IAnswer;
 
 /// <summary>
 /// Persisted when a line keeps more versions than its settings allow (<see cref="LineSettings.VersionsKept"/>): these
@@ -57,3 +58,14 @@ public sealed record GetJournalStamp : IQuery;
 /// whether its own journal is the same database (it finds the same stamp there) or another one.
 /// </summary>
 public sealed record JournalStamp(string Id) : IAnswer;
+
+/// <summary>
+/// Make a kept version the line's shadow, scoring Sample (above 0, at most 1) of its frames beside the active one;
+/// Version null ends the shadow. Replied to with <see cref="ShadowSet"/> (persisted) or <see cref="ShadowRefused"/>.
+/// </summary>
+public sealed record SetShadow(string Line, string? Version, double Sample, string By) : ICommand;
+
+public sealed record ShadowSet(string Line, string? Version, double Sample, string By, DateTimeOffset At) : IEvent;
+
+/// <summary>Why a shadow cannot be set (an unknown line or version, the active version, features that differ).</summary>
+public sealed record ShadowRefused(string Line, string Reason) : IAnswer;

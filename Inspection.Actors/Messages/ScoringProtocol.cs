@@ -12,6 +12,8 @@ namespace Inspection.Actors.Messages;
 /// deployments of earlier builds. ThresholdMethod: how ImageThreshold was chosen, or who set it and when.
 /// Source: what the version was made from (a folder and its image count, an upload, an extension of another version);
 /// CreatedBy: who asked for it (an API key's name, or the command line); both null in deployments of earlier builds.
+/// Shadow: a kept version that scores a ShadowSample share (0 to 1) of the line's frames beside this one, from the same
+/// patch features, its verdicts stored and compared but never sent anywhere nor changing a result; null: none.
 /// </summary>
 public sealed record ModelDeployment(
     string Line, string Version, int ShardCount, long BankSize, int Dimensions, int NumNeighbors,
@@ -21,7 +23,8 @@ public sealed record ModelDeployment(
     string Precision = FeatureFormats.Float32, string? KnnPrecision = null, int Replicas = 1,
     int ImageWidth = 0, int PatchColumns = 0, double TrainingAspect = 0, bool Tiled = false, int TileOverlap = 0,
     double CoresetRatio = 0, int ProjectionDimensions = 0, int Seed = 0, int TrainingImages = 0, DateTimeOffset TrainedAt = default,
-    float[]? HeldOutGood = null, string? ThresholdMethod = null, string? Source = null, string? CreatedBy = null) : IAnswer
+    float[]? HeldOutGood = null, string? ThresholdMethod = null, string? Source = null, string? CreatedBy = null,
+    ModelDeployment? Shadow = null, double ShadowSample = 0) : IAnswer
 {
     /// <summary>Input width in pixels.</summary>
     public int InputWidth => ImageWidth > 0 ? ImageWidth : ImageSize;

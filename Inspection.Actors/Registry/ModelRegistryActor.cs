@@ -3,6 +3,7 @@ using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Event;
 using Akka.Persistence;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Scoring;
 using Inspection.Actors.Shards;
 
 namespace Inspection.Actors.Registry;
@@ -26,6 +27,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     private readonly Dictionary<string, List<ThresholdSet>> _thresholds = new(StringComparer.Ordinal);
     // Kept versions per line, least recently served first, each as last activated (its own calibrated threshold).
     private readonly Dictionary<string, List<ModelDeployment>> _versions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (string Version, double Sample)> _shadows = new(StringComparer.Ordinal);
     private string? _stamp;
 
     public override string PersistenceId => "model-registry";
@@ -39,6 +41,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
             Apply(e.Deployment);
         });
         Recover<VersionsDropped>(Forget);
+        Recover<ShadowSet>(e => Apply(e));
         Recover<VersionName>(e => _versionsIssued[e.Line] = Math.Max(_versionsIssued.GetValueOrDefault(e.Line), Number(e.Version)));
         Recover<LineConfigured>(Apply);
         Recover<LineDeleted>(Apply);
@@ -88,8 +91,25 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
                 foreach (var d in versions) Erase(d.Line, d.Version, d.ShardCount);
             });
         });
-        Command<GetModels>(q => Sender.Tell(new ModelVersions(q.Line, _lines.ContainsKey(q.Line), _lines.GetValueOrDefault(q.Line)?.Version,
-            _versions.TryGetValue(q.Line, out var kept) ? kept.ToList() : [])));
+        Command<GetModels>(q =>
+        {
+            var active = _lines.GetValueOrDefault(q.Line);
+            Sender.Tell(new ModelVersions(q.Line, _lines.ContainsKey(q.Line), active?.Version, _versions.TryGetValue(q.Line, out var kept) ? kept.ToList() : [],
+                active?.Shadow?.Version, active?.ShadowSample ?? 0));
+        });
+        Command<SetShadow>(c =>
+        {
+            if (ShadowProblem(c) is { } reason)
+            {
+                Sender.Tell(new ShadowRefused(c.Line, reason));
+                return;
+            }
+            Persist(new ShadowSet(c.Line, c.Version, c.Sample, c.By, DateTimeOffset.UtcNow), e =>
+            {
+                if (Apply(e) is { } changed) Publish(new DeploymentChanged(changed));
+                Sender.Tell(e);
+            });
+        });
         Command<SetThreshold>(c =>
         {
             if (!_lines.TryGetValue(c.Line, out var d) || d is null)
@@ -118,11 +138,47 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     /// <summary>A new version brings its calibrated threshold, unless the line's policy keeps the operator's.</summary>
     private ModelDeployment Apply(ModelDeployment deployment)
     {
-        if (_settings.GetValueOrDefault(deployment.Line)?.Policy == LineSettings.ManualPolicy
-            && _thresholds.TryGetValue(deployment.Line, out var set) && set.Count > 0)
-            deployment = deployment with { ImageThreshold = set[^1].Score, ThresholdMethod = SetBy(set[^1]) };
-        _lines[deployment.Line] = deployment;
-        return deployment;
+        // The shadow promoted: it is the line's model now, and no longer a shadow.
+        if (_shadows.TryGetValue(deployment.Line, out var shadow) && shadow.Version == deployment.Version) _shadows.Remove(deployment.Line);
+        return _lines[deployment.Line] = WithShadow(Policy(deployment with { Shadow = null, ShadowSample = 0 }));
+    }
+
+    /// <summary>The deployment with the threshold the line's policy gives it: a manual line keeps the operator's last one.</summary>
+    private ModelDeployment Policy(ModelDeployment deployment) =>
+        _settings.GetValueOrDefault(deployment.Line)?.Policy == LineSettings.ManualPolicy && _thresholds.TryGetValue(deployment.Line, out var set) && set.Count > 0
+            ? deployment with { ImageThreshold = set[^1].Score, ThresholdMethod = SetBy(set[^1]) }
+            : deployment;
+
+    /// <summary>The active deployment with the line's shadow, if it has one that can score its features.</summary>
+    private ModelDeployment WithShadow(ModelDeployment active)
+    {
+        if (!_shadows.TryGetValue(active.Line, out var shadow)
+            || _versions.GetValueOrDefault(active.Line)?.FirstOrDefault(v => v.Version == shadow.Version) is not { } kept
+            || ShadowFeatures.Problem(active, kept) != null)
+            return active with { Shadow = null, ShadowSample = 0 };
+        return active with { Shadow = Policy(kept with { Shadow = null, ShadowSample = 0 }), ShadowSample = shadow.Sample };
+    }
+
+    /// <summary>A shadow set or ended; the active deployment with it, to publish (null: the line has no model).</summary>
+    private ModelDeployment? Apply(ShadowSet e)
+    {
+        if (e.Version is null) _shadows.Remove(e.Line);
+        else _shadows[e.Line] = (e.Version, e.Sample);
+        return _lines.GetValueOrDefault(e.Line) is { } d ? _lines[e.Line] = WithShadow(d) : null;
+    }
+
+    /// <summary>Why the shadow cannot be set, or null.</summary>
+    private string? ShadowProblem(SetShadow c)
+    {
+        if (!_lines.TryGetValue(c.Line, out var active)) return $"unknown line '{c.Line}'";
+        if (c.Version is null) return null;
+        if (active is null) return $"line '{c.Line}' has no trained model yet: a shadow scores beside the active version";
+        if (!(c.Sample > 0 && c.Sample <= 1)) return $"sample {c.Sample} is out of range: above 0, at most 1 (the share of frames the shadow scores)";
+        if (c.Version == active.Version) return $"{c.Version} is the active version of line '{c.Line}'; a shadow is another kept version";
+        var kept = _versions.GetValueOrDefault(c.Line) ?? [];
+        if (kept.FirstOrDefault(v => v.Version == c.Version) is not { } shadow)
+            return $"line '{c.Line}' does not keep version {c.Version}; it keeps {string.Join(", ", kept.Select(v => v.Version))}";
+        return ShadowFeatures.Problem(active, shadow);
     }
 
     private void Apply(LineConfigured e)
@@ -139,16 +195,16 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     {
         if (!_versions.TryGetValue(d.Line, out var kept)) _versions[d.Line] = kept = [];
         kept.RemoveAll(k => k.Version == d.Version);
-        kept.Add(d);
+        kept.Add(d with { Shadow = null, ShadowSample = 0 });
     }
 
-    /// <summary>Drops the least recently served versions beyond the line's limit (never the active one), and deletes their shard journals.</summary>
+    /// <summary>Drops the least recently served versions beyond the line's limit (never the active one or its shadow), and deletes their shard journals.</summary>
     private void DropBeyondKept(string line)
     {
         if (!_versions.TryGetValue(line, out var kept)) return;
         int excess = kept.Count - (_settings.GetValueOrDefault(line) ?? LineSettings.Default).VersionsKept;
-        string? active = _lines.GetValueOrDefault(line)?.Version;
-        var drop = kept.Where(d => d.Version != active).Take(Math.Max(0, excess)).ToList();
+        string? active = _lines.GetValueOrDefault(line)?.Version, shadow = _lines.GetValueOrDefault(line)?.Shadow?.Version;
+        var drop = kept.Where(d => d.Version != active && d.Version != shadow).Take(Math.Max(0, excess)).ToList();
         if (drop.Count == 0) return;
         Persist(new VersionsDropped(line, drop.Select(d => d.Version).ToList(), drop.Select(d => d.ShardCount).ToList()), e =>
         {
@@ -174,6 +230,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
     {
         _lines.Remove(e.Line);
         _versions.Remove(e.Line);
+        _shadows.Remove(e.Line);
         _settings.Remove(e.Line);
         _thresholds.Remove(e.Line);
     }
@@ -184,7 +241,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         if (!_thresholds.TryGetValue(e.Line, out var list)) _thresholds[e.Line] = list = [];
         list.Add(e);
         if (_lines.GetValueOrDefault(e.Line) is not { } d) return null;
-        return _lines[e.Line] = d with { ImageThreshold = e.Score, ThresholdMethod = SetBy(e) };
+        return _lines[e.Line] = WithShadow(d with { ImageThreshold = e.Score, ThresholdMethod = SetBy(e) });
     }
 
     private static string SetBy(ThresholdSet e) => $"set by {e.By} at {e.At:yyyy-MM-dd HH:mm:ss} UTC";

@@ -11,9 +11,10 @@ namespace Inspection.Actors.Results;
 /// Results as rows of one table (inspection_results) in the node's database (the SQLite file or PostgreSQL database
 /// the journal uses), for queries the journal cannot answer: by id, by client key, filtered and paged newest first, and
 /// the operators' reviews. The journal stays the record of what was scored; rows are written after it (idempotently:
-/// a result is one row whatever the retries) and are rebuilt from it after a crash.
+/// a result is one row whatever the retries) and are rebuilt from it after a crash. A shadow version's verdicts are rows
+/// of inspection_shadow beside them (ResultStoreShadows.cs), removed with their results.
 /// </summary>
-public sealed class ResultStore
+public sealed partial class ResultStore
 {
     private const string Columns = "id, line, camera, sequence, source, client_key, model_version, score, normalised, verdict, error, " +
                                    "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept";
@@ -73,6 +74,12 @@ public sealed class ResultStore
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_line ON inspection_results (line, completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_time ON inspection_results (completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_key ON inspection_results (line, client_key)", cancel);
+            await Execute(connection, $"""
+                CREATE TABLE IF NOT EXISTS inspection_shadow (
+                  id TEXT NOT NULL, line TEXT NOT NULL, version TEXT NOT NULL, score {real} NULL, verdict TEXT NOT NULL, error TEXT NULL,
+                  completed_at BIGINT NOT NULL, PRIMARY KEY (id, version))
+                """, cancel);
+            await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_shadow_by_line ON inspection_shadow (line, version, completed_at)", cancel);
             _created = true;
         }
         finally { _schema.Release(); }
@@ -249,7 +256,7 @@ public sealed class ResultStore
     {
         await using var connection = await Open(cancel);
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM inspection_results WHERE line = @line";
+        command.CommandText = "DELETE FROM inspection_results WHERE line = @line; DELETE FROM inspection_shadow WHERE line = @line";
         Add(command, "line", line);
         await command.ExecuteNonQueryAsync(cancel);
     }
@@ -307,7 +314,9 @@ public sealed class ResultStore
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             var names = chunk.Select((id, i) => { Add(command, "id" + i, id); return "@id" + i; });
-            command.CommandText = $"DELETE FROM inspection_results WHERE id IN ({string.Join(", ", names)})";
+            // A result's shadow verdicts go with it.
+            command.CommandText = $"DELETE FROM inspection_results WHERE id IN ({string.Join(", ", names)}); " +
+                                  $"DELETE FROM inspection_shadow WHERE id IN ({string.Join(", ", names)})";
             await command.ExecuteNonQueryAsync(cancel);
         }
         await transaction.CommitAsync(cancel);

@@ -86,10 +86,16 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<NextVersion>("NV/2", (w, m) => w.String(1, m.Line), f => new NextVersion(f.String(1))),
         Of<VersionName>("VN/2", (w, m) => w.String(1, m.Line).String(2, m.Version), f => new VersionName(f.String(1), f.String(2))),
         Of<GetModels>("GM/2", (w, m) => w.String(1, m.Line), f => new GetModels(f.String(1))),
-        Of<ModelVersions>("MV/2", (w, m) => w.String(1, m.Line).Bool(2, m.Known).String(3, m.Active).Messages(4, m.Versions, Deployment),
-            f => new ModelVersions(f.String(1), f.Bool(2), f.OptionalString(3), f.Messages(4).Select(Deployment).ToList())),
+        Of<ModelVersions>("MV/2", (w, m) => w.String(1, m.Line).Bool(2, m.Known).String(3, m.Active).Messages(4, m.Versions, Deployment).String(5, m.Shadow)
+                .Double(6, m.ShadowSample),
+            f => new ModelVersions(f.String(1), f.Bool(2), f.OptionalString(3), f.Messages(4).Select(Deployment).ToList(), f.OptionalString(5), f.Double(6))),
         Of<VersionsDropped>("VD/2", (w, m) => w.String(1, m.Line).Strings(2, m.Versions).Packed(3, m.ShardCounts.ToArray()),
             f => new VersionsDropped(f.String(1), f.Strings(2), f.Packed<int>(3))),
+        Of<SetShadow>("HS/2", (w, m) => w.String(1, m.Line).String(2, m.Version).Double(3, m.Sample).String(4, m.By),
+            f => new SetShadow(f.String(1), f.OptionalString(2), f.Double(3), f.String(4))),
+        Of<ShadowSet>("HD/2", (w, m) => w.String(1, m.Line).String(2, m.Version).Double(3, m.Sample).String(4, m.By).Int(5, m.At.UtcTicks),
+            f => new ShadowSet(f.String(1), f.OptionalString(2), f.Double(3), f.String(4), Time(f.Int64(5)))),
+        Of<ShadowRefused>("HR/2", (w, m) => w.String(1, m.Line).String(2, m.Reason), f => new ShadowRefused(f.String(1), f.String(2))),
         Of<DeploymentChanged>("DC/2", (w, m) => w.Message(1, m.Deployment, Deployment), f => new DeploymentChanged(Deployment(f.RequiredMessage(1, "deployment")))),
         Of<LineAdded>("LA/2", (w, m) => w.String(1, m.Line), f => new LineAdded(f.String(1))),
         Of<GetJournalStamp>("GJ/2", (_, _) => { }, _ => new GetJournalStamp()),
@@ -231,14 +237,14 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             .String(19, m.Precision).String(20, m.KnnPrecision).Int(21, m.Replicas).Int(22, m.ImageWidth).Int(23, m.PatchColumns).Double(24, m.TrainingAspect)
             .Bool(25, m.Tiled).Int(26, m.TileOverlap).Double(27, m.CoresetRatio).Int(28, m.ProjectionDimensions).Int(29, m.Seed)
             .Int(30, m.TrainingImages).Int(31, m.TrainedAt.UtcTicks).Packed(32, m.HeldOutGood ?? []).String(33, m.ThresholdMethod)
-            .String(34, m.Source).String(35, m.CreatedBy);
+            .String(34, m.Source).String(35, m.CreatedBy).Message(36, m.Shadow, Deployment).Double(37, m.ShadowSample);
 
     private static ModelDeployment Deployment(FieldReader f) =>
         new(f.String(1), f.String(2), f.Int32(3), f.Int64(4), f.Int32(5), f.Int32(6), f.String(7), f.Strings(8).ToArray(), f.OptionalString(9),
             f.Int32(10), f.Int32(11), f.Double(12), f.Float(13), f.Float(14), f.Float(15), f.Float(16), f.Float(17), f.Float(18),
             f.String(19, FeatureFormats.Float32), f.OptionalString(20), f.Int32(21, 1), f.Int32(22), f.Int32(23), f.Double(24), f.Bool(25), f.Int32(26),
             f.Double(27), f.Int32(28), f.Int32(29), f.Int32(30), Time(f.Int64(31)), Optional(f.Packed<float>(32)), f.OptionalString(33),
-            f.OptionalString(34), f.OptionalString(35));
+            f.OptionalString(34), f.OptionalString(35), f.Message(36) is { } shadow ? Deployment(shadow) : null, f.Double(37));
 
     private static void Summary(FieldWriter w, LineSummary m) =>
         w.String(1, m.Line).String(2, m.Version).Int(3, m.ShardCount).Int(4, m.BankSize).Float(5, m.ImageThreshold);

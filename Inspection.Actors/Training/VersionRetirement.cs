@@ -6,8 +6,9 @@ namespace Inspection.Actors.Training;
 
 /// <summary>
 /// Frees the slices of the version a line served before a switch, once its scorers' open batches are done
-/// (<see cref="ModelTransfer.RetireAfter"/>), unless the line serves that version again by then: an operator who rolls
-/// back and forth within that time must not have the version now serving passivated under its frames.
+/// (<see cref="ModelTransfer.RetireAfter"/>), unless the line serves that version again by then, or it shadows the new
+/// one: an operator who rolls back and forth within that time must not have the version now serving passivated under
+/// its frames.
 /// </summary>
 public static class VersionRetirement
 {
@@ -20,7 +21,7 @@ public static class VersionRetirement
             try
             {
                 var now = await registry.Ask<ModelVersions>(new GetModels(previous.Line), TimeSpan.FromSeconds(30));
-                if (now.Active == previous.Version) return;
+                if (now.Active == previous.Version || now.Shadow == previous.Version) return;
             }
             catch (Exception e) when (e is AskTimeoutException or TaskCanceledException)
             {

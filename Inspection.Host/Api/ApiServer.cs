@@ -113,6 +113,7 @@ public static class ApiServer
             TrainingRoutes.Map(v1);
             ModelRoutes.Map(v1);
             VersionRoutes.Map(v1);
+            ShadowRoutes.Map(v1);
             FrameRoutes.Map(v1);
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);

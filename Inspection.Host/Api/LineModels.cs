@@ -59,12 +59,15 @@ public sealed record LineReviewsView(long Reviewed, long FalseAlarms, long Misse
 
 /// <summary>
 /// One line. ModelVersion is null until the line is trained; Shards, Replicas, InputSize (height x width) and Tiled are its model's; Counters null when
-/// no ingest node answered; Storage what it keeps (<see cref="LineStorageView"/>).
+/// no ingest node answered; Storage what it keeps (<see cref="LineStorageView"/>); Shadow: the version shadowing the active one (null: none).
 /// </summary>
 public sealed record LineView(
     string Name, LineSettingsView Settings, string? ModelVersion, long BankSize, int Shards, ThresholdView? Threshold,
     LineCountersView? Counters, LineReviewsView? Reviews, string? ActiveJob, int Replicas, string? InputSize = null, bool Tiled = false,
-    LineStorageView? Storage = null);
+    LineStorageView? Storage = null, LineShadowView? Shadow = null);
+
+/// <summary>The line's shadow (GET /lines/{line}/shadow has its flips): its version, the share of frames it scores, its agreement so far.</summary>
+public sealed record LineShadowView(string Version, double Sample, ShadowAgreementView? Agreement);
 
 /// <summary>PUT /lines/{line}/threshold: exactly one of Score (the model's scale) or Normalised (0 to 1, 0.5 the current threshold).</summary>
 public sealed record ThresholdRequest(float? Score, float? Normalised);

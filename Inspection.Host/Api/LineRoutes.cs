@@ -184,7 +184,14 @@ public static class LineRoutes
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
-            d?.Replicas ?? 0, d?.Input().ToString(), d?.Tiled ?? false, await Storage(api, line, api.Settings.Retention.For(s), cancel));
+            d?.Replicas ?? 0, d?.Input().ToString(), d?.Tiled ?? false, await Storage(api, line, api.Settings.Retention.For(s), cancel),
+            d?.Shadow is { } shadow ? await ShadowOf(api, line, shadow.Version, d.ShadowSample, cancel) : null);
+    }
+
+    private static async Task<LineShadowView> ShadowOf(ApiContext api, string line, string version, double sample, CancellationToken cancel)
+    {
+        var agreement = await ShadowRoutes.Agreements(api.Store, line, cancel);
+        return new LineShadowView(version, sample, agreement.FirstOrDefault(a => a.Version == version));
     }
 
     /// <summary>The line's storage as this node's retention last measured it, or counted now (before its first step, or on a node without it).</summary>

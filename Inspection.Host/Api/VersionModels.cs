@@ -11,5 +11,8 @@ public sealed record ModelVersionView(string Version, bool Active, DateTimeOffse
     string Backbone, string InputSize, double CoresetRatio, long BankSize, int Shards, int Replicas, float Threshold, string? ThresholdMethod,
     double? ExpectedFalseRejectRate, int HeldOutGood);
 
-/// <summary>GET /lines/{line}/models: the versions the line keeps, newest first; Keep: how many it keeps (the line's keepVersions, or the default).</summary>
-public sealed record ModelVersionsView(string Line, string? Active, int Keep, IReadOnlyList<ModelVersionView> Versions);
+/// <summary>
+/// GET /lines/{line}/models: the versions the line keeps, newest first; Keep: how many it keeps (the line's
+/// keepVersions, or the default); Shadow: the version shadowing the active one (null: none).
+/// </summary>
+public sealed record ModelVersionsView(string Line, string? Active, int Keep, IReadOnlyList<ModelVersionView> Versions, string? Shadow = null);

@@ -32,7 +32,7 @@ public static class VersionRoutes
         if (!kept.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         var details = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         return TypedResults.Ok(new ModelVersionsView(line, kept.Active, details.Settings.VersionsKept,
-            kept.Versions.OrderByDescending(d => Number(d.Version)).Select(d => View(d, d.Version == kept.Active)).ToList()));
+            kept.Versions.OrderByDescending(d => Number(d.Version)).Select(d => View(d, d.Version == kept.Active)).ToList(), kept.Shadow));
     }
 
     /// <summary>The registry issues v1, v2, ... in the order versions are made.</summary>
@@ -51,11 +51,16 @@ public static class VersionRoutes
         if (kept.Versions.All(v => v.Version != version))
             return Problems.NotFound($"line '{line}' does not keep version '{Names.Shorten(version)}'; it keeps " +
                 (kept.Versions.Count == 0 ? "none (train it first)" : string.Join(", ", kept.Versions.Select(v => v.Version).OrderBy(Number))));
+        return StartActivation(api, models, await trainers.GetAsync(cancel), line, version, ApiKeyMiddleware.Caller(http));
+    }
+
+    /// <summary>The activation job of a kept version (also the shadow's promotion).</summary>
+    public static Results<Accepted<JobAccepted>, ProblemHttpResult> StartActivation(ApiContext api, IActorRef registry, IActorRef trainers, string line, string version,
+        string by)
+    {
         if (api.Jobs.ActiveFor(line) is { } running) return Problems.Conflict($"line '{line}' has job {running.Id} running; activate a version when it has ended");
-        var trainerRouter = await trainers.GetAsync(cancel);
-        string by = ApiKeyMiddleware.Caller(http);
-        var job = api.Jobs.Start(api.System, models, line, "activate", (id, watcher) =>
-            trainerRouter.Tell(new ActivateVersion(line, version, by, id, watcher), watcher));
+        var job = api.Jobs.Start(api.System, registry, line, "activate", (id, watcher) =>
+            trainers.Tell(new ActivateVersion(line, version, by, id, watcher), watcher));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }

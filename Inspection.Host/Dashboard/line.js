@@ -1,6 +1,6 @@
 // A line's latest frames: thumbnails of their overlays with score and verdict, a filter to failures, and for the frame
 // clicked the image as sent, its overlay, the mask of pixels over the threshold and where its score falls among the
-// line's recent scores; above them its retention and its model versions (versions.js).
+// line's recent scores; above them its retention, its model versions (versions.js) and its shadow (shadow.js).
 'use strict';
 
 const FRAMES = 24;
@@ -14,13 +14,15 @@ async function showLine(container, line, signal, failuresOnly = false) {
   filter.addEventListener('change', () => showLine(container, line, signal, filter.checked).catch(e => showStatus(e.message, true)));
   const grid = element('div', { class: 'frames', 'data-testid': 'frames', 'data-filter': failuresOnly ? 'fail' : 'all' });
   const detail = element('section', { class: 'detail', 'data-testid': 'detail', hidden: '' });
+  const reload = () => showLine(container, line, signal, failuresOnly).catch(e => showStatus(e.message, true));
   container.replaceChildren(
     element('div', { class: 'title' },
       element('h1', {}, line), element('a', { href: '#/' }, '← all lines'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}/review` }, 'Review queue'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}/threshold` }, 'Threshold'),
       element('label', { class: 'filter' }, filter, ' failures only')),
-    await retentionForm(line), await versionsPanel(line, signal), grid, detail);
+    await retentionForm(line), await versionsPanel(line, signal, reload),
+    await shadowPanel(line, signal, async id => showDetail(detail, await api(`/results/${encodeURIComponent(id)}`), summary), reload), grid, detail);
   if (page.items.length === 0) grid.append(element('p', { class: 'status' }, failuresOnly ? 'No failed frames yet.' : 'No frames yet.'));
   for (const result of page.items) {
     const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },

@@ -1,6 +1,6 @@
 // A line's model versions, on its page: every kept version with when, by whom and from what it was made, its bank and
-// its own threshold, and a button that serves it again without retraining (POST .../models/{version}/activate, a job
-// followed here until the line has switched).
+// its own threshold, a button that serves it again without retraining (POST .../models/{version}/activate, a job
+// followed here until the line has switched) and one that makes it the line's shadow (PUT .../shadow, shadow.js).
 'use strict';
 
 async function versionsPanel(line, signal, onSwitched) {
@@ -17,11 +17,19 @@ async function versionsPanel(line, signal, onSwitched) {
     const view = await api(path, { signal });
     caption.textContent = `keeps the ${count(view.keep, 'version')} most recently served; older versions' banks are deleted`;
     rows.replaceChildren(...view.versions.map(v => {
-      const action = v.active ? element('span', { class: 'badge', 'data-testid': 'active-version' }, 'active')
-        : element('button', { type: 'button', 'data-activate': v.version }, 'Activate');
-      if (!v.active) {
-        if (!signedIn()) action.setAttribute('disabled', '');
-        action.addEventListener('click', () => activate(v.version, action).catch(e => showStatus(e.message, true)));
+      const action = element('span', { class: 'actions' });
+      if (v.active) action.append(element('span', { class: 'badge', 'data-testid': 'active-version' }, 'active'));
+      else {
+        const activating = element('button', { type: 'button', 'data-activate': v.version }, 'Activate');
+        activating.addEventListener('click', () => activate(v.version, activating).catch(e => showStatus(e.message, true)));
+        action.append(activating);
+        if (v.version === view.shadow) action.append(element('span', { class: 'badge shadowing', 'data-testid': 'shadow-version' }, 'shadow'));
+        else {
+          const shadowing = element('button', { type: 'button', class: 'secondary', 'data-shadow': v.version }, 'Shadow');
+          shadowing.addEventListener('click', () => shadow(v.version).catch(e => showStatus(e.message, true)));
+          action.append(shadowing);
+        }
+        if (!signedIn()) action.querySelectorAll('button').forEach(b => b.setAttribute('disabled', ''));
       }
       return element('tr', { 'data-version': v.version, class: v.active ? 'active' : '' },
         cell(v.version), cell(v.createdAt ? new Date(v.createdAt).toLocaleString() : '–'), cell(v.createdBy ?? '–'), cell(v.source ?? '–'),
@@ -34,17 +42,16 @@ async function versionsPanel(line, signal, onSwitched) {
     button.setAttribute('disabled', '');
     const accepted = await api(`${path}/${encodeURIComponent(version)}/activate`, { method: 'POST' });
     showStatus(`Activating ${version} (job ${accepted.jobId})…`);
-    while (!signal.aborted) {
-      const job = await api(`/jobs/${encodeURIComponent(accepted.jobId)}`, { signal });
-      if (job.state === 'succeeded') {
-        showStatus(`The line now serves ${version}.`);
-        await render();
-        onSwitched?.();
-        return;
-      }
-      if (job.state === 'failed' || job.state === 'cancelled') throw new Error(`activating ${version}: ${job.state}${job.error ? `: ${job.error}` : ''}`);
-      await new Promise(resolve => setTimeout(resolve, 500));
-    }
+    await waitForJob(accepted.jobId, signal);
+    await (onSwitched ? onSwitched() : render());
+    showStatus(`The line now serves ${version}.`);
+  };
+
+  const shadow = async version => {
+    await api(`/lines/${encodeURIComponent(line)}/shadow`, { method: 'PUT', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ version, sample: 1 }) });
+    await (onSwitched ? onSwitched() : render());
+    showStatus(`${version} now shadows the line.`);
   };
 
   await render();

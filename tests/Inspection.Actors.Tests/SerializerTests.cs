@@ -142,6 +142,14 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new VersionsDropped("l", ["v1", "v2"], [1, 4]),
             new ActivateVersion("l", "v1", "key-0a1b2c3d", "job-6"),
             new ShardErased(),
+            // Shadow versions: a deployment that carries its shadow, setting and ending one, a refusal.
+            new DeploymentChanged(Deployment() with { Version = "v2", Shadow = Deployment() with { Version = "v1", ImageThreshold = 2.5f }, ShadowSample = 0.25 }),
+            new ModelVersions("l", true, "v2", [Deployment() with { Version = "v1" }], "v1", 0.5),
+            new SetShadow("l", "v1", 0.5, "key-0a1b2c3d"),
+            new SetShadow("l", null, 0, "key-0a1b2c3d"),
+            new ShadowSet("l", "v1", 1.0, "key-0a1b2c3d", DateTimeOffset.UnixEpoch.AddDays(20_000)),
+            new ShadowSet("l", null, 0, "anonymous", DateTimeOffset.UnixEpoch),
+            new ShadowRefused("l", "v2 is the active version of line 'l'"),
         ];
         return all.Select(m => new[] { m });
     }
