@@ -5,7 +5,8 @@
 # Usage: scripts/load-bench.sh   (ENGINE=0 skips the `inspection bench` after each repeat, REPEATS=1; CLIENTS="8 16" SECONDS_PER_RUN=40 WARMUP=20 INSPECTION_DATASETS=../shared/datasets;
 #        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open;
 #        GPU_NODES=N starts N more `inspection serve --roles gpu` processes that join the first, on the same SQLite file,
-#        before the line is trained, so its bank has a replica on two of the processes)
+#        before the line is trained, so its bank has a replica on two of the processes;
+#        SHADOW=1 trains the line twice and makes v1 shadow v2 on that share of the frames, and prints the agreement at the end)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(realpath "${INSPECTION_DATASETS:-../shared/datasets}")
@@ -34,6 +35,12 @@ if [ "$gpu_nodes" -gt 0 ]; then
   echo "cluster: $((gpu_nodes + 1)) serve processes up"
 fi
 train_tire
+if [ -n "${SHADOW:-}" ]; then
+  # A second version serves; the first shadows it on SHADOW of the frames (scored from the same features).
+  train_tire
+  api -X PUT "$url/api/v1/lines/tire/shadow" -d "{\"version\": \"v1\", \"sample\": $SHADOW}" >/dev/null
+  echo "shadow: v1 scores a share of $SHADOW of tire's frames beside v2"
+fi
 echo "trained: $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l.get("modelVersion"), "bank", l.get("bankSize"), "shards", l.get("shards"), "replicas", l.get("replicas"))')"
 stages() {
   curl -sf "$url/metrics" | python3 -c '
@@ -101,3 +108,6 @@ for repeat in $(seq "${REPEATS:-1}"); do
   fi
   if [ "${ENGINE:-1}" = 1 ]; then engine; fi
 done
+if [ -n "${SHADOW:-}" ]; then
+  echo "shadow agreement: $(api "$url/api/v1/lines/tire/shadow" | python3 -c 'import json,sys; v=json.load(sys.stdin); print([{k: a[k] for k in ("version", "compared", "bothPass", "bothFail", "passToFail", "failToPass", "errors", "waiting")} for a in v["agreement"]])')"
+fi
