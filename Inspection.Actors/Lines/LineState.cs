@@ -248,11 +248,14 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
             _openKeys.Remove(captured.ClientKey);
             _persisting[captured.ClientKey] = captured.ResultId!;
         }
-        result = Judged(result);
+        var judge = JudgeOf(result);
+        result = judge == null ? result : result.Judged(judge);
         var stored = new StoredResult(result.Frame, captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
             result.Error, (now - open.Since).TotalMilliseconds, result.Failed ? null : result.ImagesAt, DateTimeOffset.UtcNow, captured.ResultId!,
             captured.ClientKey, open.Received, result.Failed ? null : open.Warning, result.Failed ? 0 : result.ImagesBytes,
-            result.Failed ? null : result.ImagesNotKept);
+            result.Failed ? null : result.ImagesNotKept,
+            // What the verdict was judged at, so every verdict names its threshold and the change that set it.
+            result.Failed || judge == null ? float.NaN : judge.ImageThreshold, result.Failed ? null : judge?.ThresholdMethod);
         return new Completion.Store(stored);
     }
 
@@ -260,11 +263,8 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
     /// The verdict at the threshold of the version that scored the frame, as the line has it now (an operator may have
     /// moved it since training); a version older than the last two keeps its scorer's verdict.
     /// </summary>
-    private InspectionResult Judged(InspectionResult result)
-    {
-        var d = Deployment?.Version == result.ModelVersion ? Deployment : _previous?.Version == result.ModelVersion ? _previous : null;
-        return d == null ? result : result.Judged(d);
-    }
+    private ModelDeployment? JudgeOf(InspectionResult result) =>
+        Deployment?.Version == result.ModelVersion ? Deployment : _previous?.Version == result.ModelVersion ? _previous : null;
 
     // ---- Time ----
 

@@ -53,7 +53,8 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
     double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
-    DateTimeOffset ReceivedAt = default, string? Warning = null, long ImagesBytes = 0, string? ImagesNotKept = null) : IEvent;
+    DateTimeOffset ReceivedAt = default, string? Warning = null, long ImagesBytes = 0, string? ImagesNotKept = null, float Threshold = float.NaN,
+    string? ThresholdMethod = null) : IEvent;
 
 /// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
 public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished) : IAnswer;

@@ -3,13 +3,15 @@ namespace Inspection.Actors.Results;
 /// <summary>
 /// One result as the result store holds it. Verdict: pass, fail or error. Review: an operator's label (good or defect),
 /// null until reviewed. Times are UTC. Warning: why the score is less reliable than usual (the frame's aspect), else null.
-/// ImagesNotKept: why its images were not kept (a full disk), else null.
+/// ImagesNotKept: why its images were not kept (a full disk), else null. Threshold: the image threshold the verdict was
+/// judged at, ThresholdMethod how it was chosen or who set it (null for errors and results of earlier builds).
 /// </summary>
 public sealed record ResultRecord(
     string Id, string Line, string Camera, long Sequence, string Source, string? ClientKey, string ModelVersion,
     float? Score, float? NormalisedScore, string Verdict, string? Error, double LatencyMs,
     DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, string? HeatmapPath,
-    string? ReviewLabel, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Warning = null, string? ImagesNotKept = null)
+    string? ReviewLabel, string? ReviewedBy, DateTimeOffset? ReviewedAt, string? Warning = null, string? ImagesNotKept = null,
+    float? Threshold = null, string? ThresholdMethod = null)
 {
 }
 

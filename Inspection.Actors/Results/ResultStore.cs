@@ -12,12 +12,13 @@ namespace Inspection.Actors.Results;
 /// the journal uses), for queries the journal cannot answer: by id, by client key, filtered and paged newest first, and
 /// the operators' reviews. The journal stays the record of what was scored; rows are written after it (idempotently:
 /// a result is one row whatever the retries) and are rebuilt from it after a crash. A shadow version's verdicts are rows
-/// of inspection_shadow beside them (ResultStoreShadows.cs), removed with their results.
+/// of inspection_shadow beside them (ResultStoreShadows.cs), removed with their results; the audit trail of changes is
+/// inspection_audit (ResultStoreAudit.cs).
 /// </summary>
 public sealed partial class ResultStore
 {
     private const string Columns = "id, line, camera, sequence, source, client_key, model_version, score, normalised, verdict, error, " +
-                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept";
+                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept, threshold, threshold_method";
 
     /// <summary>
     /// What a result costs besides its images, as retention counts it against a line's size limit: its row with the
@@ -71,6 +72,10 @@ public sealed partial class ResultStore
                 await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN images_not_kept TEXT NULL", cancel);
             if (!await HasColumn(connection, "image_bytes", cancel))
                 await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN image_bytes BIGINT NOT NULL DEFAULT 0", cancel);
+            if (!await HasColumn(connection, "threshold", cancel))
+                await Execute(connection, $"ALTER TABLE inspection_results ADD COLUMN threshold {real} NULL", cancel);
+            if (!await HasColumn(connection, "threshold_method", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN threshold_method TEXT NULL", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_line ON inspection_results (line, completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_time ON inspection_results (completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_key ON inspection_results (line, client_key)", cancel);
@@ -80,6 +85,13 @@ public sealed partial class ResultStore
                   completed_at BIGINT NOT NULL, PRIMARY KEY (id, version))
                 """, cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_shadow_by_line ON inspection_shadow (line, version, completed_at)", cancel);
+            await Execute(connection, """
+                CREATE TABLE IF NOT EXISTS inspection_audit (
+                  id TEXT PRIMARY KEY, at BIGINT NOT NULL, line TEXT NULL, kind TEXT NOT NULL, who TEXT NOT NULL,
+                  old_value TEXT NULL, new_value TEXT NULL, detail TEXT NULL)
+                """, cancel);
+            await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_audit_by_time ON inspection_audit (at)", cancel);
+            await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_audit_by_line ON inspection_audit (line, id)", cancel);
             _created = true;
         }
         finally { _schema.Release(); }
@@ -113,7 +125,8 @@ public sealed partial class ResultStore
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = $"INSERT INTO inspection_results ({Columns}, image_bytes) VALUES (@id, @line, @camera, @sequence, @source, @key, @version, " +
-                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning, @notKept, @bytes) ON CONFLICT (id) DO NOTHING";
+                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning, @notKept, @threshold, @method, @bytes) " +
+                                  "ON CONFLICT (id) DO NOTHING";
             Add(command, "id", r.ResultId);
             Add(command, "line", r.Frame.Line);
             Add(command, "camera", r.Frame.Camera);
@@ -132,6 +145,8 @@ public sealed partial class ResultStore
             Add(command, "warning", r.Warning);
             Add(command, "bytes", r.ImagesBytes);
             Add(command, "notKept", r.ImagesNotKept);
+            Add(command, "threshold", r.Error == null && float.IsFinite(r.Threshold) ? (double)r.Threshold : null);
+            Add(command, "method", r.Error == null ? r.ThresholdMethod : null);
             await command.ExecuteNonQueryAsync(cancel);
         }
         await transaction.CommitAsync(cancel);
@@ -256,8 +271,10 @@ public sealed partial class ResultStore
     {
         await using var connection = await Open(cancel);
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM inspection_results WHERE line = @line; DELETE FROM inspection_shadow WHERE line = @line";
+        command.CommandText = "DELETE FROM inspection_results WHERE line = @line";
         Add(command, "line", line);
+        await command.ExecuteNonQueryAsync(cancel);
+        command.CommandText = "DELETE FROM inspection_shadow WHERE line = @line";
         await command.ExecuteNonQueryAsync(cancel);
     }
 
@@ -313,10 +330,11 @@ public sealed partial class ResultStore
         {
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            var names = chunk.Select((id, i) => { Add(command, "id" + i, id); return "@id" + i; });
+            var names = string.Join(", ", chunk.Select((id, i) => { Add(command, "id" + i, id); return "@id" + i; }));
+            command.CommandText = $"DELETE FROM inspection_results WHERE id IN ({names})";
+            await command.ExecuteNonQueryAsync(cancel);
             // A result's shadow verdicts go with it.
-            command.CommandText = $"DELETE FROM inspection_results WHERE id IN ({string.Join(", ", names)}); " +
-                                  $"DELETE FROM inspection_shadow WHERE id IN ({string.Join(", ", names)})";
+            command.CommandText = $"DELETE FROM inspection_shadow WHERE id IN ({names})";
             await command.ExecuteNonQueryAsync(cancel);
         }
         await transaction.CommitAsync(cancel);
@@ -376,7 +394,7 @@ public sealed partial class ResultStore
             DateTimeOffset Time(int i) => FromMicros(reader.GetInt64(i));
             rows.Add(new ResultRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Text(5),
                 reader.GetString(6), Real(7), Real(8), reader.GetString(9), Text(10), reader.GetDouble(11), Time(12), Time(13), Text(14),
-                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18), Text(19)));
+                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18), Text(19), Real(20), Text(21)));
         }
         return rows;
     }

@@ -8,10 +8,16 @@ namespace Inspection.Actors.Results;
 /// all of them within <see cref="MaxBytes"/> (images plus <see cref="ResultStore.RowBytes"/> a result), whichever limit
 /// comes first. Over the size limit the oldest passing results go first, flagged ones only when no passing one is left.
 /// </summary>
-public sealed record Retention(TimeSpan Keep, TimeSpan KeepFlagged, long MaxBytes)
+public sealed record Retention(TimeSpan Keep, TimeSpan KeepFlagged, long MaxBytes, TimeSpan KeepAudit = default)
 {
-    /// <summary>The node's defaults: a week of passing results, a month of flagged ones, 1 GiB a line (a small disk holds a few lines).</summary>
-    public static Retention Defaults { get; } = new(TimeSpan.FromDays(7), TimeSpan.FromDays(30), 1L << 30);
+    /// <summary>
+    /// The node's defaults: a week of passing results, a month of flagged ones, 1 GiB a line (a small disk holds a few
+    /// lines), and a year of the audit trail (the server's, not a line's: <see cref="AuditKept"/>).
+    /// </summary>
+    public static Retention Defaults { get; } = new(TimeSpan.FromDays(7), TimeSpan.FromDays(30), 1L << 30, TimeSpan.FromDays(365));
+
+    /// <summary>How long changes stay in the audit trail (unset: a year).</summary>
+    public TimeSpan AuditKept => KeepAudit > TimeSpan.Zero ? KeepAudit : TimeSpan.FromDays(365);
 
     /// <summary>The smallest size limit: one frame's images with its row (a large frame keeps about a megabyte).</summary>
     public const long MinBytes = 1L << 20;

@@ -14,7 +14,8 @@ namespace Inspection.Actors.Results;
 /// row here and its images on the gpu node that keeps them (<see cref="ForgetResultImages"/>, told to every gpu node,
 /// which also deletes, at most every <see cref="OrphanInterval"/>, its own files of the line older than anything the
 /// line keeps: images whose row never came). The
-/// line's journal events go when its next snapshot lets them (<see cref="Lines.LineActor"/>). Scoring never waits for it:
+/// line's journal events go when its next snapshot lets them (<see cref="Lines.LineActor"/>). The audit trail keeps
+/// changes for <see cref="Retention.AuditKept"/> of the node's defaults. Scoring never waits for it:
 /// the steps run on the thread pool, one at a time, and a failed step is logged and tried at the next interval.
 /// </summary>
 public sealed class RetentionActor : ReceiveActor, IWithTimers
@@ -116,6 +117,8 @@ public sealed class RetentionActor : ReceiveActor, IWithTimers
             more |= lineMore;
         }
         foreach (var gone in _orphansSought.Keys.Except(swept.Select(l => l.Line)).ToList()) _orphansSought.Remove(gone);
+        int audit = await _store.RemoveAuditBefore(DateTimeOffset.UtcNow - _defaults.AuditKept);
+        if (audit > 0) _log.Info("{0} changes older than {1:0.###} days removed from the audit trail", audit, _defaults.AuditKept.TotalDays);
         return new Swept(swept, more, null);
     }
 

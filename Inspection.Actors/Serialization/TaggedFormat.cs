@@ -112,10 +112,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             (w, m) => w.Message(1, m.Frame, Frame).String(2, m.Source).String(3, m.ModelVersion).Float(4, m.Score).Float(5, m.NormalisedScore)
                 .Bool(6, m.Defective).String(7, m.Error).Double(8, m.LatencyMs).String(9, m.HeatmapPath).Int(10, m.CompletedAt.UtcTicks)
                 .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks).String(14, m.Warning).Int(15, m.ImagesBytes)
-                .String(16, m.ImagesNotKept),
+                .String(16, m.ImagesNotKept).Float(17, m.Threshold).String(18, m.ThresholdMethod),
             f => new StoredResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3), f.Float(4), f.Float(5), f.Bool(6), f.OptionalString(7),
                 f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14), f.Int64(15),
-                f.OptionalString(16))),
+                f.OptionalString(16), f.Has(17) ? f.Float(17) : float.NaN, f.OptionalString(18))),
         Of<CameraStats>("CS/2",
             (w, m) => w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
                 .Bool(8, m.Finished),

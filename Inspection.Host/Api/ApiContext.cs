@@ -32,6 +32,8 @@ public sealed class ApiContext(ServeSettings settings, LineOptions lines, ActorS
     public ResultImageSource Images => _images;
     /// <summary>Frames answered 202 whose result could not be stored.</summary>
     public LostFrames Lost => _lost;
+    /// <summary>The audit trail of changes made through the API.</summary>
+    public AuditLog Audit { get; } = new(store, system.Log);
     /// <summary>This node's data volumes against their marks (null: not watched).</summary>
     public Inspection.Actors.Storage.DiskGuard? Disk => disk;
 }

@@ -5,15 +5,21 @@ namespace Inspection.Host.Api;
 
 /// <summary>
 /// The keys the API accepts. Keys are compared as SHA-256 digests with a constant-time comparison, so neither the
-/// length nor the content of a key can be learnt from response times; a key is named in logs and audit records by the
-/// start of its digest, never by itself.
+/// length nor the content of a key can be learnt from response times. A key is named in logs and in the audit trail,
+/// never shown: given as <c>NAME=KEY</c> (a name of letters, digits, '.', '_' and '-', starting with a letter) by that
+/// name, otherwise by the start of its digest (<c>key-0a1b2c3d</c>).
 /// </summary>
 public sealed class ApiKeys
 {
     public const int MinimumLength = 16;
-    private readonly List<byte[]> _digests;
+    private static readonly System.Text.RegularExpressions.Regex Named = new("^([A-Za-z][A-Za-z0-9_.-]{0,39})=(.+)$");
+    private readonly List<(byte[] Digest, string Name)> _keys;
 
-    public ApiKeys(IEnumerable<string> keys) => _digests = keys.Select(Digest).ToList();
+    public ApiKeys(IEnumerable<string> keys) => _keys = keys.Select(Split).Select(k => (Digest(k.Secret), k.Name ?? NameOf(k.Secret))).ToList();
+
+    /// <summary>A key as given: <c>NAME=KEY</c> gives its name and the key; anything else is the key itself, unnamed.</summary>
+    public static (string? Name, string Secret) Split(string given) =>
+        Named.Match(given) is { Success: true } m && m.Groups[2].Value.Length >= MinimumLength ? (m.Groups[1].Value, m.Groups[2].Value) : (null, given);
 
     /// <summary>The name of the accepted key equal to <paramref name="candidate"/>, or null.</summary>
     public string? Match(string candidate)
@@ -21,8 +27,8 @@ public sealed class ApiKeys
         var digest = Digest(candidate);
         string? found = null;
         // Every key is compared, match or not, so the time taken does not say which one matched.
-        foreach (var d in _digests)
-            if (CryptographicOperations.FixedTimeEquals(d, digest)) found = NameOf(d);
+        foreach (var (d, name) in _keys)
+            if (CryptographicOperations.FixedTimeEquals(d, digest)) found = name;
         return found;
     }
 

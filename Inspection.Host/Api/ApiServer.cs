@@ -114,6 +114,7 @@ public static class ApiServer
             ModelRoutes.Map(v1);
             VersionRoutes.Map(v1);
             ShadowRoutes.Map(v1);
+            AuditRoutes.Map(v1);
             FrameRoutes.Map(v1);
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);

@@ -57,7 +57,7 @@ public static class LineRoutes
         return TypedResults.Ok(await ThresholdPreviews.Of(line, d.ImageThreshold, candidate, d.HeldOutGood, api.Store, cancel));
     }
 
-    private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, ApiContext api,
+    private static async Task<Results<Ok<LineView>, Created<LineView>, ProblemHttpResult>> Put(string line, LineSettingsRequest? body, HttpContext http, ApiContext api,
         [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, [FromServices] IRequiredActor<TrainingCoordinators> trainers, CancellationToken cancel)
     {
         if (Names.Problem("line", line) is { } bad) return Problems.BadRequest(bad);
@@ -87,6 +87,8 @@ public static class LineRoutes
         if (replicasChange && api.Jobs.ActiveFor(line) is { } active)
             return Problems.Conflict($"line '{line}' has a job running ({active.Id}); change its replicas when it has ended");
         await models.Ask<LineConfigured>(new ConfigureLine(line, settings), ApiContext.AskTimeout, cancel);
+        if (!existing.Known || settings != s)
+            await api.Audit.Record(AuditLog.Settings, line, ApiKeyMiddleware.Caller(http), existing.Known ? SettingsView(s) : null, SettingsView(settings));
         if (replicasChange)
         {
             var trainerRouter = await trainers.GetAsync(cancel);
@@ -122,12 +124,14 @@ public static class LineRoutes
         catch (ArgumentException e) { return e.Message; }
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, CancellationToken cancel)
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, HttpContext http, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry,
+        CancellationToken cancel)
     {
         if (api.Jobs.ActiveFor(line) is { } job) return Problems.Conflict($"line '{line}' has job {job.Id} running: cancel it first (DELETE /api/v1/jobs/{job.Id})");
         var deleted = await (await registry.GetAsync(cancel)).Ask<LineDeleted>(new DeleteLine(line), ApiContext.AskTimeout, cancel);
         if (!deleted.Existed) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         api.Deployments.Forget(line); // at once here; other nodes hear it on the topic
+        await api.Audit.Record(AuditLog.LineDeleted, line, ApiKeyMiddleware.Caller(http), null, null);
         await api.Store.DeleteLine(line, cancel);
         return TypedResults.NoContent();
     }
@@ -156,9 +160,10 @@ public static class LineRoutes
             if (score < 0) score = 0;
         }
         var reply = await models.Ask<object>(new SetThreshold(line, score, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
-        return reply is ThresholdSet set
-            ? TypedResults.Ok(new ThresholdView(set.Score, "operator", set.By, set.At))
-            : Problems.Conflict((reply as NoDeployment)?.Reason ?? "the threshold was not set");
+        if (reply is not ThresholdSet set) return Problems.Conflict((reply as NoDeployment)?.Reason ?? "the threshold was not set");
+        await api.Audit.Record(AuditLog.Threshold, line, set.By, new { score = d.ImageThreshold, setBy = d.ThresholdMethod, version = d.Version },
+            new { score = set.Score, version = d.Version });
+        return TypedResults.Ok(new ThresholdView(set.Score, "operator", set.By, set.At));
     }
 
     /// <summary>The line's view, or null for an unknown line. Counters come from the line itself (null if it did not answer).</summary>
@@ -179,8 +184,7 @@ public static class LineRoutes
             : last is not null && last.Score == d.ImageThreshold
                 ? new ThresholdView(d.ImageThreshold, "operator", last.By, last.At, d.ExpectedFalseRejectRate(), d.ThresholdMethod)
                 : new ThresholdView(d.ImageThreshold, "model", null, null, d.ExpectedFalseRejectRate(), d.ThresholdMethod);
-        return new LineView(line, new LineSettingsView(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.Policy, s.Webhook, s.Mqtt, s.Replicas,
-            s.RefuseAspectMismatch, s.Tiled, s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes, s.TrainingFalseRejectTarget, s.VersionsKept), d?.Version, d?.BankSize ?? 0,
+        return new LineView(line, SettingsView(s), d?.Version, d?.BankSize ?? 0,
             d?.ShardCount ?? 0, threshold,
             stats is null ? null : new LineCountersView(stats.Accepted, stats.Scored, stats.Failed, stats.Rejected, stats.Flagged, stats.InFlight),
             new LineReviewsView(reviews.Reviewed, reviews.FalseAlarms, reviews.Misses, reviews.ConfirmedDefects), api.Jobs.ActiveFor(line)?.Id,
@@ -193,6 +197,10 @@ public static class LineRoutes
         var agreement = await ShadowRoutes.Agreements(api.Store, line, cancel);
         return new LineShadowView(version, sample, agreement.FirstOrDefault(a => a.Version == version));
     }
+
+    private static LineSettingsView SettingsView(LineSettings s) =>
+        new(s.Backbone, LineImageSize.Describe(s), s.CoresetRatio, s.Shards, s.Policy, s.Webhook, s.Mqtt, s.Replicas, s.RefuseAspectMismatch, s.Tiled,
+            s.Tiled ? s.TileOverlap : null, s.KeepDays, s.KeepFlaggedDays, s.KeepMegabytes, s.TrainingFalseRejectTarget, s.VersionsKept);
 
     /// <summary>The line's storage as this node's retention last measured it, or counted now (before its first step, or on a node without it).</summary>
     private static async Task<LineStorageView> Storage(ApiContext api, string line, Retention retention, CancellationToken cancel)

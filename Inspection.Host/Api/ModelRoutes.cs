@@ -106,6 +106,9 @@ public static class ModelRoutes
             bank.Dispose();
             return Problems.Conflict($"line '{line}' is already being trained");
         }
+        await api.Audit.Record(AuditLog.ModelUpload, line, by, null, new { backbone = metadata.Backbone, bankSize = metadata.Training.BankSize, source = metadata.Training.Source },
+            job.Id);
+        api.Audit.Follow(job, by, details.Deployment?.Version);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 

@@ -87,6 +87,8 @@ public static class ResultRoutes
             image = await Uploads.SaveReviewed(api.Settings, record.Line, id, name, bytes, cancel);
         }
         await api.Store.Review(id, label, ApiKeyMiddleware.Caller(http), DateTimeOffset.UtcNow, cancel);
+        await api.Audit.Record(AuditLog.Review, record.Line, ApiKeyMiddleware.Caller(http), record.ReviewLabel is { } earlier ? new { label = earlier } : null,
+            new { label, verdict = record.Verdict, addToModel = body.AddToModel }, id);
         string? jobId = null;
         if (image != null)
         {

@@ -14,7 +14,8 @@ public static class ResultViews
             r.Error, Math.Round(r.LatencyMs, 2), r.ReceivedAt, r.CompletedAt,
             r.ReviewLabel is null ? null : new ReviewView(r.ReviewLabel, r.ReviewedBy ?? "", r.ReviewedAt ?? r.CompletedAt),
             new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, images ? self + "/image" : null,
-                images ? self + "/mask.png" : null), r.Warning, r.ImagesNotKept);
+                images ? self + "/mask.png" : null), r.Warning, r.ImagesNotKept,
+            r.Threshold is { } threshold ? new ResultThresholdView(threshold, r.ThresholdMethod) : null);
     }
 
     public static ResultView Of(StoredResult r) => Of(Record(r));
@@ -23,7 +24,8 @@ public static class ResultViews
         new(r.ResultId, r.Frame.Line, r.Frame.Camera, r.Frame.Sequence, r.Source, r.ClientKey, r.ModelVersion,
             r.Error == null && float.IsFinite(r.Score) ? r.Score : null, r.Error == null && float.IsFinite(r.NormalisedScore) ? r.NormalisedScore : null,
             ResultStore.VerdictOf(r), r.Error, r.LatencyMs, r.ReceivedAt == default ? r.CompletedAt : r.ReceivedAt, r.CompletedAt, r.HeatmapPath,
-            null, null, null, r.Warning, r.ImagesNotKept);
+            null, null, null, r.Warning, r.ImagesNotKept, r.Error == null && float.IsFinite(r.Threshold) ? r.Threshold : null,
+            r.Error == null ? r.ThresholdMethod : null);
 
     /// <summary>The frame's name for people: a camera file's name, or the frame id a client gave.</summary>
     private static string FrameName(string source, long sequence) =>

@@ -17,7 +17,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         // The HTTP API.
         new("Http", "INSPECTION_HTTP", "--http", "host:port of the HTTP API and dashboard (serve's default 127.0.0.1:8080; without the api role a free port for health and metrics; node: no HTTP unless given)"),
         new("DataDir", "INSPECTION_DATA_DIR", "--data-dir", "folder for the SQLite database, the generated API key and result images (default ./inspection-data)"),
-        new("ApiKeys", "INSPECTION_API_KEYS", "--api-key", "accepted API keys; none: one is generated on first start and stored in the data folder", List: true),
+        new("ApiKeys", "INSPECTION_API_KEYS", "--api-key", "accepted API keys, each KEY or NAME=KEY (the name the audit trail records; else key-<digest start>); none: one is generated on first start and stored in the data folder", List: true),
         new("FolderRoots", "INSPECTION_FOLDER_ROOTS", "--folder-root", "server folders training may read (symbolic links resolved); none: no server folder", List: true),
         new("PublicRead", "INSPECTION_PUBLIC_READ", "--public-read", "read routes answer without an API key (true/false, default false)", Switch: true),
         new("MaxFrameBytes", "INSPECTION_MAX_FRAME_BYTES", "--max-frame-bytes", "largest frame body in bytes (default 33554432); larger: 413"),
@@ -45,6 +45,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("KeepDays", "INSPECTION_KEEP_DAYS", "--keep-days", "days a line keeps its passing results and their images, unless the line sets its own (default 7)"),
         new("KeepFlaggedDays", "INSPECTION_KEEP_FLAGGED_DAYS", "--keep-flagged-days", "days a line keeps its flagged (failed or reviewed) results, at least keep-days (default 30)"),
         new("KeepMegabytes", "INSPECTION_KEEP_MB", "--keep-mb", "megabytes of results and images a line keeps at most, oldest passing ones removed first (default 1024; at least 1)"),
+        new("KeepAuditDays", "INSPECTION_KEEP_AUDIT_DAYS", "--keep-audit-days", "days the audit trail keeps each change to settings, thresholds and models and each review (default 365)"),
         new("DiskHighWaterPercent", "INSPECTION_DISK_HIGH_WATER", "--disk-high-water", "percent of a data volume used above which no result images are kept (results still flow, marked; readiness degraded; default 90)"),
         new("DiskHardLimitPercent", "INSPECTION_DISK_HARD_LIMIT", "--disk-hard-limit", "percent of a data volume used above which frames are refused with 507 (default 97)"),
         new("RetentionIntervalSeconds", "INSPECTION_RETENTION_INTERVAL", "--retention-interval", "seconds between retention's steps (default 60)"),

@@ -62,13 +62,15 @@ public sealed class ServeSettings
     public double KeepDays { get; set; } = Actors.Results.Retention.Defaults.Keep.TotalDays;
     public double KeepFlaggedDays { get; set; } = Actors.Results.Retention.Defaults.KeepFlagged.TotalDays;
     public long KeepMegabytes { get; set; } = Actors.Results.Retention.Defaults.MaxBytes >> 20;
+    /// <summary>Days the audit trail keeps each change.</summary>
+    public double KeepAuditDays { get; set; } = Actors.Results.Retention.Defaults.AuditKept.TotalDays;
     public double RetentionIntervalSeconds { get; set; } = 60;
     /// <summary>Percent of a data volume used above which result images are not kept, and above which frames are refused.</summary>
     public double DiskHighWaterPercent { get; set; } = 90;
     public double DiskHardLimitPercent { get; set; } = 97;
 
     /// <summary>The retention defaults these settings give (checked by <see cref="ServeSettingsCheck"/>).</summary>
-    public Actors.Results.Retention Retention => new(TimeSpan.FromDays(KeepDays), TimeSpan.FromDays(KeepFlaggedDays), KeepMegabytes << 20);
+    public Actors.Results.Retention Retention => new(TimeSpan.FromDays(KeepDays), TimeSpan.FromDays(KeepFlaggedDays), KeepMegabytes << 20, TimeSpan.FromDays(KeepAuditDays));
 
     /// <summary>Seconds the node serves (after training at start) before it stops; none: until stopped.</summary>
     public double? RunSeconds { get; set; }

@@ -45,8 +45,11 @@ public static class ServeSettingsCheck
         }
         if (File.Exists(s.DataDir)) throw new ArgumentException($"{Named("DataDir")} '{s.DataDir}' is a file; the data folder must be a folder");
         foreach (var key in s.ApiKeys)
-            if (key.Length < ApiKeys.MinimumLength)
-                throw new ArgumentException($"{Named("ApiKeys")}: an API key is shorter than {ApiKeys.MinimumLength} characters (use a long random one, e.g. 'openssl rand -hex 24')");
+            if (ApiKeys.Split(key).Secret.Length < ApiKeys.MinimumLength)
+                throw new ArgumentException($"{Named("ApiKeys")}: an API key is shorter than {ApiKeys.MinimumLength} characters (use a long random one, e.g. 'openssl rand -hex 24'; " +
+                                            "NAME=KEY names it in the audit trail)");
+        if (s.ApiKeys.Select(k => ApiKeys.Split(k).Name).Where(n => n != null).GroupBy(n => n).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new ArgumentException($"{Named("ApiKeys")}: two API keys are named '{twice.Key}'; the audit trail tells changes apart by these names");
         foreach (var root in s.FolderRoots)
             if (!Directory.Exists(root)) throw new ArgumentException($"{Named("FolderRoots")} '{root}' is not an existing folder");
         if (s.MaxFrameBytes < 1) throw new ArgumentException($"{Named("MaxFrameBytes")} {s.MaxFrameBytes} must be at least 1");
@@ -96,6 +99,8 @@ public static class ServeSettingsCheck
         if (!(s.KeepDays > 0 && s.KeepDays <= MaxKeepDays)) throw new ArgumentException($"{Named("KeepDays")} {s.KeepDays} is out of range: more than 0, at most {MaxKeepDays} days");
         if (!(s.KeepFlaggedDays > 0 && s.KeepFlaggedDays <= MaxKeepDays))
             throw new ArgumentException($"{Named("KeepFlaggedDays")} {s.KeepFlaggedDays} is out of range: more than 0, at most {MaxKeepDays} days");
+        if (!(s.KeepAuditDays > 0 && s.KeepAuditDays <= MaxKeepDays))
+            throw new ArgumentException($"{Named("KeepAuditDays")} {s.KeepAuditDays} is out of range: more than 0, at most {MaxKeepDays} days");
         if (s.KeepMegabytes < 1 || s.KeepMegabytes > MaxKeepMegabytes)
             throw new ArgumentException($"{Named("KeepMegabytes")} {s.KeepMegabytes} is out of range: 1 (about one large frame) to {MaxKeepMegabytes}");
         if (s.Retention.Problem(Named("KeepDays"), Named("KeepFlaggedDays"), Named("KeepMegabytes")) is { } retention) throw new ArgumentException(retention);

@@ -74,14 +74,21 @@ public static class ShadowRoutes
         }
         var reply = await models.Ask<object>(new SetShadow(line, shadow.Version, sample, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
         if (reply is ShadowRefused refused) return Problems.Conflict(refused.Reason);
+        await api.Audit.Record(AuditLog.Shadow, line, ApiKeyMiddleware.Caller(http), kept.Shadow is { } before ? new { version = before, sample = kept.ShadowSample } : null,
+            new { version = shadow.Version, sample });
         return TypedResults.Ok(await View(api.Store, await models.Ask<ModelVersions>(new GetModels(line), ApiContext.AskTimeout, cancel), null, cancel));
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, HttpContext http, [FromServices] IRequiredActor<ModelRegistry> registry,
+    private static async Task<Results<NoContent, ProblemHttpResult>> Delete(string line, HttpContext http, ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry,
         CancellationToken cancel)
     {
-        var reply = await (await registry.GetAsync(cancel)).Ask<object>(new SetShadow(line, null, 0, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
-        return reply is ShadowRefused refused ? Problems.NotFound(refused.Reason) : TypedResults.NoContent();
+        var models = await registry.GetAsync(cancel);
+        var kept = await models.Ask<ModelVersions>(new GetModels(line), ApiContext.AskTimeout, cancel);
+        var reply = await models.Ask<object>(new SetShadow(line, null, 0, ApiKeyMiddleware.Caller(http)), ApiContext.AskTimeout, cancel);
+        if (reply is ShadowRefused refused) return Problems.NotFound(refused.Reason);
+        if (kept.Shadow is { } ended)
+            await api.Audit.Record(AuditLog.Shadow, line, ApiKeyMiddleware.Caller(http), new { version = ended, sample = kept.ShadowSample }, null);
+        return TypedResults.NoContent();
     }
 
     private static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> Promote(string line, HttpContext http, ApiContext api,
@@ -91,6 +98,6 @@ public static class ShadowRoutes
         var kept = await models.Ask<ModelVersions>(new GetModels(line), ApiContext.AskTimeout, cancel);
         if (!kept.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (kept.Shadow is not { } version) return Problems.Conflict($"line '{line}' has no shadow to promote: set one with PUT /api/v1/lines/{line}/shadow");
-        return VersionRoutes.StartActivation(api, models, await trainers.GetAsync(cancel), line, version, ApiKeyMiddleware.Caller(http));
+        return await VersionRoutes.StartActivation(api, models, await trainers.GetAsync(cancel), line, version, kept.Active, ApiKeyMiddleware.Caller(http));
     }
 }

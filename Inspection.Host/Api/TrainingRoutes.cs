@@ -58,6 +58,9 @@ public static class TrainingRoutes
         var job = api.Jobs.Start(api.System, models, line, "training", (id, watcher) =>
             trainerRouter.Tell(new TrainLine(line, folder, details.Settings.Shards, details.Settings, id, watcher, ApiKeyMiddleware.Caller(request.HttpContext)), watcher));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
+        string by = ApiKeyMiddleware.Caller(request.HttpContext);
+        await api.Audit.Record(AuditLog.Training, line, by, null, new { folder = request.HasFormContentType ? "upload" : folder }, job.Id);
+        api.Audit.Follow(job, by, details.Deployment?.Version);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 
@@ -78,9 +81,17 @@ public static class TrainingRoutes
     }
 
     /// <summary>A good-images job for <paramref name="files"/> (also the review route's add-to-model).</summary>
-    public static TrainingJob? Start(ApiContext api, IActorRef registry, IActorRef trainers, string line, IReadOnlyList<string> files, string by) =>
-        api.Jobs.Start(api.System, registry, line, "good-images", (id, watcher) =>
+    public static TrainingJob? Start(ApiContext api, IActorRef registry, IActorRef trainers, string line, IReadOnlyList<string> files, string by)
+    {
+        var job = api.Jobs.Start(api.System, registry, line, "good-images", (id, watcher) =>
             trainers.Tell(new AddGoodImages(line, files, id, watcher, by), watcher));
+        if (job != null)
+        {
+            _ = api.Audit.Record(AuditLog.GoodImages, line, by, null, new { images = files.Count }, job.Id);
+            api.Audit.Follow(job, by, null);
+        }
+        return job;
+    }
 
     private static Results<Ok<JobView>, ProblemHttpResult> GetJob(string id, ApiContext api) =>
         api.Jobs.Get(id) is { } job ? TypedResults.Ok(job.View()) : Problems.NotFound($"unknown job '{Names.Shorten(id)}'");

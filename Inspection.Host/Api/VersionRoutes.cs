@@ -51,17 +51,19 @@ public static class VersionRoutes
         if (kept.Versions.All(v => v.Version != version))
             return Problems.NotFound($"line '{line}' does not keep version '{Names.Shorten(version)}'; it keeps " +
                 (kept.Versions.Count == 0 ? "none (train it first)" : string.Join(", ", kept.Versions.Select(v => v.Version).OrderBy(Number))));
-        return StartActivation(api, models, await trainers.GetAsync(cancel), line, version, ApiKeyMiddleware.Caller(http));
+        return await StartActivation(api, models, await trainers.GetAsync(cancel), line, version, kept.Active, ApiKeyMiddleware.Caller(http));
     }
 
     /// <summary>The activation job of a kept version (also the shadow's promotion).</summary>
-    public static Results<Accepted<JobAccepted>, ProblemHttpResult> StartActivation(ApiContext api, IActorRef registry, IActorRef trainers, string line, string version,
-        string by)
+    public static async Task<Results<Accepted<JobAccepted>, ProblemHttpResult>> StartActivation(ApiContext api, IActorRef registry, IActorRef trainers, string line,
+        string version, string? active, string by)
     {
         if (api.Jobs.ActiveFor(line) is { } running) return Problems.Conflict($"line '{line}' has job {running.Id} running; activate a version when it has ended");
         var job = api.Jobs.Start(api.System, registry, line, "activate", (id, watcher) =>
             trainers.Tell(new ActivateVersion(line, version, by, id, watcher), watcher));
         if (job == null) return Problems.Conflict($"line '{line}' is already being trained");
+        await api.Audit.Record(AuditLog.Activate, line, by, active is null ? null : new { version = active }, new { version }, job.Id);
+        api.Audit.Follow(job, by, active);
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", new JobAccepted(job.Id, $"/api/v1/jobs/{job.Id}"));
     }
 }

@@ -118,7 +118,7 @@ public static class ServeCommand
                 Console.WriteLine($"dashboard: point a browser at {http}/ and sign in with the API key");
                 Console.WriteLine($"HTTP API on {http}/api/v1 (reference: {http}/api-reference, OpenAPI: {http}/openapi/v1.json)");
                 if (generated != null) Console.WriteLine(generated);
-                Console.WriteLine($"try: curl -H \"X-Api-Key: {(generated != null ? keys[0] : "<your key>")}\" {http}/api/v1/lines");
+                Console.WriteLine($"try: curl -H \"X-Api-Key: {(generated != null ? ApiKeys.Split(keys[0]).Secret : "<your key>")}\" {http}/api/v1/lines");
             }
             Console.WriteLine($"health: {http}/healthz/ready, metrics: {http}/metrics");
         }

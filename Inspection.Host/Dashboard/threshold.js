@@ -67,5 +67,34 @@ async function showThreshold(container, line, signal) {
     element('div', { class: 'title' },
       element('h1', {}, `${line}: threshold`), element('a', { href: '#/' }, '← all lines'),
       element('a', { href: `#/lines/${encodeURIComponent(line)}` }, 'Frames')),
-    element('div', { class: 'tuning' }, slider, value, apply), setBy, figures, chart);
+    element('div', { class: 'tuning' }, slider, value, apply), setBy, figures, chart, policyForm(path, view.settings));
+}
+
+// The line's threshold policy (f1, false-reject-rate with its target, manual), saved with PUT /lines/{line}; it
+// chooses the threshold of the next version trained.
+function policyForm(path, settings) {
+  const policy = element('select', { name: 'thresholdPolicy', 'data-testid': 'policy' },
+    ...[['f1', 'f1 (anomalib: F1 with defects, else the highest good score)'], ['false-reject-rate', 'false-reject rate at most the target'],
+      ['manual', 'manual (the operator\u2019s threshold stays)']].map(([v, label]) => element('option', { value: v }, label)));
+  policy.value = settings.thresholdPolicy;
+  const target = element('input', { type: 'number', name: 'falseRejectTarget', min: '0.000001', max: '0.5', step: 'any', 'data-testid': 'target',
+    value: String(settings.falseRejectTarget ?? 0.01) });
+  const shown = () => { target.parentElement.hidden = policy.value !== 'false-reject-rate'; };
+  const save = element('button', { type: 'submit' }, 'Save policy');
+  if (!signedIn()) save.setAttribute('disabled', '');
+  const form = element('form', { class: 'retention', 'data-testid': 'policy-form' }, element('h2', { class: 'section' }, 'Threshold policy'),
+    element('label', {}, 'policy ', policy), element('label', {}, 'target ', target), save,
+    element('span', { class: 'caption' }, 'applies to the next version trained'));
+  policy.addEventListener('change', shown);
+  form.addEventListener('submit', async event => {
+    event.preventDefault();
+    try {
+      const body = { thresholdPolicy: policy.value };
+      if (policy.value === 'false-reject-rate') body.falseRejectTarget = Number(target.value);
+      const saved = await api(path, { method: 'PUT', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+      showStatus(`Threshold policy ${saved.settings.thresholdPolicy}` + (saved.settings.falseRejectTarget ? ` (target ${saved.settings.falseRejectTarget})` : '') + ' saved.');
+    } catch (e) { showStatus(e.message, true); }
+  });
+  queueMicrotask(shown);
+  return form;
 }

@@ -140,4 +140,19 @@ public sealed class RetentionActorTests() : TestKit(ConfigurationFactory.ParseSt
         Assert.Null(storage.At);
         Assert.Equal(0, storage.KeptResults);
     }
+
+    [Fact]
+    public async Task The_audit_trail_keeps_changes_for_its_days_and_removes_older_ones()
+    {
+        var store = new ResultStore(PersistenceBackend.Sqlite, _folder.File("results.db"));
+        var now = DateTimeOffset.UtcNow;
+        await store.InsertAudit(new AuditRecord("old", now - TimeSpan.FromDays(31), Line, "threshold", "ops", "{\"score\":2}", "{\"score\":3}", null));
+        await store.InsertAudit(new AuditRecord("recent", now - TimeSpan.FromDays(29), Line, "review", "ops", null, "{\"label\":\"good\"}", "r-1"));
+        var retention = Sys.ActorOf(RetentionActor.Props(store, Registry(() => LineSettings.Default), Retention.Defaults with { KeepAudit = TimeSpan.FromDays(30) },
+            TimeSpan.FromHours(1), _ => { }));
+        SweptNow(retention, now);
+        var kept = await store.Audit(new AuditQuery(null, null, null, 10));
+        Assert.Equal(["recent"], kept.Select(r => r.Id));
+        Assert.Equal("{\"label\":\"good\"}", kept[0].New);
+    }
 }

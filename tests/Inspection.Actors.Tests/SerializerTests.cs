@@ -150,6 +150,9 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new ShadowSet("l", "v1", 1.0, "key-0a1b2c3d", DateTimeOffset.UnixEpoch.AddDays(20_000)),
             new ShadowSet("l", null, 0, "anonymous", DateTimeOffset.UnixEpoch),
             new ShadowRefused("l", "v2 is the active version of line 'l'"),
+            // Every verdict names the threshold it was judged at and the change that set it.
+            new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd3", Threshold: 2.25f,
+                ThresholdMethod: "set by line-operator at 2026-12-06 05:00:00 UTC"),
         ];
         return all.Select(m => new[] { m });
     }

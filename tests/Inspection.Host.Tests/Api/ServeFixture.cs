@@ -19,6 +19,8 @@ namespace Inspection.Host.Tests.Api;
 public sealed class ServeFixture : IAsyncLifetime
 {
     public const string Key = "test-key-0123456789abcdef";
+    /// <summary>A second key, given by name (NAME=KEY), as an operator's would be: the audit trail records the name.</summary>
+    public const string OperatorName = "line-operator", OperatorKey = "operator-key-0123456789abcdef";
     public const string Line = "tiles";
     public const int MaxInFlight = 4;
     public TempFolder Folder { get; } = new();
@@ -27,6 +29,8 @@ public sealed class ServeFixture : IAsyncLifetime
     public string Category => Path.Combine(Root, "line");
     public HttpClient Client { get; private set; } = null!;
     public HttpClient Anonymous { get; private set; } = null!;
+    /// <summary>A client with the named operator key.</summary>
+    public HttpClient Operator { get; private set; } = null!;
     public ServeSettings Settings { get; private set; } = null!;
     public WebApplication App { get; private set; } = null!;
     public string TrainingJob { get; private set; } = "";
@@ -39,7 +43,7 @@ public sealed class ServeFixture : IAsyncLifetime
         int port = InspectionNodeHost.FreePort();
         Settings = new ServeSettings
         {
-            Http = $"127.0.0.1:{InspectionNodeHost.FreePort()}", DataDir = Data, ApiKeys = [Key], FolderRoots = [Root], Port = port,
+            Http = $"127.0.0.1:{InspectionNodeHost.FreePort()}", DataDir = Data, ApiKeys = [Key, $"{OperatorName}={OperatorKey}"], FolderRoots = [Root], Port = port,
             MaxFrameBytes = 2 << 20, MaxPixels = 4_000_000, MaxInFlight = MaxInFlight, FrameDeadlineSeconds = 20,
             // The broker .ci/run starts (scripts/mosquitto.sh); without it the MQTT test is skipped.
             Mqtt = Environment.GetEnvironmentVariable("INSPECTION_TEST_MQTT") is { Length: > 0 } broker ? broker : null,
@@ -62,6 +66,8 @@ public sealed class ServeFixture : IAsyncLifetime
         Client = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
         Client.DefaultRequestHeaders.Add("X-Api-Key", Key);
         Anonymous = new HttpClient { BaseAddress = address };
+        Operator = new HttpClient { BaseAddress = address, Timeout = TimeSpan.FromMinutes(2) };
+        Operator.DefaultRequestHeaders.Add("X-Api-Key", OperatorKey);
         await WaitUntilReady();
         var put = await Client.PutAsJsonAsync($"/api/v1/lines/{Line}", new { imageSize = 128, coresetRatio = 0.1 });
         put.EnsureSuccessStatusCode();
@@ -115,11 +121,11 @@ public sealed class ServeFixture : IAsyncLifetime
     public string DefectKind => Directory.GetDirectories(Path.Combine(Category, "test")).Select(Path.GetFileName).First(d => d != "good")!;
 
     /// <summary>The dashboard in a fresh tab, signed in with the key (it reloads and reads the lines with it).</summary>
-    public async Task<Microsoft.Playwright.IPage> SignedInDashboard(Dashboard.Browser browser)
+    public async Task<Microsoft.Playwright.IPage> SignedInDashboard(Dashboard.Browser browser, string key = Key)
     {
         var page = await browser.Page();
         await page.GotoAsync("http://" + Settings.Http + "/");
-        await Dashboard.Browser.SignIn(page, Key);
+        await Dashboard.Browser.SignIn(page, key);
         return page;
     }
 
@@ -140,6 +146,7 @@ public sealed class ServeFixture : IAsyncLifetime
     {
         Client?.Dispose();
         Anonymous?.Dispose();
+        Operator?.Dispose();
         if (App != null)
         {
             await App.StopAsync();
