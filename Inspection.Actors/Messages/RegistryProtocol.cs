@@ -26,7 +26,11 @@ public sealed record LineList(IReadOnlyList<LineSummary> Lines) : IAnswer;
 /// <summary>Next free version name for a line (v1, v2, ...).</summary>
 public sealed record NextVersion(string Line) : ICommand;
 
-public sealed record VersionName(string Line, string Version) : IEvent;
+public sealed record VersionName(string Line, string Version) : IEvent
+{
+    /// <summary>The number of a version name the registry issued (v1, v2, ...), in the order versions were made; 0 for another name.</summary>
+    public static int Number(string version) => int.TryParse(version.TrimStart('v'), out int n) ? n : 0;
+}
 
 /// <summary>The versions a line keeps (<see cref="ModelVersions"/>).</summary>
 public sealed record GetModels(string Line) : IQuery;

@@ -42,7 +42,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         });
         Recover<VersionsDropped>(Forget);
         Recover<ShadowSet>(e => Apply(e));
-        Recover<VersionName>(e => _versionsIssued[e.Line] = Math.Max(_versionsIssued.GetValueOrDefault(e.Line), Number(e.Version)));
+        Recover<VersionName>(e => _versionsIssued[e.Line] = Math.Max(_versionsIssued.GetValueOrDefault(e.Line), VersionName.Number(e.Version)));
         Recover<LineConfigured>(Apply);
         Recover<LineDeleted>(Apply);
         Recover<ThresholdSet>(e => Apply(e));
@@ -61,7 +61,7 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         {
             // Issued names are persisted too, so a failed training never reuses a version whose shards may exist.
             var name = new VersionName(c.Line, $"v{_versionsIssued.GetValueOrDefault(c.Line) + 1}");
-            Persist(name, e => { _versionsIssued[e.Line] = Number(e.Version); Sender.Tell(e); });
+            Persist(name, e => { _versionsIssued[e.Line] = VersionName.Number(e.Version); Sender.Tell(e); });
         });
         Command<ActivateModel>(c => Persist(c, e =>
         {
@@ -268,7 +268,6 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         DistributedPubSub.Get(Context.System).Mediator.Tell(new Publish(Topic, message));
     }
 
-    private static int Number(string version) => int.TryParse(version.TrimStart('v'), out var n) ? n : 0;
 
     public static Props Props() => Akka.Actor.Props.Create(() => new ModelRegistryActor());
 }

@@ -56,6 +56,17 @@ public static class ModelPublisher
         return ModelDeployments.Of(metadata, bankSize, line, version, shards, replicas);
     }
 
+    /// <summary>
+    /// Waits until every replica of every shard of <paramref name="d"/> holds its slice (a retired one is started by
+    /// the asking and recovers from its journal); <paramref name="loaded"/> hears each one done.
+    /// </summary>
+    public static Task AllLoaded(IActorRef shardRegion, ModelDeployment d, TimeSpan timeout, Action? loaded = null) =>
+        Task.WhenAll(Enumerable.Range(0, d.ShardCount).SelectMany(s => Enumerable.Range(0, d.Replicas).Select(async r =>
+        {
+            await Loaded(shardRegion, d.ShardEntity(s, r), timeout);
+            loaded?.Invoke();
+        })));
+
     /// <summary>Waits until a replica holds its whole slice (one that read the journal too early reads it again when asked).</summary>
     public static async Task Loaded(IActorRef shardRegion, string entity, TimeSpan timeout)
     {

@@ -288,11 +288,8 @@ public sealed class TrainingCoordinatorActor : ReceiveActor
         var progress = new JobProgress(command.JobId, command.ProgressTo, cancel);
         int entities = d.ShardCount * d.Replicas, loaded = 0;
         progress.Report(new TrainingProgress("loading", 0, entities));
-        await Task.WhenAll(Enumerable.Range(0, d.ShardCount).SelectMany(s => Enumerable.Range(0, d.Replicas).Select(async r =>
-        {
-            await ModelPublisher.Loaded(_shards, d.ShardEntity(s, r), TimeSpan.FromMinutes(2));
-            progress.Report(new TrainingProgress("loading", Interlocked.Increment(ref loaded), entities));
-        })));
+        await ModelPublisher.AllLoaded(_shards, d, TimeSpan.FromMinutes(2),
+            () => progress.Report(new TrainingProgress("loading", Interlocked.Increment(ref loaded), entities)));
         cancel.ThrowIfCancellationRequested();
         await _registry.Ask<ModelActivated>(new ActivateModel(d), TimeSpan.FromSeconds(60));
         RetireLater(previous);

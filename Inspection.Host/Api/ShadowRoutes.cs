@@ -63,11 +63,7 @@ public static class ShadowRoutes
             return Problems.NotFound($"line '{line}' does not keep version '{Names.Shorten(body.Version)}'; it keeps {string.Join(", ", kept.Versions.Select(v => v.Version))}");
         // Its slices loaded before it takes frames, so its first verdicts are not failures of shards still recovering.
         var region = await shards.GetAsync(cancel);
-        try
-        {
-            await Task.WhenAll(Enumerable.Range(0, shadow.ShardCount).SelectMany(s => Enumerable.Range(0, shadow.Replicas).Select(r =>
-                ModelPublisher.Loaded(region, shadow.ShardEntity(s, r), TimeSpan.FromSeconds(60)))));
-        }
+        try { await ModelPublisher.AllLoaded(region, shadow, TimeSpan.FromSeconds(60)); }
         catch (Exception e) when (e is TimeoutException or AskTimeoutException)
         {
             return Problems.Unavailable($"the shards of {shadow.Version} did not load: {e.Message}");

@@ -32,11 +32,8 @@ public static class VersionRoutes
         if (!kept.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         var details = await models.Ask<LineDetails>(new GetLine(line), ApiContext.AskTimeout, cancel);
         return TypedResults.Ok(new ModelVersionsView(line, kept.Active, details.Settings.VersionsKept,
-            kept.Versions.OrderByDescending(d => Number(d.Version)).Select(d => View(d, d.Version == kept.Active)).ToList(), kept.Shadow));
+            kept.Versions.OrderByDescending(d => VersionName.Number(d.Version)).Select(d => View(d, d.Version == kept.Active)).ToList(), kept.Shadow));
     }
-
-    /// <summary>The registry issues v1, v2, ... in the order versions are made.</summary>
-    private static int Number(string version) => int.TryParse(version.TrimStart('v'), out int n) ? n : 0;
 
     private static ModelVersionView View(ModelDeployment d, bool active) =>
         new(d.Version, active, d.TrainedAt == default ? null : d.TrainedAt, d.CreatedBy, d.Source, d.TrainingImages, d.Backbone, d.Input().ToString(),
@@ -50,7 +47,7 @@ public static class VersionRoutes
         if (!kept.Known) return Problems.NotFound($"unknown line '{Names.Shorten(line)}'");
         if (kept.Versions.All(v => v.Version != version))
             return Problems.NotFound($"line '{line}' does not keep version '{Names.Shorten(version)}'; it keeps " +
-                (kept.Versions.Count == 0 ? "none (train it first)" : string.Join(", ", kept.Versions.Select(v => v.Version).OrderBy(Number))));
+                (kept.Versions.Count == 0 ? "none (train it first)" : string.Join(", ", kept.Versions.Select(v => v.Version).OrderBy(VersionName.Number))));
         return await StartActivation(api, models, await trainers.GetAsync(cancel), line, version, kept.Active, ApiKeyMiddleware.Caller(http));
     }
 
