@@ -6,7 +6,9 @@
 #        RATES="10 20" runs open-loop loads at those frames/s instead, with at most MAX_OPEN=256 requests open;
 #        GPU_NODES=N starts N more `inspection serve --roles gpu` processes that join the first, on the same SQLite file,
 #        before the line is trained, so its bank has a replica on two of the processes;
-#        SHADOW=1 trains the line twice and makes v1 shadow v2 on that share of the frames, and prints the agreement at the end)
+#        SHADOW=1 trains the line twice and makes v1 shadow v2 on that share of the frames, and prints the agreement at the end;
+#        SHADOW_SETTINGS='{"imageSize": 192}' trains v1 with those line settings and v2 with the line's own, so the shadow
+#        extracts its own features)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 data=$(realpath "${INSPECTION_DATASETS:-../shared/datasets}")
@@ -34,12 +36,18 @@ if [ "$gpu_nodes" -gt 0 ]; then
   done
   echo "cluster: $((gpu_nodes + 1)) serve processes up"
 fi
+if [ -n "${SHADOW_SETTINGS:-}" ]; then
+  # v1 with the shadow's settings; the keys it names put back to the line's own for v2.
+  own=$(api -X PUT "$url/api/v1/lines/tire" -d '{}' | python3 -c 'import json,sys; s=json.load(sys.stdin)["settings"]; print(json.dumps({k: s[k] for k in json.loads(sys.argv[1])}))' "$SHADOW_SETTINGS")
+  api -X PUT "$url/api/v1/lines/tire" -d "$SHADOW_SETTINGS" >/dev/null
+fi
 train_tire
 if [ -n "${SHADOW:-}" ]; then
-  # A second version serves; the first shadows it on SHADOW of the frames (scored from the same features).
+  # A second version serves; the first shadows it on SHADOW of the frames (from the same features, unless SHADOW_SETTINGS).
+  [ -z "${SHADOW_SETTINGS:-}" ] || api -X PUT "$url/api/v1/lines/tire" -d "$own" >/dev/null
   train_tire
   api -X PUT "$url/api/v1/lines/tire/shadow" -d "{\"version\": \"v1\", \"sample\": $SHADOW}" >/dev/null
-  echo "shadow: v1 scores a share of $SHADOW of tire's frames beside v2"
+  echo "shadow: v1 ${SHADOW_SETTINGS:-} scores a share of $SHADOW of tire's frames beside v2 $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print("input", l.get("inputSize"))')"
 fi
 echo "trained: $(api "$url/api/v1/lines/tire" | python3 -c 'import json,sys; l=json.load(sys.stdin); print(l.get("modelVersion"), "bank", l.get("bankSize"), "shards", l.get("shards"), "replicas", l.get("replicas"))')"
 stages() {

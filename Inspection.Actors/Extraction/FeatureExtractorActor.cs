@@ -17,7 +17,9 @@ namespace Inspection.Actors.Extraction;
 /// <see cref="FrameBatchingActor"/> (micro-batches) or, for a tiled line, <see cref="TiledExtractionActor"/>, and other
 /// nodes' frames for this node's replicas to <see cref="ReplicaExtractionActor"/>. The features of a line's frames come
 /// back here for the line's scorer on this node (one <see cref="LineScorerActor"/> per line version, made here), so
-/// features cross the network only to remote shards.
+/// features cross the network only to remote shards. A line's shadow version scores the same features when it computes
+/// them (<see cref="ShadowFeatures.Shared"/>); otherwise its sampled frames go through batching or tiling actors of
+/// its own, so they never delay or split the active version's batches, and answer the shadow's scorer.
 /// </summary>
 public sealed class FeatureExtractorActor : ReceiveActor
 {
@@ -32,6 +34,8 @@ public sealed class FeatureExtractorActor : ReceiveActor
     private readonly IActorRef _replicas;
     private readonly IActorRef _images;
     private readonly IActorRef _shadows;
+    private readonly IActorRef _shadowBatches;
+    private readonly IActorRef _shadowTiles;
     private readonly Dictionary<string, IActorRef> _scorers = new();
     private long _scorersMade; // a version's scorer made again after it retired gets a fresh name
     // Requests for a line whose deployment this node does not know yet: ExtractFrames and QueryNearestOfFrames.
@@ -58,6 +62,8 @@ public sealed class FeatureExtractorActor : ReceiveActor
         _batches = Context.ActorOf(FrameBatchingActor.Props(_backbones, options).WithDispatcher(dispatcher), "batches");
         _tiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options, _images).WithDispatcher(dispatcher), "tiled");
         _replicas = Context.ActorOf(ReplicaExtractionActor.Props(_backbones, shardRegion).WithDispatcher(dispatcher), "replicas");
+        _shadowBatches = Context.ActorOf(FrameBatchingActor.Props(_backbones, options).WithDispatcher(dispatcher), "shadow-batches");
+        _shadowTiles = Context.ActorOf(TiledExtractionActor.Props(_backbones, options).WithDispatcher(dispatcher), "shadow-tiled");
 
         Receive<ExtractFrames>(request => Accept(request, Sender));
         Receive<QueryNearestOfFrames>(query => ForReplica(query, Sender));
@@ -90,6 +96,9 @@ public sealed class FeatureExtractorActor : ReceiveActor
             return;
         }
         (deployment.Tiled ? _tiles : _batches).Tell(new Deployed<ExtractFrames>(request, deployment), replyTo);
+        // A shadow of other features: the sampled request extracted again for it, its answers to the recorder only.
+        if (deployment.Shadow is { } shadow && !ShadowFeatures.Shared(deployment, shadow) && ShadowFeatures.Sampled(deployment))
+            _shadows.Tell(new ShadowRecorderActor.Extract(shadow, request, shadow.Tiled ? _shadowTiles : _shadowBatches));
     }
 
     private void ForReplica(QueryNearestOfFrames query, IActorRef scorer)
@@ -144,18 +153,29 @@ public sealed class FeatureExtractorActor : ReceiveActor
 
     private void OnBatch(ScoreBatch batch)
     {
+        var d = batch.Deployment;
+        if (Sender.Equals(_shadowBatches))
+        {
+            Scorer(d, shadowing: true).Tell(batch.Batch, batch.ReplyTo); // a shadow's own features, answered to the recorder
+            return;
+        }
         _frames += batch.Batch.Frames.Count;
         // The version its frames were sent for, even if the line has moved on since.
-        var d = batch.Deployment;
         Scorer(d).Tell(batch.Batch, batch.ReplyTo);
         // The same features to the line's shadow, if this batch is in its sample; its answers go to the recorder only.
-        if (d.Shadow is { } shadow && ShadowFeatures.Sampled(d)) _shadows.Tell(new ShadowRecorderActor.Score(shadow, batch.Batch, Scorer(shadow, shadowing: true)));
+        if (d.Shadow is { } shadow && ShadowFeatures.Shared(d, shadow) && ShadowFeatures.Sampled(d))
+            _shadows.Tell(new ShadowRecorderActor.Score(shadow, batch.Batch, Scorer(shadow, shadowing: true)));
     }
 
     private void OnTiles(ScoreTiles tiles)
     {
-        if (tiles.First) _frames++;
         var d = tiles.Deployment;
+        if (Sender.Equals(_shadowTiles))
+        {
+            Scorer(d, shadowing: true).Tell(tiles.Batch, tiles.Assembler); // a tiled shadow's tiles, its assembler answering the recorder
+            return;
+        }
+        if (tiles.First) _frames++;
         if (_deployments.TryGetValue(d.Line, out var current) && current.Version != d.Version)
         {
             // A scorer of the old version made now would retire the new one's; the line tries the frame again on the new.

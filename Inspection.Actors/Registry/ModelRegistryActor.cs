@@ -149,12 +149,11 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
             ? deployment with { ImageThreshold = set[^1].Score, ThresholdMethod = SetBy(set[^1]) }
             : deployment;
 
-    /// <summary>The active deployment with the line's shadow, if it has one that can score its features.</summary>
+    /// <summary>The active deployment with the line's shadow, if it has one (and still keeps it).</summary>
     private ModelDeployment WithShadow(ModelDeployment active)
     {
         if (!_shadows.TryGetValue(active.Line, out var shadow)
-            || _versions.GetValueOrDefault(active.Line)?.FirstOrDefault(v => v.Version == shadow.Version) is not { } kept
-            || ShadowFeatures.Problem(active, kept) != null)
+            || _versions.GetValueOrDefault(active.Line)?.FirstOrDefault(v => v.Version == shadow.Version) is not { } kept)
             return active with { Shadow = null, ShadowSample = 0 };
         return active with { Shadow = Policy(kept with { Shadow = null, ShadowSample = 0 }), ShadowSample = shadow.Sample };
     }
@@ -176,9 +175,8 @@ public sealed class ModelRegistryActor : ReceivePersistentActor
         if (!(c.Sample > 0 && c.Sample <= 1)) return $"sample {c.Sample} is out of range: above 0, at most 1 (the share of frames the shadow scores)";
         if (c.Version == active.Version) return $"{c.Version} is the active version of line '{c.Line}'; a shadow is another kept version";
         var kept = _versions.GetValueOrDefault(c.Line) ?? [];
-        if (kept.FirstOrDefault(v => v.Version == c.Version) is not { } shadow)
-            return $"line '{c.Line}' does not keep version {c.Version}; it keeps {string.Join(", ", kept.Select(v => v.Version))}";
-        return ShadowFeatures.Problem(active, shadow);
+        return kept.Any(v => v.Version == c.Version) ? null
+            : $"line '{c.Line}' does not keep version {c.Version}; it keeps {string.Join(", ", kept.Select(v => v.Version))}";
     }
 
     private void Apply(LineConfigured e)

@@ -1,14 +1,16 @@
 using Akka.Actor;
 using Akka.Event;
 using Inspection.Actors.Diagnostics;
+using Inspection.Actors.Extraction;
 using Inspection.Actors.Messages;
 using Inspection.Actors.Results;
 
 namespace Inspection.Actors.Scoring;
 
 /// <summary>
-/// A gpu node's shadow verdicts: it sends each sampled batch to the shadow version's scorer itself (so every answer
-/// comes here, never to the line, its sinks or a PLC), stores the verdicts beside the frames' results by result id,
+/// A gpu node's shadow verdicts: it sends each sampled batch to the shadow version's scorer itself, or each sampled
+/// request to the node's shadow extraction when the shadow computes other features (so every answer comes here,
+/// never to the line, its sinks or a PLC), stores the verdicts beside the frames' results by result id,
 /// and counts how each compares with the active verdict once that is stored (<see cref="PipelineMetrics.ShadowVerdicts"/>).
 /// Writes are batched, one at a time; a verdict whose result is not stored yet is compared on a later write, for up
 /// to <see cref="CompareFor"/>.
@@ -32,6 +34,7 @@ public sealed class ShadowRecorderActor : ReceiveActor, IWithTimers
     {
         _store = store;
         Receive<Score>(OnScore);
+        Receive<Extract>(OnExtract);
         Receive<InspectionResult>(OnResult);
         Receive<Written>(OnWritten);
         Receive<Flush>(_ => { if (!_writing) Write(); });
@@ -42,17 +45,39 @@ public sealed class ShadowRecorderActor : ReceiveActor, IWithTimers
     /// <summary>A sampled batch of the active version, for the shadow's <paramref name="Scorer"/>; frames without a result id are left out.</summary>
     public sealed record Score(ModelDeployment Shadow, ScoreFrames Batch, IActorRef Scorer);
 
+    /// <summary>
+    /// A sampled request of the active version, for a shadow with features of its own: its frames go to
+    /// <paramref name="Extraction"/> (the node's shadow batching or tiling, which answer with the shadow's scorer) for
+    /// the shadow's version, keeping no images; frames without a result id are left out.
+    /// </summary>
+    public sealed record Extract(ModelDeployment Shadow, ExtractFrames Request, IActorRef Extraction);
+
     private void OnScore(Score s)
     {
-        if (s.Batch.Encoded is not { } captured || captured.Any(c => c.ResultId is null)) return; // nothing to store them beside
+        if (s.Batch.Encoded is not { } captured || !Expect(captured, s.Shadow)) return;
+        // The features only: a remote replica of the shadow is sent them, not the frames (its node extracts for the active version).
+        s.Scorer.Tell(new ScoreFrames(s.Batch.Frames, s.Batch.Patches), Self);
+    }
+
+    private void OnExtract(Extract e)
+    {
+        if (!Expect(e.Request.Frames, e.Shadow)) return;
+        // Expected before they leave, so no answer can come first; the frame's images are the active version's to keep.
+        var frames = e.Request.Frames.Select(f => f with { Images = ImagePolicy.None }).ToList();
+        e.Extraction.Tell(new Deployed<ExtractFrames>(new ExtractFrames(e.Request.Line, e.Shadow.Version, frames), e.Shadow), Self);
+    }
+
+    /// <summary>Notes which result each frame's shadow verdict goes beside; false when some frame has none (nothing to store it beside).</summary>
+    private bool Expect(IReadOnlyList<CapturedFrame> captured, ModelDeployment shadow)
+    {
+        if (captured.Any(c => c.ResultId is null)) return false;
         if (_expected.Count > MaxExpected)
         {
             _log.Warning("Shadow scorer answers missing for {0} frames; forgotten", _expected.Count);
             _expected.Clear();
         }
-        foreach (var c in captured) _expected[c.Frame] = (c.ResultId!, s.Shadow.Version);
-        // The features only: a remote replica of the shadow is sent them, not the frames (its node extracts for the active version).
-        s.Scorer.Tell(new ScoreFrames(s.Batch.Frames, s.Batch.Patches), Self);
+        foreach (var c in captured) _expected[c.Frame] = (c.ResultId!, shadow.Version);
+        return true;
     }
 
     private void OnResult(InspectionResult r)

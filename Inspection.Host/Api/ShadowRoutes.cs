@@ -12,7 +12,7 @@ namespace Inspection.Host.Api;
 
 /// <summary>
 /// A line's shadow: a kept version that scores the line's frames (all, or a sample) beside the active one, from the
-/// same features. Its verdicts are stored and compared with the active ones, never sent to sinks or PLCs and never
+/// same features when it computes them, else from its own extraction of those frames. Its verdicts are stored and compared with the active ones, never sent to sinks or PLCs and never
 /// changing a result; promoting it is one call (the activation job of <see cref="VersionRoutes"/>).
 /// </summary>
 public static class ShadowRoutes

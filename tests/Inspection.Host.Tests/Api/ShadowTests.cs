@@ -113,4 +113,61 @@ public sealed class ShadowTests(ServeFixture serve)
         Assert.Equal(HttpStatusCode.Conflict, (await serve.Client.PostAsync($"/api/v1/lines/{Line}/shadow/promote", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await serve.Client.DeleteAsync($"/api/v1/lines/{Line}/shadow")).StatusCode);
     }
+
+    /// <summary>
+    /// A shadow that computes other features than the active version (another input size, or tiles) gets its sampled
+    /// frames extracted again with its own settings: a tiled active version shadowed by a whole-frame one of another size,
+    /// then the other way round after a promotion. Every frame is compared, none in error, and a shadow's score of a
+    /// frame is the score its version gives that frame once it serves.
+    /// </summary>
+    [Fact]
+    public async Task A_shadow_of_another_input_size_or_tiled_extracts_its_own_features()
+    {
+        const string line = "reshaped";
+        await serve.TrainLine(line, new { imageSize = 96 });
+        await serve.TrainLine(line, new { imageSize = 64, tiled = true, tileOverlap = 16 });
+        // The active version passes everything, so a defect the shadow fails is a flip, listed with the shadow's score.
+        (await serve.Client.PutAsJsonAsync($"/api/v1/lines/{line}/threshold", new { score = 1000.0 })).EnsureSuccessStatusCode();
+        var defect = serve.Image(serve.DefectKind, 0);
+
+        async Task<Dictionary<string, byte[]>> ComparedWithoutErrors(string shadow, string active)
+        {
+            var set = await serve.Client.PutAsJsonAsync($"/api/v1/lines/{line}/shadow", new { version = shadow });
+            Assert.Equal(HttpStatusCode.OK, set.StatusCode);
+            var posted = new Dictionary<string, byte[]>();
+            foreach (var frame in new[] { serve.Image("good", 0), defect, serve.Image("good", 1) })
+            {
+                var result = await (await serve.PostFrame(frame, line: line)).Content.ReadFromJsonAsync<JsonElement>();
+                Assert.Equal(active, result.GetProperty("modelVersion").GetString());
+                Assert.NotEqual("error", result.GetProperty("verdict").GetString());
+                posted[result.GetProperty("id").GetString()!] = frame;
+            }
+            JsonElement row = default;
+            for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(200))
+            {
+                var view = await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{line}/shadow");
+                row = view.GetProperty("agreement").EnumerateArray().FirstOrDefault(a => a.GetProperty("version").GetString() == shadow);
+                if (row.ValueKind == JsonValueKind.Object && row.GetProperty("compared").GetInt64() + row.GetProperty("errors").GetInt64() >= posted.Count) break;
+            }
+            Assert.True(row.ValueKind == JsonValueKind.Object, $"no verdict of {shadow} was compared");
+            Assert.Equal(0, row.GetProperty("errors").GetInt64());
+            Assert.Equal(posted.Count, row.GetProperty("compared").GetInt64());
+            return posted;
+        }
+
+        var posted = await ComparedWithoutErrors(shadow: "v1", active: "v2"); // whole frames at 96 beside tiles of 64
+        var flips = (await serve.Client.GetFromJsonAsync<JsonElement>($"/api/v1/lines/{line}/shadow")).GetProperty("flips").EnumerateArray().ToList();
+        var flippedDefect = flips.FirstOrDefault(f => posted[f.GetProperty("resultId").GetString()!] == defect);
+        Assert.True(flippedDefect.ValueKind == JsonValueKind.Object, $"v1 should fail the defect that v2 passes: {string.Join(", ", flips)}");
+        double shadowScore = flippedDefect.GetProperty("shadowScore").GetDouble();
+
+        var promote = await serve.Client.PostAsync($"/api/v1/lines/{line}/shadow/promote", null);
+        Assert.Equal(HttpStatusCode.Accepted, promote.StatusCode);
+        Assert.Equal("succeeded", (await serve.WaitForJob((await promote.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString()!)).GetProperty("state").GetString());
+        var served = await (await serve.PostFrame(defect, line: line)).Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("v1", served.GetProperty("modelVersion").GetString());
+        Assert.Equal(shadowScore, served.GetProperty("score").GetDouble(), 0.001 * Math.Abs(shadowScore)); // its own features, as when it serves
+
+        await ComparedWithoutErrors(shadow: "v2", active: "v1"); // tiles of 64 beside whole frames at 96
+    }
 }
