@@ -36,7 +36,8 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
     private FileSystemWatcher? _watcher;
     private (FrameId Frame, Waiting File)? _offered;
     private (FrameId Frame, CameraFile File)? _headFrame;
-    private long _nextId, _reservedUpTo, _sinceSnapshot;
+    private readonly FrameIdBlocks _ids;
+    private long _sinceSnapshot;
     private long _captured, _accepted, _dropped, _results, _failed;
     private string? _heldBecause;
 
@@ -51,19 +52,20 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
         _lineActor = lineActor;
         _options = options;
         _observer = observer;
+        _ids = new FrameIdBlocks(options.FrameIdBlock);
 
         Recover<SnapshotOffer>(offer =>
         {
             if (offer.Snapshot is not CameraState state) return;
-            _reservedUpTo = state.ReservedUpTo;
+            _ids.Reserved(state.ReservedUpTo);
             _inspected.UnionWith(state.Inspected);
         });
-        Recover<CameraFrameIdsReserved>(e => _reservedUpTo = e.UpTo);
+        Recover<CameraFrameIdsReserved>(e => _ids.Reserved(e.UpTo));
         Recover<CameraFileInspected>(e => _inspected.Add(e.File));
         // The ids of the last block may have been used before the restart: the next frame starts a new block.
         Recover<RecoveryCompleted>(_ =>
         {
-            _nextId = _reservedUpTo;
+            _ids.Recovered();
             Watch();
         });
 
@@ -103,7 +105,8 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
         Command<SaveSnapshotFailure>(f => _log.Warning("Camera {0}: state not snapshotted: {1}", _camera, f.Cause.Message));
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => _log.Warning("Camera {0}: old journal events not deleted: {1}", _camera, f.Cause.Message));
-        Command<GetCameraStats>(_ => Sender.Tell(new CameraStats(_line, _camera, _captured, _accepted, _dropped, _results, _failed, false)));
+        Command<GetCameraStats>(_ => Sender.Tell(new CameraStats(_line, _camera, _captured, _accepted, _dropped, _results, _failed, false,
+            $"folder {_folder}", _watcher != null)));
     }
 
     public static Props Props(string line, string camera, string folder, IActorRef lineActor, FolderCameraOptions options, IActorRef? observer = null) =>
@@ -168,10 +171,10 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
             _queue.Enqueue(new Waiting(path, file, growing.Since));
         }
         if (_offered != null || _queue.Count == 0 || HeldBack()) return;
-        if (_nextId >= _reservedUpTo && (_headFrame == null || _headFrame.Value.File != _queue.Peek().File))
+        if (_ids.Exhausted && (_headFrame == null || _headFrame.Value.File != _queue.Peek().File))
         {
             // Persist stashes what comes meanwhile; the next tick offers the frame.
-            Persist(new CameraFrameIdsReserved(_reservedUpTo + _options.FrameIdBlock), e => _reservedUpTo = e.UpTo);
+            Persist(_ids.NextBlock(), e => _ids.Reserved(e.UpTo));
             return;
         }
         Offer(_queue.Peek());
@@ -213,7 +216,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
         if (unreadable != null)
             _log.Warning("Camera {0}: {1} could not be read within {2:0.#} s ({3}); it is offered empty and fails", _camera, head.Path, _options.SettleTimeout.TotalSeconds, unreadable);
         // A file offered again (Wait policy) keeps its frame id: it is one frame, not a new one.
-        var frame = _headFrame?.File == head.File ? _headFrame.Value.Frame : new FrameId(_line, _camera, _nextId++);
+        var frame = _headFrame?.File == head.File ? _headFrame.Value.Frame : new FrameId(_line, _camera, _ids.Take());
         if (_headFrame?.File != head.File) _captured++;
         _headFrame = (frame, head.File);
         _offered = (frame, head);
@@ -245,7 +248,7 @@ public sealed class FolderCameraActor : ReceivePersistentActor, IWithTimers
     {
         var still = _inspected.Where(f => new FileInfo(Path.Combine(_folder, f.Name)) is { Exists: true } info && CameraFile.Of(info) == f).ToList();
         _inspected.IntersectWith(still);
-        SaveSnapshot(new CameraState(_reservedUpTo, still));
+        SaveSnapshot(new CameraState(_ids.ReservedUpTo, still));
     }
 
     private void MoveToDone(string path, long sequence)

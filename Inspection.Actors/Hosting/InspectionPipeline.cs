@@ -37,8 +37,19 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
     public IActorRef StartLine(string line, LineOptions options) =>
         system.ActorOf(LineActor.Props(line, registry, extractors, options with { Directory = options.Directory ?? directory }), "line-" + Uri.EscapeDataString(line));
 
-    public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null) =>
-        system.ActorOf(ReplayCameraActor.Props(line, camera, lineActor, files, framesPerSecond, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");
+    /// <summary>
+    /// A simulated camera on this node: the files replayed once at a fixed frame rate, whatever the line can take;
+    /// frames the line refuses are dropped and counted, as a live camera's would be.
+    /// </summary>
+    public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null)
+    {
+        if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond), framesPerSecond, "a replay needs a frame rate above 0");
+        return StartCamera(line, camera, lineActor, () => new Engine.Cameras.ReplaySource(files, framesPerSecond), new CameraOptions { Policy = DropPolicy.Drop }, observer);
+    }
+
+    /// <summary>A camera of any source on this node (<see cref="CameraActor"/>).</summary>
+    public IActorRef StartCamera(string line, string camera, IActorRef lineActor, Func<Engine.Cameras.IFrameSource> source, CameraOptions options, IActorRef? observer = null) =>
+        system.ActorOf(CameraActor.Props(line, camera, source, lineActor, options, observer), $"camera-{Uri.EscapeDataString(line)}-{Uri.EscapeDataString(camera)}");
 
     /// <summary>
     /// Waits until this node's replica directory knows where every replica of <paramref name="deployment"/> runs, each

@@ -56,8 +56,15 @@ public sealed record StoredResult(
     DateTimeOffset ReceivedAt = default, string? Warning = null, long ImagesBytes = 0, string? ImagesNotKept = null, float Threshold = float.NaN,
     string? ThresholdMethod = null) : IEvent;
 
-/// <summary>Counts of one camera: every captured frame is either accepted (and gets a result) or dropped.</summary>
-public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished) : IAnswer;
+/// <summary>
+/// One camera's counts and status: every captured frame is either accepted (and gets a result) or dropped. Source:
+/// what it reads; Connected: whether its source is connected now; FramesPerSecond: frames captured a second over the
+/// last 5 s; LastFrameAt: when the last came; LastError: why the source last failed (null: never); Reconnects: times it
+/// connected again after a failure. Finished: a finite source has ended and every frame is accounted for.
+/// </summary>
+public sealed record CameraStats(string Line, string Camera, long Captured, long Accepted, long Dropped, long Results, long Failed, bool Finished,
+    string? Source = null, bool Connected = false, double FramesPerSecond = 0, DateTimeOffset? LastFrameAt = null, string? LastError = null,
+    long Reconnects = 0) : IAnswer;
 
 public sealed record GetCameraStats : IQuery;
 

@@ -118,8 +118,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
                 f.OptionalString(16), f.Has(17) ? f.Float(17) : float.NaN, f.OptionalString(18))),
         Of<CameraStats>("CS/2",
             (w, m) => w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
-                .Bool(8, m.Finished),
-            f => new CameraStats(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Bool(8))),
+                .Bool(8, m.Finished).String(9, m.Source).Bool(10, m.Connected).Double(11, m.FramesPerSecond).Int(12, m.LastFrameAt?.UtcTicks ?? 0)
+                .String(13, m.LastError).Int(14, m.Reconnects),
+            f => new CameraStats(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Bool(8), f.OptionalString(9),
+                f.Bool(10), f.Double(11), f.Int64(12) > 0 ? Time(f.Int64(12)) : null, f.OptionalString(13), f.Int64(14))),
         Of<GetCameraStats>("GC/2", (_, _) => { }, _ => new GetCameraStats()),
         Of<LineStats>("LX/2",
             (w, m) => w.String(1, m.Line).String(2, m.Version).Int(3, m.Accepted).Int(4, m.Rejected).Int(5, m.Scored).Int(6, m.Failed).Int(7, m.InFlight)

@@ -1,10 +1,7 @@
 using Akka.Actor;
-using Akka.Configuration;
 using Akka.TestKit;
-using Akka.TestKit.Xunit2;
 using Inspection.Actors.Cameras;
 using Inspection.Actors.Messages;
-using SkiaSharp;
 using Xunit;
 
 namespace Inspection.Actors.Tests;
@@ -15,31 +12,13 @@ namespace Inspection.Actors.Tests;
 /// under the same name as a new frame, and moves files with a result to a done folder when asked. The line is a probe
 /// here, answering as a line does.
 /// </summary>
-public sealed class FolderCameraTests : TestKit
+public sealed class FolderCameraTests : CameraTestKit
 {
-    private static readonly TempFolder Databases = new();
-    private readonly TempFolder _data = new();
-
-    public FolderCameraTests() : base(ConfigurationFactory.ParseString("akka.actor.provider = local")
-        .WithFallback(TestSupport.NodeConfig(Databases.File($"camera-{Guid.NewGuid():N}.db"))))
+    public FolderCameraTests() : base("camera")
     {
     }
 
-    protected override void Dispose(bool disposing)
-    {
-        base.Dispose(disposing);
-        _data.Dispose();
-    }
-
-    private static byte[] Png(byte shade)
-    {
-        using var bitmap = new SKBitmap(16, 16);
-        bitmap.Erase(new SKColor(shade, shade, shade));
-        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
-        return data.ToArray();
-    }
-
-    private string Folder(string name) => Directory.CreateDirectory(_data.File(name)).FullName;
+    private string Folder(string name) => Directory.CreateDirectory(Data.File(name)).FullName;
 
     private IActorRef Camera(string folder, TestProbe line, FolderCameraOptions? options = null, string name = "cam") =>
         Sys.ActorOf(FolderCameraActor.Props("line-f", name, folder, line.Ref, options ?? new FolderCameraOptions()));

@@ -94,6 +94,8 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, "/tmp/h.png", DateTimeOffset.UnixEpoch, "0190abcd", "key:retry-1",
                 DateTimeOffset.UnixEpoch.AddSeconds(-1)),
             new CameraStats("l", "c", 10, 8, 2, 8, 1, true),
+            new CameraStats("l", "gige", 10, 8, 2, 8, 1, false, "gige Aravis-Fake-GV01", true, 9.8, DateTimeOffset.UnixEpoch.AddSeconds(5),
+                "the camera stopped answering", 2),
             new GetCameraStats(),
             new LineStats("l", "v1", 10, 2, 7, 1, 0, 3),
             new GetLineStats("l"),
