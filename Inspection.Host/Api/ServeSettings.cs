@@ -52,7 +52,7 @@ public sealed class ServeSettings
 
     /// <summary>line=folder: lines this node trains once it has joined the cluster.</summary>
     public string[] Train { get; set; } = [];
-    /// <summary>line=folder: folders this node watches as cameras of a line run on it.</summary>
+    /// <summary>line=source: cameras of lines run on this node (folders, video files, streams: <see cref="Actors.Cameras.CameraSources"/>).</summary>
     public string[] Camera { get; set; } = [];
     /// <summary>Camera files with their result move to done/ in their folder.</summary>
     public bool MoveDone { get; set; }

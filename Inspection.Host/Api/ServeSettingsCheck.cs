@@ -113,7 +113,7 @@ public static class ServeSettingsCheck
 
         foreach (var pair in s.Train.Concat(s.Camera))
             if (ServeSettings.TryLineFolder(pair) is null)
-                throw new ArgumentException($"{Named(s.Train.Contains(pair) ? "Train" : "Camera")} expects line=folder, got '{pair}'");
+                throw new ArgumentException(s.Train.Contains(pair) ? $"{Named("Train")} expects line=folder, got '{pair}'" : $"{Named("Camera")} expects line=source, got '{pair}'");
         var lines = s.TrainLines;
         if (lines.Count > 0 && !s.Roles.Contains("gpu"))
             throw new ArgumentException($"{Named("Train")} trains on this node, which needs the gpu role ({Named("Roles")} {string.Join(" ", s.Roles)} lacks it)");
@@ -124,12 +124,8 @@ public static class ServeSettingsCheck
             try { MvtecCategory.Open(folder); }
             catch (DatasetException e) { throw new ArgumentException($"{Named("Train")} {line}={folder}: {e.Message}", e); }
         }
-        foreach (var (line, folder) in s.Cameras)
-        {
-            if (File.Exists(folder)) throw new ArgumentException($"{Named("Camera")} {line}={folder}: '{folder}' is a file; a camera watches a folder");
-            if (!Directory.Exists(folder))
-                throw new ArgumentException($"{Named("Camera")} {line}={folder}: folder '{folder}' does not exist (create it first; a misspelt folder would never see a frame)");
-        }
+        foreach (var (line, source) in s.Cameras)
+            if (Actors.Cameras.CameraSources.Problem(source) is { } problem) throw new ArgumentException($"{Named("Camera")} {line}={source}: {problem}");
     }
 
     private static void CheckTraining(ServeSettings s, Func<string, string> Named, Func<string, string> flag)

@@ -15,7 +15,7 @@ namespace Inspection.Host.Cli;
 /// <c>inspection serve</c>: one node of the cluster. With no arguments, a whole one-machine factory: every role, HTTP
 /// on 127.0.0.1:8080, SQLite and result images under ./inspection-data. Without the api role it serves health and
 /// metrics only. It can train lines once it has joined (<c>--train</c>) and watch folders as cameras
-/// (<c>--camera</c>). Settings come from options, INSPECTION_* variables and an optional JSON file
+/// or read video files and streams as cameras (<c>--camera</c>). Settings come from options, INSPECTION_* variables and an optional JSON file
 /// (<see cref="ServeSettingKey"/>). Runs until SIGTERM or Ctrl+C (or for <c>--for</c> seconds), then leaves the
 /// cluster and exits.
 /// <para>
@@ -181,6 +181,13 @@ public static class ServeCommand
         {
             if (!lineActors.TryGetValue(line, out var lineActor))
                 lineActors[line] = lineActor = pipeline.StartLine(line, started.Options.Lines);
+            if (!Directory.Exists(folder))
+            {
+                var (camera, open) = CameraSources.Open(folder);
+                pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions());
+                Console.WriteLine($"camera '{camera}' of line '{line}' reads {folder}");
+                continue;
+            }
             // The name is the camera's identity in the journal (the files it has inspected): the same folder keeps it across restarts.
             string full = Path.GetFullPath(folder).TrimEnd('/');
             string name = $"folder-{Path.GetFileName(full)}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant()}";

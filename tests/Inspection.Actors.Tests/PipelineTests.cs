@@ -129,6 +129,44 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal((0, 0), (requests.GetValueOrDefault("rows"), requests.GetValueOrDefault("support")));
     }
 
+    /// <summary>
+    /// A camera reading a video through FFmpeg (the seam's stream source): the test parts encoded losslessly (FFV1) by
+    /// the real ffmpeg, played at their frame rate; every frame is scored, in order, exactly as the engine scores the
+    /// image files themselves.
+    /// </summary>
+    [SkippableFact]
+    public async Task A_video_file_camera_scores_every_frame_as_the_engine_scores_the_images()
+    {
+        Skip.If(!File.Exists("/usr/bin/ffmpeg"), "Debian's ffmpeg is not installed (apt-get install -y ffmpeg)");
+        var settings = new PatchCoreSettings { ImageSize = 128, Seed = 1 };
+        await _pipeline.Train("video", _data, shards: 1, TimeSpan.FromMinutes(3));
+        var files = TestFiles(_data);
+        using var engine = new PatchCoreTrainer(settings, TorchSharp.torch.CPU).Train(TrainingSplit.Of(MvtecCategory.Open(_data), settings));
+        var expected = engine.Inspect(Engine.Imaging.PreparedImage.FromFiles(files, 128)).ImageScores;
+        string frames = Directory.CreateDirectory(_folder.File("frames")).FullName, video = _folder.File("line.mkv");
+        for (int i = 0; i < files.Count; i++) File.Copy(files[i], Path.Combine(frames, $"frame{i:D3}.png"));
+        using (var ffmpeg = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("/usr/bin/ffmpeg",
+                   $"-hide_banner -loglevel error -framerate 20 -i {frames}/frame%03d.png -c:v ffv1 -pix_fmt bgr0 {video}") { RedirectStandardError = true })!)
+        {
+            string errors = await ffmpeg.StandardError.ReadToEndAsync();
+            await ffmpeg.WaitForExitAsync();
+            Assert.True(ffmpeg.ExitCode == 0, errors);
+        }
+
+        var line = _pipeline.StartLine("video", new LineOptions());
+        var inbox = Inbox.Create(_node.System);
+        _pipeline.StartCamera("video", "cam", line, () => new Engine.Cameras.StreamSource(video), new Cameras.CameraOptions { Policy = Cameras.DropPolicy.Wait },
+            inbox.Receiver);
+        var (results, stats) = await Collect(inbox);
+        Assert.Equal((files.Count, files.Count, 0L, true), (stats.Captured, stats.Accepted, stats.Dropped, stats.Finished));
+        var ordered = results.OrderBy(r => r.Frame.Sequence).ToList();
+        for (int i = 0; i < files.Count; i++)
+        {
+            Assert.Null(ordered[i].Error);
+            Assert.True(Math.Abs(ordered[i].Score - expected[i]) <= 1e-4 * Math.Abs(expected[i]), $"frame {i} ({files[i]}): camera {ordered[i].Score}, engine {expected[i]}");
+        }
+    }
+
     [Fact]
     public async Task A_bf16_line_is_served_in_bf16_and_scores_like_the_bf16_engine()
     {
