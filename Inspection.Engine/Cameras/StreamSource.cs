@@ -33,7 +33,8 @@ public sealed class StreamSource : IFrameSource
             throw new ArgumentException($"'{address}' is neither a video file nor an rtsp://, http:// or https:// stream");
     }
 
-    public string Name => _file ? $"video file {_address}" : _address.Split('?')[0]; // no query: it may hold credentials
+    /// <summary>The file, or the stream's address without its user, password and query (they may hold credentials).</summary>
+    public string Name => _file ? $"video file {_address}" : new Uri(_address).GetComponents(UriComponents.SchemeAndServer | UriComponents.Path, UriFormat.UriEscaped);
     public bool Triggered => false;
 
     public void Connect(CancellationToken cancel)

@@ -126,6 +126,8 @@ public sealed class StreamSourceTests : IDisposable
     {
         Assert.Throws<FileNotFoundException>(() => new StreamSource(_folder.File("none.mp4")));
         Assert.Contains("neither a video file nor", Assert.Throws<ArgumentException>(() => new StreamSource("ftp://camera/stream")).Message);
+        // Status and logs never show a stream's credentials.
+        Assert.Equal("rtsp://10.0.0.7:554/stream1", new StreamSource("rtsp://admin:secret@10.0.0.7:554/stream1?token=abc").Name);
     }
 
     /// <summary>/mjpeg: a multipart MJPEG stream of 200 x 150 frames at 10 a second, as IP cameras serve; anything else: random bytes.</summary>
