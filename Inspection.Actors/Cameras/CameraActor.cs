@@ -127,7 +127,16 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
             _log.Warning("Camera {0}: frame {1} has no result ({2})", _camera, l.Frame.Sequence, l.Reason);
             CheckDone();
         });
-        Command<TriggerFrame>(_ => _source?.Trigger());
+        Command<TriggerFrame>(_ =>
+        {
+            try { _source?.Trigger(); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A camera that is away takes no trigger; the part it was for gets no frame, which the caller sees.
+                _lastError = e.Message;
+                _log.Warning("Camera {0} of line {1}: trigger not taken ({2})", _camera, _line, e.Message);
+            }
+        });
         Command<GetCameraStats>(_ => Sender.Tell(Stats()));
     }
 

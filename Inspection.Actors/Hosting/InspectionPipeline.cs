@@ -39,12 +39,14 @@ public sealed class InspectionPipeline(ActorSystem system, IActorRef registry, I
 
     /// <summary>
     /// A simulated camera on this node: the files replayed once at a fixed frame rate, whatever the line can take;
-    /// frames the line refuses are dropped and counted, as a live camera's would be.
+    /// frames the line refuses are dropped and counted, as a live camera's would be (<see cref="DropPolicy.Drop"/>), or
+    /// offered again until it takes them (<see cref="DropPolicy.Wait"/>: every file scored, the replay slowed down).
     /// </summary>
-    public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null)
+    public IActorRef StartReplayCamera(string line, string camera, IActorRef lineActor, IReadOnlyList<string> files, double framesPerSecond, IActorRef? observer = null,
+        DropPolicy policy = DropPolicy.Drop)
     {
         if (!(framesPerSecond > 0)) throw new ArgumentOutOfRangeException(nameof(framesPerSecond), framesPerSecond, "a replay needs a frame rate above 0");
-        return StartCamera(line, camera, lineActor, () => new Engine.Cameras.ReplaySource(files, framesPerSecond), new CameraOptions { Policy = DropPolicy.Drop }, observer);
+        return StartCamera(line, camera, lineActor, () => new Engine.Cameras.ReplaySource(files, framesPerSecond), new CameraOptions { Policy = policy }, observer);
     }
 
     /// <summary>A camera of any source on this node (<see cref="CameraActor"/>).</summary>

@@ -36,7 +36,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("Device", "INSPECTION_DEVICE", "--device", "cpu, cuda, cuda:N or auto for this node's backbones and shards (default cpu)"),
         // Lines, cameras and results on this node.
         new("Train", "INSPECTION_TRAIN", "--train", "line=folder: train (or retrain) a line from an MVTec-layout folder once this node has joined the cluster (needs the gpu role)", List: true),
-        new("Camera", "INSPECTION_CAMERA", "--camera", "line=source: a camera of that line: an existing folder it watches, a video file it plays, or an rtsp://, http:// (MJPEG) or https:// stream it reads through FFmpeg", List: true),
+        new("Camera", "INSPECTION_CAMERA", "--camera", "line=source: a camera of that line: an existing folder it watches, a video file it plays, an rtsp://, http:// (MJPEG) or https:// stream it reads through FFmpeg, or a gige:// GigE Vision camera", List: true),
         new("MoveDone", "INSPECTION_MOVE_DONE", "--move-done", "move each camera file that has its result into a done/ folder inside the camera's folder", Switch: true),
         new("Heatmaps", "INSPECTION_HEATMAPS", "--heatmaps", "folder where a gpu node keeps the images (frame, map, overlays) of the frames it scores for lines that ask: with HTTP, or without it only with this option (default: results/ in the data folder)"),
         new("Mqtt", "INSPECTION_MQTT", "--mqtt", "host:port of the MQTT broker that lines with mqtt on publish their results to (QoS 1)"),

@@ -185,7 +185,7 @@ public static class ServeCommand
             {
                 var (camera, open) = CameraSources.Open(folder);
                 pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions());
-                Console.WriteLine($"camera '{camera}' of line '{line}' reads {(CameraSources.IsStream(folder) ? new Engine.Cameras.StreamSource(folder).Name : folder)}");
+                using (var described = open()) Console.WriteLine($"camera '{camera}' of line '{line}' reads {described.Name}");
                 continue;
             }
             // The name is the camera's identity in the journal (the files it has inspected): the same folder keeps it across restarts.

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
@@ -67,7 +68,8 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var files = TestFiles(_data);
         var inbox = Inbox.Create(_node.System);
         using var metrics = new RecordedMetrics("synthetic");
-        _pipeline.StartReplayCamera("synthetic", "cam-1", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        // Every frame must be scored however loaded the machine is: the replay waits for the line rather than drop.
+        _pipeline.StartReplayCamera("synthetic", "cam-1", line, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var (results, stats) = await Collect(inbox);
         output.WriteLine($"{stats}");
         Assert.Equal(files.Count, stats.Captured);

@@ -58,6 +58,7 @@ public class CliNodeTests
     [InlineData("--camera line-a={dir}/file.txt: '{dir}/file.txt' is a file and not a video; a camera is a folder, a video file", "--camera", "line-a={dir}/file.txt")]
     [InlineData("--camera line-a={dir}/camra: '{dir}/camra' does not exist (create the folder first", "--camera", "line-a={dir}/camra")]
     [InlineData("--camera expects line=source, got '{dir}'", "--camera", "{dir}")]
+    [InlineData("--camera line-a=gige://cam?trigger=sometimes: trigger 'sometimes' is not free, software or a camera line", "--camera", "line-a=gige://cam?trigger=sometimes")]
     [InlineData("--train line-a={dir}/file.txt: Data folder '{dir}/file.txt' is a file; expected a category folder", "--train", "line-a={dir}/file.txt")]
     [InlineData("--train line-a={dir}: Data folder '{dir}' has no train/good folder", "--train", "line-a={dir}")]
     [InlineData("--train trains on this node, which needs the gpu role (--roles ingest api lacks it)", "--roles", "ingest", "api", "--train", "line-a={data}")]
