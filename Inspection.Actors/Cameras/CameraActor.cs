@@ -29,6 +29,8 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
     private readonly FrameIdBlocks _ids;
     private readonly Queue<Held> _queue = new();
     private readonly Queue<DateTime> _recent = new(); // capture times within the rate window
+    private readonly Queue<PendingPart> _parts = new(); // triggered parts waiting for their frame, oldest first
+    private readonly Dictionary<FrameId, PendingPart> _partOfFrame = [];
     private readonly SemaphoreSlim _room;
     private readonly CancellationTokenSource _stop = new();
     private IFrameSource? _source;
@@ -67,6 +69,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         {
             _captured++;
             _dropped++;
+            if (NextPart() is { } part) part.Fail("its frame was dropped: the line is behind and the camera's buffer is full");
             Count(d.At);
             CheckDone();
         });
@@ -80,6 +83,8 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         {
             _connected = false;
             _lastError = l.Reason;
+            // A frame asked for before the loss will not come: the parts waiting for one hear it now, not at their deadline.
+            while (_parts.TryDequeue(out var part)) part.Fail($"the camera was lost before its frame came ({l.Reason})");
             _log.Warning("Camera {0} of line {1}: {2} ({3}); connecting again in {4:0.#} s", _camera, _line, _name, l.Reason, l.RetryIn.TotalSeconds);
         });
         Command<Ended>(_ =>
@@ -92,6 +97,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         {
             if (_offered is not { } offered || offered.Frame != a.Frame) return;
             _accepted++;
+            if (offered.Part is { } part) _partOfFrame[a.Frame] = part;
             Release();
             Offer();
         });
@@ -101,6 +107,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
             if (_options.Policy == DropPolicy.Drop)
             {
                 _dropped++;
+                offered.Part?.Fail($"its frame was refused by the line ({r.Reason})");
                 Release();
                 Offer();
                 CheckDone();
@@ -116,6 +123,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         {
             _results++;
             if (r.Error != null) _failed++;
+            if (_partOfFrame.Remove(r.Frame, out var part)) part.ReplyTo.Tell(new PartResult(part.Part, r));
             _observer?.Tell(r);
             CheckDone();
         });
@@ -124,6 +132,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
             // Taken by the line but with no result (its database failed): the frame is accounted for as failed.
             _results++;
             _failed++;
+            if (_partOfFrame.Remove(l.Frame, out var part)) part.Fail($"its frame has no result ({l.Reason})");
             _log.Warning("Camera {0}: frame {1} has no result ({2})", _camera, l.Frame.Sequence, l.Reason);
             CheckDone();
         });
@@ -137,6 +146,23 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
                 _log.Warning("Camera {0} of line {1}: trigger not taken ({2})", _camera, _line, e.Message);
             }
         });
+        Command<TriggerPart>(t =>
+        {
+            var part = new PendingPart(t.Part, t.Deadline, Sender);
+            if (_source is null || !_connected)
+            {
+                part.Fail($"the camera is not connected ({_lastError ?? "not yet"})");
+                return;
+            }
+            _parts.Enqueue(part);
+            try { _source.Trigger(); }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                _lastError = e.Message;
+                _parts.TryDequeue(out _); // triggers are taken in order: the one that failed is the newest
+                part.Fail($"the camera took no trigger ({e.Message})");
+            }
+        });
         Command<GetCameraStats>(_ => Sender.Tell(Stats()));
     }
 
@@ -148,6 +174,19 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly TriggerFrame Instance = new();
     }
+
+    /// <summary>
+    /// A part is in front of the camera: trigger it (a software-triggered camera; others take their next frame) and
+    /// answer the sender with the part's <see cref="PartResult"/>, or <see cref="PartFailed"/> when it gets no frame
+    /// or no result (camera away, frame dropped or refused, no frame by <paramref name="Deadline"/> (UTC)).
+    /// </summary>
+    public sealed record TriggerPart(string Part, DateTime Deadline);
+
+    /// <summary>The result of a part's frame.</summary>
+    public sealed record PartResult(string Part, StoredResult Result);
+
+    /// <summary>A part that gets no result, and why.</summary>
+    public sealed record PartFailed(string Part, string Reason);
 
     private void StartGrabbing()
     {
@@ -232,7 +271,7 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         _captured++;
         Count(g.Frame.At);
         _lastFrameAt = g.Frame.At;
-        _queue.Enqueue(new Held(g.Frame));
+        _queue.Enqueue(new Held(g.Frame) { Part = NextPart() });
         Offer();
     }
 
@@ -256,6 +295,20 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         }
         _offered = head;
         _lineActor.Tell(new CapturedFrame(head.Frame, head.Grabbed.Encoded, head.Grabbed.Source));
+    }
+
+    /// <summary>
+    /// The part the next frame belongs to: the oldest one triggered and still within its deadline (older ones are
+    /// failed: their frame did not come in time, and a later frame is not theirs).
+    /// </summary>
+    private PendingPart? NextPart()
+    {
+        while (_parts.TryDequeue(out var part))
+        {
+            if (DateTime.UtcNow <= part.Deadline) return part;
+            part.Fail("no frame came by its deadline");
+        }
+        return null;
     }
 
     /// <summary>The offered frame is taken or dropped: it leaves the queue and the buffer has room for one more.</summary>
@@ -295,11 +348,17 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
         base.PostStop();
     }
 
-    /// <summary>A grabbed frame, with the id it is given when first offered (kept when it is offered again).</summary>
+    /// <summary>A grabbed frame, with the id it is given when first offered (kept when it is offered again) and the part it shows, if triggered for one.</summary>
     private sealed class Held(GrabbedFrame grabbed)
     {
         public GrabbedFrame Grabbed { get; } = grabbed;
         public FrameId? Frame { get; set; }
+        public PendingPart? Part { get; init; }
+    }
+
+    private sealed record PendingPart(string Part, DateTime Deadline, IActorRef ReplyTo)
+    {
+        public void Fail(string reason) => ReplyTo.Tell(new PartFailed(Part, reason));
     }
 
     private sealed record Grabbed(GrabbedFrame Frame);

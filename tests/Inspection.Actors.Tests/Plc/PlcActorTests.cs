@@ -1,0 +1,162 @@
+using System.Net;
+using System.Text.Json;
+using Akka.Actor;
+using Akka.TestKit;
+using Inspection.Actors.Cameras;
+using Inspection.Actors.Messages;
+using Inspection.Actors.Plc;
+using Inspection.Engine.Tests.Cameras;
+using Xunit;
+
+namespace Inspection.Actors.Tests.Plc;
+
+/// <summary>
+/// The PLC handshake end to end on this machine: a PLC nobody here wrote (pymodbus) triggers over Modbus TCP, a real
+/// GigE Vision camera (aravis' simulator) takes the software trigger, the camera actor offers the frame to the line (a
+/// probe here, answering as a line does, or late, or not at all), and the verdict comes back to the PLC with the
+/// part's id. Timeouts at the deadline, late results, a trigger storm, a camera that is away and a PLC that stops
+/// polling each get their test.
+/// </summary>
+public sealed class PlcActorTests : CameraTestKit
+{
+    public PlcActorTests() : base("plc")
+    {
+    }
+
+    private static void Require()
+    {
+        Skip.If(FakeGigECamera.Missing != null, FakeGigECamera.Missing);
+        Skip.If(PlcClient.PymodbusMissing != null, PlcClient.PymodbusMissing);
+    }
+
+    private (IActorRef Plc, IActorRef Camera, TestProbe Line, int Port) Start(FakeGigECamera simulator, NoVerdictMeaning meaning = NoVerdictMeaning.Ng,
+        TimeSpan? deadline = null, TimeSpan? silentAfter = null)
+    {
+        var line = CreateTestProbe();
+        var (name, open) = CameraSources.Open(simulator.Url("pixel-format=Mono8&width=128&height=128&trigger=software"));
+        var camera = Sys.ActorOf(CameraActor.Props("line-p", name, open, line.Ref, new CameraOptions { MinBackoff = TimeSpan.FromMilliseconds(100), MaxBackoff = TimeSpan.FromMilliseconds(300) }));
+        AwaitAssert(() => Assert.True(camera.Ask<CameraStats>(new GetCameraStats(), TimeSpan.FromSeconds(5)).Result.Connected), TimeSpan.FromSeconds(20));
+        var plc = Sys.ActorOf(PlcActor.Props(new PlcOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Cameras = [new PlcCamera("line-p", name, camera)], NoVerdict = meaning,
+            Deadline = deadline ?? TimeSpan.FromSeconds(5), SilentAfter = silentAfter ?? TimeSpan.FromSeconds(3),
+        }));
+        int port = IPEndPoint.Parse(Stats(plc).Endpoint).Port;
+        return (plc, camera, line, port);
+    }
+
+    private static PlcStats Stats(IActorRef plc) => plc.Ask<PlcStats>(GetPlcStats.Instance, TimeSpan.FromSeconds(5)).Result;
+
+    private static CapturedFrame Accept(TestProbe line)
+    {
+        var frame = line.ExpectMsg<CapturedFrame>(TimeSpan.FromSeconds(20));
+        line.Reply(new FrameAccepted(frame.Frame, "r" + frame.Frame.Sequence));
+        return frame;
+    }
+
+    private static StoredResult Result(CapturedFrame frame, bool defective, float normalised, string? error = null) =>
+        new(frame.Frame, frame.Source, "v1", normalised * 2, normalised, defective, error, 5, null, DateTimeOffset.UtcNow, "r" + frame.Frame.Sequence);
+
+    [SkippableFact]
+    public async Task A_plc_trigger_gets_the_parts_verdict_with_its_id_and_score()
+    {
+        Require();
+        using var simulator = new FakeGigECamera();
+        var (plc, _, line, port) = Start(simulator);
+
+        var handshake = Task.Run(() => PlcClient.Pymodbus(port, "handshake 0 4711"));
+        var frame = Accept(line);
+        using (var bitmap = Engine.Imaging.ImageDecoder.Decode(frame.Encoded, frame.Source)) Assert.Equal(128, bitmap.Width); // the camera's real frame
+        line.Reply(Result(frame, defective: true, normalised: 0.73f));
+        var answer = await handshake;
+        Assert.Equal((4711, "ng", "inspected", 730), (answer.GetProperty("part").GetInt32(), answer.GetProperty("verdict").GetString(),
+            answer.GetProperty("code").GetString(), answer.GetProperty("score").GetInt32()));
+
+        // No part id from the PLC: one is assigned (top bit set) and echoed.
+        handshake = Task.Run(() => PlcClient.Pymodbus(port, "handshake 0 0"));
+        line.Reply(Result(Accept(line), defective: false, normalised: 0.2f));
+        var assigned = await handshake;
+        uint id = assigned.GetProperty("part").GetUInt32();
+        Assert.True(id >= 0x8000_0000u);
+        Assert.Equal(("ok", 200), (assigned.GetProperty("verdict").GetString(), assigned.GetProperty("score").GetInt32()));
+
+        var stats = Stats(plc).Cameras.Single();
+        Assert.Equal((2L, 1L, 1L, 0L, 0L), (stats.Parts, stats.Ok, stats.Ng, stats.Timeouts, stats.Refused));
+        Assert.Equal(id.ToString(), stats.LastPart);
+    }
+
+    [SkippableFact]
+    public async Task A_part_without_a_verdict_by_its_deadline_gets_the_timeout_verdict_and_its_late_result_is_not_sent()
+    {
+        Require();
+        using var simulator = new FakeGigECamera();
+        var (plc, _, line, port) = Start(simulator, NoVerdictMeaning.Hold, deadline: TimeSpan.FromMilliseconds(300));
+
+        var handshake = Task.Run(() => PlcClient.Pymodbus(port, "handshake 0 7"));
+        var frame = Accept(line); // taken, and its result held back past the deadline
+        var answer = await handshake;
+        Assert.Equal((7, "hold", "timeout"), (answer.GetProperty("part").GetInt32(), answer.GetProperty("verdict").GetString(), answer.GetProperty("code").GetString()));
+        Assert.True(answer.GetProperty("ms").GetDouble() >= 300);
+
+        line.Reply(Result(frame, defective: false, normalised: 0.1f)); // the result, late
+        AwaitAssert(() => Assert.Equal(1, Stats(plc).Cameras.Single().Late), TimeSpan.FromSeconds(10));
+        var registers = PlcClient.Pymodbus(port, "read 0");
+        Assert.Equal((3, 1, 7, 1, 1), (registers.GetProperty("verdict").GetInt32(), registers.GetProperty("result_code").GetInt32(),
+            registers.GetProperty("result_part_low").GetInt32(), registers.GetProperty("timeouts").GetInt32(), registers.GetProperty("late").GetInt32()));
+        var stats = Stats(plc).Cameras.Single();
+        Assert.Equal((1L, 1L, 1L, 0L), (stats.Parts, stats.Hold, stats.Timeouts, stats.Ok));
+    }
+
+    [SkippableFact]
+    public void A_trigger_storm_is_refused_and_counted_and_every_part_taken_gets_one_verdict()
+    {
+        Require();
+        using var simulator = new FakeGigECamera();
+        var (plc, _, line, port) = Start(simulator);
+
+        var storm = PlcClient.Pymodbus(port, "storm 0 50");
+        // Answer every frame the storm caused, until the camera has none left to offer.
+        int answered = 0;
+        while (line.HasMessages || answered == 0)
+        {
+            line.Reply(Result(Accept(line), defective: false, normalised: 0.1f));
+            answered++;
+        }
+        AwaitAssert(() => Assert.False(Stats(plc).Cameras.Single().Busy), TimeSpan.FromSeconds(10));
+        var stats = Stats(plc).Cameras.Single();
+        Assert.Equal(50, stats.Parts + stats.Refused);
+        Assert.True(stats.Refused > 0, "50 triggers over one connection must outrun one pending part");
+        Assert.Equal(stats.Parts, stats.Ok + stats.Ng + stats.Hold); // one verdict per part taken
+        Assert.Equal(stats.Parts, answered);
+        Assert.Equal((int)stats.Refused, PlcClient.Pymodbus(port, "read 0").GetProperty("refused").GetInt32());
+        Assert.True(storm.GetProperty("parts").GetInt32() >= 1);
+    }
+
+    [SkippableFact]
+    public void A_camera_that_is_away_gives_the_no_frame_verdict_at_once_and_a_plc_that_stops_polling_shows_as_silent()
+    {
+        Require();
+        using var simulator = new FakeGigECamera();
+        var (plc, camera, line, port) = Start(simulator, silentAfter: TimeSpan.FromMilliseconds(500));
+        Assert.True(Stats(plc).Silent); // no request yet
+
+        simulator.Kill();
+        AwaitAssert(() => Assert.False(camera.Ask<CameraStats>(new GetCameraStats(), TimeSpan.FromSeconds(5)).Result.Connected), TimeSpan.FromSeconds(60));
+        var answer = PlcClient.Pymodbus(port, "handshake 0 99");
+        Assert.Equal((99, "ng", "no-frame"), (answer.GetProperty("part").GetInt32(), answer.GetProperty("verdict").GetString(), answer.GetProperty("code").GetString()));
+        Assert.True(answer.GetProperty("ms").GetDouble() < 5000 - 1); // not the deadline: said at once
+        Assert.False(Stats(plc).Silent);
+        Assert.Equal(0, PlcClient.Pymodbus(port, "read 0").GetProperty("status").GetInt32() & PlcRegisterMap.CameraConnected);
+
+        // The PLC stops polling: shown as silent; the next verdict waits in the registers for it, unacknowledged.
+        AwaitAssert(() => Assert.True(Stats(plc).Silent), TimeSpan.FromSeconds(10));
+        plc.Tell(new PlcActor.TriggerFromMqtt("line-p", Stats(plc).Cameras.Single().Camera, 5));
+        AwaitAssert(() => Assert.True(Stats(plc).Cameras.Single().Unacknowledged), TimeSpan.FromSeconds(10));
+        Assert.True(Stats(plc).Silent);
+        var waiting = PlcClient.Pymodbus(port, "read 0"); // the PLC is back: the verdict is there for it
+        Assert.Equal((5, PlcRegisterMap.ResultReady), (waiting.GetProperty("result_part_low").GetInt32(), waiting.GetProperty("status").GetInt32() & PlcRegisterMap.ResultReady));
+        PlcClient.Pymodbus(port, "ack 0");
+        Assert.False(Stats(plc).Cameras.Single().Unacknowledged);
+        line.ExpectNoMsg(TimeSpan.Zero);
+    }
+}
