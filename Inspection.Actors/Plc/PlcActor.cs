@@ -19,9 +19,11 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
     private readonly PlcOptions _options;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly PlcRegisters _registers;
-    private readonly ModbusTcpServer _server;
+    private readonly ModbusTcpServer? _server;
     private readonly CameraState[] _cameras;
     private uint _assigned;
+    private IActorRef? _mqtt;
+    private MqttPlcBridge.State? _mqttState;
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -31,7 +33,7 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         _cameras = options.Cameras.Select(c => new CameraState(c)).ToArray();
         var self = Self;
         _registers = new PlcRegisters(options.Cameras.Count, (address, values) => self.Tell(new Written(address, values)));
-        _server = new ModbusTcpServer(options.Endpoint, _registers);
+        _server = options.Endpoint is { } endpoint ? new ModbusTcpServer(endpoint, _registers) : null;
 
         Receive<Written>(OnWritten);
         Receive<TriggerFromMqtt>(t =>
@@ -42,16 +44,16 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         });
         Receive<CameraActor.PartResult>(r => Verdict(r.Part, r.Result.Error is null
             ? (r.Result.Defective ? PlcVerdict.Ng : PlcVerdict.Ok, PlcResultCode.Inspected, r.Result.NormalisedScore)
-            : (NoVerdict, PlcResultCode.Failed, float.NaN), r.Result.Error));
-        Receive<CameraActor.PartFailed>(f => Verdict(f.Part, (NoVerdict, PlcResultCode.NoFrame, float.NaN), f.Reason));
+            : (NoVerdict, PlcResultCode.Failed, float.NaN), r.Result.Error, r.Result.ResultId));
+        Receive<CameraActor.PartFailed>(f => Verdict(f.Part, (NoVerdict, PlcResultCode.NoFrame, float.NaN), f.Reason, null));
         Receive<Deadline>(d =>
         {
             var state = _cameras[d.Camera];
             if (state.Pending != d.Part) return;
             state.Timeouts++;
             _registers.Increment(d.Camera, R.Timeouts);
-            Write(d.Camera, d.Part, NoVerdict, PlcResultCode.Timeout, float.NaN);
-            state.TimedOut.Add(d.Part);
+            state.TimedOut[d.Part] = state.PendingSince;
+            Write(d.Camera, d.Part, NoVerdict, PlcResultCode.Timeout, float.NaN, $"no verdict within {_options.Deadline.TotalMilliseconds} ms", null);
             _log.Warning("Part {0} at camera {1} of line {2}: no verdict within {3} ms; {4} sent", d.Part, state.Camera.Camera, state.Camera.Line,
                 _options.Deadline.TotalMilliseconds, NoVerdict);
         });
@@ -66,6 +68,7 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             }
         });
         Receive<CameraSeen>(s => SetStatusBit(s.Camera, R.CameraConnected, s.Connected));
+        Receive<MqttPlcBridge.State>(state => _mqttState = state);
         Receive<GetPlcStats>(_ => Sender.Tell(Stats()));
     }
 
@@ -78,12 +81,13 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        _server.Start(); // throws (and the actor fails to start) when the address is taken: said where it is started
+        _server?.Start(); // throws (and the actor fails to start) when the address is taken: serve checks it first
+        if (_options.Mqtt is { } broker) _mqtt = Context.ActorOf(MqttPlcBridge.Props(broker.Host, broker.Port), "mqtt");
         Timers.StartPeriodicTimer("beat", Beat.Instance, TimeSpan.FromSeconds(1));
-        _log.Info("PLC handshake: Modbus TCP on {0} for {1} camera(s)", _server.LocalEndpoint, _cameras.Length);
+        _log.Info("PLC handshake: {0} for {1} camera(s)", _server is null ? "no Modbus server" : $"Modbus TCP on {_server.LocalEndpoint}", _cameras.Length);
     }
 
-    protected override void PostStop() => _server.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+    protected override void PostStop() => _server?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
 
     private void OnWritten(Written w)
     {
@@ -119,6 +123,7 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         uint id = given ?? (0x8000_0000u | (++_assigned & 0x7FFF_FFFFu));
         string part = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         state.Pending = part;
+        state.PendingSince = DateTime.UtcNow;
         state.Parts++;
         state.LastPart = part;
         _registers.Increment(camera, R.Parts);
@@ -127,16 +132,18 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer($"deadline-{camera}", new Deadline(camera, part), _options.Deadline);
     }
 
-    private void Verdict(string part, (PlcVerdict Verdict, PlcResultCode Code, float Score) outcome, string? reason)
+    private void Verdict(string part, (PlcVerdict Verdict, PlcResultCode Code, float Score) outcome, string? reason, string? resultId)
     {
-        int camera = Array.FindIndex(_cameras, c => c.Pending == part || c.TimedOut.Contains(part));
+        int camera = Array.FindIndex(_cameras, c => c.Pending == part || c.TimedOut.ContainsKey(part));
         if (camera < 0) return;
         var state = _cameras[camera];
-        if (state.TimedOut.Remove(part))
+        if (state.TimedOut.Remove(part, out var since))
         {
             state.Late++;
             _registers.Increment(camera, R.Late);
             _log.Info("Part {0}: its result came after the deadline (stored, not sent to the PLC)", part);
+            Tell(new PartVerdict(state.Camera.Line, state.Camera.Camera, part, outcome.Verdict, outcome.Code, outcome.Score, reason,
+                (DateTime.UtcNow - since).TotalMilliseconds, resultId, Late: true));
             return;
         }
         Timers.Cancel($"deadline-{camera}");
@@ -145,11 +152,17 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             state.Failures++;
             _log.Warning("Part {0} at camera {1} of line {2}: {3} ({4})", part, state.Camera.Camera, state.Camera.Line, outcome.Code, reason);
         }
-        Write(camera, part, outcome.Verdict, outcome.Code, outcome.Score);
+        Write(camera, part, outcome.Verdict, outcome.Code, outcome.Score, reason, resultId);
     }
 
-    /// <summary>Writes a part's verdict in one step: verdict, code, part id, score, busy off, result ready.</summary>
-    private void Write(int camera, string part, PlcVerdict verdict, PlcResultCode code, float score)
+    private void Tell(PartVerdict verdict)
+    {
+        foreach (var listener in _options.Listeners) listener.Tell(verdict);
+        _mqtt?.Tell(verdict);
+    }
+
+    /// <summary>Writes a part's verdict in one step (verdict, code, part id, score, busy off, result ready) and tells the listeners.</summary>
+    private void Write(int camera, string part, PlcVerdict verdict, PlcResultCode code, float score, string? reason, string? resultId)
     {
         var state = _cameras[camera];
         uint id = uint.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
@@ -157,6 +170,7 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         ushort status = (ushort)((_registers.Get(camera, R.Status) & ~R.Busy) | R.ResultReady);
         _registers.Set(camera, (R.Verdict, (ushort)verdict), (R.ResultCode, (ushort)code), (R.ResultPartHigh, (ushort)(id >> 16)),
             (R.ResultPartLow, (ushort)id), (R.Score, scaled), (R.Status, status));
+        Tell(new PartVerdict(state.Camera.Line, state.Camera.Camera, part, verdict, code, score, reason, (DateTime.UtcNow - state.PendingSince).TotalMilliseconds, resultId));
         state.Pending = null;
         state.Unacknowledged = true;
         switch (verdict)
@@ -175,19 +189,21 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
 
     private PlcStats Stats()
     {
-        var last = _server.LastRequestAt;
-        return new PlcStats(_server.LocalEndpoint.ToString(), _server.Requests, last, last is null || DateTimeOffset.UtcNow - last > _options.SilentAfter,
+        var last = _server?.LastRequestAt;
+        return new PlcStats(_server?.LocalEndpoint.ToString(), _server?.Requests ?? 0, last, last is null || DateTimeOffset.UtcNow - last > _options.SilentAfter,
             _cameras.Select(c => new PlcCameraStats(c.Camera.Line, c.Camera.Camera, c.Parts, c.Ok, c.Ng, c.Hold, c.Timeouts, c.Failures, c.Refused, c.Late,
-                c.Pending != null, c.Unacknowledged, c.LastPart)).ToList());
+                c.Pending != null, c.Unacknowledged, c.LastPart)).ToList(),
+            _options.Mqtt is null ? null : _mqttState ?? new MqttPlcBridge.State("connecting", false));
     }
 
     private sealed class CameraState(PlcCamera camera)
     {
         public PlcCamera Camera { get; } = camera;
         public string? Pending { get; set; }
+        public DateTime PendingSince { get; set; }
         public string? LastPart { get; set; }
         /// <summary>Parts that got a timeout verdict and whose result may still come (then late).</summary>
-        public HashSet<string> TimedOut { get; } = [];
+        public Dictionary<string, DateTime> TimedOut { get; } = [];
         public bool Unacknowledged { get; set; }
         public long Parts, Ok, Ng, Hold, Timeouts, Failures, Refused, Late;
     }

@@ -41,7 +41,7 @@ public sealed class PlcActorTests : CameraTestKit
             Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Cameras = [new PlcCamera("line-p", name, camera)], NoVerdict = meaning,
             Deadline = deadline ?? TimeSpan.FromSeconds(5), SilentAfter = silentAfter ?? TimeSpan.FromSeconds(3),
         }));
-        int port = IPEndPoint.Parse(Stats(plc).Endpoint).Port;
+        int port = IPEndPoint.Parse(Stats(plc).Endpoint!).Port;
         return (plc, camera, line, port);
     }
 

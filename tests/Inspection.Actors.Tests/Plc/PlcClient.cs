@@ -36,9 +36,18 @@ public static class PlcClient
         return JsonDocument.Parse(output).RootElement;
     }
 
-    public static (int Code, string Output, string Errors) Run(string program, string arguments)
+    public static (int Code, string Output, string Errors) Run(string program, string arguments) =>
+        Run(new ProcessStartInfo(program, arguments), arguments);
+
+    /// <summary>Runs <paramref name="program"/> with each argument passed as it is (no quoting rules between).</summary>
+    public static (int Code, string Output, string Errors) RunWith(string program, params string[] arguments) =>
+        Run(new ProcessStartInfo(program, arguments), string.Join(' ', arguments));
+
+    private static (int Code, string Output, string Errors) Run(ProcessStartInfo start, string arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        string program = start.FileName;
+        using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         string errors = process.StandardError.ReadToEnd();
         if (!process.WaitForExit(TimeSpan.FromSeconds(120))) { process.Kill(); throw new TimeoutException($"{program} {arguments} ran over 120 s"); }
