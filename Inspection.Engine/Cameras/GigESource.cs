@@ -17,6 +17,7 @@ public sealed class GigESource : IFrameSource
     /// <summary>How long <see cref="Next"/> waits for a frame before it asks the camera whether it is still there.</summary>
     private static readonly TimeSpan Probe = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan FrameRetention = TimeSpan.FromSeconds(1);
     private readonly GigESettings _settings;
     private readonly object _gate = new(); // the camera handle, between Next/Connect and Trigger's thread
     private IntPtr _camera, _stream;
@@ -128,7 +129,13 @@ public sealed class GigESource : IFrameSource
         Check(error, $"camera '{s.Camera}': opening its stream");
         // A socket buffer as large as a frame: the default one overflows on a megapixel frame, and most packets are lost.
         if (arv_camera_is_gv_device(_camera))
+        {
             SetEnumProperty(_stream, "socket-buffer", arv_gv_stream_socket_buffer_get_type(), GvStreamSocketBufferAuto);
+            // aravis gives up on a frame 100 ms after its last packet by default; a node busy scoring may not run the
+            // receiving thread that soon, and a frame given up is a part without a verdict. Missing packets are still
+            // asked for again after the packet timeout.
+            SetUIntProperty(_stream, "frame-retention", (uint)FrameRetention.TotalMicroseconds);
+        }
         for (int i = 0; i < s.Buffers; i++) arv_stream_push_buffer(_stream, arv_buffer_new_allocate((UIntPtr)payload));
         arv_camera_start_acquisition(_camera, out error);
         Check(error, $"camera '{s.Camera}': starting acquisition");

@@ -59,6 +59,7 @@ internal static class AravisNative
     [DllImport(GObject)] public static extern void g_object_unref(IntPtr instance);
     [DllImport(GObject)] public static extern IntPtr g_value_init(IntPtr value, UIntPtr type);
     [DllImport(GObject)] public static extern void g_value_set_enum(IntPtr value, int number);
+    [DllImport(GObject)] public static extern void g_value_set_uint(IntPtr value, uint number);
     [DllImport(GObject)] public static extern void g_value_unset(IntPtr value);
     [DllImport(GObject)] public static extern void g_object_set_property(IntPtr instance, string name, IntPtr value);
     [DllImport(GLib)] public static extern void g_error_free(IntPtr error);
@@ -73,8 +74,18 @@ internal static class AravisNative
         throw new IOException($"{what}: {message}");
     }
 
+    /// <summary>G_TYPE_UINT: fundamental type 7, shifted as GLib's type ids are.</summary>
+    private static readonly UIntPtr UIntType = 7 << 2;
+
     /// <summary>Sets an enum-typed GObject property (g_object_set is variadic, which P/Invoke cannot call portably).</summary>
-    public static void SetEnumProperty(IntPtr instance, string name, UIntPtr type, int number)
+    public static void SetEnumProperty(IntPtr instance, string name, UIntPtr type, int number) =>
+        SetProperty(instance, name, type, value => g_value_set_enum(value, number));
+
+    /// <summary>Sets a guint GObject property.</summary>
+    public static void SetUIntProperty(IntPtr instance, string name, uint number) =>
+        SetProperty(instance, name, UIntType, value => g_value_set_uint(value, number));
+
+    private static void SetProperty(IntPtr instance, string name, UIntPtr type, Action<IntPtr> set)
     {
         // A GValue is a GType and two 8-byte data words; it must start zeroed.
         IntPtr value = Marshal.AllocHGlobal(24);
@@ -82,7 +93,7 @@ internal static class AravisNative
         {
             for (int i = 0; i < 24; i += 8) Marshal.WriteInt64(value, i, 0);
             g_value_init(value, type);
-            g_value_set_enum(value, number);
+            set(value);
             g_object_set_property(instance, name, value);
             g_value_unset(value);
         }

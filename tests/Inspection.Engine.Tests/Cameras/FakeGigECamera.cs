@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Inspection.Engine.Cameras;
+using System.Diagnostics;
 
 namespace Inspection.Engine.Tests.Cameras;
 
@@ -39,27 +39,42 @@ public sealed class FakeGigECamera : IDisposable
             }
         }
         Start();
+        WarmUp();
+    }
+
+    /// <summary>
+    /// Takes one frame and lets go: the simulator's first frame after it starts came incomplete now and then (its
+    /// stream timing starts with it), and tests assert whole frames. Only at the first start, when no camera actor
+    /// competes for the camera's control channel.
+    /// </summary>
+    private void WarmUp()
+    {
+        using var source = new GigESource(GigESettings.Parse(Url("trigger=software")));
+        source.Connect(CancellationToken.None);
+        for (int i = 0; i < 3; i++)
+        {
+            source.Trigger();
+            using var within = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            if (source.Next(within.Token) is { Encoded.Length: > 0 }) return;
+        }
     }
 
     public string Url(string settings = "") => $"gige://{Address}{(settings.Length > 0 ? "?" + settings : "")}";
 
-    /// <summary>Starts the simulator (again) and returns once it answers a GigE Vision connection.</summary>
+    /// <summary>Starts the simulator (again) and returns once it listens on the GigE Vision control port.</summary>
     public void Start()
     {
         _process = Process.Start(new ProcessStartInfo(Program, $"-i {Address}") { RedirectStandardError = true, RedirectStandardOutput = true })!;
         _process.BeginErrorReadLine();
         _process.BeginOutputReadLine();
+        // Listening, read from the kernel's socket table: a probe connection would take the camera's control channel,
+        // which a camera grants one client at a time, and race a camera actor that is connecting again.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
-        while (true)
+        while (!File.ReadAllText("/proc/net/udp").Contains("0100007F:0F74")) // 127.0.0.1:3956
         {
-            using var probe = new GigESource(GigESettings.Parse(Url("trigger=software"))); // no frames left in flight for the next client
-            try
-            {
-                probe.Connect(CancellationToken.None);
-                return;
-            }
-            catch (IOException) when (DateTime.UtcNow < deadline && !_process.HasExited) { }
             if (_process.HasExited) throw new InvalidOperationException($"{Program} exited at once (code {_process.ExitCode}); is another simulator running on {Address}?");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{Program} did not listen on {Address}:3956 within 20 s");
+            Thread.Sleep(20); // a socket table has no event to wait on
         }
     }
 
