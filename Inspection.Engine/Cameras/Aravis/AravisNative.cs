@@ -22,8 +22,6 @@ internal static class AravisNative
     [DllImport(Aravis)] public static extern IntPtr arv_camera_new(string? name, out IntPtr error);
     [DllImport(Aravis)] public static extern IntPtr arv_camera_get_device(IntPtr camera);
     [DllImport(Aravis)] public static extern bool arv_camera_is_gv_device(IntPtr camera);
-    [DllImport(Aravis)] public static extern IntPtr arv_camera_get_device_id(IntPtr camera, out IntPtr error);
-    [DllImport(Aravis)] public static extern IntPtr arv_camera_get_model_name(IntPtr camera, out IntPtr error);
     [DllImport(Aravis)] public static extern void arv_camera_set_pixel_format_from_string(IntPtr camera, string format, out IntPtr error);
     [DllImport(Aravis)] public static extern void arv_camera_set_region(IntPtr camera, int x, int y, int width, int height, out IntPtr error);
     [DllImport(Aravis)] public static extern void arv_camera_get_region(IntPtr camera, out int x, out int y, out int width, out int height, out IntPtr error);
@@ -54,7 +52,6 @@ internal static class AravisNative
     [DllImport(Aravis)] public static extern ulong arv_buffer_get_frame_id(IntPtr buffer);
     [DllImport(Aravis)] public static extern void arv_stream_push_buffer(IntPtr stream, IntPtr buffer);
     [DllImport(Aravis)] public static extern IntPtr arv_stream_timeout_pop_buffer(IntPtr stream, ulong timeoutMicroseconds);
-    [DllImport(Aravis)] public static extern void arv_stream_get_statistics(IntPtr stream, out ulong completed, out ulong failures, out ulong underruns);
 
     [DllImport(GObject)] public static extern void g_object_unref(IntPtr instance);
     [DllImport(GObject)] public static extern IntPtr g_value_init(IntPtr value, UIntPtr type);
