@@ -34,6 +34,14 @@ public sealed class ServeSettings
     public string? Postgres { get; set; }
     /// <summary>host:port of the MQTT broker lines publish their results to (lines with mqtt on); none: no MQTT.</summary>
     public string? Mqtt { get; set; }
+    /// <summary>host:port the Modbus TCP server of the PLC handshake listens on (<see cref="Actors.Plc.PlcActor"/>); none: no Modbus server.</summary>
+    public string? Plc { get; set; }
+    /// <summary>Parts are triggered over MQTT too (inspection/{line}/{camera}/trigger on the <see cref="Mqtt"/> broker), their verdicts published.</summary>
+    public bool MqttTriggers { get; set; }
+    /// <summary>Milliseconds from a PLC's trigger to the verdict; a part without one by then gets the <see cref="NoVerdict"/> verdict.</summary>
+    public double PartDeadlineMs { get; set; } = 300;
+    /// <summary>ng or hold: what a part without a verdict in time (or with a failed frame) is to the PLC.</summary>
+    public string NoVerdict { get; set; } = "ng";
     /// <summary>Read routes answer without an API key.</summary>
     public bool PublicRead { get; set; }
     public string Device { get; set; } = "cpu";

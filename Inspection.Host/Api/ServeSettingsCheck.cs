@@ -126,6 +126,26 @@ public static class ServeSettingsCheck
         }
         foreach (var (line, source) in s.Cameras)
             if (Actors.Cameras.CameraSources.Problem(source) is { } problem) throw new ArgumentException($"{Named("Camera")} {line}={source}: {problem}");
+        CheckPlc(s, Named);
+    }
+
+    private static void CheckPlc(ServeSettings s, Func<string, string> Named)
+    {
+        if (!(s.PartDeadlineMs >= 10 && s.PartDeadlineMs <= 60_000))
+            throw new ArgumentException($"{Named("PartDeadlineMs")} {s.PartDeadlineMs} is out of range: 10 to 60000 milliseconds");
+        if (OptionRules.ChoiceProblem(Named("NoVerdict"), s.NoVerdict, ["ng", "hold"]) is { } meaning) throw new ArgumentException(meaning);
+        if (s.MqttTriggers && s.Mqtt is null) throw new ArgumentException($"{Named("MqttTriggers")} needs the broker: give {Named("Mqtt")} host:port too");
+        if (s.Plc is null && !s.MqttTriggers) return;
+        string what = s.Plc is null ? Named("MqttTriggers") : Named("Plc");
+        if (!s.Cameras.Any(c => !Directory.Exists(c.Folder)))
+            throw new ArgumentException($"{what} triggers cameras, and this node has none that take a trigger: give {Named("Camera")} line=gige://... " +
+                                        "(or a stream; a watched folder takes none)");
+        if (s.Plc is null) return;
+        (string Host, int Port) endpoint;
+        try { endpoint = HttpEndpoint.Parse(s.Plc); }
+        catch (ArgumentException) { throw new ArgumentException($"{Named("Plc")} '{s.Plc}' is not host:port for the Modbus TCP server (e.g. 0.0.0.0:5020)"); }
+        if (endpoint.Port == 0) throw new ArgumentException($"{Named("Plc")} '{s.Plc}': give a fixed port, the PLC is configured with it (502 is Modbus' own and needs root)");
+        if (NodeConfigurationChecks.ListenProblem(endpoint.Host, endpoint.Port) is { } listen) throw new ArgumentException($"{Named("Plc")} {s.Plc}: {listen}");
     }
 
     private static void CheckTraining(ServeSettings s, Func<string, string> Named, Func<string, string> flag)

@@ -63,7 +63,7 @@ public static class LoadTestCommand
         (byte[] Bytes, string Type) NextBody() => bodies[(int)(Interlocked.Increment(ref next) % bodies.Count)];
         var before = await LineCounters(http, line);
         Task load = rate is { } perSecond
-            ? OpenLoop(http, path, NextBody, perSecond, clients, measureFrom, counters, stop.Token)
+            ? OpenLoop(http, path, NextBody, perSecond, clients, measureFrom, measureFrom + (long)(seconds * Stopwatch.Frequency), counters, stop.Token)
             : Task.WhenAll(Enumerable.Range(0, clients).Select(c => Task.Run(() => ClosedLoop(http, $"{path}?camera=loadtest-{c}", NextBody, measureFrom, counters, stop.Token))));
         await load;
         double elapsed = Stopwatch.GetElapsedTime(measureFrom).TotalSeconds;
@@ -118,7 +118,7 @@ public static class LoadTestCommand
     /// Frames at a fixed rate whatever the answers, as cameras send them: a 503 is counted and its frame is not sent
     /// again. A frame due while <paramref name="maxOpen"/> requests are open is not sent and is counted.
     /// </summary>
-    private static async Task OpenLoop(HttpClient http, string path, Func<(byte[] Bytes, string Type)> body, double perSecond, int maxOpen, long measureFrom, Counters counters, CancellationToken stop)
+    private static async Task OpenLoop(HttpClient http, string path, Func<(byte[] Bytes, string Type)> body, double perSecond, int maxOpen, long measureFrom, long measureUntil, Counters counters, CancellationToken stop)
     {
         var open = new List<Task>();
         var clock = Stopwatch.StartNew();
@@ -126,6 +126,10 @@ public static class LoadTestCommand
         using var slots = new SemaphoreSlim(maxOpen, maxOpen);
         for (long i = 0; !stop.IsCancellationRequested; i++)
         {
+            // The run ends by the frames' due times too: on a busy machine the stop timer can fire late, and the frames
+            // sent meanwhile would count beyond the rate.
+            long dueAt = start + (long)(i / perSecond * Stopwatch.Frequency);
+            if (dueAt >= measureUntil) break;
             var due = TimeSpan.FromSeconds(i / perSecond) - clock.Elapsed;
             if (due > TimeSpan.Zero)
             {
@@ -133,7 +137,7 @@ public static class LoadTestCommand
             }
             // A frame belongs to the measured part by when it was due, so a generator that fell behind in the warm-up
             // does not count the frames it catches up on.
-            bool counted = start + (long)(i / perSecond * Stopwatch.Frequency) >= measureFrom;
+            bool counted = dueAt >= measureFrom;
             if (!slots.Wait(0))
             {
                 if (counted) Interlocked.Increment(ref counters.NotSent);

@@ -5,6 +5,7 @@ using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Plc;
 using Inspection.Actors.Storage;
 using Inspection.Host.Api;
 using Microsoft.Extensions.Logging;
@@ -177,6 +178,7 @@ public static class ServeCommand
             Console.WriteLine($"line '{line}' serves {trained.Version}: {trained.BankSize} bank vectors in {trained.Shards} shard(s), trained in {trained.Seconds:F1} s");
         }
         var lineActors = new Dictionary<string, IActorRef>();
+        var triggered = new List<PlcCamera>();
         foreach (var (line, folder) in settings.Cameras)
         {
             if (!lineActors.TryGetValue(line, out var lineActor))
@@ -184,7 +186,7 @@ public static class ServeCommand
             if (!Directory.Exists(folder))
             {
                 var (camera, open) = CameraSources.Open(folder);
-                pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions());
+                triggered.Add(new PlcCamera(line, camera, pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions())));
                 using (var described = open()) Console.WriteLine($"camera '{camera}' of line '{line}' reads {described.Name}");
                 continue;
             }
@@ -195,11 +197,37 @@ public static class ServeCommand
             system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}"));
             Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
         }
+        if (settings.Plc != null || settings.MqttTriggers) StartPlc(settings, system, triggered);
 
         var timer = Task.Delay(settings.RunSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan);
         if (await Task.WhenAny(timer, ended) != timer) return Ended(system, null);
         Console.WriteLine("node stopped");
         return ExitCodes.Success; // stopping the node leaves the cluster gracefully: shards hand over
+    }
+
+    /// <summary>
+    /// The PLC handshake of this node's cameras that take a trigger (folders do not), one register block each in
+    /// --camera order, printed so that whoever programs the PLC knows which block is which camera.
+    /// </summary>
+    private static void StartPlc(ServeSettings settings, ActorSystem system, IReadOnlyList<PlcCamera> cameras)
+    {
+        System.Net.IPEndPoint? endpoint = null;
+        if (settings.Plc is { } plc)
+        {
+            var (host, port) = HttpEndpoint.Parse(plc);
+            endpoint = new System.Net.IPEndPoint(HttpEndpoint.Address(host), port);
+        }
+        (string, int)? broker = settings.MqttTriggers && settings.Mqtt is { } mqtt ? HttpEndpoint.Parse(mqtt) : null;
+        system.ActorOf(PlcActor.Props(new PlcOptions
+        {
+            Endpoint = endpoint, Cameras = cameras, Deadline = TimeSpan.FromMilliseconds(settings.PartDeadlineMs),
+            NoVerdict = settings.NoVerdict == "hold" ? NoVerdictMeaning.Hold : NoVerdictMeaning.Ng, Mqtt = broker,
+        }), "plc");
+        Console.WriteLine($"PLC handshake: {(endpoint is null ? "no Modbus server" : $"Modbus TCP on {endpoint}")}{(broker is { } b ? $", MQTT triggers on {b.Item1}:{b.Item2}" : "")}; " +
+                          $"a part without a verdict in {settings.PartDeadlineMs:0} ms is {settings.NoVerdict.ToUpperInvariant()}");
+        for (int i = 0; i < cameras.Count; i++)
+            Console.WriteLine($"PLC block {i} (registers {i * PlcRegisterMap.Block}-{i * PlcRegisterMap.Block + PlcRegisterMap.Block - 1}): camera '{cameras[i].Camera}' of line '{cameras[i].Line}'" +
+                              (broker is null ? "" : $", MQTT {MqttPlcBridge.TriggerTopic(cameras[i].Line, cameras[i].Camera)}"));
     }
 
     /// <summary>Null when this node's journal is the cluster's; a registry that does not answer is only warned about.</summary>

@@ -1,0 +1,62 @@
+using Inspection.Actors.Hosting;
+using Inspection.Actors.Tests.Plc;
+using Inspection.Engine.Data;
+using Inspection.Engine.Tests.Cameras;
+using Inspection.Host.Cli;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Inspection.Host.Tests;
+
+/// <summary>
+/// The PLC handshake as a plant wires it: <c>inspection serve</c> with a trained line, a GigE Vision camera (aravis'
+/// simulator) on software trigger and <c>--plc</c>; a PLC nobody here wrote (pymodbus) triggers over Modbus TCP and
+/// reads back the verdict of the real model on the camera's real frame, with its part id.
+/// </summary>
+[Collection("cli")]
+public class PlcServeTests(ITestOutputHelper log)
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(180);
+
+    [SkippableFact]
+    public async Task A_plc_trigger_on_serve_gets_the_models_verdict_on_the_cameras_frame()
+    {
+        Skip.If(FakeGigECamera.Missing != null, FakeGigECamera.Missing);
+        Skip.If(PlcClient.PymodbusMissing != null, PlcClient.PymodbusMissing);
+        using var folder = new TempFolder();
+        string data = folder.File("line");
+        SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 4, TrainGood: 6, TestGood: 1, DefectsPerType: 1, Size: 64));
+        using var simulator = new FakeGigECamera();
+        int plc = InspectionNodeHost.FreePort();
+        using var serve = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{InspectionNodeHost.FreePort()}", "--data-dir", folder.File("data"),
+            "--image-size", "64", "--train", $"line-a={data}", "--camera", $"line-a={simulator.Url("pixel-format=Mono8&width=128&height=128&trigger=software")}",
+            "--plc", $"127.0.0.1:{plc}", "--part-deadline-ms", "10000");
+        await serve.WaitForLine(l => l.StartsWith("PLC block 0 (registers 0-15): camera "), Patience);
+        Assert.Contains($"PLC handshake: Modbus TCP on 127.0.0.1:{plc}; a part without a verdict in 10000 ms is NG", serve.Output);
+
+        // The camera's status bit, as a PLC would wait for it before its first trigger (the PLC polls; there is no event).
+        var connected = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while ((PlcClient.Pymodbus(plc, "read 0").GetProperty("status").GetInt32() & 4) == 0)
+        {
+            Assert.True(DateTime.UtcNow < connected, "the camera never showed as connected in the PLC's status register: " + serve.Output);
+            await Task.Delay(200);
+        }
+
+        var answer = PlcClient.Pymodbus(plc, "handshake 0 4711 60");
+        Assert.Equal(4711, answer.GetProperty("part").GetInt32());
+        Assert.Equal("inspected", answer.GetProperty("code").GetString());
+        Assert.Contains(answer.GetProperty("verdict").GetString(), new[] { "ok", "ng" });
+        // The simulator's ramp is nothing like the trained parts: the model scores it, far above its threshold (500).
+        Assert.True(answer.GetProperty("score").GetInt32() > 0, answer.ToString());
+
+        var assigned = PlcClient.Pymodbus(plc, "handshake 0 0 60");
+        Assert.Equal("inspected", assigned.GetProperty("code").GetString());
+        Assert.True(assigned.GetProperty("part").GetUInt32() >= 0x8000_0000u, assigned.ToString());
+        var registers = PlcClient.Pymodbus(plc, "read 0");
+        Assert.Equal((2, 0, 0), (registers.GetProperty("parts").GetInt32(), registers.GetProperty("timeouts").GetInt32(), registers.GetProperty("refused").GetInt32()));
+
+        serve.Terminate();
+        await serve.Process.WaitForExitAsync().WaitAsync(Patience);
+        Assert.Equal(ExitCodes.Success, serve.Process.ExitCode);
+    }
+}
