@@ -294,7 +294,8 @@ public sealed class CameraActor : ReceivePersistentActor, IWithTimers
             head.Frame = new FrameId(_line, _camera, _ids.Take());
         }
         _offered = head;
-        _lineActor.Tell(new CapturedFrame(head.Frame, head.Grabbed.Encoded, head.Grabbed.Source));
+        _lineActor.Tell(new CapturedFrame(head.Frame, head.Grabbed.Encoded, head.Grabbed.Source, Part: head.Part?.Part,
+            PartDeadline: head.Part is { } part ? new DateTimeOffset(part.Deadline, TimeSpan.Zero) : default));
     }
 
     /// <summary>

@@ -68,7 +68,7 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         // stored just before a crash, and not yet indexed, becomes queryable.
         Recover<RecoveryCompleted>(_ =>
         {
-            foreach (var r in _replayed) _options.Index!.Tell(new IndexResult(r, []));
+            foreach (var r in _replayed) _options.Index!.Tell(new IndexResult(r, [], Replayed: true));
             _replayed.Clear();
         });
         Recover<SnapshotOffer>(offer =>
@@ -90,6 +90,11 @@ public sealed class LineActor : ReceivePersistentActor, IWithTimers
         Command<DeleteSnapshotsFailure>(f => _log.Warning("Line {0}: old snapshots not deleted: {1}", _line, f.Cause.Message));
         Command<LineSinksActor.DeliveredUpTo>(d => _sinksDelivered = d.SequenceNr);
         Command<CapturedFrame>(Take);
+        // Journalled for the line's sinks only: the result store and the counters are the results'.
+        Command<PartTimedOut>(t => PersistAsync(t, _ =>
+        {
+            if (LastSequenceNr % _options.SnapshotEvery == 0) SaveSnapshot(_state.Counters());
+        }));
         Command<InspectionResult>(r =>
         {
             var node = Sender.Path.Address.HasGlobalScope ? Sender.Path.Address : _self;

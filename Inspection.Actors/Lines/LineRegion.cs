@@ -19,6 +19,7 @@ public sealed class LineMessageExtractor(int maxShards = 50) : HashCodeMessageEx
     public override string? EntityId(object message) => message switch
     {
         CapturedFrame f => f.Frame.Line,
+        PartTimedOut t => t.Line,
         GetLineStats q => q.Line,
         _ => null,
     };

@@ -250,12 +250,14 @@ public sealed class LineState(string line, LineOptions options, ExtractorRoute? 
         }
         var judge = JudgeOf(result);
         result = judge == null ? result : result.Judged(judge);
+        var completed = DateTimeOffset.UtcNow;
         var stored = new StoredResult(result.Frame, captured.Source, result.ModelVersion, result.Score, result.NormalisedScore, result.Defective,
-            result.Error, (now - open.Since).TotalMilliseconds, result.Failed ? null : result.ImagesAt, DateTimeOffset.UtcNow, captured.ResultId!,
+            result.Error, (now - open.Since).TotalMilliseconds, result.Failed ? null : result.ImagesAt, completed, captured.ResultId!,
             captured.ClientKey, open.Received, result.Failed ? null : open.Warning, result.Failed ? 0 : result.ImagesBytes,
             result.Failed ? null : result.ImagesNotKept,
             // What the verdict was judged at, so every verdict names its threshold and the change that set it.
-            result.Failed || judge == null ? float.NaN : judge.ImageThreshold, result.Failed ? null : judge?.ThresholdMethod);
+            result.Failed || judge == null ? float.NaN : judge.ImageThreshold, result.Failed ? null : judge?.ThresholdMethod,
+            captured.Part, captured.Part != null && captured.PartDeadline != default && completed > captured.PartDeadline);
         return new Completion.Store(stored);
     }
 

@@ -6,10 +6,12 @@ namespace Inspection.Actors.Messages;
 /// An encoded image (PNG, JPEG, BMP) captured by a camera; Source names the file or stream for people. ResultId names
 /// the result to be (null: the line picks one); ClientKey is the sender's own key for the frame (an HTTP
 /// Idempotency-Key or frame id): a second frame with the same key gets the first one's result and is not scored again.
-/// Images: what the gpu node that scores the frame keeps of it (the line sets it as it sends the frame on).
+/// Images: what the gpu node that scores the frame keeps of it (the line sets it as it sends the frame on). Part: the
+/// id of the part the frame shows (a PLC's trigger, or the sender's), and PartDeadline (UTC; default: none) when its
+/// verdict is due: a result completed after it is stored marked late.
 /// </summary>
 public sealed record CapturedFrame(FrameId Frame, byte[] Encoded, string Source, string? ResultId = null, string? ClientKey = null,
-    ImagePolicy Images = ImagePolicy.None) : ICommand;
+    ImagePolicy Images = ImagePolicy.None, string? Part = null, DateTimeOffset PartDeadline = default) : ICommand;
 
 /// <summary>
 /// What a scored frame leaves on the disk of the gpu node that scored it (<see cref="Results.ResultImagesActor"/>):
@@ -48,13 +50,22 @@ public sealed record ExtractFrames(string Line, string Version, IReadOnlyList<Ca
 /// unique across the cluster and its restarts; ReceivedAt is when the line took the frame. Warning: why a score is less
 /// reliable than usual (the frame's aspect is far from the training images'), else null. ImagesBytes: what its images
 /// take on that disk (retention counts it against the line's size limit); ImagesNotKept: why the line's images were
-/// not kept (the gpu node's disk above its high-water mark), else null.
+/// not kept (the gpu node's disk above its high-water mark), else null. Part: the id of the part the frame shows, if
+/// it was given one; Late: completed after its part's deadline (the PLC got a timeout verdict for it instead).
 /// </summary>
 public sealed record StoredResult(
     FrameId Frame, string Source, string ModelVersion, float Score, float NormalisedScore, bool Defective, string? Error,
     double LatencyMs, string? HeatmapPath, DateTimeOffset CompletedAt, string ResultId = "", string? ClientKey = null,
     DateTimeOffset ReceivedAt = default, string? Warning = null, long ImagesBytes = 0, string? ImagesNotKept = null, float Threshold = float.NaN,
-    string? ThresholdMethod = null) : IEvent;
+    string? ThresholdMethod = null, string? Part = null, bool Late = false) : IEvent;
+
+/// <summary>
+/// A part that got no verdict by its deadline (a PLC handshake's part): its PLC got the timeout verdict Means (ng or
+/// hold) at At. The line journals it beside its results, so the line's sinks deliver it as they deliver results
+/// (verdict "timeout"); Id is its deduplication key. A result that comes later for the part is stored marked late.
+/// </summary>
+public sealed record PartTimedOut(string Id, string Line, string Camera, string Part, string Means, string Reason, DateTimeOffset TriggeredAt,
+    DateTimeOffset At) : IEvent;
 
 /// <summary>
 /// One camera's counts and status: every captured frame is either accepted (and gets a result) or dropped. Source:

@@ -53,7 +53,11 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             state.Timeouts++;
             _registers.Increment(d.Camera, R.Timeouts);
             state.TimedOut[d.Part] = state.PendingSince;
-            Write(d.Camera, d.Part, NoVerdict, PlcResultCode.Timeout, float.NaN, $"no verdict within {_options.Deadline.TotalMilliseconds} ms", null);
+            string reason = $"no verdict within {_options.Deadline.TotalMilliseconds} ms";
+            Write(d.Camera, d.Part, NoVerdict, PlcResultCode.Timeout, float.NaN, reason, null);
+            // The line's sinks hear of the timeout as of a result: through the line's journal.
+            state.Camera.LineActor?.Tell(new Messages.PartTimedOut($"timeout-{Guid.CreateVersion7():N}", state.Camera.Line, state.Camera.Camera, d.Part,
+                NoVerdict == PlcVerdict.Hold ? "hold" : "ng", reason, new DateTimeOffset(state.PendingSince, TimeSpan.Zero), DateTimeOffset.UtcNow));
             _log.Warning("Part {0} at camera {1} of line {2}: no verdict within {3} ms; {4} sent", d.Part, state.Camera.Camera, state.Camera.Line,
                 _options.Deadline.TotalMilliseconds, NoVerdict);
         });

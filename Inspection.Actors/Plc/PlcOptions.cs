@@ -10,8 +10,11 @@ public enum NoVerdictMeaning
     Hold,
 }
 
-/// <summary>A camera the PLC triggers: its block in the register table is its place in <see cref="PlcOptions.Cameras"/>.</summary>
-public sealed record PlcCamera(string Line, string Camera, IActorRef CameraActor);
+/// <summary>
+/// A camera the PLC triggers: its block in the register table is its place in <see cref="PlcOptions.Cameras"/>.
+/// LineActor, when given, journals the camera's parts' timeout verdicts (<see cref="Messages.PartTimedOut"/>) for the line's sinks.
+/// </summary>
+public sealed record PlcCamera(string Line, string Camera, IActorRef CameraActor, IActorRef? LineActor = null);
 
 /// <summary>The PLC handshake of an ingest node (<see cref="PlcActor"/>).</summary>
 public sealed record PlcOptions

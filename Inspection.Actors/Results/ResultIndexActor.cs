@@ -42,7 +42,7 @@ public sealed class ResultIndexActor : ReceiveActor, IWithTimers
             {
                 if (w.Attempt <= AnswerAfter || w.Attempt % 20 == 0)
                     _log.Warning("{0} results not indexed yet (attempt {1}; tried again until the database answers): {2}", w.Batch.Count, w.Attempt, w.Error.Message);
-                var batch = w.Attempt >= AnswerAfter ? w.Batch.Select(Tell).ToList() : w.Batch;
+                var batch = w.Attempt >= AnswerAfter ? w.Batch.Select(item => Tell(item, null)).ToList() : w.Batch;
                 _waiting.InsertRange(0, batch);
                 var pause = TimeSpan.FromTicks(Math.Min(MaxPause.Ticks, TimeSpan.FromMilliseconds(200 * w.Attempt).Ticks));
                 Timers.StartSingleTimer("retry", new Retry(w.Attempt + 1), pause);
@@ -50,7 +50,7 @@ public sealed class ResultIndexActor : ReceiveActor, IWithTimers
                 return;
             }
             if (w.Error == null && w.Attempt > AnswerAfter) _log.Info("{0} results indexed after {1} attempts", w.Batch.Count, w.Attempt);
-            foreach (var item in w.Batch) Tell(item);
+            foreach (var item in w.Batch) Tell(item, w.Inserted);
             if (_waiting.Count > 0) Write(1);
         });
         Receive<Retry>(r =>
@@ -62,12 +62,16 @@ public sealed class ResultIndexActor : ReceiveActor, IWithTimers
 
     public static Props Props(ResultStore store) => Akka.Actor.Props.Create(() => new ResultIndexActor(store));
 
-    /// <summary>Answers the item's waiting requests and publishes it, once.</summary>
-    private Pending Tell(Pending item)
+    /// <summary>
+    /// Answers the item's waiting requests and publishes it, once. A replayed result is published only when this write
+    /// inserted its row (<paramref name="inserted"/>; null: unknown): one indexed before was published then.
+    /// </summary>
+    private Pending Tell(Pending item, IReadOnlySet<string>? inserted)
     {
         if (item.Told) return item;
         foreach (var waiter in item.Item.Waiters) waiter.Tell(item.Item.Result);
-        ResultPublisher.Publish(Context.System, item.Item.Result, _log);
+        if (!item.Item.Replayed || inserted?.Contains(item.Item.Result.ResultId) == true)
+            ResultPublisher.Publish(Context.System, item.Item.Result, _log);
         return item with { Told = true };
     }
 
@@ -77,13 +81,13 @@ public sealed class ResultIndexActor : ReceiveActor, IWithTimers
         _waiting = [];
         _writing = true;
         _store.Insert(batch.Select(b => b.Item.Result).ToList())
-            .ContinueWith(t => new Written(batch, attempt, t.Exception?.GetBaseException()))
+            .ContinueWith(t => new Written(batch, attempt, t.Exception?.GetBaseException(), t.IsCompletedSuccessfully ? t.Result : null))
             .PipeTo(Self);
     }
 
     private sealed record Pending(IndexResult Item, bool Told);
 
-    private sealed record Written(List<Pending> Batch, int Attempt, Exception? Error);
+    private sealed record Written(List<Pending> Batch, int Attempt, Exception? Error, IReadOnlySet<string>? Inserted);
 
     private sealed record Retry(int Attempt);
 }

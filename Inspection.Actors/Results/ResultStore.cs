@@ -18,7 +18,7 @@ namespace Inspection.Actors.Results;
 public sealed partial class ResultStore
 {
     private const string Columns = "id, line, camera, sequence, source, client_key, model_version, score, normalised, verdict, error, " +
-                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept, threshold, threshold_method";
+                                   "latency_ms, received_at, completed_at, heatmap_path, review_label, reviewed_by, reviewed_at, warning, images_not_kept, threshold, threshold_method, part, late";
 
     /// <summary>
     /// What a result costs besides its images, as retention counts it against a line's size limit: its row with the
@@ -76,9 +76,14 @@ public sealed partial class ResultStore
                 await Execute(connection, $"ALTER TABLE inspection_results ADD COLUMN threshold {real} NULL", cancel);
             if (!await HasColumn(connection, "threshold_method", cancel))
                 await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN threshold_method TEXT NULL", cancel);
+            if (!await HasColumn(connection, "part", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN part TEXT NULL", cancel);
+            if (!await HasColumn(connection, "late", cancel))
+                await Execute(connection, "ALTER TABLE inspection_results ADD COLUMN late INTEGER NOT NULL DEFAULT 0", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_line ON inspection_results (line, completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_time ON inspection_results (completed_at)", cancel);
             await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_key ON inspection_results (line, client_key)", cancel);
+            await Execute(connection, "CREATE INDEX IF NOT EXISTS inspection_results_by_part ON inspection_results (line, part)", cancel);
             await Execute(connection, $"""
                 CREATE TABLE IF NOT EXISTS inspection_shadow (
                   id TEXT NOT NULL, line TEXT NOT NULL, version TEXT NOT NULL, score {real} NULL, verdict TEXT NOT NULL, error TEXT NULL,
@@ -114,10 +119,11 @@ public sealed partial class ResultStore
         await command.ExecuteNonQueryAsync(cancel);
     }
 
-    /// <summary>Stores results; one already stored (same id) is left as it is.</summary>
-    public async Task Insert(IReadOnlyList<StoredResult> results, CancellationToken cancel = default)
+    /// <summary>Stores results; one already stored (same id) is left as it is. Answers the ids of the rows it inserted.</summary>
+    public async Task<IReadOnlySet<string>> Insert(IReadOnlyList<StoredResult> results, CancellationToken cancel = default)
     {
-        if (results.Count == 0) return;
+        var inserted = new HashSet<string>(StringComparer.Ordinal);
+        if (results.Count == 0) return inserted;
         await using var connection = await Open(cancel);
         await using var transaction = await connection.BeginTransactionAsync(cancel);
         foreach (var r in results)
@@ -125,7 +131,7 @@ public sealed partial class ResultStore
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
             command.CommandText = $"INSERT INTO inspection_results ({Columns}, image_bytes) VALUES (@id, @line, @camera, @sequence, @source, @key, @version, " +
-                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning, @notKept, @threshold, @method, @bytes) " +
+                                  "@score, @normalised, @verdict, @error, @latency, @received, @completed, @heatmap, NULL, NULL, NULL, @warning, @notKept, @threshold, @method, @part, @late, @bytes) " +
                                   "ON CONFLICT (id) DO NOTHING";
             Add(command, "id", r.ResultId);
             Add(command, "line", r.Frame.Line);
@@ -147,9 +153,12 @@ public sealed partial class ResultStore
             Add(command, "notKept", r.ImagesNotKept);
             Add(command, "threshold", r.Error == null && float.IsFinite(r.Threshold) ? (double)r.Threshold : null);
             Add(command, "method", r.Error == null ? r.ThresholdMethod : null);
-            await command.ExecuteNonQueryAsync(cancel);
+            Add(command, "part", r.Part);
+            Add(command, "late", r.Late ? 1 : 0);
+            if (await command.ExecuteNonQueryAsync(cancel) > 0) inserted.Add(r.ResultId);
         }
         await transaction.CommitAsync(cancel);
+        return inserted;
     }
 
     public static string VerdictOf(StoredResult r) => r.Error != null ? ResultWords.Error : r.Defective ? ResultWords.Fail : ResultWords.Pass;
@@ -183,6 +192,7 @@ public sealed partial class ResultStore
         if (query.Line != null) { where.Add("line = @line"); Add(command, "line", query.Line); }
         if (query.Camera != null) { where.Add("camera = @camera"); Add(command, "camera", query.Camera); }
         if (query.Verdict != null) { where.Add("verdict = @verdict"); Add(command, "verdict", query.Verdict); }
+        if (query.Part != null) { where.Add("part = @part"); Add(command, "part", query.Part); }
         if (query.Since != null) { where.Add("completed_at >= @since"); Add(command, "since", Micros(query.Since.Value)); }
         if (query.Cursor != null)
         {
@@ -394,7 +404,7 @@ public sealed partial class ResultStore
             DateTimeOffset Time(int i) => FromMicros(reader.GetInt64(i));
             rows.Add(new ResultRecord(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetInt64(3), reader.GetString(4), Text(5),
                 reader.GetString(6), Real(7), Real(8), reader.GetString(9), Text(10), reader.GetDouble(11), Time(12), Time(13), Text(14),
-                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18), Text(19), Real(20), Text(21)));
+                Text(15), Text(16), reader.IsDBNull(17) ? null : Time(17), Text(18), Text(19), Real(20), Text(21), Text(22), Convert.ToInt64(reader.GetValue(23)) != 0));
         }
         return rows;
     }

@@ -101,6 +101,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         Of<GetJournalStamp>("GJ/2", (_, _) => { }, _ => new GetJournalStamp()),
         Of<JournalStamp>("JS/2", (w, m) => w.String(1, m.Id), f => new JournalStamp(f.String(1))),
         Of<CapturedFrame>("CF/2", Captured, Captured),
+        Of<PartTimedOut>("PT/2", (w, m) => w.String(1, m.Id).String(2, m.Line).String(3, m.Camera).String(4, m.Part).String(5, m.Means).String(6, m.Reason)
+                .Int(7, m.TriggeredAt.UtcTicks).Int(8, m.At.UtcTicks),
+            f => new PartTimedOut(f.String(1), f.String(2), f.String(3), f.String(4), f.String(5), f.String(6), Time(f.Int64(7)), Time(f.Int64(8)))),
         Of<FrameAccepted>("FA/2", (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ResultId),
             f => new FrameAccepted(Frame(f.RequiredMessage(1, "frame")), f.OptionalString(2))),
         Of<FrameLost>("FL/2", (w, m) => w.Message(1, m.Frame, Frame).String(2, m.ResultId).String(3, m.Reason),
@@ -112,10 +115,10 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             (w, m) => w.Message(1, m.Frame, Frame).String(2, m.Source).String(3, m.ModelVersion).Float(4, m.Score).Float(5, m.NormalisedScore)
                 .Bool(6, m.Defective).String(7, m.Error).Double(8, m.LatencyMs).String(9, m.HeatmapPath).Int(10, m.CompletedAt.UtcTicks)
                 .String(11, m.ResultId).String(12, m.ClientKey).Int(13, m.ReceivedAt.UtcTicks).String(14, m.Warning).Int(15, m.ImagesBytes)
-                .String(16, m.ImagesNotKept).Float(17, m.Threshold).String(18, m.ThresholdMethod),
+                .String(16, m.ImagesNotKept).Float(17, m.Threshold).String(18, m.ThresholdMethod).String(19, m.Part).Bool(20, m.Late),
             f => new StoredResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3), f.Float(4), f.Float(5), f.Bool(6), f.OptionalString(7),
                 f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14), f.Int64(15),
-                f.OptionalString(16), f.Has(17) ? f.Float(17) : float.NaN, f.OptionalString(18))),
+                f.OptionalString(16), f.Has(17) ? f.Float(17) : float.NaN, f.OptionalString(18), f.OptionalString(19), f.Bool(20))),
         Of<CameraStats>("CS/2",
             (w, m) => w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
                 .Bool(8, m.Finished).String(9, m.Source).Bool(10, m.Connected).Double(11, m.FramesPerSecond).Int(12, m.LastFrameAt?.UtcTicks ?? 0)
@@ -217,10 +220,12 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
     private static SupportAnswer ReadSupport(FieldReader f) => new(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Packed<float>(6));
 
     private static void Captured(FieldWriter w, CapturedFrame m) =>
-        w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey).Int(6, (long)m.Images);
+        w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey).Int(6, (long)m.Images)
+            .String(7, m.Part).Int(8, m.PartDeadline.UtcTicks);
 
     private static CapturedFrame Captured(FieldReader f) =>
-        new(Frame(f.RequiredMessage(1, "frame")), f.Bytes(2), f.String(3), f.OptionalString(4), f.OptionalString(5), (ImagePolicy)f.Int32(6));
+        new(Frame(f.RequiredMessage(1, "frame")), f.Bytes(2), f.String(3), f.OptionalString(4), f.OptionalString(5), (ImagePolicy)f.Int32(6),
+            f.OptionalString(7), Time(f.Int64(8)));
 
     private static void Settings(FieldWriter w, LineSettings s) =>
         w.String(1, s.Backbone).Int(2, s.ImageSize).Double(3, s.CoresetRatio).Int(4, s.Shards).String(5, s.ThresholdPolicy).String(6, s.Webhook)

@@ -21,12 +21,12 @@ public sealed class MqttSink(string host, int port, string line) : IResultSink
 
     public static string Topic(string line) => $"inspection/{line}/results";
 
-    public async Task Deliver(StoredResult result, CancellationToken cancel)
+    public async Task Deliver(ResultDocument result, CancellationToken cancel)
     {
         if (!_client.IsConnected) await _client.ConnectAsync(_options, cancel);
         var message = new MqttApplicationMessageBuilder()
             .WithTopic(Topic(line))
-            .WithPayload(ResultDocument.Of(result).ToJson())
+            .WithPayload(result.ToJson())
             .WithContentType("application/json")
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
             .Build();

@@ -82,10 +82,10 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
         var self = Self;
         var journal = PersistenceQuery.Get(Context.System).ReadJournalFor<SqlReadJournal>("akka.persistence.query.journal.sql");
         var (kill, done) = journal.EventsByPersistenceId(Lines.LineActor.PersistenceIdOf(_line), _delivered + 1, long.MaxValue)
-            .Where(e => e.Event is StoredResult)
+            .Where(e => e.Event is StoredResult or PartTimedOut)
             .SelectAsync(1, async e =>
             {
-                await Deliver((StoredResult)e.Event);
+                await Deliver(e.Event is StoredResult r ? ResultDocument.Of(r) : ResultDocument.Of((PartTimedOut)e.Event));
                 return e.SequenceNr;
             })
             .ViaMaterialized(KillSwitches.Single<long>(), Keep.Right)
@@ -96,7 +96,7 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
     }
 
     /// <summary>Delivers one result, retrying with exponential backoff (0.5 s doubling to 30 s) until it is taken or the sink stops.</summary>
-    private async Task Deliver(StoredResult result)
+    private async Task Deliver(ResultDocument result)
     {
         var tags = new[] { new KeyValuePair<string, object?>("line", _line), new KeyValuePair<string, object?>("sink", _sink.Kind) };
         var wait = TimeSpan.FromMilliseconds(500);
@@ -113,7 +113,7 @@ public sealed class ResultSinkActor : ReceivePersistentActor, IWithTimers
                 PipelineMetrics.SinkFailures.Add(1, tags);
                 if (attempt <= 3 || attempt % 20 == 0)
                     _log.Warning("Sink {0} of line {1}: result {2} not delivered (attempt {3}, next in {4:0.#} s): {5}",
-                        _sink.Kind, _line, result.ResultId, attempt, wait.TotalSeconds, e.Message);
+                        _sink.Kind, _line, result.Id, attempt, wait.TotalSeconds, e.Message);
                 await Task.Delay(wait, _stopping.Token);
                 wait = TimeSpan.FromTicks(Math.Min(MaxBackoff.Ticks, wait.Ticks * 2));
             }

@@ -17,13 +17,13 @@ public sealed class WebhookSink(Uri url) : IResultSink
 
     public string Kind => "webhook";
 
-    public async Task Deliver(StoredResult result, CancellationToken cancel)
+    public async Task Deliver(ResultDocument result, CancellationToken cancel)
     {
-        using var content = new ByteArrayContent(ResultDocument.Of(result).ToJson());
+        using var content = new ByteArrayContent(result.ToJson());
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = content };
-        request.Headers.Add("Idempotency-Key", result.ResultId);
-        request.Headers.Add("X-Inspection-Result-Id", result.ResultId);
+        request.Headers.Add("Idempotency-Key", result.Id);
+        request.Headers.Add("X-Inspection-Result-Id", result.Id);
         using var response = await Client.SendAsync(request, cancel);
         if (!response.IsSuccessStatusCode)
             throw new HttpRequestException($"webhook {url} answered {(int)response.StatusCode} {response.ReasonPhrase}");

@@ -30,12 +30,13 @@ public static class FrameRoutes
 
     private static async Task<Results<Ok<ResultView>, Accepted<FrameQueued>, ProblemHttpResult>> Post(string line, HttpRequest request, HttpResponse response,
         ApiContext api, [FromServices] IRequiredActor<ModelRegistry> registry, [FromServices] IRequiredActor<LineRegion> lines, string? camera, string? frameId,
-        bool? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancel)
+        string? part, bool? wait, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey, CancellationToken cancel)
     {
         camera ??= "api";
         if (Names.Problem("line", line) is { } badLine) return Problems.BadRequest(badLine);
         if (Names.Problem("camera", camera) is { } badCamera) return Problems.BadRequest(badCamera);
         if (frameId != null && Names.KeyProblem("frameId", frameId) is { } badFrame) return Problems.BadRequest(badFrame);
+        if (part != null && Names.KeyProblem("part", part) is { } badPart) return Problems.BadRequest(badPart);
         if (idempotencyKey != null && Names.KeyProblem("Idempotency-Key", idempotencyKey) is { } badKey) return Problems.BadRequest(badKey);
 
         // A full data disk refuses a frame before anything of it is read or written: refused, never half-kept.
@@ -75,7 +76,7 @@ public static class FrameRoutes
         var deadline = api.Lines.FrameTimeout * FrameTimeScale.Of(deployment, bytes!, api.Lines.TilesPerTimeout);
         var waiter = api.System.ActorOf(FrameWaiter.Props(accepted, result, deadline + TimeSpan.FromSeconds(60)));
         var frame = new FrameId(line, camera, sequence);
-        lineRegion.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey), waiter);
+        lineRegion.Tell(new CapturedFrame(frame, bytes!, frameId ?? sequence.ToString(), Guid.CreateVersion7().ToString("N"), clientKey, Part: part), waiter);
 
         object first;
         try { first = await accepted.Task.WaitAsync(ApiContext.AskTimeout, cancel); }

@@ -11,12 +11,14 @@ public sealed record ReviewView(string Label, string By, DateTimeOffset At);
 /// NormalisedScore is 0 to 1 with 0.5 at the line's threshold. Warning: why the score is less reliable than usual (the
 /// frame's aspect is far from the training images'), else null. ImagesNotKept: why the frame's images were not kept
 /// (the data disk above its high-water mark), else null. Threshold: the image threshold the verdict was judged at and
-/// the change that set it (null for errors and for results stored before it was kept).
+/// the change that set it (null for errors and for results stored before it was kept). Part: the id of the part the
+/// frame shows (a PLC trigger's, or the sender's ?part=), else null; Late: the result came after the part's deadline,
+/// so its PLC got a timeout verdict instead.
 /// </summary>
 public sealed record ResultView(
     string Id, string Line, string Camera, string FrameId, string ModelVersion, float? Score, float? NormalisedScore, string Verdict,
     string? Error, double LatencyMs, DateTimeOffset ReceivedAt, DateTimeOffset CompletedAt, ReviewView? Review, ResultLinks Links, string? Warning = null,
-    string? ImagesNotKept = null, ResultThresholdView? Threshold = null);
+    string? ImagesNotKept = null, ResultThresholdView? Threshold = null, string? Part = null, bool Late = false);
 
 /// <summary>The threshold a verdict was judged at: Score on the model's scale; SetBy how the model chose it, or who set it and when.</summary>
 public sealed record ResultThresholdView(float Score, string? SetBy);

@@ -17,7 +17,7 @@ public static class ResultRoutes
     public static void Map(RouteGroupBuilder api)
     {
         var results = api.MapGroup("/results").WithTags("Results");
-        results.MapGet("/", List).WithSummary("Results newest first, filtered by line, camera, verdict and time; cursor continues a page.");
+        results.MapGet("/", List).WithSummary("Results newest first, filtered by line, camera, verdict, part and time; cursor continues a page.");
         results.MapGet("/{id}", Get).WithSummary("One result.")
             .WithDescription("404 while a frame answered 202 is still being scored; 410 when its result could not be stored (send the frame again).");
         results.MapGet("/{id}/heatmap.png", (string id, ApiContext api, CancellationToken c) => Image(id, api, ResultImageKind.Heatmap, c))
@@ -32,7 +32,7 @@ public static class ResultRoutes
     }
 
     private static async Task<Results<Ok<ResultPageView>, ProblemHttpResult>> List(ApiContext api, string? line, string? camera, string? verdict, string? since,
-        int? limit, string? cursor, CancellationToken cancel)
+        int? limit, string? cursor, string? part, CancellationToken cancel)
     {
         if (verdict != null && !ResultWords.Verdicts.Contains(verdict))
             return Problems.BadRequest($"verdict '{Names.Shorten(verdict)}' is not one of {string.Join(", ", ResultWords.Verdicts)}");
@@ -45,7 +45,7 @@ public static class ResultRoutes
             from = parsed;
         }
         if (cursor != null && !ResultStore.IsCursor(cursor)) return Problems.BadRequest("cursor is not one this server gave (take nextCursor from a previous page)");
-        var page = await api.Store.Query(new ResultQuery(line, camera, verdict, from, limit ?? 50, cursor), cancel);
+        var page = await api.Store.Query(new ResultQuery(line, camera, verdict, from, limit ?? 50, cursor, part), cancel);
         return TypedResults.Ok(new ResultPageView(page.Items.Select(ResultViews.Of).ToList(), page.NextCursor));
     }
 

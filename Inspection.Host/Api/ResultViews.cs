@@ -15,7 +15,7 @@ public static class ResultViews
             r.ReviewLabel is null ? null : new ReviewView(r.ReviewLabel, r.ReviewedBy ?? "", r.ReviewedAt ?? r.CompletedAt),
             new ResultLinks(self, images ? self + "/heatmap.png" : null, images ? self + "/overlay.png" : null, images ? self + "/image" : null,
                 images ? self + "/mask.png" : null), r.Warning, r.ImagesNotKept,
-            r.Threshold is { } threshold ? new ResultThresholdView(threshold, r.ThresholdMethod) : null);
+            r.Threshold is { } threshold ? new ResultThresholdView(threshold, r.ThresholdMethod) : null, r.Part, r.Late);
     }
 
     public static ResultView Of(StoredResult r) => Of(Record(r));
@@ -25,7 +25,7 @@ public static class ResultViews
             r.Error == null && float.IsFinite(r.Score) ? r.Score : null, r.Error == null && float.IsFinite(r.NormalisedScore) ? r.NormalisedScore : null,
             ResultStore.VerdictOf(r), r.Error, r.LatencyMs, r.ReceivedAt == default ? r.CompletedAt : r.ReceivedAt, r.CompletedAt, r.HeatmapPath,
             null, null, null, r.Warning, r.ImagesNotKept, r.Error == null && float.IsFinite(r.Threshold) ? r.Threshold : null,
-            r.Error == null ? r.ThresholdMethod : null);
+            r.Error == null ? r.ThresholdMethod : null, r.Part, r.Late);
 
     /// <summary>The frame's name for people: a camera file's name, or the frame id a client gave.</summary>
     private static string FrameName(string source, long sequence) =>

@@ -177,16 +177,16 @@ public static class ServeCommand
             var trained = await training;
             Console.WriteLine($"line '{line}' serves {trained.Version}: {trained.BankSize} bank vectors in {trained.Shards} shard(s), trained in {trained.Seconds:F1} s");
         }
-        var lineActors = new Dictionary<string, IActorRef>();
+        // Cameras send to the cluster's line (the shard entity on an ingest node), as HTTP frames do: one line actor per
+        // line, whose results the store indexes and the line's sinks deliver.
+        var lineActor = pipeline.Lines;
         var triggered = new List<PlcCamera>();
         foreach (var (line, folder) in settings.Cameras)
         {
-            if (!lineActors.TryGetValue(line, out var lineActor))
-                lineActors[line] = lineActor = pipeline.StartLine(line, started.Options.Lines);
             if (!Directory.Exists(folder))
             {
                 var (camera, open) = CameraSources.Open(folder);
-                triggered.Add(new PlcCamera(line, camera, pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions())));
+                triggered.Add(new PlcCamera(line, camera, pipeline.StartCamera(line, camera, lineActor, open, new CameraOptions()), lineActor));
                 using (var described = open()) Console.WriteLine($"camera '{camera}' of line '{line}' reads {described.Name}");
                 continue;
             }

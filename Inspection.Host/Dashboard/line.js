@@ -28,6 +28,7 @@ async function showLine(container, line, signal, failuresOnly = false) {
     const thumb = element('button', { class: `thumb ${result.verdict}`, type: 'button', 'data-result': result.id },
       element('span', { class: 'score' }, `${show(result.score)} · ${result.verdict}`));
     if (result.warning) thumb.append(element('span', { class: 'warning', title: result.warning, 'data-testid': 'thumb-warning' }, '⚠ aspect'));
+    if (result.part) thumb.append(element('span', { class: 'part', 'data-testid': 'thumb-part' }, `part ${result.part}${result.late ? ' · late' : ''}`));
     if (result.links.overlay) {
       const img = element('img', { alt: `overlay of ${result.frameId}`, loading: 'lazy' });
       thumb.prepend(img);
@@ -79,6 +80,8 @@ async function showDetail(detail, result, summary) {
   detail.hidden = false;
   detail.replaceChildren(
     element('h2', {}, `${result.frameId} · ${result.verdict} · score ${show(result.score)}`),
+    result.part ? element('p', { 'data-testid': 'detail-part' }, `Part ${result.part}` +
+      (result.late ? ': the result came after the part\u2019s deadline; the PLC got a timeout verdict instead' : '')) : '',
     result.warning ? element('p', { class: 'warning', 'data-testid': 'detail-warning' }, `Warning: ${result.warning}`) : '',
     element('div', { class: 'pictures' },
       picture('frame', result.links.image, 'detail-image'), picture('overlay', result.links.overlay, 'detail-overlay'),

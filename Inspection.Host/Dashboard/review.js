@@ -43,6 +43,7 @@ async function showReview(container, line, signal) {
     const img = element('img', { alt: `overlay of ${result.frameId}` });
     const item = element('li', { 'data-result': result.id }, img,
       element('div', { class: 'facts' }, element('strong', {}, result.frameId), element('span', {}, `score ${show(result.score)}`),
+        result.part ? element('span', {}, `part ${result.part}`) : '',
         element('span', { class: 'muted' }, new Date(result.completedAt).toLocaleString())),
       element('div', { class: 'actions' }, defect, falseAlarm));
     if (result.links.overlay) imageUrl(result.links.overlay).then(url => { if (!signal.aborted) img.src = url; }).catch(() => img.remove());

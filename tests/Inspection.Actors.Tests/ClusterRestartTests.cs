@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Inspection.Actors.Cameras;
 using Inspection.Actors.Hosting;
 using Inspection.Actors.Lines;
 using Inspection.Actors.Messages;
@@ -16,7 +17,7 @@ public class ClusterRestartTests(ITestOutputHelper output)
     {
         var lineActor = pipeline.StartLine(line, new LineOptions { SnapshotEvery = 3 });
         var inbox = Inbox.Create(pipeline.System);
-        pipeline.StartReplayCamera(line, camera, lineActor, files, framesPerSecond: 20, observer: inbox.Receiver);
+        pipeline.StartReplayCamera(line, camera, lineActor, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var results = new List<StoredResult>();
         while (true)
         {

@@ -54,6 +54,19 @@ public sealed class LineStateTests
     }
 
     [Fact]
+    public void A_parts_id_is_carried_to_its_result_which_is_marked_late_when_it_completes_after_the_parts_deadline()
+    {
+        var state = Ready();
+        var onTime = Frame(1) with { Part = "4711", PartDeadline = DateTimeOffset.UtcNow.AddMinutes(1) };
+        var late = Frame(2) with { Part = "4712", PartDeadline = DateTimeOffset.UtcNow.AddSeconds(-1) };
+        var plain = Frame(3);
+        foreach (var f in new[] { onTime, late, plain }) Assert.IsType<Intake.Accepted>(state.Take(f, T0));
+
+        var results = new[] { onTime, late, plain }.Select(f => Store(state, Scored(f, 0.5f), T0)).ToList();
+        Assert.Equal([("4711", false), ("4712", true), (null, false)], results.Select(r => (r.Part, r.Late)));
+    }
+
+    [Fact]
     public void Frames_wait_until_the_registry_has_given_the_model_and_the_settings()
     {
         var state = new LineState("press", new LineOptions(), null);

@@ -116,7 +116,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         using var metrics = new RecordedMetrics("whole");
         var line = _pipeline.StartLine("whole", new LineOptions());
         var inbox = Inbox.Create(_node.System);
-        _pipeline.StartReplayCamera("whole", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        _pipeline.StartReplayCamera("whole", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var (results, _) = await Collect(inbox);
         Assert.Equal(files.Count, results.Count);
         foreach (var r in results)
@@ -188,7 +188,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
 
         var line = pipeline.StartLine("half", new LineOptions());
         var inbox = Inbox.Create(node.System);
-        pipeline.StartReplayCamera("half", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        pipeline.StartReplayCamera("half", "cam", line, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var (results, _) = await Collect(inbox);
         foreach (var r in results)
         {
@@ -208,7 +208,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var line = _pipeline.StartLine("growing", new LineOptions());
         var files = TestFiles(_data);
         var inbox = Inbox.Create(_node.System);
-        _pipeline.StartReplayCamera("growing", "before", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        _pipeline.StartReplayCamera("growing", "before", line, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var (before, _) = await Collect(inbox);
 
         var second = await _pipeline.AddGoodImages("growing", added, TimeSpan.FromMinutes(3));
@@ -218,7 +218,7 @@ public sealed class PipelineTests(ITestOutputHelper output) : IAsyncLifetime
         var deployment = await _pipeline.Registry.Ask<ModelDeployment>(new GetDeployment("growing"), TimeSpan.FromSeconds(10));
         Assert.Equal(("v2", second.BankSize), (deployment.Version, deployment.BankSize));
 
-        _pipeline.StartReplayCamera("growing", "after", line, files, framesPerSecond: 20, observer: inbox.Receiver);
+        _pipeline.StartReplayCamera("growing", "after", line, files, framesPerSecond: 20, observer: inbox.Receiver, policy: DropPolicy.Wait);
         var (after, stats) = await Collect(inbox);
         output.WriteLine($"{stats}; bank {first.BankSize} -> {second.BankSize}");
         Assert.All(after, r => Assert.Equal(("v2", (string?)null), (r.ModelVersion, r.Error)));

@@ -41,7 +41,9 @@ public sealed class ResultSinkActorTests : TestKit
         {
             _line = line;
             Recover<StoredResult>(_ => { });
+            Recover<PartTimedOut>(_ => { });
             Command<StoredResult>(r => Persist(r, stored => Sender.Tell(stored.ResultId)));
+            Command<PartTimedOut>(t => Persist(t, stored => Sender.Tell(stored.Id)));
         }
     }
 
@@ -51,10 +53,11 @@ public sealed class ResultSinkActorTests : TestKit
         private int _calls;
         public string Kind => "test";
 
-        public Task Deliver(StoredResult result, CancellationToken cancel)
+        public Task Deliver(ResultDocument result, CancellationToken cancel)
         {
             if (Interlocked.Increment(ref _calls) <= failures) throw new HttpRequestException("receiver restarting");
-            delivered.Add(result.ResultId);
+            delivered.Add(result.Id);
+            delivered.Documents.Enqueue(result);
             return Task.CompletedTask;
         }
 
@@ -70,6 +73,7 @@ public sealed class ResultSinkActorTests : TestKit
     private sealed class Deliveries
     {
         private readonly ConcurrentQueue<string> _all = new();
+        public ConcurrentQueue<ResultDocument> Documents { get; } = new();
         private readonly Channel<string> _events = Channel.CreateUnbounded<string>();
 
         public void Add(string id)
@@ -113,6 +117,29 @@ public sealed class ResultSinkActorTests : TestKit
         Assert.Equal(second.Order(StringComparer.Ordinal), second);
         Assert.Equal(second.Distinct(), second);
         Assert.Equal([$"{line}-r4", $"{line}-r5"], second[^2..]);
+    }
+
+    [Fact]
+    public async Task A_parts_timeout_verdict_is_delivered_in_journal_order_between_results_as_a_timeout_document()
+    {
+        string line = "timeout-" + Guid.NewGuid().ToString("N")[..8];
+        var writer = Sys.ActorOf(Props.Create(() => new JournalWriter(line)));
+        var triggered = DateTimeOffset.UtcNow;
+        var timedOut = new PartTimedOut($"{line}-t1", line, "cam", "4711", "hold", "no verdict within 300 ms", triggered, triggered.AddMilliseconds(300));
+        await Write(writer, [Result(line, 1)]);
+        await writer.Ask<string>(timedOut, TimeSpan.FromSeconds(10));
+        await Write(writer, [Result(line, 2) with { Part = "4711", Late = true }]);
+        var delivered = new Deliveries();
+        Sys.ActorOf(ResultSinkActor.Props(line, new FlakySink(0, delivered), startAfter: 0));
+        await delivered.Until($"{line}-r1", $"{line}-t1", $"{line}-r2");
+        Assert.Equal([$"{line}-r1", $"{line}-t1", $"{line}-r2"], delivered.ToArray());
+        var documents = delivered.Documents.ToArray();
+        Assert.Equal(("timeout", "hold", "4711", 300.0, "no verdict within 300 ms"),
+            (documents[1].Verdict, documents[1].TimeoutMeans, documents[1].Part, documents[1].LatencyMs, documents[1].Error));
+        Assert.Equal(("pass", "4711", true, (string?)null), (documents[2].Verdict, documents[2].Part, documents[2].Late, documents[2].TimeoutMeans));
+        string json = System.Text.Encoding.UTF8.GetString(documents[1].ToJson());
+        Assert.Contains("\"verdict\":\"timeout\"", json);
+        Assert.Contains("\"timeoutMeans\":\"hold\"", json);
     }
 
     [Fact]

@@ -27,10 +27,10 @@ public sealed class ResultStoreTests
         var results = new[]
         {
             Result(1, false), Result(2, true), Result(3, false, key: "frame:odd/a"), Result(4, false, error: "shard did not answer"),
-            Result(5, true), Result(6, false), Result(7, false, l: other),
+            Result(5, true) with { Part = "4711", Late = true }, Result(6, false) with { Part = "4712" }, Result(7, false, l: other),
         };
-        await store.Insert(results);
-        await store.Insert(results[..2]); // a retry of the index: no second row
+        Assert.Equal(results.Length, (await store.Insert(results)).Count);
+        Assert.Empty(await store.Insert(results[..2])); // a retry of the index: no second row, and it says so
 
         var two = await store.Get($"{line}-002");
         Assert.NotNull(two);
@@ -53,6 +53,11 @@ public sealed class ResultStoreTests
         Assert.Equal([$"{line}-005", $"{line}-002"], (await store.Query(new ResultQuery(Line: line, Verdict: "fail"))).Items.Select(i => i.Id));
         Assert.Equal([$"{line}-006", $"{line}-004", $"{line}-002"], (await store.Query(new ResultQuery(Line: line, Camera: "even"))).Items.Select(i => i.Id));
         Assert.Equal(2, (await store.Query(new ResultQuery(Line: line, Since: t0.AddSeconds(5)))).Items.Count);
+        // A PLC's part: its id and whether its result came after the part's deadline, kept and found by part.
+        var part = Assert.Single((await store.Query(new ResultQuery(Line: line, Part: "4711"))).Items);
+        Assert.Equal(($"{line}-005", "4711", true), (part.Id, part.Part, part.Late));
+        Assert.Equal(("4712", false), ((await store.Get($"{line}-006"))!.Part, (await store.Get($"{line}-006"))!.Late));
+        Assert.Equal(((string?)null, false), ((await store.Get($"{line}-001"))!.Part, (await store.Get($"{line}-001"))!.Late));
 
         Assert.True(await store.Review($"{line}-002", "good", "key-1", t0.AddHours(1)));   // a false alarm
         Assert.True(await store.Review($"{line}-005", "defect", "key-1", t0.AddHours(1))); // a confirmed defect

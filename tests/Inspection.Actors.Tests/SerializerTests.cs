@@ -155,6 +155,10 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             // Every verdict names the threshold it was judged at and the change that set it.
             new StoredResult(frame, "x.png", "v1", 2.5f, 0.7f, true, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd3", Threshold: 2.25f,
                 ThresholdMethod: "set by line-operator at 2026-12-06 05:00:00 UTC"),
+            // Parts a PLC triggered: the part's id and deadline on the frame, on the result, and a part's timeout verdict.
+            new CapturedFrame(frame, [1, 2, 3], "gige-cam", Part: "4711", PartDeadline: DateTimeOffset.UnixEpoch.AddDays(20_000)),
+            new StoredResult(frame, "gige-cam", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd4", Part: "4711", Late: true),
+            new PartTimedOut("timeout-0190abd5", "l", "cam", "4711", "hold", "no verdict within 300 ms", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMilliseconds(300)),
         ];
         return all.Select(m => new[] { m });
     }

@@ -11,7 +11,8 @@ namespace Inspection.Host.Tests;
 /// <summary>
 /// The PLC handshake as a plant wires it: <c>inspection serve</c> with a trained line, a GigE Vision camera (aravis'
 /// simulator) on software trigger and <c>--plc</c>; a PLC nobody here wrote (pymodbus) triggers over Modbus TCP and
-/// reads back the verdict of the real model on the camera's real frame, with its part id.
+/// reads back the verdict of the real model on the camera's real frame, with its part id; the API finds the
+/// stored result by that id.
 /// </summary>
 [Collection("cli")]
 public class PlcServeTests(ITestOutputHelper log)
@@ -28,7 +29,8 @@ public class PlcServeTests(ITestOutputHelper log)
         SyntheticProductLine.Generate(data, new SyntheticLineOptions(Seed: 4, TrainGood: 6, TestGood: 1, DefectsPerType: 1, Size: 64));
         using var simulator = new FakeGigECamera();
         int plc = InspectionNodeHost.FreePort();
-        using var serve = CliProcess.Start(log, "serve", "--http", $"127.0.0.1:{InspectionNodeHost.FreePort()}", "--data-dir", folder.File("data"),
+        string http = $"127.0.0.1:{InspectionNodeHost.FreePort()}", key = "plc-test-key-0123456789";
+        using var serve = CliProcess.Start(log, "serve", "--http", http, "--api-key", key, "--data-dir", folder.File("data"),
             "--image-size", "64", "--train", $"line-a={data}", "--camera", $"line-a={simulator.Url("pixel-format=Mono8&width=128&height=128&trigger=software")}",
             "--plc", $"127.0.0.1:{plc}", "--part-deadline-ms", "10000");
         await serve.WaitForLine(l => l.StartsWith("PLC block 0 (registers 0-15): camera "), Patience);
@@ -52,6 +54,20 @@ public class PlcServeTests(ITestOutputHelper log)
         var assigned = PlcClient.Pymodbus(plc, "handshake 0 0 60");
         Assert.Equal("inspected", assigned.GetProperty("code").GetString());
         Assert.True(assigned.GetProperty("part").GetUInt32() >= 0x8000_0000u, assigned.ToString());
+        // The part's result is stored with its id: the API finds it by part.
+        using var client = new HttpClient { BaseAddress = new Uri($"http://{http}") };
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        var found = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/results?line=line-a&part=4711")).RootElement.GetProperty("items");
+        var stored = Assert.Single(found.EnumerateArray());
+        Assert.Equal(("4711", false, answer.GetProperty("verdict").GetString() == "ng" ? "fail" : "pass"),
+            (stored.GetProperty("part").GetString(), stored.GetProperty("late").GetBoolean(), stored.GetProperty("verdict").GetString()));
+        // A frame sent over HTTP names its part the same way.
+        using var body = new ByteArrayContent(File.ReadAllBytes(Directory.GetFiles(Path.Combine(data, "test", "good"), "*.png")[0]));
+        body.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("image/png");
+        var posted = await client.PostAsync("/api/v1/lines/line-a/frames?part=box-17", body);
+        Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+        Assert.Equal("box-17", System.Text.Json.JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement.GetProperty("part").GetString());
+
         var registers = PlcClient.Pymodbus(plc, "read 0");
         Assert.Equal((2, 0, 0), (registers.GetProperty("parts").GetInt32(), registers.GetProperty("timeouts").GetInt32(), registers.GetProperty("refused").GetInt32()));
 

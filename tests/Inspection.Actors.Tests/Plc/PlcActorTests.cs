@@ -30,7 +30,7 @@ public sealed class PlcActorTests : CameraTestKit
     }
 
     private (IActorRef Plc, IActorRef Camera, TestProbe Line, int Port) Start(FakeGigECamera simulator, NoVerdictMeaning meaning = NoVerdictMeaning.Ng,
-        TimeSpan? deadline = null, TimeSpan? silentAfter = null)
+        TimeSpan? deadline = null, TimeSpan? silentAfter = null, bool lineJournalsTimeouts = false)
     {
         var line = CreateTestProbe();
         var (name, open) = CameraSources.Open(simulator.Url("pixel-format=Mono8&width=128&height=128&trigger=software"));
@@ -38,7 +38,7 @@ public sealed class PlcActorTests : CameraTestKit
         AwaitAssert(() => Assert.True(camera.Ask<CameraStats>(new GetCameraStats(), TimeSpan.FromSeconds(5)).Result.Connected), TimeSpan.FromSeconds(20));
         var plc = Sys.ActorOf(PlcActor.Props(new PlcOptions
         {
-            Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Cameras = [new PlcCamera("line-p", name, camera)], NoVerdict = meaning,
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Cameras = [new PlcCamera("line-p", name, camera, lineJournalsTimeouts ? line.Ref : null)], NoVerdict = meaning,
             Deadline = deadline ?? TimeSpan.FromSeconds(5), SilentAfter = silentAfter ?? TimeSpan.FromSeconds(3),
         }));
         int port = IPEndPoint.Parse(Stats(plc).Endpoint!).Port;
@@ -90,15 +90,23 @@ public sealed class PlcActorTests : CameraTestKit
     {
         Require();
         using var simulator = new FakeGigECamera();
-        var (plc, _, line, port) = Start(simulator, NoVerdictMeaning.Hold, deadline: TimeSpan.FromMilliseconds(300));
+        var (plc, _, line, port) = Start(simulator, NoVerdictMeaning.Hold, deadline: TimeSpan.FromMilliseconds(300), lineJournalsTimeouts: true);
 
         var handshake = Task.Run(() => PlcClient.Pymodbus(port, "handshake 0 7"));
         var frame = Accept(line); // taken, and its result held back past the deadline
+        var cameraActor = line.LastSender;
+        // The frame carries its part and the part's deadline, so the line can mark a result that comes after it.
+        Assert.Equal("7", frame.Part);
+        Assert.InRange(frame.PartDeadline, DateTimeOffset.UtcNow.AddSeconds(-20), DateTimeOffset.UtcNow.AddSeconds(1));
         var answer = await handshake;
         Assert.Equal((7, "hold", "timeout"), (answer.GetProperty("part").GetInt32(), answer.GetProperty("verdict").GetString(), answer.GetProperty("code").GetString()));
         Assert.True(answer.GetProperty("ms").GetDouble() >= 300);
+        // The line hears of the timeout, for its journal and so its sinks.
+        var timedOut = line.ExpectMsg<PartTimedOut>(TimeSpan.FromSeconds(10));
+        Assert.Equal(("line-p", "7", "hold"), (timedOut.Line, timedOut.Part, timedOut.Means));
+        Assert.True((timedOut.At - timedOut.TriggeredAt).TotalMilliseconds >= 300);
 
-        line.Reply(Result(frame, defective: false, normalised: 0.1f)); // the result, late
+        cameraActor.Tell(Result(frame, defective: false, normalised: 0.1f), line.Ref); // the result, late
         AwaitAssert(() => Assert.Equal(1, Stats(plc).Cameras.Single().Late), TimeSpan.FromSeconds(10));
         var registers = PlcClient.Pymodbus(port, "read 0");
         Assert.Equal((3, 1, 7, 1, 1), (registers.GetProperty("verdict").GetInt32(), registers.GetProperty("result_code").GetInt32(),
