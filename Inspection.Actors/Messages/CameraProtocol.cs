@@ -20,3 +20,12 @@ public sealed record CameraFileInspected(CameraFile File) : IEvent;
 
 /// <summary>Snapshot: the frame ids taken, and the inspected files still in the folder.</summary>
 public sealed record CameraState(long ReservedUpTo, IReadOnlyList<CameraFile> Inspected) : IEvent;
+
+/// <summary>
+/// What a node's cameras and PLC handshake are doing, published every few seconds on <see cref="Topic"/> for the API
+/// nodes' camera list (GET /api/v1/cameras): each camera's counts and status, and the handshake's (null: none).
+/// </summary>
+public sealed record CameraReport(string Node, IReadOnlyList<CameraStats> Cameras, Inspection.Actors.Plc.PlcStats? Plc, DateTimeOffset At) : IAnswer
+{
+    public const string Topic = "camera-status";
+}

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Inspection.Actors.Messages;
+using Inspection.Actors.Plc;
 
 namespace Inspection.Actors.Serialization;
 
@@ -119,12 +120,9 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
             f => new StoredResult(Frame(f.RequiredMessage(1, "frame")), f.String(2), f.String(3), f.Float(4), f.Float(5), f.Bool(6), f.OptionalString(7),
                 f.Double(8), f.OptionalString(9), Time(f.Int64(10)), f.String(11), f.OptionalString(12), Time(f.Int64(13)), f.OptionalString(14), f.Int64(15),
                 f.OptionalString(16), f.Has(17) ? f.Float(17) : float.NaN, f.OptionalString(18), f.OptionalString(19), f.Bool(20))),
-        Of<CameraStats>("CS/2",
-            (w, m) => w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
-                .Bool(8, m.Finished).String(9, m.Source).Bool(10, m.Connected).Double(11, m.FramesPerSecond).Int(12, m.LastFrameAt?.UtcTicks ?? 0)
-                .String(13, m.LastError).Int(14, m.Reconnects),
-            f => new CameraStats(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Bool(8), f.OptionalString(9),
-                f.Bool(10), f.Double(11), f.Int64(12) > 0 ? Time(f.Int64(12)) : null, f.OptionalString(13), f.Int64(14))),
+        Of<CameraStats>("CS/2", Camera, Camera),
+        Of<CameraReport>("CR/2", (w, m) => w.String(1, m.Node).Messages(2, m.Cameras, Camera).Message(3, m.Plc, PlcOf).Int(4, m.At.UtcTicks),
+            f => new CameraReport(f.String(1), f.Messages(2).Select(Camera).ToList(), f.Message(3) is { } plc ? PlcOf(plc) : null, Time(f.Int64(4)))),
         Of<GetCameraStats>("GC/2", (_, _) => { }, _ => new GetCameraStats()),
         Of<LineStats>("LX/2",
             (w, m) => w.String(1, m.Line).String(2, m.Version).Int(3, m.Accepted).Int(4, m.Rejected).Int(5, m.Scored).Int(6, m.Failed).Int(7, m.InFlight)
@@ -218,6 +216,31 @@ internal sealed class TaggedFormat(ExtendedActorSystem system)
         w.String(1, m.EntityId).Int(2, m.QueryId).Int(3, m.K).Packed(4, m.CenterDistances).Packed(5, m.Indices).Packed(6, m.PatchDistances);
 
     private static SupportAnswer ReadSupport(FieldReader f) => new(f.String(1), f.Int64(2), f.Int32(3), f.Packed<float>(4), f.Packed<long>(5), f.Packed<float>(6));
+
+    private static void Camera(FieldWriter w, CameraStats m) =>
+        w.String(1, m.Line).String(2, m.Camera).Int(3, m.Captured).Int(4, m.Accepted).Int(5, m.Dropped).Int(6, m.Results).Int(7, m.Failed)
+            .Bool(8, m.Finished).String(9, m.Source).Bool(10, m.Connected).Double(11, m.FramesPerSecond).Int(12, m.LastFrameAt?.UtcTicks ?? 0)
+            .String(13, m.LastError).Int(14, m.Reconnects);
+
+    private static CameraStats Camera(FieldReader f) =>
+        new(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Bool(8), f.OptionalString(9),
+            f.Bool(10), f.Double(11), f.Int64(12) > 0 ? Time(f.Int64(12)) : null, f.OptionalString(13), f.Int64(14));
+
+    private static void PlcOf(FieldWriter w, PlcStats m) =>
+        w.String(1, m.Endpoint).Int(2, m.Requests).Int(3, m.LastRequestAt?.UtcTicks ?? 0).Bool(4, m.Silent).Messages(5, m.Cameras, PlcCameraOf)
+            .String(6, m.Mqtt?.Text).Bool(7, m.Mqtt?.Subscribed ?? false);
+
+    private static PlcStats PlcOf(FieldReader f) =>
+        new(f.OptionalString(1), f.Int64(2), f.Int64(3) > 0 ? Time(f.Int64(3)) : null, f.Bool(4), f.Messages(5).Select(PlcCameraOf).ToList(),
+            f.OptionalString(6) is { } mqtt ? new MqttPlcBridge.State(mqtt, f.Bool(7)) : null);
+
+    private static void PlcCameraOf(FieldWriter w, PlcCameraStats m) =>
+        w.String(1, m.Line).String(2, m.Camera).Int(3, m.Parts).Int(4, m.Ok).Int(5, m.Ng).Int(6, m.Hold).Int(7, m.Timeouts).Int(8, m.Failures)
+            .Int(9, m.Refused).Int(10, m.Late).Bool(11, m.Busy).Bool(12, m.Unacknowledged).String(13, m.LastPart);
+
+    private static PlcCameraStats PlcCameraOf(FieldReader f) =>
+        new(f.String(1), f.String(2), f.Int64(3), f.Int64(4), f.Int64(5), f.Int64(6), f.Int64(7), f.Int64(8), f.Int64(9), f.Int64(10), f.Bool(11),
+            f.Bool(12), f.OptionalString(13));
 
     private static void Captured(FieldWriter w, CapturedFrame m) =>
         w.Message(1, m.Frame, Frame).Bytes(2, m.Encoded).String(3, m.Source).String(4, m.ResultId).String(5, m.ClientKey).Int(6, (long)m.Images)

@@ -51,6 +51,7 @@ public static class ApiServer
         builder.Services.AddSingleton(ResultStore.For(node));
         builder.Services.AddSingleton<JobRegistry>();
         builder.Services.AddSingleton<ResultFeed>();
+        builder.Services.AddSingleton<CameraStatuses>();
         builder.Services.AddSingleton<BackboneWarmup>();
         builder.Services.AddSingleton(sp => new ApiContext(settings, node.Lines, sp.GetRequiredService<ActorSystem>(), sp.GetRequiredService<ResultStore>(),
             sp.GetRequiredService<JobRegistry>(), sp.GetRequiredService<ResultFeed>(), node.Disk));
@@ -118,6 +119,7 @@ public static class ApiServer
             FrameRoutes.Map(v1);
             ResultRoutes.Map(v1);
             ClusterRoutes.Map(v1);
+            CameraRoutes.Map(v1);
             EventRoutes.Map(v1);
             // The operator dashboard at /: static files that call the routes above with the same key rules.
             var dashboard = new ManifestEmbeddedFileProvider(typeof(ApiServer).Assembly, "Dashboard");
@@ -128,6 +130,7 @@ public static class ApiServer
         {
             var system = app.Services.GetRequiredService<ActorSystem>();
             if (api) app.Services.GetRequiredService<ResultFeed>().Start(system);
+            if (api) app.Services.GetRequiredService<CameraStatuses>().Start(system);
             if (node.Roles.Contains("gpu")) app.Services.GetRequiredService<BackboneWarmup>().Start(node);
         });
         return app;

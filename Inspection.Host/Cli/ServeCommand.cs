@@ -181,6 +181,7 @@ public static class ServeCommand
         // line, whose results the store indexes and the line's sinks deliver.
         var lineActor = pipeline.Lines;
         var triggered = new List<PlcCamera>();
+        var cameraActors = new List<IActorRef>();
         foreach (var (line, folder) in settings.Cameras)
         {
             if (!Directory.Exists(folder))
@@ -194,10 +195,13 @@ public static class ServeCommand
             string full = Path.GetFullPath(folder).TrimEnd('/');
             string name = $"folder-{Path.GetFileName(full)}-{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(full)))[..8].ToLowerInvariant()}";
             var cameraOptions = new FolderCameraOptions { DoneFolder = settings.MoveDone ? Path.Combine(full, "done") : null, HeldBack = started.Options.Disk is { } disk ? () => disk.FramesProblem : null };
-            system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}"));
+            cameraActors.Add(system.ActorOf(FolderCameraActor.Props(line, name, full, lineActor, cameraOptions), Uri.EscapeDataString($"camera-{line}-{name}")));
             Console.WriteLine($"camera '{name}' of line '{line}' watches {Path.GetFullPath(folder)}");
         }
-        if (settings.Plc != null || settings.MqttTriggers) StartPlc(settings, system, triggered);
+        var plc = settings.Plc != null || settings.MqttTriggers ? StartPlc(settings, system, triggered) : null;
+        cameraActors.AddRange(triggered.Select(c => c.CameraActor));
+        // Every API node's camera list hears of this node's cameras and PLC handshake (GET /api/v1/cameras).
+        if (cameraActors.Count > 0) system.ActorOf(CameraReporter.Props(cameraActors, plc, TimeSpan.FromSeconds(2)), "camera-reporter");
 
         var timer = Task.Delay(settings.RunSeconds is { } seconds ? TimeSpan.FromSeconds(seconds) : Timeout.InfiniteTimeSpan);
         if (await Task.WhenAny(timer, ended) != timer) return Ended(system, null);
@@ -209,7 +213,7 @@ public static class ServeCommand
     /// The PLC handshake of this node's cameras that take a trigger (folders do not), one register block each in
     /// --camera order, printed so that whoever programs the PLC knows which block is which camera.
     /// </summary>
-    private static void StartPlc(ServeSettings settings, ActorSystem system, IReadOnlyList<PlcCamera> cameras)
+    private static IActorRef StartPlc(ServeSettings settings, ActorSystem system, IReadOnlyList<PlcCamera> cameras)
     {
         System.Net.IPEndPoint? endpoint = null;
         if (settings.Plc is { } plc)
@@ -218,7 +222,7 @@ public static class ServeCommand
             endpoint = new System.Net.IPEndPoint(HttpEndpoint.Address(host), port);
         }
         (string, int)? broker = settings.MqttTriggers && settings.Mqtt is { } mqtt ? HttpEndpoint.Parse(mqtt) : null;
-        system.ActorOf(PlcActor.Props(new PlcOptions
+        var handshake = system.ActorOf(PlcActor.Props(new PlcOptions
         {
             Endpoint = endpoint, Cameras = cameras, Deadline = TimeSpan.FromMilliseconds(settings.PartDeadlineMs),
             NoVerdict = settings.NoVerdict == "hold" ? NoVerdictMeaning.Hold : NoVerdictMeaning.Ng, Mqtt = broker,
@@ -228,6 +232,7 @@ public static class ServeCommand
         for (int i = 0; i < cameras.Count; i++)
             Console.WriteLine($"PLC block {i} (registers {i * PlcRegisterMap.Block}-{i * PlcRegisterMap.Block + PlcRegisterMap.Block - 1}): camera '{cameras[i].Camera}' of line '{cameras[i].Line}'" +
                               (broker is null ? "" : $", MQTT {MqttPlcBridge.TriggerTopic(cameras[i].Line, cameras[i].Camera)}"));
+        return handshake;
     }
 
     /// <summary>Null when this node's journal is the cluster's; a registry that does not answer is only warned about.</summary>

@@ -159,6 +159,13 @@ public class SerializerTests() : TestKit(Akka.Configuration.ConfigurationFactory
             new CapturedFrame(frame, [1, 2, 3], "gige-cam", Part: "4711", PartDeadline: DateTimeOffset.UnixEpoch.AddDays(20_000)),
             new StoredResult(frame, "gige-cam", "v1", 2.5f, 0.7f, false, null, 40, null, DateTimeOffset.UnixEpoch, "0190abd4", Part: "4711", Late: true),
             new PartTimedOut("timeout-0190abd5", "l", "cam", "4711", "hold", "no verdict within 300 ms", DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddMilliseconds(300)),
+            // A node's cameras and PLC handshake for the API nodes' camera list.
+            new CameraReport("akka.tcp://inspection@10.0.0.5:4053",
+                [new CameraStats("l", "gige-cam", 10, 9, 1, 9, 0, false, "GigE Vision 127.0.0.1", true, 4.8, DateTimeOffset.UnixEpoch.AddDays(20_000), null, 2)],
+                new Inspection.Actors.Plc.PlcStats("127.0.0.1:5020", 120, DateTimeOffset.UnixEpoch.AddDays(20_000), false,
+                    [new Inspection.Actors.Plc.PlcCameraStats("l", "gige-cam", 9, 6, 2, 0, 1, 0, 3, 1, false, true, "4711")], new Inspection.Actors.Plc.MqttPlcBridge.State("subscribed", true)),
+                DateTimeOffset.UnixEpoch.AddDays(20_000)),
+            new CameraReport("akka.tcp://inspection@10.0.0.6:4053", [], null, DateTimeOffset.UnixEpoch),
         ];
         return all.Select(m => new[] { m });
     }

@@ -68,6 +68,44 @@ public class PlcServeTests(ITestOutputHelper log)
         Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
         Assert.Equal("box-17", System.Text.Json.JsonDocument.Parse(await posted.Content.ReadAsStringAsync()).RootElement.GetProperty("part").GetString());
 
+        // The camera list shows the camera, its status and its PLC block with the handshake's counts (a node reports every 2 s).
+        var listed = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        System.Text.Json.JsonElement camera;
+        while (true)
+        {
+            var list = System.Text.Json.JsonDocument.Parse(await client.GetStringAsync("/api/v1/cameras")).RootElement;
+            var items = list.GetProperty("items").EnumerateArray().ToList();
+            if (items.Count == 1 && items[0].GetProperty("plc").ValueKind == System.Text.Json.JsonValueKind.Object &&
+                items[0].GetProperty("plc").GetProperty("parts").GetInt32() == 2)
+            {
+                camera = items[0];
+                Assert.Equal($"127.0.0.1:{plc}", list.GetProperty("plcs").EnumerateArray().Single().GetProperty("endpoint").GetString());
+                break;
+            }
+            Assert.True(DateTime.UtcNow < listed, "GET /api/v1/cameras never showed the camera with its two parts: " + list);
+            await Task.Delay(500); // reports come every 2 s; there is no event to wait on over HTTP
+        }
+        Assert.Equal(("line-a", true, 0, false), (camera.GetProperty("line").GetString(), camera.GetProperty("connected").GetBoolean(),
+            camera.GetProperty("plc").GetProperty("block").GetInt32(), camera.GetProperty("stale").GetBoolean()));
+        Assert.Equal((2L, 0L), (camera.GetProperty("results").GetInt64(), camera.GetProperty("dropped").GetInt64())); // one frame per part
+
+        // The dashboard in a real browser: the camera page lists the camera with its PLC counts, the line page shows the parts.
+        if (File.Exists(Dashboard.Browser.ExecutablePath))
+        {
+            await using var browser = await Dashboard.Browser.Start();
+            var page = await browser.Page();
+            await page.GotoAsync($"http://{http}/");
+            await Dashboard.Browser.SignIn(page, key);
+            await page.EvaluateAsync("location.hash = '#/cameras'");
+            var row = page.Locator($"tr[data-camera='line-a/{camera.GetProperty("camera").GetString()}']");
+            await Microsoft.Playwright.Assertions.Expect(row).ToContainTextAsync("connected");
+            await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("plcs")).ToContainTextAsync($"127.0.0.1:{plc}");
+            await page.EvaluateAsync("location.hash = '#/lines/line-a'");
+            await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("thumb-part").Filter(new() { HasText = "part 4711" })).ToHaveCountAsync(1);
+            await Microsoft.Playwright.Assertions.Expect(page.GetByTestId("thumb-part").Filter(new() { HasText = "part box-17" })).ToHaveCountAsync(1);
+        }
+        else log.WriteLine($"no Chromium at {Dashboard.Browser.ExecutablePath}: the dashboard part of this test did not run");
+
         var registers = PlcClient.Pymodbus(plc, "read 0");
         Assert.Equal((2, 0, 0), (registers.GetProperty("parts").GetInt32(), registers.GetProperty("timeouts").GetInt32(), registers.GetProperty("refused").GetInt32()));
 
