@@ -10,9 +10,11 @@ namespace Inspection.Actors.Plc;
 /// (<see cref="PlcRegisterMap"/>) a PLC polls. A trigger from the PLC becomes a part (its id, or one assigned) that
 /// the camera is triggered for (<see cref="CameraActor.TriggerPart"/>); its verdict is written back with the part's
 /// id, or, when none comes by the deadline, a timeout verdict (NG or hold) is, at the deadline. A result that comes
-/// later is counted as late and never written as a second verdict. One part per camera is pending at a time: a
-/// trigger while one is pending is refused and counted (a trigger storm cannot pile up parts the PLC waits for). MQTT
-/// triggers come through <see cref="TriggerFromMqtt"/> the same way.
+/// later is counted as late and never written as a second verdict. Up to <see cref="PlcOptions.MaxPending"/> parts per
+/// camera are pending at once (a line faster than one verdict's latency); a trigger beyond that is refused and counted,
+/// so a trigger storm cannot pile up parts the PLC waits for. Verdicts wait in a queue per camera: the registers show
+/// the oldest until the PLC acknowledges it, then the next, so a PLC that polls slower than verdicts come misses none.
+/// MQTT triggers come through <see cref="TriggerFromMqtt"/> the same way.
 /// </summary>
 public sealed class PlcActor : ReceiveActor, IWithTimers
 {
@@ -49,15 +51,16 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         Receive<Deadline>(d =>
         {
             var state = _cameras[d.Camera];
-            if (state.Pending != d.Part) return;
+            if (!state.Pending.ContainsKey(d.Part)) return;
             state.Timeouts++;
             _registers.Increment(d.Camera, R.Timeouts);
-            state.TimedOut[d.Part] = state.PendingSince;
+            var triggeredAt = state.Pending[d.Part];
+            state.RememberTimedOut(d.Part);
             string reason = $"no verdict within {_options.Deadline.TotalMilliseconds} ms";
             Write(d.Camera, d.Part, NoVerdict, PlcResultCode.Timeout, float.NaN, reason, null);
             // The line's sinks hear of the timeout as of a result: through the line's journal.
             state.Camera.LineActor?.Tell(new Messages.PartTimedOut($"timeout-{Guid.CreateVersion7():N}", state.Camera.Line, state.Camera.Camera, d.Part,
-                NoVerdict == PlcVerdict.Hold ? "hold" : "ng", reason, new DateTimeOffset(state.PendingSince, TimeSpan.Zero), DateTimeOffset.UtcNow));
+                NoVerdict == PlcVerdict.Hold ? "hold" : "ng", reason, new DateTimeOffset(triggeredAt, TimeSpan.Zero), DateTimeOffset.UtcNow));
             _log.Warning("Part {0} at camera {1} of line {2}: no verdict within {3} ms; {4} sent", d.Part, state.Camera.Camera, state.Camera.Line,
                 _options.Deadline.TotalMilliseconds, NoVerdict);
         });
@@ -101,9 +104,10 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             ushort value = w.Values[address - w.Address];
             if (offset == R.Ack && value != 0)
             {
-                SetStatusBit(camera, R.ResultReady, false);
                 _registers.Set(camera, (R.Ack, 0));
-                _cameras[camera].Unacknowledged = false;
+                var queue = _cameras[camera].Verdicts;
+                if (queue.Count > 0) queue.Dequeue();
+                ShowVerdict(camera);
             }
             else if (offset == R.Trigger && value != 0)
             {
@@ -117,32 +121,38 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
     private void Trigger(int camera, uint? given)
     {
         var state = _cameras[camera];
-        if (state.Pending != null)
+        uint id = given ?? (0x8000_0000u | (++_assigned & 0x7FFF_FFFFu));
+        string part = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (state.Pending.Count >= _options.MaxPending || state.Pending.ContainsKey(part))
         {
             state.Refused++;
             _registers.Increment(camera, R.Refused);
-            _log.Warning("Camera {0} of line {1}: trigger refused, part {2} is still pending", state.Camera.Camera, state.Camera.Line, state.Pending);
+            _log.Warning("Camera {0} of line {1}: trigger of part {2} refused, {3}", state.Camera.Camera, state.Camera.Line, part,
+                state.Pending.ContainsKey(part) ? "that part is pending" : $"{state.Pending.Count} parts are pending (at most {_options.MaxPending})");
             return;
         }
-        uint id = given ?? (0x8000_0000u | (++_assigned & 0x7FFF_FFFFu));
-        string part = id.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        state.Pending = part;
-        state.PendingSince = DateTime.UtcNow;
+        state.Pending[part] = DateTime.UtcNow;
         state.Parts++;
         state.LastPart = part;
         _registers.Increment(camera, R.Parts);
-        _registers.Set(camera, (R.Status, (ushort)((_registers.Get(camera, R.Status) | R.Busy) & ~R.ResultReady)));
+        SetStatusBit(camera, R.Busy, true);
         state.Camera.CameraActor.Tell(new CameraActor.TriggerPart(part, DateTime.UtcNow + _options.Deadline), Self);
-        Timers.StartSingleTimer($"deadline-{camera}", new Deadline(camera, part), _options.Deadline);
+        Timers.StartSingleTimer($"deadline-{camera}-{part}", new Deadline(camera, part), _options.Deadline);
     }
 
     private void Verdict(string part, (PlcVerdict Verdict, PlcResultCode Code, float Score) outcome, string? reason, string? resultId)
     {
-        int camera = Array.FindIndex(_cameras, c => c.Pending == part || c.TimedOut.ContainsKey(part));
+        int camera = Array.FindIndex(_cameras, c => c.Pending.ContainsKey(part) || c.TimedOut.ContainsKey(part));
         if (camera < 0) return;
         var state = _cameras[camera];
         if (state.TimedOut.Remove(part, out var since))
         {
+            if (outcome.Code == PlcResultCode.NoFrame)
+            {
+                // Its frame never came: there is no result, late or not.
+                _log.Info("Part {0}: after its timeout verdict, no frame came either ({1})", part, reason);
+                return;
+            }
             state.Late++;
             _registers.Increment(camera, R.Late);
             _log.Info("Part {0}: its result came after the deadline (stored, not sent to the PLC)", part);
@@ -150,7 +160,7 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
                 (DateTime.UtcNow - since).TotalMilliseconds, resultId, Late: true));
             return;
         }
-        Timers.Cancel($"deadline-{camera}");
+        Timers.Cancel($"deadline-{camera}-{part}");
         if (outcome.Code != PlcResultCode.Inspected)
         {
             state.Failures++;
@@ -165,18 +175,21 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         _mqtt?.Tell(verdict);
     }
 
-    /// <summary>Writes a part's verdict in one step (verdict, code, part id, score, busy off, result ready) and tells the listeners.</summary>
+    /// <summary>Queues a part's verdict for the PLC (shown at once when none waits for an ack) and tells the listeners.</summary>
     private void Write(int camera, string part, PlcVerdict verdict, PlcResultCode code, float score, string? reason, string? resultId)
     {
         var state = _cameras[camera];
-        uint id = uint.Parse(part, System.Globalization.CultureInfo.InvariantCulture);
-        ushort scaled = float.IsFinite(score) ? (ushort)Math.Clamp(Math.Round(score * 1000), 0, ushort.MaxValue) : (ushort)0;
-        ushort status = (ushort)((_registers.Get(camera, R.Status) & ~R.Busy) | R.ResultReady);
-        _registers.Set(camera, (R.Verdict, (ushort)verdict), (R.ResultCode, (ushort)code), (R.ResultPartHigh, (ushort)(id >> 16)),
-            (R.ResultPartLow, (ushort)id), (R.Score, scaled), (R.Status, status));
-        Tell(new PartVerdict(state.Camera.Line, state.Camera.Camera, part, verdict, code, score, reason, (DateTime.UtcNow - state.PendingSince).TotalMilliseconds, resultId));
-        state.Pending = null;
-        state.Unacknowledged = true;
+        state.Pending.Remove(part, out var since);
+        if (state.Verdicts.Count >= MaxQueued)
+        {
+            // A PLC that does not acknowledge: the oldest verdicts it has not seen make room (the newest matter on a running line).
+            var dropped = state.Verdicts.Dequeue();
+            _log.Warning("Camera {0} of line {1}: {2} verdicts wait for the PLC's ack; part {3}'s is dropped from the queue", state.Camera.Camera,
+                state.Camera.Line, MaxQueued, dropped.Part);
+        }
+        state.Verdicts.Enqueue(new QueuedVerdict(part, verdict, code, score));
+        ShowVerdict(camera);
+        Tell(new PartVerdict(state.Camera.Line, state.Camera.Camera, part, verdict, code, score, reason, (DateTime.UtcNow - since).TotalMilliseconds, resultId));
         switch (verdict)
         {
             case PlcVerdict.Ok: state.Ok++; break;
@@ -184,6 +197,31 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             case PlcVerdict.Hold: state.Hold++; break;
         }
     }
+
+    /// <summary>Verdicts a camera queues for a PLC that does not acknowledge them, at most.</summary>
+    private const int MaxQueued = 64;
+
+    /// <summary>
+    /// Shows the camera's oldest queued verdict in one step (verdict, code, part id, score, busy, result ready, queued),
+    /// or clears result ready when none waits.
+    /// </summary>
+    private void ShowVerdict(int camera)
+    {
+        var state = _cameras[camera];
+        ushort status = _registers.Get(camera, R.Status);
+        status = state.Pending.Count > 0 ? (ushort)(status | R.Busy) : (ushort)(status & ~R.Busy);
+        if (!state.Verdicts.TryPeek(out var head))
+        {
+            _registers.Set(camera, (R.Status, (ushort)(status & ~R.ResultReady)), (R.Queued, 0));
+            return;
+        }
+        uint id = uint.Parse(head.Part, System.Globalization.CultureInfo.InvariantCulture);
+        ushort scaled = float.IsFinite(head.Score) ? (ushort)Math.Clamp(Math.Round(head.Score * 1000), 0, ushort.MaxValue) : (ushort)0;
+        _registers.Set(camera, (R.Verdict, (ushort)head.Verdict), (R.ResultCode, (ushort)head.Code), (R.ResultPartHigh, (ushort)(id >> 16)),
+            (R.ResultPartLow, (ushort)id), (R.Score, scaled), (R.Status, (ushort)(status | R.ResultReady)), (R.Queued, (ushort)Math.Min(state.Verdicts.Count, ushort.MaxValue)));
+    }
+
+    private sealed record QueuedVerdict(string Part, PlcVerdict Verdict, PlcResultCode Code, float Score);
 
     private void SetStatusBit(int camera, ushort bit, bool on)
     {
@@ -196,19 +234,34 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
         var last = _server?.LastRequestAt;
         return new PlcStats(_server?.LocalEndpoint.ToString(), _server?.Requests ?? 0, last, last is null || DateTimeOffset.UtcNow - last > _options.SilentAfter,
             _cameras.Select(c => new PlcCameraStats(c.Camera.Line, c.Camera.Camera, c.Parts, c.Ok, c.Ng, c.Hold, c.Timeouts, c.Failures, c.Refused, c.Late,
-                c.Pending != null, c.Unacknowledged, c.LastPart)).ToList(),
+                c.Pending.Count > 0, c.Verdicts.Count > 0, c.LastPart)).ToList(),
             _options.Mqtt is null ? null : _mqttState ?? new MqttPlcBridge.State("connecting", false));
     }
 
     private sealed class CameraState(PlcCamera camera)
     {
         public PlcCamera Camera { get; } = camera;
-        public string? Pending { get; set; }
-        public DateTime PendingSince { get; set; }
+        /// <summary>Parts triggered and without a verdict, with when each was triggered.</summary>
+        public Dictionary<string, DateTime> Pending { get; } = [];
+        /// <summary>Verdicts waiting for the PLC's ack, the one shown in the registers first.</summary>
+        public Queue<QueuedVerdict> Verdicts { get; } = new();
         public string? LastPart { get; set; }
-        /// <summary>Parts that got a timeout verdict and whose result may still come (then late).</summary>
+        /// <summary>Parts that got a timeout verdict and whose result may still come (then late), at most <see cref="MaxTimedOut"/>.</summary>
         public Dictionary<string, DateTime> TimedOut { get; } = [];
-        public bool Unacknowledged { get; set; }
+        private readonly Queue<string> _timedOutOrder = new();
+
+        /// <summary>
+        /// Timed-out parts remembered per camera: a line far behind (or a frame that never comes) would otherwise grow the
+        /// map without end; a result for a part forgotten this way is still stored (marked late by its line), not counted here.
+        /// </summary>
+        public const int MaxTimedOut = 4096;
+
+        public void RememberTimedOut(string part)
+        {
+            TimedOut[part] = Pending[part];
+            _timedOutOrder.Enqueue(part);
+            while (_timedOutOrder.Count > MaxTimedOut) TimedOut.Remove(_timedOutOrder.Dequeue());
+        }
         public long Parts, Ok, Ng, Hold, Timeouts, Failures, Refused, Late;
     }
 

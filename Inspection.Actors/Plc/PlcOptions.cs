@@ -24,6 +24,11 @@ public sealed record PlcOptions
     public required IReadOnlyList<PlcCamera> Cameras { get; init; }
     /// <summary>A part without a verdict this long after its trigger gets a timeout verdict.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromMilliseconds(300);
+    /// <summary>
+    /// Parts a camera may have pending at once (triggered, no verdict yet): a line faster than one verdict's latency
+    /// triggers the next part before the last one's verdict. A trigger beyond it is refused and counted.
+    /// </summary>
+    public int MaxPending { get; init; } = 4;
     /// <summary>The verdict a timeout, a failed frame or a part without a frame gets.</summary>
     public NoVerdictMeaning NoVerdict { get; init; } = NoVerdictMeaning.Ng;
     /// <summary>A PLC that has sent no request for this long is shown as silent.</summary>

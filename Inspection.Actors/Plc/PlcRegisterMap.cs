@@ -29,6 +29,8 @@ public static class PlcRegisterMap
     public const int Ack = 10;
     /// <summary>Server: counters, each modulo 65536: parts triggered, timeout verdicts, triggers refused while busy, results that came after their deadline.</summary>
     public const int Parts = 11, Timeouts = 12, Refused = 13, Late = 14;
+    /// <summary>Server: verdicts waiting for the PLC's ack, the one shown included (0: none).</summary>
+    public const int Queued = 15;
 
     /// <summary><see cref="Status"/> bits.</summary>
     public const ushort Busy = 1, ResultReady = 2, CameraConnected = 4;

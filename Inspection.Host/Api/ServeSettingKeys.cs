@@ -43,6 +43,7 @@ public sealed record ServeSettingKey(string Key, string Environment, string Flag
         new("Plc", "INSPECTION_PLC", "--plc", "host:port the PLC handshake's Modbus TCP server listens on: each camera that takes triggers (not a folder) gets a block of 16 registers, in --camera order (README: PLC handshake)"),
         new("MqttTriggers", "INSPECTION_MQTT_TRIGGERS", "--mqtt-triggers", "parts are triggered over MQTT too: inspection/{line}/{camera}/trigger on the --mqtt broker, verdicts on .../verdict", Switch: true),
         new("PartDeadlineMs", "INSPECTION_PART_DEADLINE_MS", "--part-deadline-ms", "milliseconds from a PLC's trigger to its verdict; a part without one by then gets the no-verdict verdict (default 300)"),
+        new("PlcMaxPending", "INSPECTION_PLC_MAX_PENDING", "--plc-max-pending", "parts a camera may have pending at once (triggered, no verdict yet) before a trigger is refused (1 to 64, default 4)"),
         new("NoVerdict", "INSPECTION_NO_VERDICT", "--no-verdict", "ng or hold: the verdict of a part with no result by its deadline or a failed frame (default ng)"),
         new("MaxInFlight", "INSPECTION_MAX_IN_FLIGHT", "--max-in-flight", "frames one line holds in flight (default 64); more: 503 with Retry-After"),
         new("FrameDeadlineSeconds", "INSPECTION_FRAME_DEADLINE", "--frame-deadline", "seconds after which a frame without a result is failed explicitly (default 30)"),

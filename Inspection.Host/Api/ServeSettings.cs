@@ -40,6 +40,8 @@ public sealed class ServeSettings
     public bool MqttTriggers { get; set; }
     /// <summary>Milliseconds from a PLC's trigger to the verdict; a part without one by then gets the <see cref="NoVerdict"/> verdict.</summary>
     public double PartDeadlineMs { get; set; } = 300;
+    /// <summary>Parts a camera may have pending at once before a trigger is refused (<see cref="Actors.Plc.PlcOptions.MaxPending"/>).</summary>
+    public int PlcMaxPending { get; set; } = 4;
     /// <summary>ng or hold: what a part without a verdict in time (or with a failed frame) is to the PLC.</summary>
     public string NoVerdict { get; set; } = "ng";
     /// <summary>Read routes answer without an API key.</summary>

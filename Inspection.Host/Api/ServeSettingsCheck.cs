@@ -134,6 +134,7 @@ public static class ServeSettingsCheck
         if (!(s.PartDeadlineMs >= 10 && s.PartDeadlineMs <= 60_000))
             throw new ArgumentException($"{Named("PartDeadlineMs")} {s.PartDeadlineMs} is out of range: 10 to 60000 milliseconds");
         if (OptionRules.ChoiceProblem(Named("NoVerdict"), s.NoVerdict, ["ng", "hold"]) is { } meaning) throw new ArgumentException(meaning);
+        if (s.PlcMaxPending is < 1 or > 64) throw new ArgumentException($"{Named("PlcMaxPending")} {s.PlcMaxPending} is out of range: 1 to 64 parts");
         if (s.MqttTriggers && s.Mqtt is null) throw new ArgumentException($"{Named("MqttTriggers")} needs the broker: give {Named("Mqtt")} host:port too");
         if (s.Plc is null && !s.MqttTriggers) return;
         string what = s.Plc is null ? Named("MqttTriggers") : Named("Plc");

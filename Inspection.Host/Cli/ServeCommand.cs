@@ -225,7 +225,7 @@ public static class ServeCommand
         var handshake = system.ActorOf(PlcActor.Props(new PlcOptions
         {
             Endpoint = endpoint, Cameras = cameras, Deadline = TimeSpan.FromMilliseconds(settings.PartDeadlineMs),
-            NoVerdict = settings.NoVerdict == "hold" ? NoVerdictMeaning.Hold : NoVerdictMeaning.Ng, Mqtt = broker,
+            NoVerdict = settings.NoVerdict == "hold" ? NoVerdictMeaning.Hold : NoVerdictMeaning.Ng, Mqtt = broker, MaxPending = settings.PlcMaxPending,
         }), "plc");
         Console.WriteLine($"PLC handshake: {(endpoint is null ? "no Modbus server" : $"Modbus TCP on {endpoint}")}{(broker is { } b ? $", MQTT triggers on {b.Item1}:{b.Item2}" : "")}; " +
                           $"a part without a verdict in {settings.PartDeadlineMs:0} ms is {settings.NoVerdict.ToUpperInvariant()}");

@@ -67,6 +67,7 @@ public class CliNodeTests
     [InlineData("--part-deadline-ms 5 is out of range: 10 to 60000 milliseconds", "--part-deadline-ms", "5")]
     [InlineData("--no-verdict 'maybe' is not one of ng, hold", "--no-verdict", "maybe")]
     [InlineData("--mqtt-triggers needs the broker: give --mqtt host:port too", "--mqtt-triggers")]
+    [InlineData("--plc-max-pending 0 is out of range: 1 to 64 parts", "--plc-max-pending", "0")]
     [InlineData("--train line-a={dir}/file.txt: Data folder '{dir}/file.txt' is a file; expected a category folder", "--train", "line-a={dir}/file.txt")]
     [InlineData("--train line-a={dir}: Data folder '{dir}' has no train/good folder", "--train", "line-a={dir}")]
     [InlineData("--train trains on this node, which needs the gpu role (--roles ingest api lacks it)", "--roles", "ingest", "api", "--train", "line-a={data}")]

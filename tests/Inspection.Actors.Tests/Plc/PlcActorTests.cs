@@ -116,6 +116,39 @@ public sealed class PlcActorTests : CameraTestKit
     }
 
     [SkippableFact]
+    public void Parts_triggered_before_the_last_verdict_each_get_theirs_in_turn_as_the_plc_acknowledges()
+    {
+        Require();
+        using var simulator = new FakeGigECamera();
+        var (_, _, line, port) = Start(simulator);
+
+        // A line faster than one verdict: part 21 is triggered while part 20 is still pending.
+        PlcClient.Pymodbus(port, "trigger 0 20");
+        var first = Accept(line);
+        var camera = line.LastSender;
+        var pending = PlcClient.Pymodbus(port, "trigger 0 21");
+        Assert.Equal(PlcRegisterMap.Busy, pending.GetProperty("status").GetInt32() & PlcRegisterMap.Busy); // part 20's
+        var second = Accept(line);
+        Assert.Equal(("20", "21"), (first.Part, second.Part));
+        camera.Tell(Result(first, defective: true, normalised: 0.9f), line.Ref);
+        camera.Tell(Result(second, defective: false, normalised: 0.1f), line.Ref);
+
+        // Both verdicts wait: the registers show the older until the PLC acknowledges it, then the next.
+        AwaitAssert(() => Assert.Equal(2, PlcClient.Pymodbus(port, "read 0").GetProperty("queued").GetInt32()), TimeSpan.FromSeconds(10));
+        var shown = PlcClient.Pymodbus(port, "read 0");
+        Assert.Equal((20, 2, PlcRegisterMap.ResultReady, 0, 0), (shown.GetProperty("result_part_low").GetInt32(), shown.GetProperty("verdict").GetInt32(),
+            shown.GetProperty("status").GetInt32() & PlcRegisterMap.ResultReady, shown.GetProperty("status").GetInt32() & PlcRegisterMap.Busy,
+            shown.GetProperty("refused").GetInt32()));
+        PlcClient.Pymodbus(port, "ack 0");
+        AwaitAssert(() => Assert.Equal(21, PlcClient.Pymodbus(port, "read 0").GetProperty("result_part_low").GetInt32()), TimeSpan.FromSeconds(10));
+        shown = PlcClient.Pymodbus(port, "read 0");
+        Assert.Equal((1, 1, PlcRegisterMap.ResultReady), (shown.GetProperty("verdict").GetInt32(), shown.GetProperty("queued").GetInt32(),
+            shown.GetProperty("status").GetInt32() & PlcRegisterMap.ResultReady));
+        PlcClient.Pymodbus(port, "ack 0");
+        AwaitAssert(() => Assert.Equal(0, PlcClient.Pymodbus(port, "read 0").GetProperty("status").GetInt32() & PlcRegisterMap.ResultReady), TimeSpan.FromSeconds(10));
+    }
+
+    [SkippableFact]
     public void A_trigger_storm_is_refused_and_counted_and_every_part_taken_gets_one_verdict()
     {
         Require();
@@ -123,19 +156,23 @@ public sealed class PlcActorTests : CameraTestKit
         var (plc, _, line, port) = Start(simulator);
 
         var storm = PlcClient.Pymodbus(port, "storm 0 50");
-        // Answer every frame the storm caused, until the camera has none left to offer.
+        // Every trigger is taken or refused. Each frame the storm caused is answered; a camera still exposing ignores a
+        // software trigger, so some parts get no frame and their timeout verdict at the deadline (5 s here).
+        AwaitAssert(() => Assert.Equal(50, Stats(plc).Cameras.Single() is var c ? c.Parts + c.Refused : 0), TimeSpan.FromSeconds(10));
         int answered = 0;
-        while (line.HasMessages || answered == 0)
+        while (line.ReceiveOne(TimeSpan.FromSeconds(2)) is CapturedFrame frame)
         {
-            line.Reply(Result(Accept(line), defective: false, normalised: 0.1f));
+            line.Reply(new FrameAccepted(frame.Frame, "r" + frame.Frame.Sequence));
+            line.Reply(Result(frame, defective: false, normalised: 0.1f));
             answered++;
         }
-        AwaitAssert(() => Assert.False(Stats(plc).Cameras.Single().Busy), TimeSpan.FromSeconds(10));
+        AwaitAssert(() => Assert.False(Stats(plc).Cameras.Single().Busy), TimeSpan.FromSeconds(15));
         var stats = Stats(plc).Cameras.Single();
         Assert.Equal(50, stats.Parts + stats.Refused);
-        Assert.True(stats.Refused > 0, "50 triggers over one connection must outrun one pending part");
+        Assert.True(stats.Refused > 0, "50 triggers over one connection must outrun four pending parts");
         Assert.Equal(stats.Parts, stats.Ok + stats.Ng + stats.Hold); // one verdict per part taken
-        Assert.Equal(stats.Parts, answered);
+        Assert.InRange(answered, 1, stats.Parts);
+        Assert.Equal(stats.Parts - answered, stats.Timeouts + stats.Failures); // the parts without a frame: said so, never silent
         Assert.Equal((int)stats.Refused, PlcClient.Pymodbus(port, "read 0").GetProperty("refused").GetInt32());
         Assert.True(storm.GetProperty("parts").GetInt32() >= 1);
     }
