@@ -112,7 +112,14 @@ public sealed class PlcActor : ReceiveActor, IWithTimers
             else if (offset == R.Trigger && value != 0)
             {
                 _registers.Set(camera, (R.Trigger, 0));
-                uint part = ((uint)_registers.Get(camera, R.PartHigh) << 16) | _registers.Get(camera, R.PartLow);
+                // The id written with this trigger, when the same write carried it: a PLC that triggers the next part
+                // before this message is handled has written the next id into the registers meanwhile.
+                ushort Word(int offset)
+                {
+                    int at = camera * R.Block + offset;
+                    return at >= w.Address && at < w.Address + w.Values.Length ? w.Values[at - w.Address] : _registers.Get(camera, offset);
+                }
+                uint part = ((uint)Word(R.PartHigh) << 16) | Word(R.PartLow);
                 Trigger(camera, part == 0 ? null : part);
             }
         }

@@ -149,6 +149,40 @@ public sealed class PlcActorTests : CameraTestKit
     }
 
     [SkippableFact]
+    public void Triggers_written_back_to_back_each_keep_the_part_id_written_with_them()
+    {
+        Skip.If(PlcClient.PymodbusMissing != null, PlcClient.PymodbusMissing);
+        // The camera is a probe here: what counts is the part each trigger asks it for.
+        var camera = CreateTestProbe();
+        var plc = Sys.ActorOf(PlcActor.Props(new PlcOptions
+        {
+            Endpoint = new IPEndPoint(IPAddress.Loopback, 0), Cameras = [new PlcCamera("line-p", "cam", camera.Ref)], Deadline = TimeSpan.FromSeconds(30),
+        }));
+        int port = IPEndPoint.Parse(Stats(plc).Endpoint!).Port;
+
+        // Three writes of trigger and id in one TCP send (Modbus TCP lets a client pipeline requests): the registers hold
+        // the last id before the first trigger is handled, yet each part is its own.
+        using (var client = new System.Net.Sockets.TcpClient())
+        {
+            client.Connect(IPAddress.Loopback, port);
+            var stream = client.GetStream();
+            var frames = new List<byte>();
+            for (ushort i = 0; i < 3; i++)
+            {
+                ushort part = (ushort)(1000 + i);
+                // MBAP (transaction, protocol 0, length 13, unit 1), FC 16 at register 0, 3 registers, 6 bytes: trigger 1, id high 0, id low.
+                frames.AddRange([0, (byte)i, 0, 0, 0, 13, 1, 16, 0, 0, 0, 3, 6, 0, 1, 0, 0, (byte)(part >> 8), (byte)part]);
+            }
+            stream.Write(frames.ToArray());
+            var answers = new byte[3 * 12];
+            for (int read = 0; read < answers.Length;) read += stream.Read(answers, read, answers.Length - read);
+            Assert.All(Enumerable.Range(0, 3), i => Assert.Equal(16, answers[i * 12 + 7])); // each write answered, none an exception
+        }
+        var parts = Enumerable.Range(0, 3).Select(_ => camera.FishForMessage<CameraActor.TriggerPart>(_ => true, TimeSpan.FromSeconds(10)).Part).ToList();
+        Assert.Equal(["1000", "1001", "1002"], parts);
+    }
+
+    [SkippableFact]
     public void A_trigger_storm_is_refused_and_counted_and_every_part_taken_gets_one_verdict()
     {
         Require();
