@@ -12,6 +12,8 @@ namespace Inspection.Actors.Cameras;
 /// </summary>
 public sealed class CameraReporter : ReceiveActor, IWithTimers
 {
+    private readonly TimeSpan _every;
+
     public ITimerScheduler Timers { get; set; } = null!;
 
     public CameraReporter(IReadOnlyList<IActorRef> cameras, IActorRef? plc, TimeSpan every)
@@ -33,8 +35,6 @@ public sealed class CameraReporter : ReceiveActor, IWithTimers
         });
         _every = every;
     }
-
-    private readonly TimeSpan _every;
 
     protected override void PreStart() => Timers.StartPeriodicTimer("tick", Tick.Instance, TimeSpan.Zero, _every);
 
