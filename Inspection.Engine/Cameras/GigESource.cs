@@ -135,6 +135,9 @@ public sealed class GigESource : IFrameSource
             // receiving thread that soon, and a frame given up is a part without a verdict. Missing packets are still
             // asked for again after the packet timeout.
             SetUIntProperty(_stream, "frame-retention", (uint)FrameRetention.TotalMicroseconds);
+            // aravis asks again for at most a quarter of a frame's packets by default; a burst lost while the receiving
+            // thread waited for a core (or a switch dropped it) is often more, and the whole frame was then given up.
+            SetDoubleProperty(_stream, "packet-request-ratio", 1.0);
         }
         for (int i = 0; i < s.Buffers; i++) arv_stream_push_buffer(_stream, arv_buffer_new_allocate((UIntPtr)payload));
         arv_camera_start_acquisition(_camera, out error);

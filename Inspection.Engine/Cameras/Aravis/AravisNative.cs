@@ -57,6 +57,7 @@ internal static class AravisNative
     [DllImport(GObject)] public static extern IntPtr g_value_init(IntPtr value, UIntPtr type);
     [DllImport(GObject)] public static extern void g_value_set_enum(IntPtr value, int number);
     [DllImport(GObject)] public static extern void g_value_set_uint(IntPtr value, uint number);
+    [DllImport(GObject)] public static extern void g_value_set_double(IntPtr value, double number);
     [DllImport(GObject)] public static extern void g_value_unset(IntPtr value);
     [DllImport(GObject)] public static extern void g_object_set_property(IntPtr instance, string name, IntPtr value);
     [DllImport(GLib)] public static extern void g_error_free(IntPtr error);
@@ -71,8 +72,8 @@ internal static class AravisNative
         throw new IOException($"{what}: {message}");
     }
 
-    /// <summary>G_TYPE_UINT: fundamental type 7, shifted as GLib's type ids are.</summary>
-    private static readonly UIntPtr UIntType = 7 << 2;
+    /// <summary>G_TYPE_UINT and G_TYPE_DOUBLE: fundamental types 7 and 15, shifted as GLib's type ids are.</summary>
+    private static readonly UIntPtr UIntType = 7 << 2, DoubleType = 15 << 2;
 
     /// <summary>Sets an enum-typed GObject property (g_object_set is variadic, which P/Invoke cannot call portably).</summary>
     public static void SetEnumProperty(IntPtr instance, string name, UIntPtr type, int number) =>
@@ -81,6 +82,10 @@ internal static class AravisNative
     /// <summary>Sets a guint GObject property.</summary>
     public static void SetUIntProperty(IntPtr instance, string name, uint number) =>
         SetProperty(instance, name, UIntType, value => g_value_set_uint(value, number));
+
+    /// <summary>Sets a gdouble GObject property.</summary>
+    public static void SetDoubleProperty(IntPtr instance, string name, double number) =>
+        SetProperty(instance, name, DoubleType, value => g_value_set_double(value, number));
 
     private static void SetProperty(IntPtr instance, string name, UIntPtr type, Action<IntPtr> set)
     {
