@@ -94,9 +94,10 @@ public sealed class ModbusTcpServer : IAsyncDisposable
                 BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(4), (ushort)(reply.Length + 1));
                 frame[6] = header[6];
                 reply.CopyTo(frame, 7);
-                await stream.WriteAsync(frame, stop);
+                // Counted before the answer leaves: a client that has its answer sees its request counted.
                 Interlocked.Increment(ref _requests);
                 Interlocked.Exchange(ref _lastRequestTicks, DateTimeOffset.UtcNow.UtcTicks);
+                await stream.WriteAsync(frame, stop);
             }
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
